@@ -1,0 +1,92 @@
+// kerbside-agent: runs on every Exchange server and domain controller and streams to the
+// collector.
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "agent/config.h"
+#include "agent/stream_client.h"
+#include "common/clock.h"
+#include "common/grpc_tls.h"
+#include "common/logging.h"
+#include "common/signals.h"
+#include "grpcpp/security/credentials.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+int Run(const kerbside::agent::AgentFlags& flags) {
+  auto config = kerbside::agent::ValidateAgentFlags(flags);
+  if (!config.ok()) {
+    std::fprintf(stderr, "kerbside-agent: configuration: %s\n",
+                 std::string(config.status().message()).c_str());
+    return 2;
+  }
+  if (absl::Status s = kerbside::SetupLogging("agent", config->log_level); !s.ok()) {
+    std::fprintf(stderr, "kerbside-agent: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  if (config->plaintext) {
+    spdlog::warn("*** PLAINTEXT MODE: the stream to {} is neither encrypted nor authenticated. "
+                 "Use only for loopback demos. ***", config->collector);
+    creds = grpc::InsecureChannelCredentials();
+  } else {
+    auto c = kerbside::MakeMutualTlsChannelCredentials(config->tls);
+    if (!c.ok()) {
+      spdlog::critical("TLS: {}", c.status().ToString());
+      return 2;
+    }
+    creds = *c;
+  }
+  spdlog::info("starting as {} ({}, {}) site={} collector={}", config->identity.netbios_name(),
+               config->identity.fqdn(), kerbside::v1::Role_Name(config->identity.role()),
+               config->identity.site(), config->collector);
+  kerbside::agent::StreamClient client(*config, creds, &kerbside::RealClock());
+  std::thread signals = kerbside::HandleTerminationSignals([&](int signo) {
+    spdlog::info("signal {}: stopping", signo);
+    client.Stop();
+  });
+  client.Run();
+  // Run() only returns after Stop(), which only the signal thread calls.
+  signals.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kerbside-agent: streams this host's evidence and clock to the collector"};
+  kerbside::agent::AgentFlags f;
+  app.set_config("--config", "", "TOML/INI configuration file (keys as the long flags)");
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  app.add_option("--collector", f.collector, "collector address host:port")->capture_default_str();
+  app.add_option("--ca", f.ca, "fleet CA certificate (PEM)");
+  app.add_option("--cert", f.cert, "this host's certificate (PEM)");
+  app.add_option("--key", f.key, "this host's private key (PEM)");
+  app.add_flag("--plaintext", f.plaintext, "no TLS (loopback demos only)");
+  app.add_option("--netbios_name", f.netbios_name, "this host's NetBIOS name, e.g. EX01");
+  app.add_option("--fqdn", f.fqdn, "this host's DNS name, e.g. ex01.contoso.com");
+  app.add_option("--role", f.role, "exchange or dc");
+  app.add_option("--site", f.site, "AD site");
+  app.add_option("--domain", f.domain, "AD DNS domain (default: from the FQDN)");
+  app.add_option("--ip", f.ips, "an IP address of this host (repeat)");
+  app.add_flag("--pdc_emulator", f.pdc_emulator, "this DC holds the PDC emulator role");
+  app.add_option("--heartbeat_interval", f.heartbeat_interval)->capture_default_str();
+  app.add_option("--backoff_initial", f.backoff_initial)->capture_default_str();
+  app.add_option("--backoff_max", f.backoff_max)->capture_default_str();
+  app.add_option("--log_level", f.log_level, "trace|debug|info|warn|error")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (dynamic_cast<const CLI::ConfigError*>(&e) != nullptr) {
+      std::fprintf(stderr, "kerbside-agent: configuration file %s: %s\n",
+                   app.get_config_ptr()->as<std::string>().c_str(), e.what());
+      return 2;
+    }
+    return app.exit(e);
+  }
+  return Run(f);
+}

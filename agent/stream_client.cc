@@ -1,0 +1,262 @@
+#include "agent/stream_client.h"
+
+#include <thread>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "common/grpc_tls.h"
+#include "common/identity.h"
+#include "common/proto_time.h"
+#include "grpcpp/create_channel.h"
+#include "spdlog/spdlog.h"
+
+namespace kerbside::agent {
+namespace {
+
+// After connecting, a few quick exchanges give the collector a good clock estimate at once
+// (like chrony's iburst) before settling on the collector's interval.
+constexpr int kBurstExchanges = 4;
+constexpr absl::Duration kBurstSpacing = absl::Milliseconds(250);
+// How long a clean goodbye (WritesDone, then the collector closes) may take before cancelling.
+constexpr absl::Duration kGoodbyeTimeout = absl::Seconds(2);
+
+std::function<double()> JitterSource() {
+  auto gen = std::make_shared<absl::BitGen>();
+  return [gen] { return absl::Uniform<double>(*gen, 0.0, 1.0); };
+}
+
+std::string DescribeFailure(const grpc::Status& s) {
+  return absl::StrCat(s.error_code(), " ", s.error_message(),
+                      s.error_details().empty() ? "" : " (" + s.error_details() + ")");
+}
+
+}  // namespace
+
+StreamClient::StreamClient(AgentConfig config,
+                           std::shared_ptr<grpc::ChannelCredentials> credentials,
+                           const Clock* clock)
+    : config_(std::move(config)),
+      credentials_(std::move(credentials)),
+      clock_(clock),
+      backoff_(config_.backoff_initial, config_.backoff_max, JitterSource()) {}
+
+int StreamClient::sessions_established() const {
+  absl::MutexLock lock(&mu_);
+  return sessions_established_;
+}
+
+void StreamClient::Stop() {
+  absl::MutexLock lock(&mu_);
+  stop_ = true;
+  cv_.SignalAll();
+}
+
+bool StreamClient::WaitForStopOrTimeout(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time until = clock_->Now() + timeout;
+  while (!stop_) {
+    const absl::Duration left = until - clock_->Now();
+    if (left <= absl::ZeroDuration()) break;
+    cv_.WaitWithTimeout(&mu_, left);
+  }
+  return stop_;
+}
+
+void StreamClient::CheckClockAgainstCertificates() {
+  if (config_.plaintext) return;
+  const absl::Time now = clock_->Now();
+  for (const auto& [what, path] : {std::pair<std::string, std::string>{"this host's certificate",
+                                                                       config_.tls.cert_file},
+                                   {"the fleet CA", config_.tls.ca_file}}) {
+    auto pem = ReadFileToString(path);
+    if (!pem.ok()) continue;  // reported where the credentials were built
+    auto cert = ParseCertificatePem(*pem);
+    if (!cert.ok()) continue;
+    const std::string problem = ClockOutsideValidity(what, *cert, now);
+    if (!problem.empty()) spdlog::critical("CLOCK: {}", problem);
+  }
+}
+
+void StreamClient::Run() {
+  CheckClockAgainstCertificates();
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stop_) break;
+    }
+    absl::Status ended = RunSession();
+    {
+      absl::MutexLock lock(&mu_);
+      if (stop_) break;
+    }
+    const absl::Duration wait = backoff_.Next();
+    spdlog::warn("stream to {} ended: {}; reconnecting in {}", config_.collector,
+                 ended.ToString(), absl::FormatDuration(absl::Trunc(wait, absl::Milliseconds(1))));
+    if (absl::IsUnavailable(ended)) CheckClockAgainstCertificates();
+    if (WaitForStopOrTimeout(wait)) break;
+  }
+  spdlog::info("stream client stopped");
+}
+
+absl::Status StreamClient::RunSession() {
+  // A fresh channel per attempt keeps reconnection timing ours, not the channel's own backoff.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(config_.collector, credentials_, args);
+  auto stub = v1::AgentService::NewStub(channel);
+
+  grpc::ClientContext context;
+  auto stream = stub->Connect(&context);
+
+  absl::Mutex write_mu;  // the stream allows one writer at a time
+  auto write = [&](const v1::AgentMessage& m) {
+    absl::MutexLock lock(&write_mu);
+    return stream->Write(m);
+  };
+
+  v1::AgentMessage hello;
+  *hello.mutable_hello()->mutable_identity() = config_.identity;
+  *hello.mutable_hello()->mutable_sent_host_time() = ToProto(clock_->Now());
+  bool writable = write(hello);
+
+  // Shared between this thread (timers) and the reader thread.
+  struct SessionState {
+    bool established = false;
+    bool reader_done = false;
+    absl::Duration heartbeat_interval;
+    absl::Duration exchange_interval = absl::Seconds(10);
+  };
+  absl::Mutex state_mu;
+  absl::CondVar state_cv;
+  SessionState state;
+  state.heartbeat_interval = config_.heartbeat_interval;
+
+  std::thread reader([&] {
+    v1::CollectorMessage m;
+    while (stream->Read(&m)) {
+      switch (m.kind_case()) {
+        case v1::CollectorMessage::kHelloAck: {
+          absl::MutexLock lock(&state_mu);
+          state.established = true;
+          if (m.hello_ack().has_heartbeat_interval()) {
+            state.heartbeat_interval = FromProto(m.hello_ack().heartbeat_interval());
+          }
+          if (m.hello_ack().has_time_exchange_interval()) {
+            state.exchange_interval = FromProto(m.hello_ack().time_exchange_interval());
+          }
+          state_cv.SignalAll();
+          spdlog::info("connected to collector {} (version {}) as {}", config_.collector,
+                       m.hello_ack().collector_version(), config_.identity.netbios_name());
+          break;
+        }
+        case v1::CollectorMessage::kTimeReply: {
+          // t4 first: anything done before it widens the measured delay.
+          const absl::Time t4 = clock_->Now();
+          v1::AgentMessage sample;
+          v1::TimeSample* ts = sample.mutable_time_sample();
+          ts->set_exchange_id(m.time_reply().exchange_id());
+          *ts->mutable_t1_agent_send() = m.time_reply().t1_agent_send();
+          *ts->mutable_t2_collector_receive() = m.time_reply().t2_collector_receive();
+          *ts->mutable_t3_collector_send() = m.time_reply().t3_collector_send();
+          *ts->mutable_t4_agent_receive() = ToProto(t4);
+          write(sample);
+          break;
+        }
+        case v1::CollectorMessage::kEvidenceAck:
+          spdlog::debug("evidence acknowledged up to {}", m.evidence_ack().sequence());
+          break;
+        case v1::CollectorMessage::kInventory:
+          spdlog::debug("inventory: {} hosts", m.inventory().hosts_size());
+          break;
+        case v1::CollectorMessage::KIND_NOT_SET:
+          break;
+      }
+    }
+    {
+      absl::MutexLock lock(&state_mu);
+      state.reader_done = true;
+      state_cv.SignalAll();
+    }
+    absl::MutexLock lock(&mu_);
+    cv_.SignalAll();  // wakes the timer loop below at once
+  });
+
+  bool counted = false;
+  uint64_t exchange_id = 0;
+  int burst_left = kBurstExchanges;
+  absl::Time next_heartbeat = clock_->Now();
+  absl::Time next_exchange = clock_->Now();
+  while (writable) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stop_) break;
+    }
+    absl::Duration heartbeat_interval, exchange_interval;
+    {
+      absl::MutexLock lock(&state_mu);
+      if (state.reader_done) break;
+      if (state.established && !counted) {
+        counted = true;
+        backoff_.Reset();
+        absl::MutexLock l(&mu_);
+        ++sessions_established_;
+      }
+      heartbeat_interval = state.heartbeat_interval;
+      exchange_interval = state.exchange_interval;
+      if (!state.established) {
+        // Until the collector accepts the hello, wait for its answer (or the stream's end).
+        state_cv.WaitWithTimeout(&state_mu, absl::Milliseconds(100));
+        continue;
+      }
+    }
+    const absl::Time now = clock_->Now();
+    if (now >= next_heartbeat) {
+      v1::AgentMessage hb;
+      *hb.mutable_heartbeat()->mutable_sent_host_time() = ToProto(now);
+      writable = write(hb);
+      next_heartbeat = now + heartbeat_interval;
+    }
+    if (writable && now >= next_exchange) {
+      v1::AgentMessage req;
+      req.mutable_time_request()->set_exchange_id(++exchange_id);
+      *req.mutable_time_request()->mutable_t1_agent_send() = ToProto(clock_->Now());
+      writable = write(req);
+      next_exchange = now + (burst_left-- > 1 ? kBurstSpacing : exchange_interval);
+    }
+    const absl::Duration wait = std::min(next_heartbeat, next_exchange) - clock_->Now();
+    absl::MutexLock lock(&mu_);
+    if (!stop_ && wait > absl::ZeroDuration()) cv_.WaitWithTimeout(&mu_, wait);
+  }
+
+  bool stopping;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping = stop_;
+  }
+  if (stopping) {
+    // Say goodbye so the collector records a clean disconnect, but never hang on it.
+    {
+      absl::MutexLock lock(&write_mu);
+      stream->WritesDone();
+    }
+    absl::MutexLock lock(&state_mu);
+    const absl::Time until = clock_->Now() + kGoodbyeTimeout;
+    while (!state.reader_done && clock_->Now() < until) {
+      state_cv.WaitWithTimeout(&state_mu, until - clock_->Now());
+    }
+  }
+  {
+    absl::MutexLock lock(&state_mu);
+    if (!state.reader_done) context.TryCancel();
+  }
+  reader.join();
+  const grpc::Status status = stream->Finish();
+  if (stopping) return absl::CancelledError("stopping");
+  if (status.ok()) return absl::UnavailableError("the collector closed the stream");
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      DescribeFailure(status));
+}
+
+}  // namespace kerbside::agent

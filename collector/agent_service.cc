@@ -1,0 +1,177 @@
+#include "collector/agent_service.h"
+
+#include <deque>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_tls.h"
+#include "common/proto_time.h"
+#include "spdlog/spdlog.h"
+
+namespace kerbside::collector {
+namespace {
+
+// Replies whose TimeSample has not come back yet. The collector keeps its own t2/t3 rather than
+// trusting the ones the agent echoes.
+struct PendingExchange {
+  uint64_t id;
+  absl::Time t2;
+  absl::Time t3;
+};
+constexpr size_t kMaxPendingExchanges = 16;
+
+std::string EvidenceKind(const v1::Evidence& e) {
+  const auto* field = e.GetDescriptor()->FindFieldByNumber(e.kind_case());
+  return field ? field->name() : "unknown";
+}
+
+grpc::Status Refuse(grpc::StatusCode code, const std::string& peer, const std::string& why) {
+  spdlog::warn("agent stream refused peer={} reason=\"{}\"", peer, why);
+  return grpc::Status(code, why);
+}
+
+}  // namespace
+
+grpc::Status AgentServiceImpl::Connect(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<v1::CollectorMessage, v1::AgentMessage>* stream) {
+  const std::string peer = context->peer();
+  std::string cert_subject;
+  std::optional<CertificateIdentity> cert;
+  if (!options_.plaintext) {
+    auto c = PeerCertificate(*context);
+    if (!c.ok()) return Refuse(grpc::StatusCode::UNAUTHENTICATED, peer, c.status().ToString());
+    if (c->role != CertificateRole::kHost) {
+      return Refuse(grpc::StatusCode::PERMISSION_DENIED, peer,
+                    absl::StrCat("certificate ", c->subject, " is a ",
+                                 CertificateRoleName(c->role),
+                                 " certificate, not a kerbside-host one"));
+    }
+    cert = *c;
+    cert_subject = c->subject;
+  }
+
+  v1::AgentMessage msg;
+  if (!stream->Read(&msg)) return grpc::Status::CANCELLED;
+  if (!msg.has_hello()) {
+    return Refuse(grpc::StatusCode::FAILED_PRECONDITION, peer,
+                  "the first message on the stream must be a hello");
+  }
+  const v1::HostIdentity& id = msg.hello().identity();
+  if (id.netbios_name().empty() || id.fqdn().empty()) {
+    return Refuse(grpc::StatusCode::INVALID_ARGUMENT, peer,
+                  "hello: identity.netbios_name and identity.fqdn are required");
+  }
+  if (cert) {
+    absl::Status covers = CheckCertificateCoversHost(*cert, id.netbios_name(), id.fqdn());
+    if (!covers.ok()) {
+      return Refuse(grpc::StatusCode::PERMISSION_DENIED, peer, std::string(covers.message()));
+    }
+  }
+  const std::string name = HostKey(id.netbios_name());
+  const absl::Time hello_received = clock_->Now();
+  const absl::Duration hello_skew = FromProto(msg.hello().sent_host_time()) - hello_received;
+  spdlog::info("agent connected host={} fqdn={} role={} site={} peer={} version={} "
+               "hello_clock_difference={}",
+               name, id.fqdn(), v1::Role_Name(id.role()), id.site(), peer, id.agent_version(),
+               absl::FormatDuration(hello_skew));
+  const uint64_t token = fleet_->Connected(id, peer, cert_subject);
+
+  v1::CollectorMessage ack;
+  ack.mutable_hello_ack()->set_collector_version(KERBSIDE_VERSION);
+  *ack.mutable_hello_ack()->mutable_heartbeat_interval() = ToProto(options_.heartbeat_interval);
+  *ack.mutable_hello_ack()->mutable_time_exchange_interval() =
+      ToProto(options_.time_exchange_interval);
+  bool ok = stream->Write(ack);
+  if (ok) {
+    v1::CollectorMessage inventory;
+    *inventory.mutable_inventory() = fleet_->Inventory();
+    ok = stream->Write(inventory);
+  }
+
+  std::deque<PendingExchange> pending;
+  while (ok && stream->Read(&msg)) {
+    // Taken first, before any other work, so t2 is as close to arrival as we can get.
+    const absl::Time t2 = clock_->Now();
+    fleet_->Seen(name);
+    switch (msg.kind_case()) {
+      case v1::AgentMessage::kHeartbeat:
+        break;
+      case v1::AgentMessage::kTimeRequest: {
+        v1::CollectorMessage reply;
+        v1::TimeReply* r = reply.mutable_time_reply();
+        r->set_exchange_id(msg.time_request().exchange_id());
+        *r->mutable_t1_agent_send() = msg.time_request().t1_agent_send();
+        *r->mutable_t2_collector_receive() = ToProto(t2);
+        const absl::Time t3 = clock_->Now();
+        *r->mutable_t3_collector_send() = ToProto(t3);
+        pending.push_back({msg.time_request().exchange_id(), t2, t3});
+        if (pending.size() > kMaxPendingExchanges) pending.pop_front();
+        ok = stream->Write(reply);
+        break;
+      }
+      case v1::AgentMessage::kTimeSample: {
+        const v1::TimeSample& ts = msg.time_sample();
+        auto it = std::find_if(pending.begin(), pending.end(),
+                               [&](const PendingExchange& p) { return p.id == ts.exchange_id(); });
+        if (it == pending.end()) {
+          spdlog::warn("host={} time sample for unknown exchange {}; ignored", name,
+                       ts.exchange_id());
+          break;
+        }
+        ExchangeTimestamps stamps{FromProto(ts.t1_agent_send()), it->t2, it->t3,
+                                  FromProto(ts.t4_agent_receive())};
+        pending.erase(it);
+        auto sample = ComputeClockSample(stamps);
+        if (!sample.ok()) {
+          spdlog::warn("host={} {}", name, std::string(sample.status().message()));
+          break;
+        }
+        spdlog::debug("host={} clock offset={} delay={}", name,
+                      absl::FormatDuration(sample->offset), absl::FormatDuration(sample->delay));
+        if (absl::Status s = fleet_->AddClockSample(name, *sample); !s.ok()) {
+          spdlog::error("host={} cannot keep clock sample: {}", name, s.ToString());
+        }
+        break;
+      }
+      case v1::AgentMessage::kEvidence: {
+        const v1::EvidenceBatch& batch = msg.evidence();
+        absl::Status stored = absl::OkStatus();
+        for (const v1::Evidence& item : batch.items()) {
+          // An agent speaks only for itself; evidence about other hosts names them as subject.
+          if (HostKey(item.host()) != name) {
+            stored = absl::PermissionDeniedError(absl::StrCat(
+                "evidence batch ", batch.sequence(), " carries an item for host '", item.host(),
+                "' on the stream of ", name));
+            break;
+          }
+          v1::Evidence copy = item;
+          *copy.mutable_received_at() = ToProto(t2);
+          stored = store_->PutEvidence(name, item.source(), EvidenceKind(item), item.subject(), t2,
+                                       copy.SerializeAsString());
+          if (!stored.ok()) break;
+        }
+        if (!stored.ok()) {
+          // Not acknowledged: the agent keeps the batch and sends it again.
+          spdlog::error("host={} evidence batch {} not stored: {}", name, batch.sequence(),
+                        stored.ToString());
+          break;
+        }
+        v1::CollectorMessage reply;
+        reply.mutable_evidence_ack()->set_sequence(batch.sequence());
+        ok = stream->Write(reply);
+        break;
+      }
+      case v1::AgentMessage::kHello:
+        spdlog::warn("host={} sent a second hello on one stream; ignored", name);
+        break;
+      case v1::AgentMessage::KIND_NOT_SET:
+        spdlog::warn("host={} sent an empty message (newer agent?); ignored", name);
+        break;
+    }
+  }
+  fleet_->Disconnected(name, token);
+  spdlog::info("agent disconnected host={} peer={}", name, peer);
+  return grpc::Status::OK;
+}
+
+}  // namespace kerbside::collector

@@ -1,0 +1,37 @@
+#ifndef KERBSIDE_COLLECTOR_AGENT_SERVICE_H_
+#define KERBSIDE_COLLECTOR_AGENT_SERVICE_H_
+
+#include "collector/fleet.h"
+#include "collector/store.h"
+#include "common/clock.h"
+#include "kerbside/v1/agent.grpc.pb.h"
+
+namespace kerbside::collector {
+
+struct AgentServiceOptions {
+  // Without TLS there is no certificate to check the hello against (loopback demos only).
+  bool plaintext = false;
+  absl::Duration heartbeat_interval = absl::Seconds(15);
+  absl::Duration time_exchange_interval = absl::Seconds(10);
+};
+
+// Ingest side of the collector: one bidirectional stream per agent.
+class AgentServiceImpl final : public v1::AgentService::Service {
+ public:
+  AgentServiceImpl(Fleet* fleet, Store* store, const Clock* clock, AgentServiceOptions options)
+      : fleet_(fleet), store_(store), clock_(clock), options_(options) {}
+
+  grpc::Status Connect(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::CollectorMessage, v1::AgentMessage>* stream) override;
+
+ private:
+  Fleet* fleet_;
+  Store* store_;
+  const Clock* clock_;
+  AgentServiceOptions options_;
+};
+
+}  // namespace kerbside::collector
+
+#endif  // KERBSIDE_COLLECTOR_AGENT_SERVICE_H_

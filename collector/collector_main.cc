@@ -1,0 +1,160 @@
+// kerbside-collector: receives agent streams, measures clocks, keeps the fleet, serves the CLI.
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "collector/agent_service.h"
+#include "collector/fleet.h"
+#include "collector/query_service.h"
+#include "collector/store.h"
+#include "common/clock.h"
+#include "common/grpc_tls.h"
+#include "common/logging.h"
+#include "common/signals.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+using kerbside::collector::AgentServiceImpl;
+using kerbside::collector::AgentServiceOptions;
+using kerbside::collector::Fleet;
+using kerbside::collector::FleetOptions;
+using kerbside::collector::QueryServiceImpl;
+using kerbside::collector::Store;
+
+struct Flags {
+  std::string config;
+  std::string listen = "127.0.0.1:7443";
+  std::string db = "/var/lib/kerbside/collector.db";
+  std::string ca, cert, key;
+  bool plaintext = false;
+  std::string reference_host;
+  std::string heartbeat_interval = "15s";
+  std::string time_exchange_interval = "10s";
+  std::string log_level = "info";
+};
+
+absl::StatusOr<absl::Duration> PositiveDuration(const std::string& name, const std::string& text) {
+  absl::Duration d;
+  if (!absl::ParseDuration(text, &d) || d <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": '", text, "' is not a positive duration such as 15s or 2m"));
+  }
+  return d;
+}
+
+int Run(const Flags& f) {
+  if (absl::Status s = kerbside::SetupLogging("collector", f.log_level); !s.ok()) {
+    std::fprintf(stderr, "kerbside-collector: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  auto heartbeat = PositiveDuration("heartbeat_interval", f.heartbeat_interval);
+  auto exchange = PositiveDuration("time_exchange_interval", f.time_exchange_interval);
+  for (const absl::Status& s : {heartbeat.status(), exchange.status()}) {
+    if (!s.ok()) {
+      spdlog::critical("configuration: {}", std::string(s.message()));
+      return 2;
+    }
+  }
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  if (f.plaintext) {
+    spdlog::warn("*** PLAINTEXT MODE: no TLS, no client certificates, no identity checks. Any "
+                 "process that reaches {} can pose as any host or read the fleet. Use only for "
+                 "loopback demos. ***", f.listen);
+    creds = grpc::InsecureServerCredentials();
+  } else {
+    if (f.ca.empty() || f.cert.empty() || f.key.empty()) {
+      spdlog::critical("configuration: ca, cert and key are required (mutual TLS is the "
+                       "default; --plaintext exists for loopback demos only)");
+      return 2;
+    }
+    auto c = kerbside::MakeMutualTlsServerCredentials({f.ca, f.cert, f.key});
+    if (!c.ok()) {
+      spdlog::critical("TLS: {}", c.status().ToString());
+      return 2;
+    }
+    creds = *c;
+  }
+
+  auto store = Store::Open(f.db);
+  if (!store.ok()) {
+    spdlog::critical("store: {}", store.status().ToString());
+    return 1;
+  }
+  const kerbside::Clock& clock = kerbside::RealClock();
+  Fleet fleet(store->get(), &clock, FleetOptions{.reference_host = f.reference_host});
+  if (absl::Status s = fleet.LoadFromStore(); !s.ok()) {
+    spdlog::critical("store: {}", s.ToString());
+    return 1;
+  }
+  AgentServiceImpl agents(&fleet, store->get(), &clock,
+                          AgentServiceOptions{.plaintext = f.plaintext,
+                                              .heartbeat_interval = *heartbeat,
+                                              .time_exchange_interval = *exchange});
+  QueryServiceImpl query(&fleet, f.plaintext);
+
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(f.listen, creds, &bound_port);
+  builder.RegisterService(&agents);
+  builder.RegisterService(&query);
+  // Agents keep one stream open for days; keepalives find dead peers behind NAT or firewalls.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10 * 1000);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || bound_port == 0) {
+    spdlog::critical("cannot listen on {}", f.listen);
+    return 1;
+  }
+  spdlog::info("listening on {} (port {}), store {} schema {}, {}", f.listen, bound_port, f.db,
+               Store::LatestSchemaVersion(), f.plaintext ? "PLAINTEXT" : "mutual TLS");
+
+  std::thread signals = kerbside::HandleTerminationSignals([&](int signo) {
+    spdlog::info("signal {}: shutting down", signo);
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  });
+  server->Wait();
+  signals.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kerbside-collector: keeps the fleet's evidence and clocks, serves the CLI"};
+  Flags f;
+  app.set_config("--config", "", "TOML/INI configuration file (keys as the long flags)");
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  app.add_option("--listen", f.listen, "address:port to listen on")->capture_default_str();
+  app.add_option("--db", f.db, "SQLite store path")->capture_default_str();
+  app.add_option("--ca", f.ca, "fleet CA certificate (PEM)");
+  app.add_option("--cert", f.cert, "collector certificate (PEM)");
+  app.add_option("--key", f.key, "collector private key (PEM)");
+  app.add_flag("--plaintext", f.plaintext, "no TLS at all (loopback demos only; loud warning)");
+  app.add_option("--reference_host", f.reference_host,
+                 "host whose clock the others are compared with (default: the PDC emulator)");
+  app.add_option("--heartbeat_interval", f.heartbeat_interval, "agent heartbeat interval")
+      ->capture_default_str();
+  app.add_option("--time_exchange_interval", f.time_exchange_interval,
+                 "interval between clock exchanges with each agent")
+      ->capture_default_str();
+  app.add_option("--log_level", f.log_level, "trace|debug|info|warn|error")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (dynamic_cast<const CLI::ConfigError*>(&e) != nullptr) {
+      std::fprintf(stderr, "kerbside-collector: configuration file %s: %s\n",
+                   app.get_config_ptr()->as<std::string>().c_str(), e.what());
+      return 2;
+    }
+    return app.exit(e);
+  }
+  return Run(f);
+}

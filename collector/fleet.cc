@@ -1,0 +1,190 @@
+#include "collector/fleet.h"
+
+#include "absl/strings/ascii.h"
+#include "common/proto_time.h"
+#include "spdlog/spdlog.h"
+
+namespace kerbside::collector {
+namespace {
+
+void FillEstimate(const ClockEstimateValue& e, v1::ClockEstimate* out) {
+  *out->mutable_offset() = ToProto(e.offset);
+  *out->mutable_uncertainty() = ToProto(e.uncertainty);
+  *out->mutable_delay() = ToProto(e.delay);
+  *out->mutable_measured_at() = ToProto(e.measured_at);
+  out->set_window_samples(e.window_samples);
+}
+
+}  // namespace
+
+std::string HostKey(absl::string_view netbios_name) {
+  return absl::AsciiStrToUpper(absl::StripAsciiWhitespace(netbios_name));
+}
+
+Fleet::Fleet(Store* store, const Clock* clock, FleetOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)) {
+  options_.reference_host = HostKey(options_.reference_host);
+}
+
+absl::Status Fleet::LoadFromStore() {
+  auto records = store_->LoadHosts();
+  if (!records.ok()) return records.status();
+  absl::MutexLock lock(&mu_);
+  for (HostRecord& r : *records) {
+    Host h{.identity = r.identity,
+           .first_seen = r.first_seen,
+           .last_seen = r.last_seen,
+           .last_seen_persisted = r.last_seen,
+           .peer_address = r.peer_address,
+           .certificate_subject = r.certificate_subject,
+           .connection_token = 0,
+           .filter = ClockFilter(options_.clock_filter_samples, options_.clock_filter_max_age),
+           .clock = r.clock};
+    hosts_.insert_or_assign(HostKey(r.identity.netbios_name()), std::move(h));
+  }
+  return absl::OkStatus();
+}
+
+uint64_t Fleet::Connected(const v1::HostIdentity& identity, const std::string& peer_address,
+                          const std::string& certificate_subject) {
+  const absl::Time now = clock_->Now();
+  const std::string key = HostKey(identity.netbios_name());
+  HostRecord record;
+  uint64_t token;
+  {
+    absl::MutexLock lock(&mu_);
+    auto [it, inserted] = hosts_.try_emplace(key);
+    Host& h = it->second;
+    if (inserted) {
+      h.first_seen = now;
+      h.filter = ClockFilter(options_.clock_filter_samples, options_.clock_filter_max_age);
+    }
+    h.identity = identity;
+    h.identity.set_netbios_name(key);
+    h.last_seen = now;
+    h.last_seen_persisted = now;
+    h.peer_address = peer_address;
+    h.certificate_subject = certificate_subject;
+    token = next_token_++;
+    h.connection_token = token;
+    record = HostRecord{h.identity, h.first_seen, h.last_seen, h.peer_address,
+                        h.certificate_subject, std::nullopt};
+  }
+  if (absl::Status s = store_->UpsertHost(record); !s.ok()) {
+    spdlog::error("store: cannot record host {}: {}", key, s.ToString());
+  }
+  return token;
+}
+
+void Fleet::Disconnected(const std::string& name, uint64_t token) {
+  const absl::Time now = clock_->Now();
+  const std::string key = HostKey(name);
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = hosts_.find(key);
+    if (it == hosts_.end() || it->second.connection_token != token) return;
+    it->second.connection_token = 0;
+    it->second.last_seen = now;
+    it->second.last_seen_persisted = now;
+  }
+  if (absl::Status s = store_->TouchHost(key, now); !s.ok()) {
+    spdlog::error("store: cannot record last seen of {}: {}", key, s.ToString());
+  }
+}
+
+void Fleet::Seen(const std::string& name) {
+  const absl::Time now = clock_->Now();
+  const std::string key = HostKey(name);
+  bool persist = false;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = hosts_.find(key);
+    if (it == hosts_.end()) return;
+    it->second.last_seen = now;
+    if (now - it->second.last_seen_persisted >= options_.last_seen_persist_interval) {
+      it->second.last_seen_persisted = now;
+      persist = true;
+    }
+  }
+  if (persist) {
+    if (absl::Status s = store_->TouchHost(key, now); !s.ok()) {
+      spdlog::error("store: cannot record last seen of {}: {}", key, s.ToString());
+    }
+  }
+}
+
+absl::Status Fleet::AddClockSample(const std::string& name, const ClockSample& sample) {
+  const absl::Time now = clock_->Now();
+  const std::string key = HostKey(name);
+  std::optional<ClockEstimateValue> estimate;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = hosts_.find(key);
+    if (it == hosts_.end()) {
+      return absl::NotFoundError("clock sample for a host that never said hello: " + key);
+    }
+    it->second.filter.Add(sample);
+    estimate = it->second.filter.Estimate(now);
+    it->second.clock = estimate;
+    it->second.last_seen = now;
+  }
+  if (!estimate) return absl::OkStatus();
+  return store_->SaveClockEstimate(key, *estimate);
+}
+
+std::pair<std::string, std::string> Fleet::ChooseReferenceLocked() const {
+  if (!options_.reference_host.empty()) {
+    return {options_.reference_host, "configured"};
+  }
+  // The forest time root is the PDC emulator (DESIGN.md §3); map order makes the choice
+  // deterministic if two hosts claim the role.
+  for (const auto& [key, h] : hosts_) {
+    if (h.identity.pdc_emulator()) return {key, "PDC emulator"};
+  }
+  return {"", "no PDC emulator known and none configured"};
+}
+
+std::optional<ClockEstimateValue> Fleet::EstimateLocked(const Host& h, absl::Time now) const {
+  // A live filter wins; after a restart the persisted estimate stands until new samples come.
+  if (auto live = h.filter.Estimate(now)) return live;
+  return h.clock;
+}
+
+v1::ListHostsResponse Fleet::ListHosts() const {
+  const absl::Time now = clock_->Now();
+  v1::ListHostsResponse out;
+  *out.mutable_collector_time() = ToProto(now);
+  absl::MutexLock lock(&mu_);
+  auto [ref_name, ref_reason] = ChooseReferenceLocked();
+  std::optional<ClockEstimateValue> ref_estimate;
+  if (auto it = hosts_.find(ref_name); it != hosts_.end()) {
+    ref_estimate = EstimateLocked(it->second, now);
+  }
+  out.set_reference_host(ref_name);
+  out.set_reference_reason(ref_reason);
+  for (const auto& [key, h] : hosts_) {
+    v1::HostStatus* s = out.add_hosts();
+    *s->mutable_identity() = h.identity;
+    s->set_connected(h.connection_token != 0);
+    *s->mutable_first_seen() = ToProto(h.first_seen);
+    *s->mutable_last_seen() = ToProto(h.last_seen);
+    s->set_peer_address(h.peer_address);
+    s->set_certificate_subject(h.certificate_subject);
+    std::optional<ClockEstimateValue> e = EstimateLocked(h, now);
+    if (e) FillEstimate(*e, s->mutable_clock_vs_collector());
+    s->set_reference_host(ref_name);
+    if (e && ref_estimate) {
+      FillEstimate(RelativeEstimate(*e, *ref_estimate), s->mutable_clock_vs_reference());
+    }
+  }
+  return out;
+}
+
+v1::Inventory Fleet::Inventory() const {
+  v1::Inventory inv;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [key, h] : hosts_) *inv.add_hosts() = h.identity;
+  return inv;
+}
+
+}  // namespace kerbside::collector

@@ -1,0 +1,78 @@
+#ifndef KERBSIDE_COLLECTOR_FLEET_H_
+#define KERBSIDE_COLLECTOR_FLEET_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "collector/store.h"
+#include "common/clock.h"
+#include "common/time_exchange.h"
+#include "kerbside/v1/agent.pb.h"
+#include "kerbside/v1/query.pb.h"
+
+namespace kerbside::collector {
+
+struct FleetOptions {
+  // Host (NetBIOS name) whose clock the others are compared with. Empty: the PDC emulator.
+  std::string reference_host;
+  int clock_filter_samples = 8;
+  absl::Duration clock_filter_max_age = absl::Minutes(15);
+  // last_seen is written to the store at most this often per host while it stays connected.
+  absl::Duration last_seen_persist_interval = absl::Seconds(30);
+};
+
+// The collector's live view of the fleet: identities, connections and clock estimates.
+// Thread-safe; writes through to the store so a restart keeps what was learned.
+class Fleet {
+ public:
+  Fleet(Store* store, const Clock* clock, FleetOptions options);
+
+  // Loads every host the store knows, as disconnected.
+  absl::Status LoadFromStore();
+
+  // Registers a connected agent. Returns a token; a newer connection of the same host
+  // supersedes older ones, whose later Disconnected() calls are then ignored.
+  uint64_t Connected(const v1::HostIdentity& identity, const std::string& peer_address,
+                     const std::string& certificate_subject);
+  void Disconnected(const std::string& name, uint64_t token);
+  void Seen(const std::string& name);
+  absl::Status AddClockSample(const std::string& name, const ClockSample& sample);
+
+  v1::ListHostsResponse ListHosts() const;
+  v1::Inventory Inventory() const;
+
+ private:
+  struct Host {
+    v1::HostIdentity identity;
+    absl::Time first_seen;
+    absl::Time last_seen;
+    absl::Time last_seen_persisted;
+    std::string peer_address;
+    std::string certificate_subject;
+    uint64_t connection_token = 0;  // 0 = not connected
+    ClockFilter filter;
+    std::optional<ClockEstimateValue> clock;
+  };
+  // The chosen reference and why; empty name when none is known.
+  std::pair<std::string, std::string> ChooseReferenceLocked() const;
+  std::optional<ClockEstimateValue> EstimateLocked(const Host& h, absl::Time now) const;
+
+  Store* store_;
+  const Clock* clock_;
+  FleetOptions options_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, Host> hosts_ ABSL_GUARDED_BY(mu_);  // by upper-case NetBIOS name
+  uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
+};
+
+// Upper-case NetBIOS form used as the host key everywhere in the collector.
+std::string HostKey(absl::string_view netbios_name);
+
+}  // namespace kerbside::collector
+
+#endif  // KERBSIDE_COLLECTOR_FLEET_H_

@@ -1,0 +1,261 @@
+#include "collector/store.h"
+
+#include <sqlite3.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace kerbside::collector {
+namespace {
+
+// Each entry moves the schema from version i to i+1. Never edit a released entry; append.
+const char* const kMigrations[] = {
+    // 0 -> 1: hosts and their latest clock estimate.
+    R"sql(
+    CREATE TABLE hosts (
+      name TEXT PRIMARY KEY,            -- upper-case NetBIOS name
+      fqdn TEXT NOT NULL,
+      identity BLOB NOT NULL,           -- serialized kerbside.v1.HostIdentity
+      first_seen_unix_ns INTEGER NOT NULL,
+      last_seen_unix_ns INTEGER NOT NULL,
+      peer_address TEXT NOT NULL DEFAULT '',
+      certificate_subject TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE clock_estimates (
+      name TEXT PRIMARY KEY REFERENCES hosts(name),
+      offset_ns INTEGER NOT NULL,       -- positive = host ahead of the collector
+      uncertainty_ns INTEGER NOT NULL,
+      delay_ns INTEGER NOT NULL,
+      measured_at_unix_ns INTEGER NOT NULL,
+      window_samples INTEGER NOT NULL
+    );
+    )sql",
+    // 1 -> 2: latest evidence snapshot per host, source, kind and subject.
+    R"sql(
+    CREATE TABLE evidence_latest (
+      host TEXT NOT NULL,
+      source TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      subject TEXT NOT NULL,
+      received_at_unix_ns INTEGER NOT NULL,
+      payload BLOB NOT NULL,            -- serialized kerbside.v1.Evidence
+      PRIMARY KEY (host, source, kind, subject)
+    );
+    )sql",
+};
+
+
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
+  return absl::InternalError(absl::StrCat("sqlite: ", what, ": ", sqlite3_errstr(rc), " (code ",
+                                          rc, "): ", db ? sqlite3_errmsg(db) : ""));
+}
+
+// A prepared statement that finalizes itself.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  absl::Status status(absl::string_view what) const {
+    return rc_ == SQLITE_OK ? absl::OkStatus() : SqliteError(db_, rc_, what);
+  }
+  void Bind(int i, const std::string& s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  }
+  void BindBlob(int i, const std::string& s) {
+    sqlite3_bind_blob(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  }
+  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  int Step() { return sqlite3_step(stmt_); }
+  absl::Status Run(absl::string_view what) {
+    const int rc = Step();
+    return rc == SQLITE_DONE ? absl::OkStatus() : SqliteError(db_, rc, what);
+  }
+  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
+  std::string Text(int col) {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    const int n = sqlite3_column_bytes(stmt_, col);
+    return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : "";
+  }
+  bool IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+}  // namespace
+
+int Store::LatestSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status s = SqliteError(db, rc, absl::StrCat("open ", path));
+    sqlite3_close(db);
+    return s;
+  }
+  std::unique_ptr<Store> store(new Store(db, path));
+  sqlite3_busy_timeout(db, 5000);
+  RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
+  RETURN_IF_ERROR(store->Migrate());
+  return store;
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+absl::Status Store::Exec(const std::string& sql) {
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : "";
+    sqlite3_free(err);
+    return absl::InternalError(absl::StrCat("sqlite: ", path_, ": ", sqlite3_errstr(rc),
+                                            " (code ", rc, "): ", msg));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> Store::SchemaVersion() {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, "PRAGMA user_version");
+  RETURN_IF_ERROR(st.status("read schema version"));
+  if (st.Step() != SQLITE_ROW) return SqliteError(db_, SQLITE_ERROR, "read schema version");
+  return static_cast<int>(st.Int(0));
+}
+
+absl::Status Store::Migrate() {
+  ASSIGN_OR_RETURN(int version, SchemaVersion());
+  const int latest = LatestSchemaVersion();
+  if (version > latest) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, ": schema version ", version, " is newer than this collector's (",
+                     latest, "); refusing to open it with an older build"));
+  }
+  absl::MutexLock lock(&mu_);
+  for (int v = version; v < latest; ++v) {
+    RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    absl::Status s = Exec(kMigrations[v]);
+    if (s.ok()) s = Exec(absl::StrCat("PRAGMA user_version = ", v + 1));
+    if (!s.ok()) {
+      Exec("ROLLBACK").IgnoreError();
+      return absl::Status(s.code(), absl::StrCat("migration to schema ", v + 1, ": ", s.message()));
+    }
+    RETURN_IF_ERROR(Exec("COMMIT"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::UpsertHost(const HostRecord& host) {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, R"sql(
+      INSERT INTO hosts (name, fqdn, identity, first_seen_unix_ns, last_seen_unix_ns,
+                         peer_address, certificate_subject)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+      ON CONFLICT(name) DO UPDATE SET fqdn = ?2, identity = ?3, last_seen_unix_ns = ?5,
+                                      peer_address = ?6, certificate_subject = ?7)sql");
+  RETURN_IF_ERROR(st.status("prepare upsert host"));
+  st.Bind(1, host.identity.netbios_name());
+  st.Bind(2, host.identity.fqdn());
+  st.BindBlob(3, host.identity.SerializeAsString());
+  st.Bind(4, absl::ToUnixNanos(host.first_seen));
+  st.Bind(5, absl::ToUnixNanos(host.last_seen));
+  st.Bind(6, host.peer_address);
+  st.Bind(7, host.certificate_subject);
+  return st.Run("upsert host");
+}
+
+absl::Status Store::TouchHost(const std::string& name, absl::Time last_seen) {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, "UPDATE hosts SET last_seen_unix_ns = ?2 WHERE name = ?1");
+  RETURN_IF_ERROR(st.status("prepare touch host"));
+  st.Bind(1, name);
+  st.Bind(2, absl::ToUnixNanos(last_seen));
+  return st.Run("touch host");
+}
+
+absl::Status Store::SaveClockEstimate(const std::string& name, const ClockEstimateValue& e) {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, R"sql(
+      INSERT OR REPLACE INTO clock_estimates
+        (name, offset_ns, uncertainty_ns, delay_ns, measured_at_unix_ns, window_samples)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6))sql");
+  RETURN_IF_ERROR(st.status("prepare save clock estimate"));
+  st.Bind(1, name);
+  st.Bind(2, absl::ToInt64Nanoseconds(e.offset));
+  st.Bind(3, absl::ToInt64Nanoseconds(e.uncertainty));
+  st.Bind(4, absl::ToInt64Nanoseconds(e.delay));
+  st.Bind(5, absl::ToUnixNanos(e.measured_at));
+  st.Bind(6, e.window_samples);
+  return st.Run("save clock estimate");
+}
+
+absl::StatusOr<std::vector<HostRecord>> Store::LoadHosts() {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, R"sql(
+      SELECT h.name, h.identity, h.first_seen_unix_ns, h.last_seen_unix_ns, h.peer_address,
+             h.certificate_subject, c.offset_ns, c.uncertainty_ns, c.delay_ns,
+             c.measured_at_unix_ns, c.window_samples
+      FROM hosts h LEFT JOIN clock_estimates c ON c.name = h.name ORDER BY h.name)sql");
+  RETURN_IF_ERROR(st.status("prepare load hosts"));
+  std::vector<HostRecord> out;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    HostRecord h;
+    if (!h.identity.ParseFromString(st.Text(1))) {
+      return absl::DataLossError(
+          absl::StrCat(path_, ": hosts row '", st.Text(0), "': identity does not parse"));
+    }
+    h.first_seen = absl::FromUnixNanos(st.Int(2));
+    h.last_seen = absl::FromUnixNanos(st.Int(3));
+    h.peer_address = st.Text(4);
+    h.certificate_subject = st.Text(5);
+    if (!st.IsNull(6)) {
+      ClockEstimateValue e;
+      e.offset = absl::Nanoseconds(st.Int(6));
+      e.uncertainty = absl::Nanoseconds(st.Int(7));
+      e.delay = absl::Nanoseconds(st.Int(8));
+      e.measured_at = absl::FromUnixNanos(st.Int(9));
+      e.window_samples = static_cast<int>(st.Int(10));
+      h.clock = e;
+    }
+    out.push_back(std::move(h));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, rc, "load hosts");
+  return out;
+}
+
+absl::Status Store::PutEvidence(const std::string& host, const std::string& source,
+                                const std::string& kind, const std::string& subject,
+                                absl::Time received_at, const std::string& payload) {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, R"sql(
+      INSERT OR REPLACE INTO evidence_latest
+        (host, source, kind, subject, received_at_unix_ns, payload)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6))sql");
+  RETURN_IF_ERROR(st.status("prepare put evidence"));
+  st.Bind(1, host);
+  st.Bind(2, source);
+  st.Bind(3, kind);
+  st.Bind(4, subject);
+  st.Bind(5, absl::ToUnixNanos(received_at));
+  st.BindBlob(6, payload);
+  return st.Run("put evidence");
+}
+
+absl::StatusOr<int64_t> Store::CountEvidence(const std::string& host) {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, "SELECT COUNT(*) FROM evidence_latest WHERE host = ?1");
+  RETURN_IF_ERROR(st.status("prepare count evidence"));
+  st.Bind(1, host);
+  if (st.Step() != SQLITE_ROW) return SqliteError(db_, SQLITE_ERROR, "count evidence");
+  return st.Int(0);
+}
+
+}  // namespace kerbside::collector

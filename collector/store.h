@@ -1,0 +1,66 @@
+#ifndef KERBSIDE_COLLECTOR_STORE_H_
+#define KERBSIDE_COLLECTOR_STORE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/time_exchange.h"
+#include "kerbside/v1/agent.pb.h"
+
+struct sqlite3;
+
+namespace kerbside::collector {
+
+// What the collector keeps about a host across restarts.
+struct HostRecord {
+  v1::HostIdentity identity;
+  absl::Time first_seen;
+  absl::Time last_seen;
+  std::string peer_address;
+  std::string certificate_subject;
+  std::optional<ClockEstimateValue> clock;  // vs the collector's clock
+};
+
+// The collector's embedded store: SQLite in WAL mode. Thread-safe.
+// The schema is versioned (PRAGMA user_version) and migrated forward on open.
+class Store {
+ public:
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // The schema version this build writes; Open migrates older files up to it.
+  static int LatestSchemaVersion();
+  absl::StatusOr<int> SchemaVersion();
+
+  // Inserts or updates identity, peer and certificate; keeps first_seen of an existing host.
+  absl::Status UpsertHost(const HostRecord& host);
+  absl::Status TouchHost(const std::string& name, absl::Time last_seen);
+  absl::Status SaveClockEstimate(const std::string& name, const ClockEstimateValue& estimate);
+  absl::StatusOr<std::vector<HostRecord>> LoadHosts();
+
+  // Latest snapshot per (host, source, kind, subject); the payload is a serialized v1.Evidence.
+  absl::Status PutEvidence(const std::string& host, const std::string& source,
+                           const std::string& kind, const std::string& subject,
+                           absl::Time received_at, const std::string& payload);
+  absl::StatusOr<int64_t> CountEvidence(const std::string& host);
+
+ private:
+  explicit Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  absl::Status Exec(const std::string& sql);
+  absl::Status Migrate();
+
+  absl::Mutex mu_;
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace kerbside::collector
+
+#endif  // KERBSIDE_COLLECTOR_STORE_H_

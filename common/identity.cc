@@ -1,0 +1,176 @@
+#include "common/identity.h"
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+
+namespace kerbside {
+namespace {
+
+std::string OpenSslErrors() {
+  std::string out;
+  unsigned long code;
+  while ((code = ERR_get_error()) != 0) {
+    char buf[256];
+    ERR_error_string_n(code, buf, sizeof(buf));
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out.empty() ? "no OpenSSL error queued" : out;
+}
+
+absl::StatusOr<absl::Time> Asn1TimeToAbsl(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat("bad certificate time: ", OpenSslErrors()));
+  }
+  absl::CivilSecond cs(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                       tm.tm_sec);
+  return absl::FromCivil(cs, absl::UTCTimeZone());
+}
+
+std::string Asn1String(const ASN1_STRING* s) {
+  unsigned char* utf8 = nullptr;
+  const int n = ASN1_STRING_to_UTF8(&utf8, s);
+  if (n < 0) return "";
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+std::vector<std::string> SubjectEntries(X509_NAME* name, int nid) {
+  std::vector<std::string> out;
+  int idx = -1;
+  while ((idx = X509_NAME_get_index_by_NID(name, nid, idx)) >= 0) {
+    out.push_back(Asn1String(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx))));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<CertificateIdentity> ParseCertificatePem(absl::string_view pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  if (!bio) return absl::InternalError("BIO_new_mem_buf failed");
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
+  if (!cert) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a PEM certificate: ", OpenSslErrors()));
+  }
+  CertificateIdentity id;
+  X509_NAME* subject = X509_get_subject_name(cert.get());
+  char* line = X509_NAME_oneline(subject, nullptr, 0);
+  if (line != nullptr) {
+    id.subject = line;
+    OPENSSL_free(line);
+  }
+  std::vector<std::string> cns = SubjectEntries(subject, NID_commonName);
+  if (!cns.empty()) id.common_name = cns.front();
+  id.organizational_units = SubjectEntries(subject, NID_organizationalUnitName);
+  for (const std::string& ou : id.organizational_units) {
+    if (ou == kHostOu) id.role = CertificateRole::kHost;
+    if (ou == kOperatorOu) id.role = CertificateRole::kOperator;
+    if (ou == kCollectorOu) id.role = CertificateRole::kCollector;
+  }
+  auto* sans = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
+  if (sans != nullptr) {
+    for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
+      const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans, i);
+      if (gn->type == GEN_DNS) id.dns_names.push_back(Asn1String(gn->d.dNSName));
+    }
+    GENERAL_NAMES_free(sans);
+  }
+  auto nb = Asn1TimeToAbsl(X509_get0_notBefore(cert.get()));
+  if (!nb.ok()) return nb.status();
+  auto na = Asn1TimeToAbsl(X509_get0_notAfter(cert.get()));
+  if (!na.ok()) return na.status();
+  id.not_before = *nb;
+  id.not_after = *na;
+  return id;
+}
+
+std::string NormalizeHostName(absl::string_view name) {
+  std::string out = absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
+  while (!out.empty() && out.back() == '.') out.pop_back();
+  return out;
+}
+
+absl::Status CheckCertificateCoversHost(const CertificateIdentity& cert,
+                                        absl::string_view netbios_name, absl::string_view fqdn) {
+  std::vector<std::string> names;
+  if (!cert.common_name.empty()) names.push_back(NormalizeHostName(cert.common_name));
+  for (const std::string& n : cert.dns_names) names.push_back(NormalizeHostName(n));
+
+  const std::string want_fqdn = NormalizeHostName(fqdn);
+  const std::string want_netbios = NormalizeHostName(netbios_name);
+  const std::string cert_names = absl::StrJoin(names, ", ");
+  auto refuse = [&](absl::string_view why) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "hello names host '", netbios_name, "' (", fqdn, ") but the client certificate covers [",
+        cert_names, "] (subject ", cert.subject, "): ", why));
+  };
+  if (want_fqdn.empty() || want_netbios.empty()) {
+    return refuse("the hello lacks a NetBIOS name or an FQDN");
+  }
+  bool fqdn_ok = false;
+  bool netbios_ok = false;
+  for (const std::string& n : names) {
+    if (n == want_fqdn) fqdn_ok = true;
+    const std::string first_label = n.substr(0, n.find('.'));
+    if (n == want_netbios || first_label == want_netbios) netbios_ok = true;
+  }
+  if (!fqdn_ok) return refuse("the FQDN is not on the certificate");
+  if (!netbios_ok) return refuse("the NetBIOS name is not on the certificate");
+  // The NetBIOS name must be the FQDN's own first label, so a certificate for ex01 and ex02
+  // cannot be used to claim "EX02 (ex01.contoso.com)".
+  if (want_fqdn.substr(0, want_fqdn.find('.')) != want_netbios) {
+    return refuse("the NetBIOS name is not the first label of the FQDN");
+  }
+  return absl::OkStatus();
+}
+
+absl::string_view CertificateRoleName(CertificateRole role) {
+  switch (role) {
+    case CertificateRole::kHost:
+      return kHostOu;
+    case CertificateRole::kOperator:
+      return kOperatorOu;
+    case CertificateRole::kCollector:
+      return kCollectorOu;
+    case CertificateRole::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
+  return ss.str();
+}
+
+}  // namespace kerbside
