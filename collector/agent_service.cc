@@ -92,6 +92,14 @@ grpc::Status AgentServiceImpl::Connect(
   while (ok && stream->Read(&msg)) {
     // Taken first, before any other work, so t2 is as close to arrival as we can get.
     const absl::Time t2 = clock_->Now();
+    if (!fleet_->IsCurrent(name, token)) {
+      // Two agents claiming one host (a cloned VM, a restarted agent whose old stream is not
+      // yet dead): the newest wins, so clock samples of the two never mix.
+      spdlog::warn("host={} peer={} superseded by a newer connection of the same host; closing",
+                   name, peer);
+      return grpc::Status(grpc::StatusCode::ABORTED,
+                          "superseded by a newer connection claiming the same host");
+    }
     fleet_->Seen(name);
     switch (msg.kind_case()) {
       case v1::AgentMessage::kHeartbeat:

@@ -92,6 +92,12 @@ void Fleet::Disconnected(const std::string& name, uint64_t token) {
   }
 }
 
+bool Fleet::IsCurrent(const std::string& name, uint64_t token) const {
+  absl::MutexLock lock(&mu_);
+  auto it = hosts_.find(HostKey(name));
+  return it != hosts_.end() && it->second.connection_token == token;
+}
+
 void Fleet::Seen(const std::string& name) {
   const absl::Time now = clock_->Now();
   const std::string key = HostKey(name);

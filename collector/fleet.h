@@ -40,6 +40,8 @@ class Fleet {
   uint64_t Connected(const v1::HostIdentity& identity, const std::string& peer_address,
                      const std::string& certificate_subject);
   void Disconnected(const std::string& name, uint64_t token);
+  // False once a newer connection of the same host took over; that stream should end.
+  bool IsCurrent(const std::string& name, uint64_t token) const;
   void Seen(const std::string& name);
   absl::Status AddClockSample(const std::string& name, const ClockSample& sample);
 

@@ -1,0 +1,125 @@
+#include "collector/fleet.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "absl/strings/ascii.h"
+#include "common/proto_time.h"
+#include "gtest/gtest.h"
+
+namespace kerbside::collector {
+namespace {
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
+
+v1::HostIdentity Identity(const std::string& name, v1::Role role, bool pdc = false) {
+  v1::HostIdentity id;
+  id.set_netbios_name(name);
+  id.set_fqdn(absl::AsciiStrToLower(name) + ".contoso.com");
+  id.set_role(role);
+  id.set_pdc_emulator(pdc);
+  return id;
+}
+
+class FleetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("kerbside-fleet-test-" + std::to_string(getpid()) + ".db"))
+                .string();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+    auto s = Store::Open(path_);
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
+  }
+  void TearDown() override {
+    store_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+  const v1::HostStatus* Find(const v1::ListHostsResponse& r, const std::string& name) {
+    for (const auto& h : r.hosts()) {
+      if (h.identity().netbios_name() == name) return &h;
+    }
+    return nullptr;
+  }
+
+  std::string path_;
+  std::unique_ptr<Store> store_;
+  ManualClock clock_{kT0};
+};
+
+TEST_F(FleetTest, OffsetsRelativeToThePdcEmulator) {
+  Fleet fleet(store_.get(), &clock_, {});
+  fleet.Connected(Identity("DC01", v1::ROLE_DC, /*pdc=*/true), "ipv4:127.0.0.1:1", "");
+  fleet.Connected(Identity("EX02", v1::ROLE_EXCHANGE), "ipv4:127.0.0.1:2", "");
+  ASSERT_TRUE(fleet.AddClockSample("DC01", {absl::Seconds(3), absl::Milliseconds(2), kT0}).ok());
+  ASSERT_TRUE(
+      fleet.AddClockSample("ex02", {absl::Seconds(435), absl::Milliseconds(4), kT0}).ok());
+  v1::ListHostsResponse r = fleet.ListHosts();
+  EXPECT_EQ(r.reference_host(), "DC01");
+  EXPECT_EQ(r.reference_reason(), "PDC emulator");
+  const v1::HostStatus* ex02 = Find(r, "EX02");
+  ASSERT_NE(ex02, nullptr);
+  EXPECT_TRUE(ex02->connected());
+  EXPECT_EQ(FromProto(ex02->clock_vs_collector().offset()), absl::Seconds(435));
+  EXPECT_EQ(FromProto(ex02->clock_vs_reference().offset()), absl::Seconds(432));
+  EXPECT_EQ(FromProto(ex02->clock_vs_reference().uncertainty()), absl::Milliseconds(3));
+}
+
+TEST_F(FleetTest, NoReferenceWithoutPdcOrConfiguration) {
+  Fleet fleet(store_.get(), &clock_, {});
+  fleet.Connected(Identity("EX01", v1::ROLE_EXCHANGE), "p", "");
+  ASSERT_TRUE(fleet.AddClockSample("EX01", {absl::Seconds(1), absl::Milliseconds(1), kT0}).ok());
+  v1::ListHostsResponse r = fleet.ListHosts();
+  EXPECT_EQ(r.reference_host(), "");
+  EXPECT_TRUE(Find(r, "EX01")->has_clock_vs_collector());
+  EXPECT_FALSE(Find(r, "EX01")->has_clock_vs_reference());
+}
+
+TEST_F(FleetTest, ConfiguredReferenceWins) {
+  Fleet fleet(store_.get(), &clock_, {.reference_host = "dc02"});
+  fleet.Connected(Identity("DC01", v1::ROLE_DC, true), "p", "");
+  EXPECT_EQ(fleet.ListHosts().reference_host(), "DC02");
+  EXPECT_EQ(fleet.ListHosts().reference_reason(), "configured");
+}
+
+TEST_F(FleetTest, NewerConnectionSupersedesOlder) {
+  Fleet fleet(store_.get(), &clock_, {});
+  const uint64_t first = fleet.Connected(Identity("EX01", v1::ROLE_EXCHANGE), "p1", "");
+  const uint64_t second = fleet.Connected(Identity("EX01", v1::ROLE_EXCHANGE), "p2", "");
+  EXPECT_FALSE(fleet.IsCurrent("EX01", first));
+  EXPECT_TRUE(fleet.IsCurrent("EX01", second));
+  fleet.Disconnected("EX01", first);  // the old stream ending must not mark the host offline
+  EXPECT_TRUE(Find(fleet.ListHosts(), "EX01")->connected());
+  fleet.Disconnected("EX01", second);
+  EXPECT_FALSE(Find(fleet.ListHosts(), "EX01")->connected());
+}
+
+TEST_F(FleetTest, RestartKeepsHostsAsDisconnectedWithLastEstimate) {
+  {
+    Fleet fleet(store_.get(), &clock_, {});
+    fleet.Connected(Identity("EX02", v1::ROLE_EXCHANGE), "p", "subject");
+    ASSERT_TRUE(
+        fleet.AddClockSample("EX02", {absl::Seconds(420), absl::Milliseconds(1), kT0}).ok());
+  }
+  clock_.Advance(absl::Hours(1));
+  Fleet restarted(store_.get(), &clock_, {});
+  ASSERT_TRUE(restarted.LoadFromStore().ok());
+  v1::ListHostsResponse r = restarted.ListHosts();
+  const v1::HostStatus* ex02 = Find(r, "EX02");
+  ASSERT_NE(ex02, nullptr);
+  EXPECT_FALSE(ex02->connected());
+  EXPECT_EQ(ex02->certificate_subject(), "subject");
+  EXPECT_EQ(FromProto(ex02->clock_vs_collector().offset()), absl::Seconds(420));
+  EXPECT_EQ(FromProto(ex02->clock_vs_collector().measured_at()), kT0);
+}
+
+TEST_F(FleetTest, ClockSampleForUnknownHostIsRefused) {
+  Fleet fleet(store_.get(), &clock_, {});
+  EXPECT_EQ(fleet.AddClockSample("GHOST", {absl::Seconds(1), absl::Milliseconds(1), kT0}).code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace kerbside::collector

@@ -1,0 +1,98 @@
+#include "common/identity.h"
+
+#include "common/grpc_tls.h"
+#include "gtest/gtest.h"
+
+namespace kerbside {
+namespace {
+
+CertificateIdentity HostCert() {
+  CertificateIdentity c;
+  c.subject = "/O=kerbside/OU=kerbside-host/CN=ex01.contoso.com";
+  c.common_name = "ex01.contoso.com";
+  c.dns_names = {"ex01.contoso.com", "ex01"};
+  c.role = CertificateRole::kHost;
+  return c;
+}
+
+TEST(CheckCertificateCoversHostTest, AcceptsShortNameAndFqdnInAnyCase) {
+  EXPECT_TRUE(CheckCertificateCoversHost(HostCert(), "EX01", "ex01.contoso.com").ok());
+  EXPECT_TRUE(CheckCertificateCoversHost(HostCert(), "ex01", "EX01.CONTOSO.COM.").ok());
+}
+
+TEST(CheckCertificateCoversHostTest, NetbiosNameMayComeFromTheFqdnOnTheCertificate) {
+  CertificateIdentity c = HostCert();
+  c.dns_names = {"ex01.contoso.com"};
+  EXPECT_TRUE(CheckCertificateCoversHost(c, "EX01", "ex01.contoso.com").ok());
+}
+
+TEST(CheckCertificateCoversHostTest, RefusesAnotherHostAndNamesBoth) {
+  absl::Status s = CheckCertificateCoversHost(HostCert(), "EX02", "ex02.contoso.com");
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(s.message().find("EX02"), std::string::npos);
+  EXPECT_NE(s.message().find("ex01.contoso.com"), std::string::npos);
+}
+
+TEST(CheckCertificateCoversHostTest, RefusesMixingNamesOfTheCertificate) {
+  // The FQDN is right but the NetBIOS name claims another host.
+  CertificateIdentity c = HostCert();
+  c.dns_names.push_back("ex02");
+  EXPECT_FALSE(CheckCertificateCoversHost(c, "EX02", "ex01.contoso.com").ok());
+}
+
+TEST(CheckCertificateCoversHostTest, RefusesSameLabelInAnotherDomain) {
+  EXPECT_FALSE(CheckCertificateCoversHost(HostCert(), "EX01", "ex01.fabrikam.com").ok());
+}
+
+TEST(CheckCertificateCoversHostTest, RefusesEmptyNames) {
+  EXPECT_FALSE(CheckCertificateCoversHost(HostCert(), "", "ex01.contoso.com").ok());
+  EXPECT_FALSE(CheckCertificateCoversHost(HostCert(), "EX01", "").ok());
+}
+
+TEST(ParseCertificatePemTest, ReadsHostCertificateMadeByOurPki) {
+  auto pem = ReadFileToString(KERBSIDE_TEST_DATA "/pki/host-ex01.crt");
+  ASSERT_TRUE(pem.ok()) << pem.status();
+  auto c = ParseCertificatePem(*pem);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->common_name, "ex01.contoso.com");
+  EXPECT_EQ(c->role, CertificateRole::kHost);
+  EXPECT_EQ(c->dns_names, (std::vector<std::string>{"ex01.contoso.com", "ex01"}));
+  // Backdated by the PKI script so a host whose clock is behind can still connect.
+  EXPECT_GE(c->not_after - c->not_before, absl::Hours(24 * 800));
+  EXPECT_TRUE(CheckCertificateCoversHost(*c, "EX01", "ex01.contoso.com").ok());
+}
+
+TEST(ParseCertificatePemTest, ReadsOperatorRole) {
+  auto pem = ReadFileToString(KERBSIDE_TEST_DATA "/pki/operator.crt");
+  ASSERT_TRUE(pem.ok());
+  auto c = ParseCertificatePem(*pem);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->role, CertificateRole::kOperator);
+  EXPECT_FALSE(CheckCertificateCoversHost(*c, "ONCALL", "oncall.contoso.com").ok());
+}
+
+TEST(ParseCertificatePemTest, RejectsGarbage) {
+  auto c = ParseCertificatePem("-----BEGIN CERTIFICATE-----\nnot base64\n");
+  EXPECT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ReadFileToStringTest, NamesTheMissingFile) {
+  auto r = ReadFileToString("/nonexistent/kerbside.crt");
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("/nonexistent/kerbside.crt"), std::string::npos);
+}
+
+TEST(ClockOutsideValidityTest, SaysWhichWayTheClockIsOff) {
+  CertificateIdentity c = HostCert();
+  c.not_before = absl::FromUnixSeconds(1'700'000'000);
+  c.not_after = c.not_before + absl::Hours(24 * 365);
+  EXPECT_EQ(ClockOutsideValidity("cert", c, c.not_before + absl::Hours(1)), "");
+  std::string behind = ClockOutsideValidity("cert", c, c.not_before - absl::Hours(3));
+  EXPECT_NE(behind.find("behind by at least 3h"), std::string::npos) << behind;
+  std::string ahead = ClockOutsideValidity("cert", c, c.not_after + absl::Minutes(7));
+  EXPECT_NE(ahead.find("ahead by at least 7m"), std::string::npos) << ahead;
+}
+
+}  // namespace
+}  // namespace kerbside
