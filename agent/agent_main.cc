@@ -44,7 +44,7 @@ int Run(const kerbside::agent::AgentFlags& flags) {
                config->identity.fqdn(), kerbside::v1::Role_Name(config->identity.role()),
                config->identity.site(), config->collector);
   kerbside::agent::StreamClient client(*config, creds, &kerbside::RealClock());
-  std::thread signals = kerbside::HandleTerminationSignals([&](int signo) {
+  std::thread signals = kerbside::WaitForTerminationSignal([&](int signo) {
     spdlog::info("signal {}: stopping", signo);
     client.Stop();
   });
@@ -58,6 +58,7 @@ int Run(const kerbside::agent::AgentFlags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  kerbside::BlockTerminationSignals();
   CLI::App app{"kerbside-agent: streams this host's evidence and clock to the collector"};
   kerbside::agent::AgentFlags f;
   app.set_config("--config", "", "TOML/INI configuration file (keys as the long flags)");

@@ -41,25 +41,19 @@ StreamClient::StreamClient(AgentConfig config,
       backoff_(config_.backoff_initial, config_.backoff_max, JitterSource()) {}
 
 int StreamClient::sessions_established() const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   return sessions_established_;
 }
 
 void StreamClient::Stop() {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   stop_ = true;
-  cv_.SignalAll();
+  cv_.notify_all();
 }
 
 bool StreamClient::WaitForStopOrTimeout(absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
-  const absl::Time until = clock_->Now() + timeout;
-  while (!stop_) {
-    const absl::Duration left = until - clock_->Now();
-    if (left <= absl::ZeroDuration()) break;
-    cv_.WaitWithTimeout(&mu_, left);
-  }
-  return stop_;
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [this] { return stop_; });
 }
 
 void StreamClient::CheckClockAgainstCertificates() {
@@ -81,12 +75,12 @@ void StreamClient::Run() {
   CheckClockAgainstCertificates();
   while (true) {
     {
-      absl::MutexLock lock(&mu_);
+      std::unique_lock lock(mu_);
       if (stop_) break;
     }
     absl::Status ended = RunSession();
     {
-      absl::MutexLock lock(&mu_);
+      std::unique_lock lock(mu_);
       if (stop_) break;
     }
     const absl::Duration wait = backoff_.Next();
@@ -110,9 +104,9 @@ absl::Status StreamClient::RunSession() {
   grpc::ClientContext context;
   auto stream = stub->Connect(&context);
 
-  absl::Mutex write_mu;  // the stream allows one writer at a time
+  std::mutex write_mu;  // the stream allows one writer at a time
   auto write = [&](const v1::AgentMessage& m) {
-    absl::MutexLock lock(&write_mu);
+    std::lock_guard lock(write_mu);
     return stream->Write(m);
   };
 
@@ -128,8 +122,8 @@ absl::Status StreamClient::RunSession() {
     absl::Duration heartbeat_interval;
     absl::Duration exchange_interval = absl::Seconds(10);
   };
-  absl::Mutex state_mu;
-  absl::CondVar state_cv;
+  std::mutex state_mu;
+  std::condition_variable state_cv;
   SessionState state;
   state.heartbeat_interval = config_.heartbeat_interval;
 
@@ -138,7 +132,7 @@ absl::Status StreamClient::RunSession() {
     while (stream->Read(&m)) {
       switch (m.kind_case()) {
         case v1::CollectorMessage::kHelloAck: {
-          absl::MutexLock lock(&state_mu);
+          std::unique_lock lock(state_mu);
           state.established = true;
           if (m.hello_ack().has_heartbeat_interval()) {
             state.heartbeat_interval = FromProto(m.hello_ack().heartbeat_interval());
@@ -146,7 +140,7 @@ absl::Status StreamClient::RunSession() {
           if (m.hello_ack().has_time_exchange_interval()) {
             state.exchange_interval = FromProto(m.hello_ack().time_exchange_interval());
           }
-          state_cv.SignalAll();
+          state_cv.notify_all();
           spdlog::info("connected to collector {} (version {}) as {}", config_.collector,
                        m.hello_ack().collector_version(), config_.identity.netbios_name());
           break;
@@ -175,12 +169,12 @@ absl::Status StreamClient::RunSession() {
       }
     }
     {
-      absl::MutexLock lock(&state_mu);
+      std::unique_lock lock(state_mu);
       state.reader_done = true;
-      state_cv.SignalAll();
+      state_cv.notify_all();
     }
-    absl::MutexLock lock(&mu_);
-    cv_.SignalAll();  // wakes the timer loop below at once
+    std::unique_lock lock(mu_);
+    cv_.notify_all();  // wakes the timer loop below at once
   });
 
   bool counted = false;
@@ -190,24 +184,24 @@ absl::Status StreamClient::RunSession() {
   absl::Time next_exchange = clock_->Now();
   while (writable) {
     {
-      absl::MutexLock lock(&mu_);
+      std::unique_lock lock(mu_);
       if (stop_) break;
     }
     absl::Duration heartbeat_interval, exchange_interval;
     {
-      absl::MutexLock lock(&state_mu);
+      std::unique_lock lock(state_mu);
       if (state.reader_done) break;
       if (state.established && !counted) {
         counted = true;
         backoff_.Reset();
-        absl::MutexLock l(&mu_);
+        std::unique_lock l(mu_);
         ++sessions_established_;
       }
       heartbeat_interval = state.heartbeat_interval;
       exchange_interval = state.exchange_interval;
       if (!state.established) {
         // Until the collector accepts the hello, wait for its answer (or the stream's end).
-        state_cv.WaitWithTimeout(&state_mu, absl::Milliseconds(100));
+        state_cv.wait_for(lock, std::chrono::milliseconds(100));
         continue;
       }
     }
@@ -226,29 +220,29 @@ absl::Status StreamClient::RunSession() {
       next_exchange = now + (burst_left-- > 1 ? kBurstSpacing : exchange_interval);
     }
     const absl::Duration wait = std::min(next_heartbeat, next_exchange) - clock_->Now();
-    absl::MutexLock lock(&mu_);
-    if (!stop_ && wait > absl::ZeroDuration()) cv_.WaitWithTimeout(&mu_, wait);
+    std::unique_lock lock(mu_);
+    if (!stop_ && wait > absl::ZeroDuration()) {
+      cv_.wait_for(lock, absl::ToChronoNanoseconds(wait));
+    }
   }
 
   bool stopping;
   {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock lock(mu_);
     stopping = stop_;
   }
   if (stopping) {
     // Say goodbye so the collector records a clean disconnect, but never hang on it.
     {
-      absl::MutexLock lock(&write_mu);
+      std::lock_guard lock(write_mu);
       stream->WritesDone();
     }
-    absl::MutexLock lock(&state_mu);
-    const absl::Time until = clock_->Now() + kGoodbyeTimeout;
-    while (!state.reader_done && clock_->Now() < until) {
-      state_cv.WaitWithTimeout(&state_mu, until - clock_->Now());
-    }
+    std::unique_lock lock(state_mu);
+    state_cv.wait_for(lock, absl::ToChronoNanoseconds(kGoodbyeTimeout),
+                      [&] { return state.reader_done; });
   }
   {
-    absl::MutexLock lock(&state_mu);
+    std::unique_lock lock(state_mu);
     if (!state.reader_done) context.TryCancel();
   }
   reader.join();

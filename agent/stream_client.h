@@ -5,7 +5,8 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include <condition_variable>
+#include <mutex>
 #include "agent/backoff.h"
 #include "agent/config.h"
 #include "common/clock.h"
@@ -41,10 +42,13 @@ class StreamClient {
   const Clock* clock_;
   Backoff backoff_;
 
-  mutable absl::Mutex mu_;
-  absl::CondVar cv_;
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  int sessions_established_ ABSL_GUARDED_BY(mu_) = 0;
+  // std::condition_variable waits on the monotonic clock. absl::CondVar turns timeouts into
+  // CLOCK_REALTIME deadlines, which never arrive when libfaketime shifts only this process's
+  // view of the wall clock (how the demo and the tests make a skewed host).
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+  int sessions_established_ = 0;  // guarded by mu_
 };
 
 }  // namespace kerbside::agent

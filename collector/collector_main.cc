@@ -115,7 +115,7 @@ int Run(const Flags& f) {
   spdlog::info("listening on {} (port {}), store {} schema {}, {}", f.listen, bound_port, f.db,
                Store::LatestSchemaVersion(), f.plaintext ? "PLAINTEXT" : "mutual TLS");
 
-  std::thread signals = kerbside::HandleTerminationSignals([&](int signo) {
+  std::thread signals = kerbside::WaitForTerminationSignal([&](int signo) {
     spdlog::info("signal {}: shutting down", signo);
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   });
@@ -128,6 +128,7 @@ int Run(const Flags& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  kerbside::BlockTerminationSignals();
   CLI::App app{"kerbside-collector: keeps the fleet's evidence and clocks, serves the CLI"};
   Flags f;
   app.set_config("--config", "", "TOML/INI configuration file (keys as the long flags)");

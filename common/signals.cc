@@ -4,14 +4,26 @@
 #include <signal.h>
 
 namespace kerbside {
+namespace {
 
-std::thread HandleTerminationSignals(std::function<void(int)> on_signal) {
+sigset_t TerminationSet() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  return set;
+}
+
+}  // namespace
+
+void BlockTerminationSignals() {
+  const sigset_t set = TerminationSet();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return std::thread([set, on_signal = std::move(on_signal)] {
+}
+
+std::thread WaitForTerminationSignal(std::function<void(int)> on_signal) {
+  return std::thread([on_signal = std::move(on_signal)] {
+    const sigset_t set = TerminationSet();
     int signo = 0;
     if (sigwait(&set, &signo) == 0) on_signal(signo);
   });

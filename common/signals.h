@@ -6,10 +6,13 @@
 
 namespace kerbside {
 
-// Blocks SIGTERM and SIGINT in the calling thread (call first in main, before any thread starts,
-// so every thread inherits the mask) and starts a thread that waits for either and then runs
-// `on_signal(signo)` once. The returned thread is detached-safe: join it or let it end.
-std::thread HandleTerminationSignals(std::function<void(int)> on_signal);
+// Blocks SIGTERM and SIGINT in the calling thread. Call it first in main, before anything
+// (gRPC initialisation included) starts a thread: threads inherit the mask, so the signals can
+// only reach the waiter below instead of killing the process from some library thread.
+void BlockTerminationSignals();
+
+// Starts a thread that waits for SIGTERM or SIGINT and then runs `on_signal(signo)` once.
+std::thread WaitForTerminationSignal(std::function<void(int)> on_signal);
 
 }  // namespace kerbside
 

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Foundation, end to end on loopback with real mutual TLS: a collector, three agents (one under
+# libfaketime 7 minutes ahead), identity checks, a collector restart, reconnection, clean stops.
+set -euo pipefail
+COLLECTOR=$1 AGENT=$2 CLI=$3 PROBE=$4 PKI=$5
+. "$(dirname "$0")/lib.sh"
+itest_init foundation
+LIBFAKETIME=$(find_libfaketime)
+
+pki=$ITEST_DIR/pki
+"$PKI" init "$pki" >/dev/null
+"$PKI" collector "$pki" collector.lab.test localhost 127.0.0.1 >/dev/null
+for h in dc01 ex01 ex02; do "$PKI" host "$pki" "$h.lab.test" 127.0.0.1 >/dev/null; done
+"$PKI" operator "$pki" oncall >/dev/null
+# A second, unrelated CA: its certificates must get nowhere.
+"$PKI" init "$ITEST_DIR/rogue" >/dev/null
+"$PKI" host "$ITEST_DIR/rogue" ex01.lab.test >/dev/null
+
+start_collector() {
+  start_bg "collector$1" "$COLLECTOR" --listen "127.0.0.1:$2" --db "$ITEST_DIR/collector.db" \
+    --ca "$pki/ca.crt" --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key" \
+    --heartbeat_interval 1s --time_exchange_interval 1s
+  COLLECTOR_PID=$LAST_PID
+}
+start_collector 1 0
+wait_until 10 "collector listening" grep -q "listening on" "$ITEST_DIR/collector1.log"
+PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$ITEST_DIR/collector1.log" | head -n 1)
+ADDR=localhost:$PORT
+echo "collector on $ADDR"
+
+cli() {
+  "$CLI" --collector "$ADDR" --ca "$pki/ca.crt" --cert "$pki/oncall.crt" --key "$pki/oncall.key" \
+    --timeout 5 "$@"
+}
+
+# start_agent LOGNAME CERTNAME NETBIOS [extra agent flags] -- [prefix command]
+start_agent() {
+  local log=$1 cert=$2 name=$3; shift 3
+  local flags=() prefix=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do flags+=("$1"); shift; done
+  [ $# -gt 0 ] && { shift; prefix=("$@"); }
+  local fqdn
+  fqdn="$(tr '[:upper:]' '[:lower:]' <<<"$name").lab.test"
+  start_bg "$log" "${prefix[@]}" "$AGENT" --collector "$ADDR" --ca "${CA:-$pki/ca.crt}" \
+    --cert "$cert.crt" --key "$cert.key" --netbios_name "$name" --fqdn "$fqdn" \
+    --site HQ --ip 127.0.0.1 --backoff_initial 200ms --backoff_max 2s "${flags[@]}"
+}
+
+start_agent dc01 "$pki/dc01.lab.test" DC01 --role dc --pdc_emulator
+DC01_PID=$LAST_PID
+start_agent ex01 "$pki/ex01.lab.test" EX01 --role exchange
+EX01_PID=$LAST_PID
+
+# EX01's certificate, claiming to be EX02: refused with both names in the collector's log.
+start_agent impostor "$pki/ex01.lab.test" EX02 --role exchange
+IMPOSTOR_PID=$LAST_PID
+wait_until 10 "collector refuses the impostor" \
+  grep -q "hello names host 'EX02' (ex02.lab.test) but the client certificate covers \[ex01.lab.test" \
+  "$ITEST_DIR/collector1.log"
+wait_until 10 "impostor sees PERMISSION_DENIED" grep -q "PERMISSION_DENIED\|7 hello names" \
+  "$ITEST_DIR/impostor.log"
+pass "agent with EX01's certificate claiming EX02 is refused"
+stop_pid "$IMPOSTOR_PID"
+json=$(cli hosts --json)
+expect_jq "$json" '[.hosts[].name] | index("EX02") == null' "the impostor does not appear"
+
+# A certificate from another CA never gets through the TLS handshake.
+CA=$pki/ca.crt start_agent rogue "$ITEST_DIR/rogue/ex01.lab.test" EX01 --role exchange
+ROGUE_PID=$LAST_PID
+
+# The real EX02, its clock 7 minutes ahead (wall clock only, as on a skewed server). libfaketime
+# is preloaded directly: the `faketime` wrapper forks and would not pass SIGTERM on.
+start_agent ex02 "$pki/ex02.lab.test" EX02 --role exchange -- \
+  env LD_PRELOAD="$LIBFAKETIME" FAKETIME=+420s FAKETIME_DONT_FAKE_MONOTONIC=1
+EX02_PID=$LAST_PID
+
+all_measured() {
+  cli hosts --json | jq -e '[.hosts[] | select(.connected and .clock_vs_collector != null)]
+    | length == 3' >/dev/null
+}
+wait_until 30 "3 hosts connected and measured" all_measured
+sleep 2  # a few more exchanges so the filter has its burst
+json=$(cli hosts --json)
+expect_jq "$json" '.reference_host == "DC01" and .reference_reason == "PDC emulator"' \
+  "the PDC emulator DC01 is the reference"
+expect_jq "$json" '.hosts[] | select(.name=="EX02") | .clock_vs_collector.offset_seconds
+  | (. > 418 and . < 422)' "EX02 is +420 s ± 2 s ahead of the collector"
+expect_jq "$json" '.hosts[] | select(.name=="EX02") | .clock_vs_reference.offset_seconds
+  | (. > 418 and . < 422)' "EX02 is +420 s ± 2 s ahead of the PDC emulator"
+expect_jq "$json" '[.hosts[] | select(.name!="EX02") | .clock_vs_collector.offset_seconds
+  | fabs < 1] | all' "DC01 and EX01 are within 1 s"
+expect_jq "$json" '[.hosts[] | .clock_vs_collector.uncertainty_seconds < 0.5] | all' \
+  "uncertainties are half a loopback round trip"
+expect_jq "$json" '.hosts[] | select(.name=="EX01") | .role=="exchange" and .site=="HQ"
+  and .fqdn=="ex01.lab.test" and (.certificate_subject|test("OU=kerbside-host"))' \
+  "identity and certificate subject are shown"
+cli hosts | tee "$ITEST_DIR/table.out"
+grep -q "EX02 .*connected.*+7m0[0-1]\.[0-9]*s" "$ITEST_DIR/table.out" || \
+  grep -q "EX02 .*connected.*+6m59\.[0-9]*s" "$ITEST_DIR/table.out" || fail "table shows EX02 +7m"
+pass "table shows EX02 about 7 minutes ahead"
+
+grep -q "rogue\|certificate verify failed\|CERTIFICATE_VERIFY_FAILED\|handshake" \
+  "$ITEST_DIR/collector1.log" "$ITEST_DIR/rogue.log" || true
+expect_jq "$(cli hosts --json)" '[.hosts[] | select(.name=="EX01")] | length == 1' \
+  "the rogue-CA agent added nothing"
+stop_pid "$ROGUE_PID"
+
+# Query service: no certificate, a host certificate, another CA's certificate are all refused.
+if out=$("$PROBE" "$ADDR" "$pki/ca.crt"); then fail "client without a certificate got: $out"; fi
+grep -q "status=14" <<<"$out" || fail "client without certificate: $out"
+pass "client without a certificate is refused ($out)"
+if out=$("$PROBE" "$ADDR" "$pki/ca.crt" "$pki/ex01.lab.test.crt" "$pki/ex01.lab.test.key"); then
+  fail "host certificate allowed on the query service: $out"
+fi
+grep -q "status=7 .*kerbside-operator" <<<"$out" || fail "host cert on query service: $out"
+pass "host certificate refused on the query service (PERMISSION_DENIED)"
+if "$CLI" --collector "$ADDR" --ca "$pki/ca.crt" --cert "$ITEST_DIR/rogue/ex01.lab.test.crt" \
+  --key "$ITEST_DIR/rogue/ex01.lab.test.key" hosts > "$ITEST_DIR/cli-rogue.out" 2>&1; then
+  fail "CLI with a foreign certificate succeeded"
+fi
+grep -q "kerbside: collector at" "$ITEST_DIR/cli-rogue.out" || fail "unclear CLI error"
+pass "CLI with a foreign certificate exits non-zero: $(head -c 120 "$ITEST_DIR/cli-rogue.out")"
+
+# Kill the collector hard and restart it on the same port and store.
+stop_pid "$COLLECTOR_PID" KILL
+if "$CLI" --collector "$ADDR" --ca "$pki/ca.crt" --cert "$pki/oncall.crt" \
+  --key "$pki/oncall.key" --timeout 2 hosts > "$ITEST_DIR/cli-down.out" 2>&1; then
+  fail "CLI succeeded with the collector down"
+else
+  rc=$?
+  [ $rc -eq 1 ] || fail "CLI exit code with collector down: $rc"
+fi
+grep -q "unreachable" "$ITEST_DIR/cli-down.out" || fail "CLI message: $(cat "$ITEST_DIR/cli-down.out")"
+pass "CLI exits 1 with a clear message when the collector is down"
+start_collector 2 "$PORT"
+wait_until 10 "collector restarted" grep -q "listening on" "$ITEST_DIR/collector2.log"
+json=$(cli hosts --json)
+expect_jq "$json" '[.hosts[].name] | sort == ["DC01","EX01","EX02"]' \
+  "after a restart the collector still lists every host"
+expect_jq "$json" '.hosts[] | select(.name=="EX02") | .clock_vs_collector.offset_seconds
+  | (. > 418 and . < 422)' "the persisted clock estimate of EX02 survives the restart"
+all_connected() {
+  cli hosts --json | jq -e '[.hosts[] | select(.connected)] | length == 3' >/dev/null
+}
+wait_until 20 "agents reconnect by themselves" all_connected
+pass "every agent reconnected by itself"
+
+# Clean stop on SIGTERM.
+for pid in "$DC01_PID" "$EX01_PID" "$EX02_PID"; do
+  stop_pid "$pid" TERM
+  [ "$STOP_RC" = "0" ] || fail "agent $pid stopped with $STOP_RC on SIGTERM"
+done
+pass "agents stop cleanly on SIGTERM"
+json=$(cli hosts --json)
+expect_jq "$json" '[.hosts[] | select(.connected)] | length == 0' \
+  "stopped agents show as disconnected"
+stop_pid "$COLLECTOR_PID" TERM
+[ "$STOP_RC" = "0" ] || fail "collector stopped with $STOP_RC on SIGTERM"
+pass "collector stops cleanly on SIGTERM"

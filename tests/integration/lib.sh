@@ -1,0 +1,89 @@
+# Shared by the shell integration tests: a work dir, processes started in the background and
+# stopped by PID on exit, polling with deadlines, assertions that say what failed.
+# Source it, then call `itest_init NAME`.
+
+itest_init() {
+  ITEST_NAME=$1
+  ITEST_DIR=$(mktemp -d "/tmp/kerbside-$1.XXXXXX")
+  ITEST_PIDS=()
+  ITEST_FAILED=0
+  # Never let a krb5 or gRPC library read the machine's configuration or proxies.
+  export KRB5_CONFIG="$ITEST_DIR/krb5.conf" KRB5_KDC_PROFILE="$ITEST_DIR/kdc.conf"
+  unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY grpc_proxy
+  export no_proxy='*'
+  trap itest_cleanup EXIT
+  echo "== $ITEST_NAME (work dir $ITEST_DIR)"
+}
+
+itest_cleanup() {
+  local rc=$?
+  local pid
+  for pid in "${ITEST_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${ITEST_PIDS[@]}"; do
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  if [ $rc -ne 0 ] || [ "$ITEST_FAILED" -ne 0 ]; then
+    echo "== $ITEST_NAME FAILED; logs:"
+    for f in "$ITEST_DIR"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }; done
+    rm -rf "$ITEST_DIR"
+    exit 1
+  fi
+  rm -rf "$ITEST_DIR"
+  echo "== $ITEST_NAME passed"
+}
+
+# start_bg NAME CMD...: runs CMD in the background with its output in $ITEST_DIR/NAME.log and
+# sets LAST_PID. Use `env VAR=... CMD` or `faketime ... CMD` as CMD when needed.
+start_bg() {
+  local name=$1; shift
+  "$@" > "$ITEST_DIR/$name.log" 2>&1 &
+  LAST_PID=$!
+  ITEST_PIDS+=("$LAST_PID")
+}
+
+# stop_pid PID [SIGNAL]: signals PID, waits up to 5 s for it and sets STOP_RC to its exit
+# status ("still-running" if it did not stop). Call it directly, not in $(...): only this shell
+# can wait for its own children.
+stop_pid() {
+  local pid=$1 sig=${2:-TERM}
+  kill -"$sig" "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then STOP_RC=still-running; return; fi
+  STOP_RC=0
+  wait "$pid" 2>/dev/null || STOP_RC=$?
+}
+
+# wait_until SECONDS DESCRIPTION CMD...: polls CMD every 0.2 s until it succeeds.
+wait_until() {
+  local seconds=$1 what=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  while [ $SECONDS -lt $deadline ]; do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  fail "timed out after ${seconds}s waiting for: $what"
+  return 1
+}
+
+fail() { echo "FAIL: $*"; ITEST_FAILED=1; exit 1; }
+pass() { echo "ok: $*"; }
+
+# expect_jq JSON FILTER DESCRIPTION: the jq filter must print true.
+expect_jq() {
+  local json=$1 filter=$2 what=$3
+  if [ "$(jq -r "$filter" <<<"$json")" = "true" ]; then pass "$what"; else
+    echo "$json" | jq . | head -n 80
+    fail "$what (jq: $filter)"
+  fi
+}
+
+# The libfaketime library to preload (Debian package libfaketime).
+find_libfaketime() {
+  local lib
+  for lib in /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1; do
+    [ -f "$lib" ] && { echo "$lib"; return 0; }
+  done
+  fail "libfaketime not found (apt-get install -y libfaketime)"
+}
