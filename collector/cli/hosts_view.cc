@@ -38,8 +38,10 @@ nlohmann::ordered_json EstimateJson(const v1::ClockEstimate& e) {
 }
 
 std::string EstimateText(const v1::ClockEstimate& e) {
+  // Loopback and LAN uncertainties are fractions of a millisecond; show them as such.
+  const double u = Seconds(e.uncertainty());
   return absl::StrCat(FormatSignedDuration(FromProto(e.offset())), " ±",
-                      absl::StrFormat("%.3fs", Seconds(e.uncertainty())));
+                      u < 1 ? absl::StrFormat("%.2fms", u * 1000) : absl::StrFormat("%.3fs", u));
 }
 
 // Terminal columns of a UTF-8 string: counts code points, which is right for the "±" we print.
