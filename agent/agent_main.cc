@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "common/cli_errors.h"
 #include "agent/config.h"
 #include "agent/stream_client.h"
 #include "common/clock.h"
@@ -82,12 +83,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (dynamic_cast<const CLI::ConfigError*>(&e) != nullptr) {
-      std::fprintf(stderr, "kerbside-agent: configuration file %s: %s\n",
-                   app.get_config_ptr()->as<std::string>().c_str(), e.what());
-      return 2;
-    }
-    return app.exit(e);
+    return kerbside::ExitForParseError(app, e, "kerbside-agent");
   }
   return Run(f);
 }

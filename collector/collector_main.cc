@@ -4,6 +4,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "common/cli_errors.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "collector/agent_service.h"
@@ -150,12 +151,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (dynamic_cast<const CLI::ConfigError*>(&e) != nullptr) {
-      std::fprintf(stderr, "kerbside-collector: configuration file %s: %s\n",
-                   app.get_config_ptr()->as<std::string>().c_str(), e.what());
-      return 2;
-    }
-    return app.exit(e);
+    return kerbside::ExitForParseError(app, e, "kerbside-collector");
   }
   return Run(f);
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "common/cli_errors.h"
 #include "absl/strings/str_cat.h"
 #include "collector/cli/hosts_view.h"
 #include "common/grpc_tls.h"
@@ -109,13 +110,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (dynamic_cast<const CLI::ConfigError*>(&e) != nullptr) {
-      return Fail(kExitUsage, absl::StrCat("configuration file ",
-                                           app.get_config_ptr()->as<std::string>(), ": ",
-                                           e.what()));
-    }
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitUsage;
+    return kerbside::ExitForParseError(app, e, "kerbside");
   }
   if (hosts->parsed()) return ListHosts(c, json);
   return kExitUsage;

@@ -121,6 +121,28 @@ fi
 grep -q "kerbside: collector at" "$ITEST_DIR/cli-rogue.out" || fail "unclear CLI error"
 pass "CLI with a foreign certificate exits non-zero: $(head -c 120 "$ITEST_DIR/cli-rogue.out")"
 
+# A host whose clock is 30 days behind is outside its certificate's validity (which starts 7
+# days before issuance): TLS fails, and the agent says the clock is why instead of going dark.
+start_agent behind "$pki/ex01.lab.test" EX01 --role exchange -- \
+  env LD_PRELOAD="$LIBFAKETIME" FAKETIME=-30d FAKETIME_DONT_FAKE_MONOTONIC=1
+BEHIND_PID=$LAST_PID
+wait_until 10 "the agent blames its clock" grep -q \
+  "CLOCK: this host's clock reads .* before the validity window of this host's certificate" \
+  "$ITEST_DIR/behind.log"
+pass "an agent 30 days behind says its clock breaks TLS"
+stop_pid "$BEHIND_PID"
+
+# Configuration errors name the file and the key, and exit 2.
+printf 'collector = "localhost:1"\nnetbios_nmae = "EX01"\n' > "$ITEST_DIR/bad.conf"
+set +e
+"$AGENT" --config "$ITEST_DIR/bad.conf" > "$ITEST_DIR/bad-conf.out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "agent with an unknown config key exited $rc"
+grep -q "configuration file $ITEST_DIR/bad.conf: unknown key 'netbios_nmae'" \
+  "$ITEST_DIR/bad-conf.out" || fail "unclear config error: $(cat "$ITEST_DIR/bad-conf.out")"
+pass "unknown config key refused with file and key named"
+
 # Kill the collector hard and restart it on the same port and store.
 stop_pid "$COLLECTOR_PID" KILL
 if "$CLI" --collector "$ADDR" --ca "$pki/ca.crt" --cert "$pki/oncall.crt" \
