@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libkrb5-dev libspdlog-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
-  libpugixml-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libpugixml-dev libcsv-dev libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (libFuzzer + ASan from clang)
   clang libclang-rt-14-dev
   # tests and demo

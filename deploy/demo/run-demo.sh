@@ -13,8 +13,9 @@ keep=0
 
 "$root/deploy/install-deps.sh"
 build=$root/build-demo
+mkdir -p "$build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKERBSIDE_BUILD_TESTS=OFF \
-  > "$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
+  > "$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 1; }
 ninja -C "$build" -j2 kerbside kerbside-agent kerbside-collector
 
 demo=$(mktemp -d /tmp/kerbside-demo.XXXXXX)
