@@ -1,0 +1,517 @@
+#include "common/events/event_xml.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "common/text/lines.h"
+#include "pugixml.hpp"
+
+namespace kerbside::events {
+namespace {
+
+using text::ParseError;
+
+constexpr absl::string_view kRootOpen = "<kerbside-events>";
+constexpr absl::string_view kRootClose = "</kerbside-events>";
+
+// Element name without a namespace prefix ("e:Event" -> "Event").
+absl::string_view LocalName(const pugi::xml_node& node) {
+  absl::string_view name = node.name();
+  const size_t colon = name.find(':');
+  return colon == absl::string_view::npos ? name : name.substr(colon + 1);
+}
+
+pugi::xml_node Child(const pugi::xml_node& parent, absl::string_view name) {
+  for (pugi::xml_node c = parent.first_child(); c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_element && LocalName(c) == name) return c;
+  }
+  return pugi::xml_node();
+}
+
+absl::string_view Trimmed(const char* s) { return absl::StripAsciiWhitespace(s); }
+
+// Maps byte offsets of the original text to 1-based line numbers.
+class LineIndex {
+ public:
+  explicit LineIndex(absl::string_view text) {
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') newlines_.push_back(i);
+    }
+  }
+  int LineOf(size_t offset) const {
+    return 1 + static_cast<int>(std::lower_bound(newlines_.begin(), newlines_.end(), offset) -
+                                newlines_.begin());
+  }
+
+ private:
+  std::vector<size_t> newlines_;
+};
+
+// "0x25", "37", "0x7  KDC_ERR_S_PRINCIPAL_UNKNOWN", "0x00000025" -> 0x25.
+std::optional<uint64_t> ParseCode(absl::string_view v) {
+  v = absl::StripAsciiWhitespace(v);
+  v = v.substr(0, v.find_first_of(" \t"));
+  uint64_t out = 0;
+  if (absl::ConsumePrefix(&v, "0x") || absl::ConsumePrefix(&v, "0X")) {
+    if (v.empty() || v.size() > 16 || !absl::SimpleHexAtoi(v, &out)) return std::nullopt;
+    return out;
+  }
+  int64_t signed_value = 0;
+  if (!absl::SimpleAtoi(v, &signed_value)) return std::nullopt;
+  // A negative decimal is an HRESULT/NTSTATUS printed signed: keep its 32-bit pattern.
+  return signed_value < 0 ? static_cast<uint32_t>(static_cast<int32_t>(signed_value))
+                          : static_cast<uint64_t>(signed_value);
+}
+
+std::string HexCode(uint64_t v) { return absl::StrCat("0x", absl::Hex(v)); }
+
+void PutCode(v1::EventRecord* e, const char* fact, absl::string_view value) {
+  if (auto code = ParseCode(value)) {
+    (*e->mutable_facts())[fact] = HexCode(*code);
+  } else if (!value.empty()) {
+    (*e->mutable_facts())[fact] = std::string(value);
+  }
+}
+
+void Put(v1::EventRecord* e, const char* fact, absl::string_view value) {
+  value = absl::StripAsciiWhitespace(value);
+  if (!value.empty()) (*e->mutable_facts())[fact] = std::string(value);
+}
+
+// The first field named `name` (case-insensitive); nullptr when absent.
+const v1::EventField* Named(const v1::EventRecord& e, absl::string_view name) {
+  for (const v1::EventField& f : e.fields()) {
+    if (absl::EqualsIgnoreCase(f.name(), name)) return &f;
+  }
+  return nullptr;
+}
+
+absl::string_view NamedValue(const v1::EventRecord& e, absl::string_view name) {
+  const v1::EventField* f = Named(e, name);
+  return f == nullptr ? absl::string_view() : absl::string_view(f->value());
+}
+
+std::vector<absl::string_view> Positional(const v1::EventRecord& e) {
+  std::vector<absl::string_view> out;
+  for (const v1::EventField& f : e.fields()) {
+    if (f.name().empty()) out.push_back(f.value());
+  }
+  return out;
+}
+
+// "ErrorMessage" -> "error_message", "TimeDifferenceMilliseconds" -> "time_difference_...".
+std::string SnakeCase(absl::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const unsigned char c = name[i];
+    if (absl::ascii_isupper(c)) {
+      const bool prev_lower =
+          i > 0 && (absl::ascii_islower(name[i - 1]) || absl::ascii_isdigit(name[i - 1]));
+      const bool next_lower = i + 1 < name.size() && absl::ascii_islower(name[i + 1]);
+      if (!out.empty() && out.back() != '_' && (prev_lower || (next_lower && i > 0))) {
+        out += '_';
+      }
+      out += absl::ascii_tolower(c);
+    } else if (absl::ascii_isalnum(c)) {
+      out += static_cast<char>(c);
+    } else if (!out.empty() && out.back() != '_') {
+      out += '_';
+    }
+  }
+  return out;
+}
+
+bool ProviderIs(const v1::EventRecord& e, std::initializer_list<absl::string_view> names) {
+  for (absl::string_view n : names) {
+    if (absl::EqualsIgnoreCase(e.provider(), n) ||
+        absl::EqualsIgnoreCase(e.event_source_name(), n)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Text between `after` and the first of `until` (or the end), trimmed.
+std::optional<absl::string_view> Between(absl::string_view text, absl::string_view after,
+                                         absl::string_view until) {
+  const size_t at = text.find(after);
+  if (at == absl::string_view::npos) return std::nullopt;
+  absl::string_view rest = text.substr(at + after.size());
+  return absl::StripAsciiWhitespace(rest.substr(0, rest.find(until)));
+}
+
+// 1035: "Inbound authentication failed with error IllegalMessage for Receive connector Default
+// EX02. The authentication mechanism is ExchangeAuth. The source IP address of the client who
+// tried to authenticate to Microsoft Exchange is [10.1.1.11]."  2017 is the Send twin.
+void ExchangeFromMessage(absl::string_view m, bool inbound, v1::EventRecord* e) {
+  if (auto error = Between(m, "failed with error ", " ")) Put(e, "error", *error);
+  if (auto connector = Between(m, inbound ? " for Receive connector " : " for Send connector ",
+                               ". The authentication mechanism is")) {
+    Put(e, "connector", *connector);
+  }
+  if (auto mechanism = Between(m, "The authentication mechanism is ", ".")) {
+    Put(e, "mechanism", *mechanism);
+  }
+  if (inbound) {
+    const size_t open = m.rfind('[');
+    const size_t close = m.rfind(']');
+    if (open != absl::string_view::npos && close != absl::string_view::npos && open < close) {
+      Put(e, "source_ip", m.substr(open + 1, close - open - 1));
+    }
+  } else if (auto target = Between(m, "The target is ", " ")) {
+    absl::string_view t = *target;
+    absl::ConsumeSuffix(&t, ".");
+    Put(e, "target_spn", t);
+  }
+}
+
+void ExtractExchange(const std::string& message, v1::EventRecord* e) {
+  const bool inbound = e->event_id() == 1035;
+  std::vector<absl::string_view> data = Positional(*e);
+  if (data.size() >= 4) {
+    Put(e, "error", data[0]);
+    Put(e, "connector", data[1]);
+    Put(e, "mechanism", data[2]);
+    Put(e, inbound ? "source_ip" : "target_spn", data[3]);
+    return;
+  }
+  absl::string_view text = data.size() == 1 ? data[0] : absl::string_view(message);
+  if (!e->fields().empty() && data.size() != 1) text = e->fields(0).value();
+  if (text.empty()) text = message;
+  ExchangeFromMessage(text, inbound, e);
+}
+
+void ExtractSecurity(v1::EventRecord* e) {
+  PutCode(e, "status", NamedValue(*e, "Status"));
+  Put(e, "service_name", NamedValue(*e, "ServiceName"));
+  Put(e, "target_user", NamedValue(*e, "TargetUserName"));
+  Put(e, "target_domain", NamedValue(*e, "TargetDomainName"));
+  absl::string_view address = absl::StripAsciiWhitespace(NamedValue(*e, "IpAddress"));
+  if (!absl::ConsumePrefix(&address, "::ffff:")) absl::ConsumePrefix(&address, "::FFFF:");
+  Put(e, "client_address", address);
+  Put(e, "client_port", NamedValue(*e, "IpPort"));
+  Put(e, "ticket_encryption_type", NamedValue(*e, "TicketEncryptionType"));
+}
+
+void ExtractKerberosClient(v1::EventRecord* e) {
+  absl::string_view code = absl::StripAsciiWhitespace(NamedValue(*e, "ErrorCode"));
+  if (!code.empty()) {
+    PutCode(e, "error_code", code);
+    // "0x7  KDC_ERR_S_PRINCIPAL_UNKNOWN" (1 or 2 spaces) carries the symbol too.
+    const size_t space = code.find_first_of(" \t");
+    if (space != absl::string_view::npos) Put(e, "error_name", code.substr(space));
+  }
+  for (const auto& [field, fact] :
+       {std::pair{"ErrorMessage", "error_message"}, std::pair{"ExtendedError", "extended_error"},
+        std::pair{"ServerName", "server_name"}, std::pair{"TargetName", "target_name"},
+        std::pair{"ClientName", "client_name"}, std::pair{"ClientRealm", "client_realm"},
+        std::pair{"ServerRealm", "server_realm"}, std::pair{"ClientTime", "client_time"},
+        std::pair{"ServerTime", "server_time"}}) {
+    Put(e, fact, NamedValue(*e, field));
+  }
+  if (e->event_id() == 4) {
+    // "The Kerberos client received a KRB_AP_ERR_MODIFIED error from the server %1. The
+    // target name used was %2."
+    if (!e->facts().contains("error_code")) (*e->mutable_facts())["error_code"] = "0x29";
+    std::vector<absl::string_view> data = Positional(*e);
+    if (!e->facts().contains("server_name")) {
+      absl::string_view server = NamedValue(*e, "Server");
+      Put(e, "server_name", !server.empty() ? server : data.size() > 0 ? data[0] : "");
+    }
+    if (!e->facts().contains("target_name") && data.size() > 1) Put(e, "target_name", data[1]);
+  }
+}
+
+void ExtractKdc(v1::EventRecord* e) {
+  // "There are multiple accounts with name %1 of type %2."
+  if (e->fields().empty()) return;
+  Put(e, "duplicate_spn", e->fields(0).value());
+  if (e->fields_size() > 1) Put(e, "name_type", e->fields(1).value());
+}
+
+void ExtractTime(v1::EventRecord* e) {
+  for (const v1::EventField& f : e->fields()) {
+    if (!f.name().empty()) Put(e, SnakeCase(f.name()).c_str(), f.value());
+    if (e->facts().contains("error_code")) continue;
+    const size_t at = f.value().find("(0x");
+    if (at != std::string::npos) {
+      absl::string_view rest = absl::string_view(f.value()).substr(at + 1);
+      PutCode(e, "error_code", rest.substr(0, rest.find(')')));
+    }
+  }
+}
+
+bool IsSignedDecimal(absl::string_view v) {
+  int64_t ignored = 0;
+  return !v.empty() && absl::SimpleAtoi(v, &ignored);
+}
+
+void ExtractNtds(v1::EventRecord* e) {
+  std::vector<absl::string_view> data = Positional(*e);
+  if (data.empty()) {
+    for (const v1::EventField& f : e->fields()) data.push_back(f.value());
+  }
+  for (absl::string_view v : data) {
+    absl::string_view t = absl::StripAsciiWhitespace(v);
+    if ((absl::StartsWithIgnoreCase(t, "DC=") || absl::StartsWithIgnoreCase(t, "CN=")) &&
+        absl::StrContains(absl::AsciiStrToUpper(t), "DC=")) {
+      Put(e, "naming_context", t);
+      break;
+    }
+  }
+  for (absl::string_view v : data) {
+    if (absl::StrContains(absl::AsciiStrToLower(v), "._msdcs.")) {
+      Put(e, "source_address", v);
+      break;
+    }
+  }
+  // Insert holding the source DSA, from the message templates (UNVERIFIED against real XML).
+  int source_index = -1;
+  switch (e->event_id()) {
+    case 1925:
+      source_index = 1;
+      break;  // partition %1, source DC %2, address %3
+    case 2087:
+    case 2088:
+    case 1988:
+      source_index = 0;
+      break;  // source DC %1
+    case 2042:
+      source_index = 2;
+      break;  // last success %1, invocation id %2, source %3
+    default:
+      break;
+  }
+  if (source_index >= 0 && static_cast<size_t>(source_index) < data.size()) {
+    Put(e, "source_dsa", data[source_index]);
+  }
+  if (e->event_id() == 1925 || e->event_id() == 2087 || e->event_id() == 2088) {
+    for (absl::string_view v : data) {
+      if (IsSignedDecimal(absl::StripAsciiWhitespace(v))) {
+        Put(e, "error_status", v);
+        break;
+      }
+    }
+  }
+}
+
+void ExtractNetlogon(v1::EventRecord* e) {
+  std::vector<absl::string_view> data = Positional(*e);
+  switch (e->event_id()) {
+    case 5719:
+      if (!data.empty()) Put(e, "domain", data[0]);
+      break;
+    case 3210:
+      // "This computer could not authenticate with \\DC, a Windows domain controller for
+      // domain D": find the \\DC insert rather than trust the insert order.
+      for (absl::string_view v : data) {
+        if (absl::StartsWith(v, "\\\\")) {
+          Put(e, "dc", v);
+        } else if (!absl::StartsWith(v, "%%") && !e->facts().contains("domain")) {
+          Put(e, "domain", v);
+        }
+      }
+      break;
+    case 5721:
+    case 5722:
+      if (data.size() > 0) Put(e, "computer", data[0]);
+      if (data.size() > 1) Put(e, "account", data[1]);
+      break;
+    default:
+      break;
+  }
+  const std::string& hex = e->binary_hex();
+  if (hex.size() >= 8) {
+    uint32_t status = 0;
+    for (int byte = 3; byte >= 0; --byte) {
+      uint32_t b = 0;
+      if (!absl::SimpleHexAtoi(absl::string_view(hex).substr(byte * 2, 2), &b)) return;
+      status = (status << 8) | b;
+    }
+    (*e->mutable_facts())["ntstatus"] = HexCode(status);
+  }
+}
+
+void ExtractFacts(const std::string& message, v1::EventRecord* e) {
+  const uint32_t id = e->event_id();
+  if (ProviderIs(*e, {"MSExchangeTransport", "MSExchangeFrontEndTransport"})) {
+    if (id == 1035 || id == 2017) ExtractExchange(message, e);
+  } else if (ProviderIs(*e, {"Microsoft-Windows-Security-Auditing"})) {
+    if (id == 4768 || id == 4769 || id == 4771) ExtractSecurity(e);
+  } else if (ProviderIs(*e, {"Microsoft-Windows-Security-Kerberos", "Kerberos"})) {
+    if (id == 3 || id == 4 || id == 5 || id == 7 || id == 14) ExtractKerberosClient(e);
+  } else if (ProviderIs(*e, {"KDC", "Microsoft-Windows-Kerberos-Key-Distribution-Center"})) {
+    if (id == 11) ExtractKdc(e);
+  } else if (ProviderIs(*e, {"W32Time", "Microsoft-Windows-Time-Service"})) {
+    if (id == 36 || id == 47 || id == 50 || id == 129 || id == 134 || id == 142) ExtractTime(e);
+  } else if (ProviderIs(*e, {"Microsoft-Windows-ActiveDirectory_DomainService"}) ||
+             absl::StartsWithIgnoreCase(e->provider(), "NTDS") ||
+             absl::StartsWithIgnoreCase(e->event_source_name(), "NTDS")) {
+    if (id == 1311 || id == 1388 || id == 1864 || id == 1925 || id == 1988 || id == 2042 ||
+        id == 2087 || id == 2088) {
+      ExtractNtds(e);
+    }
+  } else if (ProviderIs(*e, {"NETLOGON"})) {
+    if (id == 5719 || id == 3210 || id == 5721 || id == 5722) ExtractNetlogon(e);
+  }
+}
+
+void FlattenUserData(const pugi::xml_node& node, const std::string& prefix, v1::EventRecord* e) {
+  for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    const std::string name =
+        prefix.empty() ? std::string(LocalName(c)) : absl::StrCat(prefix, "/", LocalName(c));
+    if (c.find_child([](const pugi::xml_node& n) { return n.type() == pugi::node_element; })) {
+      FlattenUserData(c, name, e);
+    } else {
+      v1::EventField* f = e->add_fields();
+      f->set_name(name);
+      f->set_value(c.text().get());
+    }
+  }
+}
+
+absl::Status ReadEvent(const pugi::xml_node& event, int line, absl::string_view file,
+                       v1::EventRecord* e) {
+  e->set_source_line(line);
+  pugi::xml_node system = Child(event, "System");
+  if (!system) return ParseError(file, line, "<Event> without <System>");
+
+  pugi::xml_node provider = Child(system, "Provider");
+  e->set_provider(provider.attribute("Name").value());
+  e->set_event_source_name(provider.attribute("EventSourceName").value());
+
+  pugi::xml_node id_node = Child(system, "EventID");
+  if (!id_node) return ParseError(file, line, "<System> without <EventID>");
+  auto raw_id = ParseCode(Trimmed(id_node.child_value()));
+  if (!raw_id || *raw_id > 0xFFFFFFFFu) {
+    return ParseError(file, line, absl::StrCat("unreadable EventID '", id_node.child_value(), "'"));
+  }
+  // dcdiag-style 32-bit ids carry severity bits above the low 16 (0xC000051F = 1311).
+  e->set_event_id(static_cast<uint32_t>(*raw_id & 0xFFFF));
+  if (pugi::xml_attribute q = id_node.attribute("Qualifiers")) {
+    e->set_qualifiers(q.as_uint());
+  } else {
+    e->set_qualifiers(static_cast<uint32_t>(*raw_id >> 16));
+  }
+  if (pugi::xml_node level = Child(system, "Level")) e->set_level(level.text().as_int());
+  e->set_channel(std::string(Trimmed(Child(system, "Channel").child_value())));
+  e->set_computer(std::string(Trimmed(Child(system, "Computer").child_value())));
+  if (pugi::xml_node record = Child(system, "EventRecordID")) {
+    e->set_record_id(record.text().as_ullong());
+  }
+  if (pugi::xml_node created = Child(system, "TimeCreated")) {
+    absl::string_view stamp = Trimmed(created.attribute("SystemTime").value());
+    if (!stamp.empty()) {
+      absl::Time t;
+      std::string err;
+      // "2022-12-14T16:04:59.0817047Z": 7 fraction digits from wevtutil, 9 from Get-WinEvent.
+      if (!absl::ParseTime(absl::RFC3339_full, stamp, &t, &err)) {
+        return ParseError(file, line, absl::StrCat("unreadable SystemTime '", stamp, "': ", err));
+      }
+      const int64_t nanos = absl::ToUnixNanos(t);
+      int64_t seconds = nanos / 1000000000;
+      int64_t rem = nanos % 1000000000;
+      if (rem < 0) {
+        rem += 1000000000;
+        --seconds;
+      }
+      e->mutable_time_created()->set_seconds(seconds);
+      e->mutable_time_created()->set_nanos(static_cast<int32_t>(rem));
+    }
+  }
+
+  if (pugi::xml_node data = Child(event, "EventData")) {
+    for (pugi::xml_node c = data.first_child(); c; c = c.next_sibling()) {
+      if (c.type() != pugi::node_element) continue;
+      absl::string_view name = LocalName(c);
+      if (name == "Data") {
+        v1::EventField* f = e->add_fields();
+        f->set_name(c.attribute("Name").value());
+        f->set_value(c.text().get());
+      } else if (name == "Binary") {
+        std::string hex;
+        for (char ch : absl::string_view(c.text().get())) {
+          if (!absl::ascii_isspace(static_cast<unsigned char>(ch))) {
+            hex += absl::ascii_toupper(static_cast<unsigned char>(ch));
+          }
+        }
+        e->set_binary_hex(hex);
+      }
+    }
+  }
+  if (pugi::xml_node user = Child(event, "UserData")) FlattenUserData(user, "", e);
+
+  std::string message;
+  if (pugi::xml_node rendering = Child(event, "RenderingInfo")) {
+    message = Child(rendering, "Message").text().get();
+  }
+  ExtractFacts(message, e);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::EventBatch> ParseEventsXml(absl::string_view text, absl::string_view file) {
+  v1::EventBatch batch;
+  if (absl::StripAsciiWhitespace(text).empty()) return batch;  // wevtutil found no event
+
+  std::string buffer;
+  buffer.reserve(kRootOpen.size() + text.size() + kRootClose.size());
+  buffer.append(kRootOpen.data(), kRootOpen.size());
+  buffer.append(text.data(), text.size());
+  buffer.append(kRootClose.data(), kRootClose.size());
+
+  const LineIndex lines(text);
+  // Offsets in `buffer` -> offsets in `text`.
+  auto line_of = [&](ptrdiff_t buffer_offset) {
+    const ptrdiff_t in_text = buffer_offset - static_cast<ptrdiff_t>(kRootOpen.size());
+    return lines.LineOf(static_cast<size_t>(
+        std::clamp<ptrdiff_t>(in_text, 0, static_cast<ptrdiff_t>(text.size()))));
+  };
+
+  pugi::xml_document doc;
+  // Default options minus DOCTYPE (never legitimate here); parse_eol folds CRLF in values.
+  const pugi::xml_parse_result result = doc.load_buffer_inplace(
+      buffer.data(), buffer.size(), pugi::parse_default, pugi::encoding_utf8);
+  if (!result) {
+    return ParseError(file, line_of(result.offset),
+                      absl::StrCat("malformed event XML (", result.description(), ")"));
+  }
+
+  pugi::xml_node root = doc.first_child();
+  std::vector<pugi::xml_node> events;
+  for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    if (LocalName(c) == "Event") {
+      events.push_back(c);
+    } else if (LocalName(c) == "Events") {  // Event Viewer "Save as XML"
+      for (pugi::xml_node ev = c.first_child(); ev; ev = ev.next_sibling()) {
+        if (ev.type() == pugi::node_element && LocalName(ev) == "Event") events.push_back(ev);
+      }
+    } else {
+      return ParseError(file, line_of(c.offset_debug()),
+                        absl::StrCat("unexpected element <", c.name(), "> outside <Event>"));
+    }
+  }
+  if (events.empty()) return ParseError(file, 0, "no <Event> element: not event XML");
+
+  batch.mutable_events()->Reserve(static_cast<int>(events.size()));
+  for (const pugi::xml_node& event : events) {
+    absl::Status s = ReadEvent(event, line_of(event.offset_debug()), file, batch.add_events());
+    if (!s.ok()) return s;
+  }
+  return batch;
+}
+
+}  // namespace kerbside::events
