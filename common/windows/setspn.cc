@@ -123,7 +123,10 @@ absl::StatusOr<v1::SpnListing> ParseSetspnList(absl::string_view text, absl::str
   if (!header) return MissingOutput(file, lines, "'Registered ServicePrincipalNames for'");
 
   v1::SpnListing listing;
-  absl::string_view dn = absl::StripAsciiWhitespace(lines[*header].text).substr(kListHeader.size());
+  // The prefix test above ran on the same left-stripped text, so the prefix is there.
+  absl::string_view dn =
+      absl::StripLeadingAsciiWhitespace(lines[*header].text).substr(kListHeader.size());
+  dn = absl::StripTrailingAsciiWhitespace(dn);
   if (!absl::ConsumeSuffix(&dn, ":")) {
     return ParseError(file, lines[*header].number, "header does not end with ':'");
   }

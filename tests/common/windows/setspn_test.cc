@@ -64,6 +64,12 @@ TEST(SetspnListTest, EmptyAndForeignInputsFailCleanly) {
                   .status()
                   .message(),
               HasSubstr("x.txt:1: header does not end with ':'"));
+  // Found by fuzzing: a header cut right after "for " (once read past the end of the line).
+  EXPECT_THAT(
+      ParseSetspnList("C:\\>setspn -L EX02\r\nRegistered ServicePrincipalNames for \r\n", "x.txt")
+          .status()
+          .message(),
+      HasSubstr("x.txt:2: header does not end with ':'"));
 }
 
 TEST(SetspnListTest, LastRunWinsInAPastedSession) {

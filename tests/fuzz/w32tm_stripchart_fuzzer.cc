@@ -1,0 +1,25 @@
+// Any bytes: the parser fails with a "fuzz..." error or returns a value that holds its
+// invariants; it never crashes, hangs or leaks.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+#include "absl/strings/match.h"
+#include "common/windows/w32tm.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const absl::string_view text(reinterpret_cast<const char*>(data), size);
+  auto parsed = kerbside::windows::ParseW32tmStripchartRuns(text, "fuzz");
+  if (!parsed.ok()) {
+    if (!absl::StartsWith(parsed.status().message(), "fuzz")) std::abort();
+    return 0;
+  }
+  if (parsed->empty()) std::abort();
+  for (const auto& run : *parsed) {
+    for (const auto& sample : run.samples()) {
+      if (sample.time_of_day().size() != 8) std::abort();
+      (void)kerbside::windows::HostOffsetFromStripchart(sample);
+    }
+  }
+  return 0;
+}
