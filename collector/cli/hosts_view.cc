@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/duration_format.h"
 #include "common/proto_time.h"
 
 namespace kerbside::cli {
@@ -51,26 +52,6 @@ size_t DisplayWidth(const std::string& s) {
 }
 
 }  // namespace
-
-std::string FormatSignedDuration(absl::Duration d) {
-  const char* sign = d < absl::ZeroDuration() ? "-" : "+";
-  const int64_t total_ms = std::llabs(absl::ToInt64Milliseconds(d));
-  const int64_t ms = total_ms % 1000;
-  const int64_t s = (total_ms / 1000) % 60;
-  const int64_t m = (total_ms / 60000) % 60;
-  const int64_t h = total_ms / 3600000;
-  if (h > 0) return absl::StrFormat("%s%dh%02dm%02d.%03ds", sign, h, m, s, ms);
-  if (m > 0) return absl::StrFormat("%s%dm%02d.%03ds", sign, m, s, ms);
-  return absl::StrFormat("%s%d.%03ds", sign, s, ms);
-}
-
-std::string FormatAge(absl::Duration d) {
-  if (d < absl::ZeroDuration()) d = absl::ZeroDuration();
-  if (d < absl::Minutes(1)) return absl::StrCat(absl::ToInt64Seconds(d), "s ago");
-  if (d < absl::Hours(1)) return absl::StrCat(absl::ToInt64Minutes(d), "m ago");
-  if (d < absl::Hours(48)) return absl::StrCat(absl::ToInt64Hours(d), "h ago");
-  return absl::StrCat(absl::ToInt64Hours(d) / 24, "d ago");
-}
 
 nlohmann::ordered_json HostsToJson(const v1::ListHostsResponse& r) {
   nlohmann::ordered_json out;

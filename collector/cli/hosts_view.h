@@ -16,11 +16,6 @@ nlohmann::ordered_json HostsToJson(const v1::ListHostsResponse& response);
 // are not distorted by the operator's own clock.
 std::string HostsToTable(const v1::ListHostsResponse& response);
 
-// "+7m00.012s", "-0.004s", "+2h03m04.500s": signed, millisecond resolution.
-std::string FormatSignedDuration(absl::Duration d);
-// "3s ago", "5m ago", "2h ago", "4d ago".
-std::string FormatAge(absl::Duration d);
-
 }  // namespace kerbside::cli
 
 #endif  // KERBSIDE_COLLECTOR_CLI_HOSTS_VIEW_H_

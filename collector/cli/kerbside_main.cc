@@ -8,7 +8,12 @@
 #include "CLI/CLI.hpp"
 #include "common/cli_errors.h"
 #include "absl/strings/str_cat.h"
+#include "collector/cli/bundle_view.h"
 #include "collector/cli/hosts_view.h"
+#include "collector/correlator/correlator.h"
+#include "common/bundle/bundle_loader.h"
+#include "common/clock.h"
+#include "common/proto_time.h"
 #include "common/grpc_tls.h"
 #include "grpcpp/create_channel.h"
 #include "kerbside/v1/query.grpc.pb.h"
@@ -82,6 +87,68 @@ int ListHosts(const Connection& c, bool json) {
   return 0;
 }
 
+// kerbside bundle check: 0 everything present parsed, 1 a file failed, 2 usage.
+int BundleCheck(const std::string& dir, bool json) {
+  auto fleet = kerbside::bundle::LoadBundle(dir);
+  if (!fleet.ok()) return Fail(kExitUsage, std::string(fleet.status().message()));
+  if (json) {
+    std::printf("%s\n", kerbside::cli::BundleCheckToJson(dir, *fleet).dump(2).c_str());
+  } else {
+    std::fputs(kerbside::cli::BundleCheckToText(dir, *fleet).c_str(), stdout);
+  }
+  return kerbside::cli::BundleHasProblems(*fleet) ? 1 : 0;
+}
+
+// The moment an offline bundle is judged at: --now, else when its newest host.json says it was
+// collected (so a bundle read days later does not turn stale), else this machine's clock.
+absl::StatusOr<absl::Time> BundleNow(const kerbside::model::FleetModel& fleet,
+                                     const std::string& now_flag) {
+  if (!now_flag.empty()) {
+    absl::Time t;
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, now_flag, &t, &err)) {
+      return absl::InvalidArgumentError("--now: '" + now_flag + "' is not an RFC 3339 time: " +
+                                        err);
+    }
+    return t;
+  }
+  return kerbside::bundle::NewestCollectedAt(fleet).value_or(kerbside::RealClock().Now());
+}
+
+struct DiagnoseFlags {
+  std::string bundle;
+  std::string now;
+  double max_clock_skew_seconds = 0;  // 0: bundle.json or the 300 s default
+  double stale_after_hours = 24;
+  bool json = false;
+};
+
+int DiagnoseBundle(const DiagnoseFlags& f) {
+  auto fleet = kerbside::bundle::LoadBundle(f.bundle);
+  if (!fleet.ok()) return Fail(kExitUsage, std::string(fleet.status().message()));
+  auto now = BundleNow(*fleet, f.now);
+  if (!now.ok()) return Fail(kExitUsage, std::string(now.status().message()));
+  for (const auto& p : fleet->problems) std::fprintf(stderr, "kerbside: warning: %s\n", p.message.c_str());
+  for (const auto& [name, host] : fleet->hosts) {
+    for (const auto& p : host.problems) {
+      std::fprintf(stderr, "kerbside: warning: %s (not used)\n", p.message.c_str());
+    }
+  }
+  kerbside::correlator::CorrelatorOptions options;
+  if (f.max_clock_skew_seconds > 0) {
+    options.max_clock_skew = absl::Seconds(f.max_clock_skew_seconds);
+    fleet->max_clock_skew = options.max_clock_skew;
+  }
+  options.stale_after = absl::Hours(f.stale_after_hours);
+  const kerbside::correlator::Diagnoses d = kerbside::correlator::Correlate(*fleet, *now, options);
+  if (f.json) {
+    std::printf("%s\n", kerbside::correlator::DiagnosesToJson(d).dump(2).c_str());
+  } else {
+    std::fputs(kerbside::correlator::DiagnosesToText(d).c_str(), stdout);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,11 +174,38 @@ int main(int argc, char** argv) {
       "hosts", "every host: role, site, connected or last seen, clock offset ± uncertainty");
   hosts->add_flag("--json", json, "stable JSON instead of a table");
 
+  CLI::App* bundle = app.add_subcommand("bundle", "support bundles (offline)");
+  bundle->require_subcommand(1);
+  std::string bundle_dir;
+  CLI::App* bundle_check = bundle->add_subcommand(
+      "check", "what a bundle holds per host, what is missing, which files failed and why");
+  bundle_check->add_option("DIR", bundle_dir, "the bundle folder")->required();
+  bundle_check->add_flag("--json", json, "stable JSON instead of text");
+
+  DiagnoseFlags diagnose_flags;
+  CLI::App* diagnose = app.add_subcommand(
+      "diagnose", "which documented cause of KB 979174 explains each stuck queue");
+  diagnose->add_option("--bundle", diagnose_flags.bundle, "judge a support bundle offline")
+      ->required();
+  diagnose->add_option("--now", diagnose_flags.now,
+                       "judge as of this RFC 3339 time (default: the bundle's newest "
+                       "collected_at)");
+  diagnose->add_option("--max_clock_skew", diagnose_flags.max_clock_skew_seconds,
+                       "Kerberos tolerance in seconds (default: bundle.json, else 300)")
+      ->check(CLI::PositiveNumber);
+  diagnose->add_option("--stale_after_hours", diagnose_flags.stale_after_hours,
+                       "evidence older than this is stale and cannot alone confirm a cause")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  diagnose->add_flag("--json", diagnose_flags.json, "the JSON of DESIGN.md §5");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return kerbside::ExitForParseError(app, e, "kerbside");
   }
   if (hosts->parsed()) return ListHosts(c, json);
+  if (bundle_check->parsed()) return BundleCheck(bundle_dir, json);
+  if (diagnose->parsed()) return DiagnoseBundle(diagnose_flags);
   return kExitUsage;
 }

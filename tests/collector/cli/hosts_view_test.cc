@@ -1,5 +1,6 @@
 #include "collector/cli/hosts_view.h"
 
+#include "common/duration_format.h"
 #include "common/proto_time.h"
 #include "gtest/gtest.h"
 
@@ -39,10 +40,14 @@ v1::ListHostsResponse Sample() {
 }
 
 TEST(FormatSignedDurationTest, SignsAndUnits) {
+  using kerbside::FormatSignedDuration;
   EXPECT_EQ(FormatSignedDuration(absl::Seconds(432) + absl::Milliseconds(12)), "+7m12.012s");
   EXPECT_EQ(FormatSignedDuration(-absl::Milliseconds(4)), "-0.004s");
   EXPECT_EQ(FormatSignedDuration(absl::Hours(2) + absl::Seconds(4.5)), "+2h00m04.500s");
   EXPECT_EQ(FormatSignedDuration(absl::ZeroDuration()), "+0.000s");
+  EXPECT_EQ(kerbside::FormatShortDuration(absl::Seconds(432)), "7m12s");
+  EXPECT_EQ(kerbside::FormatShortDuration(absl::Minutes(5)), "5m");
+  EXPECT_EQ(kerbside::FormatShortDuration(-absl::Seconds(4.25)), "4.2s");
 }
 
 TEST(HostsToTableTest, ShowsStateOffsetAndReference) {

@@ -1,0 +1,163 @@
+#include "collector/correlator/clock_graph.h"
+
+#include <algorithm>
+#include <queue>
+
+#include "absl/strings/str_cat.h"
+#include "common/duration_format.h"
+#include "common/proto_time.h"
+#include "common/windows/w32tm.h"
+
+namespace kerbside::correlator {
+namespace {
+
+// The collector is a clock too: live offsets are measured against it.
+constexpr char kCollectorNode[] = "(collector)";
+
+std::string Signed(absl::Duration d) { return FormatSignedDuration(d); }
+
+}  // namespace
+
+void ClockGraph::AddReading(const std::string& from, const std::string& to,
+                            absl::Duration offset, absl::Duration uncertainty,
+                            EvidenceNote note) {
+  if (from == to) return;
+  adjacency_[from].push_back({to, offset, uncertainty, note});
+  adjacency_[to].push_back({from, -offset, uncertainty, std::move(note)});
+}
+
+ClockGraph::ClockGraph(const FleetIndex& index) {
+  for (const v1::Evidence* e : index.All(v1::Evidence::kClockReading)) {
+    const v1::ClockReading& r = e->clock_reading();
+    std::string to = r.reference() == "collector" ? kCollectorNode
+                                                  : index.Resolve(r.reference()).value_or("");
+    if (to.empty()) continue;
+    const absl::Duration off = FromProto(r.offset());
+    AddReading(e->host(), to, off, FromProto(r.uncertainty()),
+               index.Note(*e, absl::StrCat(e->host(), " is ", Signed(off), " against ",
+                                           to == kCollectorNode ? "the collector" : to,
+                                           " (measured by kerbside)")));
+  }
+  for (const v1::Evidence* e : index.All(v1::Evidence::kW32TmStripchart)) {
+    const v1::W32tmStripchart& s = e->w32tm_stripchart();
+    const std::string target_name = s.target().empty() ? e->subject() : s.target();
+    // A DC that sent no bundle of its own is still a clock others were compared with.
+    std::optional<std::string> to = index.Resolve(target_name);
+    if (!to && !target_name.empty()) to = ShortName(target_name);
+    if (!to) continue;
+    std::vector<absl::Duration> offsets;
+    for (const auto& sample : s.samples()) {
+      if (sample.ok()) offsets.push_back(windows::HostOffsetFromStripchart(sample));
+    }
+    if (offsets.empty()) continue;
+    std::sort(offsets.begin(), offsets.end());
+    const absl::Duration median = offsets[offsets.size() / 2];
+    // The spread of the samples stands in for the round trip, which /dataonly does not print;
+    // a floor of 10 ms covers a single sample.
+    const absl::Duration unc =
+        std::max(absl::Milliseconds(10), (offsets.back() - offsets.front()) / 2);
+    AddReading(e->host(), *to, median, unc,
+               index.Note(*e, absl::StrCat(e->host(), " is ", Signed(median), " against ", *to,
+                                           " (w32tm /stripchart, median of ", offsets.size(),
+                                           " samples)")));
+  }
+  for (const v1::Evidence* e : index.All(v1::Evidence::kProbes)) {
+    for (const v1::KdcProbe& k : e->probes().kdc()) {
+      if (!k.has_kdc_clock()) continue;
+      std::optional<std::string> to = index.Resolve(k.kdc());
+      if (!to) to = index.Resolve(k.address());
+      if (!to && !k.kdc().empty()) to = ShortName(k.kdc());
+      if (!to) continue;
+      const absl::Duration off = FromProto(k.kdc_clock().offset());
+      AddReading(e->host(), *to, off, FromProto(k.kdc_clock().uncertainty()),
+                 index.Note(*e, absl::StrCat(e->host(), " is ", Signed(off), " against the KDC ",
+                                             *to, " (KRB-ERROR server time, kerbside probe)")));
+    }
+  }
+
+  const std::string& pdc = index.PdcEmulator();
+  if (!pdc.empty() && adjacency_.count(pdc) != 0) {
+    reference_ = pdc;
+    to_reference_ = Solve(pdc);
+    return;
+  }
+  // No PDC emulator reading: anchor on the best-connected node, then shift every offset by the
+  // median so the reference is the fleet's majority, not one host's clock.
+  std::string anchor;
+  size_t degree = 0;
+  for (const auto& [node, edges] : adjacency_) {
+    if (edges.size() > degree) {
+      anchor = node;
+      degree = edges.size();
+    }
+  }
+  if (anchor.empty()) return;
+  std::map<std::string, HostClock> solved = Solve(anchor);
+  std::vector<absl::Duration> offsets;
+  for (const auto& [node, c] : solved) {
+    if (node != kCollectorNode) offsets.push_back(c.offset);
+  }
+  if (offsets.empty()) return;
+  std::sort(offsets.begin(), offsets.end());
+  const absl::Duration median = offsets[offsets.size() / 2];
+  for (auto& [node, c] : solved) c.offset -= median;
+  to_reference_ = std::move(solved);
+}
+
+std::map<std::string, HostClock> ClockGraph::Solve(const std::string& root) const {
+  // Dijkstra on summed uncertainty: the most precise chain of readings wins.
+  std::map<std::string, HostClock> best;
+  using Item = std::pair<absl::Duration, std::string>;
+  std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
+  best[root] = HostClock{absl::ZeroDuration(), absl::ZeroDuration(), {}, false};
+  queue.push({absl::ZeroDuration(), root});
+  while (!queue.empty()) {
+    auto [unc, node] = queue.top();
+    queue.pop();
+    if (unc > best[node].uncertainty) continue;
+    auto it = adjacency_.find(node);
+    if (it == adjacency_.end()) continue;
+    for (const Edge& e : it->second) {
+      // e: node - e.to = e.offset, so e.to's offset to root = node's - e.offset.
+      const absl::Duration u = best[node].uncertainty + e.uncertainty;
+      auto found = best.find(e.to);
+      if (found != best.end() && found->second.uncertainty <= u) continue;
+      HostClock c;
+      c.offset = best[node].offset - e.offset;
+      c.uncertainty = u;
+      c.evidence = best[node].evidence;
+      c.evidence.push_back(e.note);
+      c.stale = std::all_of(c.evidence.begin(), c.evidence.end(),
+                            [](const EvidenceNote& n) { return n.stale; });
+      best[e.to] = std::move(c);
+      queue.push({u, e.to});
+    }
+  }
+  return best;
+}
+
+std::string ClockGraph::ReferenceLabel() const {
+  if (!reference_.empty()) return absl::StrCat("the PDC emulator ", reference_);
+  return to_reference_.empty() ? "no reference" : "the fleet median";
+}
+
+std::optional<HostClock> ClockGraph::ToReference(const std::string& host) const {
+  auto it = to_reference_.find(host);
+  if (it == to_reference_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<HostClock> ClockGraph::Between(const std::string& a, const std::string& b) const {
+  auto ca = ToReference(a);
+  auto cb = ToReference(b);
+  if (!ca || !cb) return std::nullopt;
+  HostClock c;
+  c.offset = ca->offset - cb->offset;
+  c.uncertainty = ca->uncertainty + cb->uncertainty;
+  c.evidence = ca->evidence;
+  c.evidence.insert(c.evidence.end(), cb->evidence.begin(), cb->evidence.end());
+  c.stale = ca->stale && cb->stale;
+  return c;
+}
+
+}  // namespace kerbside::correlator

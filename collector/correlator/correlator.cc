@@ -1,0 +1,267 @@
+#include "collector/correlator/correlator.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "collector/correlator/clock_graph.h"
+#include "collector/correlator/fleet_index.h"
+#include "collector/correlator/pair_matrix.h"
+#include "collector/correlator/rules/rule.h"
+#include "collector/correlator/rules/unexplained.h"
+
+namespace kerbside::correlator {
+namespace {
+
+std::string CauseLabel(const std::string& cause) {
+  if (cause == kClockSkew) return "clock skew";
+  if (cause == kDcReplication) return "DC replication";
+  if (cause == kSpnMissing) return "missing SPN";
+  if (cause == kSpnDuplicate) return "duplicate SPN";
+  if (cause == kKerberosPortsBlocked) return "Kerberos ports blocked";
+  if (cause == kConnectorAuth) return "receive connector without Exchange Server authentication";
+  if (cause == kUnexplained) return "unexplained";
+  return "out of scope";
+}
+
+// Splits the failing pairs into groups by the side the pair matrix blames (DESIGN.md §2).
+std::vector<FailureGroup> GroupFailures(const FleetIndex& index, const PairMatrix& m) {
+  std::vector<FailureGroup> groups;
+  std::set<std::pair<std::string, std::string>> assigned;
+  auto add_pair = [&](FailureGroup& g, const FailingPair& p) {
+    g.pairs.push_back(&p);
+    g.senders.insert(p.sender);
+    if (p.target_known) g.targets.insert(p.target);
+    assigned.insert({p.sender, p.target});
+  };
+  auto own_queues = [&](const std::string& t) {
+    if (m.SendsHealthily(t)) return absl::StrCat(t, "'s own queues are healthy");
+    if (!m.FailingTargetsOf(t).empty()) return absl::StrCat(t, "'s own queues fail too");
+    return absl::StrCat(t, "'s own queues are not known");
+  };
+
+  // Every sender fails to T and none delivers to it: T-side.
+  std::map<std::string, std::vector<const FailingPair*>> by_target, by_sender;
+  for (const auto& [key, p] : m.failing()) {
+    by_target[p.target].push_back(&p);
+    by_sender[p.sender].push_back(&p);
+  }
+  for (const auto& [t, pairs] : by_target) {
+    const size_t healthy = m.HealthySendersTo(t).size();
+    if (pairs.size() < 2 || healthy > 0) continue;
+    FailureGroup g;
+    g.pattern_kind = "target_side";
+    g.pattern = absl::StrCat(pairs.size(), " of ", pairs.size(), " senders fail to ", t, "; ",
+                             own_queues(t));
+    for (const FailingPair* p : pairs) add_pair(g, *p);
+    groups.push_back(std::move(g));
+  }
+  // S fails to every target it has: S-side.
+  for (const auto& [s, pairs] : by_sender) {
+    std::vector<const FailingPair*> left;
+    for (const FailingPair* p : pairs) {
+      if (!assigned.count({p->sender, p->target})) left.push_back(p);
+    }
+    if (left.size() < 2 || !m.HealthyTargetsOf(s).empty()) continue;
+    FailureGroup g;
+    g.pattern_kind = "sender_side";
+    std::set<std::string> targets;
+    for (const FailingPair* p : left) targets.insert(p->target);
+    g.pattern = absl::StrCat(s, " fails to ", left.size(), " of ", left.size(), " targets (",
+                             JoinNames(targets), ")");
+    for (const FailingPair* p : left) add_pair(g, *p);
+    groups.push_back(std::move(g));
+  }
+  // What is left is one pair at a time; say what the matrix knows around it.
+  for (const auto& [key, p] : m.failing()) {
+    if (assigned.count(key)) continue;
+    FailureGroup g;
+    const std::set<std::string> healthy_to_t = m.HealthySendersTo(p.target);
+    const std::set<std::string> healthy_from_s = m.HealthyTargetsOf(p.sender);
+    if (!healthy_to_t.empty() && !healthy_from_s.empty()) {
+      g.pattern_kind = "pair_only";
+      g.pattern = absl::StrCat("only ", p.sender, " -> ", p.target, " fails: ", p.sender,
+                               " delivers to ", JoinNames(healthy_from_s), " and ",
+                               JoinNames(healthy_to_t), " deliver", healthy_to_t.size() == 1 ? "s" : "",
+                               " to ", p.target);
+    } else if (!healthy_to_t.empty()) {
+      g.pattern_kind = "sender_side";
+      g.pattern = absl::StrCat(p.sender, " fails to ", p.target, " while ",
+                               JoinNames(healthy_to_t), " deliver", healthy_to_t.size() == 1 ? "s" : "",
+                               " to it");
+    } else {
+      g.pattern_kind = "target_side";
+      g.pattern = absl::StrCat("1 of 1 known senders fails to ", p.target,
+                               p.target_known ? absl::StrCat("; ", own_queues(p.target)) : "",
+                               healthy_from_s.empty()
+                                   ? ""
+                                   : absl::StrCat("; ", p.sender, " delivers to ",
+                                                  JoinNames(healthy_from_s)));
+    }
+    add_pair(g, p);
+    groups.push_back(std::move(g));
+  }
+  // DC-side: every failing sender of the group gets its tickets from one DC (its probes say
+  // so) while a sender that delivers uses another.
+  for (FailureGroup& g : groups) {
+    std::set<std::string> kdcs;
+    bool all_known = true;
+    for (const std::string& s : g.senders) {
+      std::set<std::string> own;
+      for (const v1::Evidence* e : index.Of(s, v1::Evidence::kProbes)) {
+        for (const v1::TicketProbe& t : e->probes().tickets()) {
+          if (auto dc = index.Resolve(t.kdc())) own.insert(*dc);
+        }
+      }
+      if (own.empty()) all_known = false;
+      kdcs.insert(own.begin(), own.end());
+    }
+    if (!all_known || kdcs.size() != 1) continue;
+    const std::string dc = *kdcs.begin();
+    for (const std::string& t : g.targets) {
+      for (const std::string& healthy : m.HealthySendersTo(t)) {
+        for (const v1::Evidence* e : index.Of(healthy, v1::Evidence::kProbes)) {
+          for (const v1::TicketProbe& tp : e->probes().tickets()) {
+            auto other = index.Resolve(tp.kdc());
+            if (other && *other != dc && g.pattern_kind != "dc_side") {
+              g.pattern_kind = "dc_side";
+              g.pattern = absl::StrCat("all senders that use ", dc, " fail (", JoinNames(g.senders),
+                                       "); ", healthy, " uses ", *other, " and delivers");
+            }
+          }
+        }
+      }
+    }
+  }
+  return groups;
+}
+
+Diagnosis Judge(const RuleContext& ctx) {
+  Diagnosis d;
+  const FailureGroup& g = ctx.group;
+  d.senders.assign(g.senders.begin(), g.senders.end());
+  std::set<std::string> targets;
+  for (const FailingPair* p : g.pairs) {
+    targets.insert(p->target);
+    d.queues.insert(d.queues.end(), p->queues.begin(), p->queues.end());
+  }
+  d.targets.assign(targets.begin(), targets.end());
+  d.pattern_kind = g.pattern_kind;
+  d.pattern = g.pattern;
+  const std::vector<const Rule*>& rules = Rules();
+  std::vector<std::pair<size_t, CauseResult>> supported;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    CauseResult r = rules[i]->Evaluate(ctx);
+    switch (r.state) {
+      case CauseResult::State::kSupported:
+        supported.push_back({i, std::move(r)});
+        break;
+      case CauseResult::State::kRuledOut:
+        d.ruled_out.push_back(std::move(r));
+        break;
+      case CauseResult::State::kNotChecked:
+        d.not_checked.push_back(std::move(r));
+        break;
+    }
+  }
+  std::stable_sort(supported.begin(), supported.end(), [](const auto& a, const auto& b) {
+    return a.second.confidence > b.second.confidence;
+  });
+  for (auto& [i, r] : supported) d.causes.push_back(std::move(r));
+  if (d.causes.empty()) d.causes.push_back(Unexplained(g, d.not_checked, d.ruled_out));
+  d.blamed_host = d.causes.front().blamed_host;
+  return d;
+}
+
+void Merge(Diagnosis& into, Diagnosis&& from) {
+  auto merge_names = [](std::vector<std::string>& a, const std::vector<std::string>& b) {
+    std::set<std::string> all(a.begin(), a.end());
+    all.insert(b.begin(), b.end());
+    a.assign(all.begin(), all.end());
+  };
+  merge_names(into.senders, from.senders);
+  merge_names(into.targets, from.targets);
+  into.queues.insert(into.queues.end(), from.queues.begin(), from.queues.end());
+  if (into.pattern != from.pattern) into.pattern = absl::StrCat(into.pattern, "; ", from.pattern);
+}
+
+std::string Sentence(const Diagnosis& d) {
+  const CauseResult& top = d.causes.front();
+  return absl::StrCat(absl::StrJoin(d.senders, ", "), " -> ", absl::StrJoin(d.targets, ", "),
+                      " stuck: ", CauseLabel(top.cause), " — ", top.summary);
+}
+
+}  // namespace
+
+Diagnoses Correlate(const model::FleetModel& fleet, absl::Time now,
+                    const CorrelatorOptions& options) {
+  Diagnoses out;
+  out.now = now;
+  out.max_clock_skew = fleet.max_clock_skew.value_or(options.max_clock_skew);
+  const FleetIndex index(fleet, now, options.stale_after);
+  const PairMatrix matrix(index);
+  const ClockGraph clocks(index);
+  out.clock_reference = clocks.ReferenceLabel();
+
+  std::vector<Diagnosis> judged;
+  for (const FailureGroup& g : GroupFailures(index, matrix)) {
+    judged.push_back(Judge(RuleContext{index, matrix, clocks, g, out.max_clock_skew}));
+  }
+  // One diagnosis per (cause, blamed host): a cause found from both the target's and a
+  // sender's side is one problem, listing every queue it explains.
+  std::map<std::pair<std::string, std::string>, size_t> seen;
+  for (Diagnosis& d : judged) {
+    const std::pair<std::string, std::string> key = {d.causes.front().cause, d.blamed_host};
+    auto it = seen.find(key);
+    if (it != seen.end() && key.first != kUnexplained) {
+      Merge(out.diagnoses[it->second], std::move(d));
+      continue;
+    }
+    seen[key] = out.diagnoses.size();
+    out.diagnoses.push_back(std::move(d));
+  }
+  // Queues stuck for reasons outside the model are reported, not dropped.
+  std::map<std::pair<std::string, std::string>, Diagnosis> out_of_scope;
+  for (const QueueRef& q : matrix.out_of_scope()) {
+    Diagnosis& d = out_of_scope[{q.failure_class, q.target}];
+    if (d.causes.empty()) {
+      CauseResult r;
+      r.cause = kOutOfScope;
+      r.state = CauseResult::State::kSupported;
+      r.confidence = Confidence::kConfirmed;
+      r.blamed_host = q.target;
+      r.summary = absl::StrCat("not an ExchangeAuth failure (", q.failure_class, "): ",
+                               q.last_error.empty() ? "no LastError" : q.last_error);
+      d.causes.push_back(std::move(r));
+      d.blamed_host = q.target;
+      d.targets = {q.target};
+      d.pattern_kind = "none";
+      d.pattern = "outside KB 979174";
+    }
+    if (std::find(d.senders.begin(), d.senders.end(), q.sender) == d.senders.end()) {
+      d.senders.push_back(q.sender);
+    }
+    d.queues.push_back(q);
+  }
+  for (auto& [key, d] : out_of_scope) out.diagnoses.push_back(std::move(d));
+  for (Diagnosis& d : out.diagnoses) {
+    std::sort(d.senders.begin(), d.senders.end());
+    d.sentence = Sentence(d);
+  }
+  // Best supported first; out-of-scope last; ties by blamed host for determinism.
+  std::stable_sort(out.diagnoses.begin(), out.diagnoses.end(),
+                   [](const Diagnosis& a, const Diagnosis& b) {
+                     const bool ao = a.causes.front().cause == kOutOfScope;
+                     const bool bo = b.causes.front().cause == kOutOfScope;
+                     if (ao != bo) return bo;
+                     if (a.causes.front().confidence != b.causes.front().confidence) {
+                       return a.causes.front().confidence > b.causes.front().confidence;
+                     }
+                     return a.blamed_host < b.blamed_host;
+                   });
+  return out;
+}
+
+}  // namespace kerbside::correlator

@@ -1,0 +1,57 @@
+#ifndef KERBSIDE_COLLECTOR_CORRELATOR_PAIR_MATRIX_H_
+#define KERBSIDE_COLLECTOR_CORRELATOR_PAIR_MATRIX_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "collector/correlator/diagnosis.h"
+#include "collector/correlator/fleet_index.h"
+
+namespace kerbside::correlator {
+
+// One sender -> target relation with ExchangeAuth failing, and what shows it.
+struct FailingPair {
+  std::string sender;
+  std::string target;  // host key; when the target is no known host, the next hop as written
+  bool target_known = false;
+  std::vector<QueueRef> queues;
+  std::vector<const v1::LastError*> last_errors;
+  std::vector<EvidenceNote> events;  // 1035 on the target naming the sender
+  std::set<std::string> connectors_in_1035;  // receive connectors 1035 named
+  std::set<int> ports;  // local ports of the target the sender reached (from LastError)
+};
+
+// Every sender -> target pair the evidence shows, failing or healthy, and the queues stuck for
+// reasons outside this model (DESIGN.md §2).
+class PairMatrix {
+ public:
+  explicit PairMatrix(const FleetIndex& index);
+
+  const std::map<std::pair<std::string, std::string>, FailingPair>& failing() const {
+    return failing_;
+  }
+  const std::vector<QueueRef>& out_of_scope() const { return out_of_scope_; }
+  bool Healthy(const std::string& sender, const std::string& target) const {
+    return healthy_.count({sender, target}) != 0;
+  }
+  // Senders with a known state toward `target` (failing or healthy), and so on.
+  std::set<std::string> FailingSendersTo(const std::string& target) const;
+  std::set<std::string> HealthySendersTo(const std::string& target) const;
+  std::set<std::string> FailingTargetsOf(const std::string& sender) const;
+  std::set<std::string> HealthyTargetsOf(const std::string& sender) const;
+  // Does `host` deliver its own outbound mail (has queues, none stuck with ExchangeAuth)?
+  bool SendsHealthily(const std::string& host) const;
+
+ private:
+  std::map<std::pair<std::string, std::string>, FailingPair> failing_;
+  std::set<std::pair<std::string, std::string>> healthy_;
+  std::vector<QueueRef> out_of_scope_;
+  std::map<std::string, std::set<std::string>> failing_to_, healthy_to_, failing_from_,
+      healthy_from_;
+};
+
+}  // namespace kerbside::correlator
+
+#endif  // KERBSIDE_COLLECTOR_CORRELATOR_PAIR_MATRIX_H_

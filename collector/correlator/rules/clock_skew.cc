@@ -1,0 +1,182 @@
+// KB 979174 cause 1: a clock on one Kerberos leg is off by more than the max skew. The sender's
+// TGS request fails when S and its KDC disagree; the target rejects the authenticator when S and
+// T disagree. Each host is judged against the fleet's reference (the PDC emulator when known),
+// so the host that is off is named, not just the pair.
+#include <map>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "collector/correlator/rules/rule.h"
+#include "common/duration_format.h"
+
+namespace kerbside::correlator {
+namespace {
+
+constexpr int kKrbApErrSkew = 0x25;  // 37
+
+class ClockSkewRule : public Rule {
+ public:
+  const char* cause() const override { return kClockSkew; }
+
+  CauseResult Evaluate(const RuleContext& ctx) const override {
+    const FailureGroup& g = ctx.group;
+    std::set<std::string> involved(g.senders.begin(), g.senders.end());
+    involved.insert(g.targets.begin(), g.targets.end());
+    for (const std::string& s : g.senders) {
+      for (const std::string& kdc : KdcsOf(ctx.index, s)) involved.insert(kdc);
+    }
+
+    // Hosts off against the reference, and hosts not measured at all.
+    std::map<std::string, HostClock> off;
+    std::set<std::string> unmeasured;
+    std::vector<std::string> within;
+    for (const std::string& h : involved) {
+      std::optional<HostClock> c = ctx.clocks.ToReference(h);
+      if (!c) {
+        if (g.senders.count(h) || g.targets.count(h)) unmeasured.insert(h);
+        continue;
+      }
+      if (absl::AbsDuration(c->offset) > ctx.max_clock_skew) {
+        off[h] = *c;
+      } else if (h != ctx.clocks.reference()) {
+        within.push_back(absl::StrCat(h, " ", FormatSignedDuration(c->offset)));
+      }
+    }
+
+    // Corroboration: KRB_AP_ERR_SKEW anywhere in the fleet's Kerberos events, SSPI's TimeSkew in
+    // the senders' LastError, and a broken time service on the host that is off.
+    std::map<std::string, int> skew_errors_by_host;
+    std::vector<EvidenceNote> corroboration;
+    const std::string skew = HexCode(kKrbApErrSkew);
+    ForEachEvent(ctx.index, "", {4768, 4769, 4771, 3, 4, 5, 7, 14},
+                 [&](const v1::Evidence& e, const v1::EventRecord& r) {
+                   auto status = r.facts().find(r.event_id() >= 4768 ? "status" : "error_code");
+                   if (status == r.facts().end() || status->second != skew) return;
+                   if (skew_errors_by_host[e.host()]++ == 0) {
+                     corroboration.push_back(ctx.index.Note(
+                         e, absl::StrCat("KRB_AP_ERR_SKEW (0x25) in event ", r.event_id(),
+                                         " on ", e.host())));
+                   }
+                 });
+    int time_skew_status = 0;
+    for (const FailingPair* p : g.pairs) {
+      for (const v1::LastError* le : p->last_errors) {
+        if (absl::EqualsIgnoreCase(le->security_status(), "TimeSkew")) ++time_skew_status;
+      }
+    }
+    if (time_skew_status > 0) {
+      corroboration.push_back(
+          {"", "", absl::StrCat(time_skew_status, " queue LastError(s) say 'Security status "
+                                "TimeSkew'"), std::nullopt, std::nullopt, false});
+    }
+    for (const auto& [h, c] : off) {
+      for (const v1::Evidence* e : ctx.index.Of(h, v1::Evidence::kW32TmStatus)) {
+        if (e->w32tm_status().unsynchronized()) {
+          corroboration.push_back(ctx.index.Note(
+              *e, absl::StrCat(h, "'s time service is not synchronised (Source: ",
+                               e->w32tm_status().source(), ")")));
+        }
+      }
+      ForEachEvent(ctx.index, h, {36, 47, 50, 129, 134, 142},
+                   [&](const v1::Evidence& e, const v1::EventRecord& r) {
+                     if (!absl::StrContains(r.provider(), "Time")) return;
+                     corroboration.push_back(ctx.index.Note(
+                         e, absl::StrCat("W32Time event ", r.event_id(), " on ", h)));
+                   });
+    }
+    int skew_errors = 0;
+    std::string skew_host;
+    for (const auto& [h, n] : skew_errors_by_host) {
+      skew_errors += n;
+      if (skew_host.empty() || n > skew_errors_by_host[skew_host]) skew_host = h;
+    }
+
+    const std::string limit = FormatShortDuration(ctx.max_clock_skew);
+    if (!off.empty()) {
+      // Blame the host furthest off; name every other host over the limit too.
+      auto worst = off.begin();
+      for (auto it = off.begin(); it != off.end(); ++it) {
+        if (absl::AbsDuration(it->second.offset) > absl::AbsDuration(worst->second.offset)) {
+          worst = it;
+        }
+      }
+      const std::string& blamed = worst->first;
+      const HostClock& c = worst->second;
+      std::string summary = absl::StrCat(
+          blamed, " is ", FormatShortDuration(c.offset), c.offset > absl::ZeroDuration() ? " ahead of " : " behind ",
+          ctx.clocks.ReferenceLabel(), " (limit ", limit, ")");
+      for (const auto& [h, other] : off) {
+        if (h != blamed) {
+          absl::StrAppend(&summary, "; ", h, " is ", FormatSignedDuration(other.offset), " too");
+        }
+      }
+      if (c.stale) {
+        absl::StrAppend(&summary, "; the reading is stale (",
+                        c.evidence.empty() || !c.evidence.front().age
+                            ? std::string("age unknown")
+                            : FormatAge(*c.evidence.front().age),
+                        ")");
+      }
+      const Confidence confidence =
+          Grade(true, !c.stale, skew_errors > 0 || time_skew_status > 0 || !corroboration.empty());
+      const char* verb = confidence == Confidence::kConfirmed ? "confirmed by" : "also seen:";
+      if (skew_errors > 0) {
+        absl::StrAppend(&summary, "; ", verb, " ", skew_errors, " KRB_AP_ERR_SKEW on ",
+                        skew_host);
+      } else if (time_skew_status > 0) {
+        absl::StrAppend(&summary, "; ", verb, " 'Security status TimeSkew' in the queues");
+      }
+      std::vector<EvidenceNote> evidence = c.evidence;
+      evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
+      std::vector<std::string> fix = {
+          absl::StrCat("On ", blamed, ": w32tm /resync /rediscover"),
+          absl::StrCat("On ", blamed, ": w32tm /query /status — Source must be a domain "
+                       "controller, not 'Local CMOS Clock' or 'Free-running System Clock'; if "
+                       "not, w32tm /config /syncfromflags:domhier /update, then net stop w32time "
+                       "&& net start w32time"),
+      };
+      if (blamed == ctx.index.PdcEmulator() || ctx.clocks.reference().empty()) {
+        fix.push_back(absl::StrCat(
+            "If ", blamed, " is the PDC emulator of the forest root: give it a reliable source: "
+            "w32tm /config /manualpeerlist:\"<ntp server>,0x8\" /syncfromflags:manual "
+            "/reliable:yes /update"));
+      }
+      fix.push_back(absl::StrCat("Then retry the queues: Retry-Queue -Identity <queue> on ",
+                                 JoinNames(g.senders)));
+      return Supported(kClockSkew, confidence, blamed,
+                       std::move(summary), std::move(evidence), std::move(fix));
+    }
+    if (unmeasured.empty()) {
+      return RuledOut(kClockSkew,
+                      absl::StrCat("every clock on the path is within ", limit, " of ",
+                                   ctx.clocks.ReferenceLabel(),
+                                   within.empty() ? "" : absl::StrCat(" (", absl::StrJoin(within, ", "), ")")));
+    }
+    if (skew_errors > 0 || time_skew_status > 0) {
+      const std::string blamed = *unmeasured.begin();
+      return Supported(
+          kClockSkew, Confidence::kPossible, blamed,
+          absl::StrCat(skew_errors > 0 ? absl::StrCat(skew_errors, " KRB_AP_ERR_SKEW on ", skew_host)
+                                       : std::string("'Security status TimeSkew' in the queues"),
+                       " point to a clock off by more than ", limit, "; no offset measured for ",
+                       JoinNames(unmeasured)),
+          corroboration,
+          {absl::StrCat("Measure: w32tm /stripchart /computer:<PDC emulator> /samples:5 "
+                        "/dataonly on ", JoinNames(unmeasured)),
+           absl::StrCat("On the host that is off: w32tm /resync /rediscover")});
+    }
+    return NotChecked(kClockSkew,
+                      absl::StrCat("no clock reading for ", JoinNames(unmeasured),
+                                   " (w32tm-stripchart-<DC>.txt, probes.json or a live agent)"));
+  }
+};
+
+}  // namespace
+
+const Rule* ClockSkewRuleInstance() {
+  static const ClockSkewRule rule;
+  return &rule;
+}
+
+}  // namespace kerbside::correlator

@@ -1,0 +1,191 @@
+// KB 979174 step 6 / KB 979175: the receive connector on T that takes S's connection does not
+// offer Exchange Server authentication — often a custom relay connector whose RemoteIPRanges
+// cover S's address and so win over "Default T". Exchange picks, among T's enabled connectors
+// bound to the port S reached, the one whose matching RemoteIPRanges entry is the most specific
+// (DESIGN.md §3).
+#include "absl/numeric/int128.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "collector/correlator/rules/rule.h"
+#include "common/exchange/ip_range.h"
+
+namespace kerbside::correlator {
+namespace {
+
+bool HasFlag(const google::protobuf::RepeatedPtrField<std::string>& flags, absl::string_view f) {
+  for (const std::string& x : flags) {
+    if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(x), f)) return true;
+  }
+  return false;
+}
+
+bool BindingServes(const v1::Binding& b, int port, const model::HostEvidence* target) {
+  if (b.port() != port) return false;
+  if (b.address().empty() || b.address() == "0.0.0.0" || b.address() == "::") return true;
+  if (target == nullptr) return false;
+  for (const std::string& ip : target->identity.ips()) {
+    auto a = exchange::ParseIpAddress(ip), c = exchange::ParseIpAddress(b.address());
+    if (a && c && *a == *c) return true;
+  }
+  return false;
+}
+
+struct Choice {
+  const v1::ReceiveConnector* connector = nullptr;
+  const v1::IpRange* range = nullptr;
+  absl::uint128 size = 0;
+  bool specific_binding = false;
+  int port = 0;
+  std::string sender_ip;
+};
+
+// The connector Exchange would pick for a connection from `ips` to `port`, if any.
+Choice Pick(const v1::ReceiveConnectors& all, int port, const model::HostEvidence* target,
+            const google::protobuf::RepeatedPtrField<std::string>& ips) {
+  Choice best;
+  for (const v1::ReceiveConnector& c : all.connectors()) {
+    if (!c.enabled()) continue;
+    bool serves = false, specific = false;
+    for (const v1::Binding& b : c.bindings()) {
+      if (BindingServes(b, port, target)) {
+        serves = true;
+        specific |= !(b.address().empty() || b.address() == "0.0.0.0" || b.address() == "::");
+      }
+    }
+    if (!serves) continue;
+    for (const v1::IpRange& r : c.remote_ip_ranges()) {
+      for (const std::string& ip : ips) {
+        if (!exchange::IpRangeContains(r, ip)) continue;
+        const absl::uint128 size = exchange::IpRangeSize(r);
+        const bool better = best.connector == nullptr || size < best.size ||
+                            (size == best.size && specific && !best.specific_binding);
+        if (better) best = {&c, &r, size, specific, port, ip};
+      }
+    }
+  }
+  return best;
+}
+
+class ConnectorAuthRule : public Rule {
+ public:
+  const char* cause() const override { return kConnectorAuth; }
+
+  CauseResult Evaluate(const RuleContext& ctx) const override {
+    std::vector<CauseResult> results;
+    for (const FailingPair* p : ctx.group.pairs) {
+      if (p->target_known) results.push_back(ForPair(ctx, *p));
+    }
+    return StrongestOf(kConnectorAuth, results);
+  }
+
+ private:
+  CauseResult ForPair(const RuleContext& ctx, const FailingPair& pair) const {
+    const FleetIndex& index = ctx.index;
+    const std::string& s = pair.sender;
+    const std::string& t = pair.target;
+    int not_offered = 0;
+    for (const v1::LastError* le : pair.last_errors) {
+      if (le->failure_class() == v1::LastError::EXCHANGE_AUTH_NOT_OFFERED) ++not_offered;
+    }
+    const auto& connector_sets = index.Of(t, v1::Evidence::kReceiveConnectors);
+    const model::HostEvidence* sh = index.Host(s);
+    if (connector_sets.empty()) {
+      if (not_offered > 0 || HasNonDefault(pair, t)) {
+        return Supported(
+            kConnectorAuth, Confidence::kPossible, t,
+            absl::StrCat(not_offered > 0 ? "'451 5.7.3 Cannot achieve Exchange Server "
+                                           "authentication' in "
+                                         : "event 1035 on ",
+                         not_offered > 0 ? absl::StrCat(s, "'s queue") : t,
+                         "; ", t, "'s receive connectors were not collected"),
+            pair.events,
+            {absl::StrCat("On ", t, ": Get-ReceiveConnector | fl Identity,Bindings,"
+                          "RemoteIPRanges,AuthMechanism,PermissionGroups")});
+      }
+      return NotChecked(kConnectorAuth, absl::StrCat("no receive connectors of ", t,
+                                                     " (get-receiveconnector.json or .txt)"));
+    }
+    if (sh == nullptr || sh->identity.ips().empty()) {
+      return NotChecked(kConnectorAuth, absl::StrCat(s, "'s IP addresses are unknown (host.json)"));
+    }
+    const v1::Evidence& ev = *connector_sets.back();
+    std::vector<int> ports(pair.ports.begin(), pair.ports.end());
+    if (ports.empty()) ports = {2525, 25};  // Transport service first, then Front End
+    Choice chosen;
+    for (int port : ports) {
+      chosen = Pick(ev.receive_connectors(), port, index.Host(t), sh->identity.ips());
+      if (chosen.connector != nullptr) break;
+    }
+    if (chosen.connector == nullptr) {
+      return RuledOut(kConnectorAuth,
+                      absl::StrCat("no enabled connector of ", t, " on port ",
+                                   absl::StrJoin(ports, "/"), " accepts ", s,
+                                   "; the failure is not a connector's authentication"));
+    }
+    const v1::ReceiveConnector& c = *chosen.connector;
+    const bool auth_ok = HasFlag(c.auth_mechanism(), "ExchangeServer");
+    const bool perm_ok = HasFlag(c.permission_groups(), "ExchangeServers");
+    const std::string label = c.identity().empty() ? c.name() : c.identity();
+    if (auth_ok && perm_ok) {
+      return RuledOut(kConnectorAuth,
+                      absl::StrCat(s, " (", chosen.sender_ip, ") lands on '", label,
+                                   "' (port ", chosen.port, ", range ", chosen.range->text(),
+                                   "), which offers Exchange Server authentication"));
+    }
+    std::vector<std::string> lacks;
+    if (!auth_ok) lacks.push_back("ExchangeServer in AuthMechanism");
+    if (!perm_ok) lacks.push_back("ExchangeServers in PermissionGroups");
+    std::vector<EvidenceNote> evidence = {index.Note(
+        ev, absl::StrCat("'", label, "' on ", t, " takes ", s, "'s connections to port ",
+                         chosen.port, " (its RemoteIPRanges entry ", chosen.range->text(),
+                         " is the most specific match for ", chosen.sender_ip, ") and lacks ",
+                         absl::StrJoin(lacks, " and ")))};
+    bool corroborated = not_offered > 0;
+    for (const std::string& named : pair.connectors_in_1035) {
+      if (absl::EqualsIgnoreCase(named, c.name()) || absl::EqualsIgnoreCase(named, label)) {
+        corroborated = true;
+      }
+    }
+    evidence.insert(evidence.end(), pair.events.begin(), pair.events.end());
+    const bool is_default = absl::StartsWithIgnoreCase(c.name(), "Default ");
+    std::vector<std::string> fix;
+    if (!is_default) {
+      fix.push_back(absl::StrCat(
+          "Narrow the custom connector so it no longer covers the Exchange servers: "
+          "Set-ReceiveConnector \"", label, "\" -RemoteIPRanges <its ranges without ",
+          chosen.sender_ip, ">  (entry ", chosen.range->text(), " covers ", s, ")"));
+      fix.push_back(absl::StrCat("Or, if it must accept ", s, ": Set-ReceiveConnector \"", label,
+                                 "\" -AuthMechanism \"Tls, Integrated, BasicAuth, "
+                                 "BasicAuthRequireTLS, ExchangeServer\" -PermissionGroups "
+                                 "\"ExchangeUsers, ExchangeServers, ExchangeLegacyServers\""));
+    } else {
+      fix.push_back(absl::StrCat("Restore Exchange Server authentication: Set-ReceiveConnector \"",
+                                 label, "\" -AuthMechanism \"Tls, Integrated, BasicAuth, "
+                                 "BasicAuthRequireTLS, ExchangeServer\" -PermissionGroups "
+                                 "\"ExchangeUsers, ExchangeServers, ExchangeLegacyServers\""));
+    }
+    return Supported(kConnectorAuth, Grade(true, !index.IsStale(ev), corroborated), t,
+                     absl::StrCat("receive connector '", label, "' on ", t, " takes ", s,
+                                  "'s mail and lacks ", absl::StrJoin(lacks, " and ")),
+                     std::move(evidence), std::move(fix));
+  }
+
+  static bool HasNonDefault(const FailingPair& pair, const std::string& t) {
+    for (const std::string& c : pair.connectors_in_1035) {
+      if (!absl::StartsWithIgnoreCase(c, "Default ")) return true;
+    }
+    (void)t;
+    return false;
+  }
+};
+
+}  // namespace
+
+const Rule* ConnectorAuthRuleInstance() {
+  static const ConnectorAuthRule rule;
+  return &rule;
+}
+
+}  // namespace kerbside::correlator

@@ -1,0 +1,273 @@
+// KB 979174 cause 2: the sender's KDC holds a stale copy of the target's computer account (old
+// key version or SPNs) because replication between DCs fails. Direct evidence is DCs that
+// disagree about the account; failing replication of the account's own naming context (not
+// DNS zones or the configuration partition) corroborates it.
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "collector/correlator/rules/rule.h"
+
+namespace kerbside::correlator {
+namespace {
+
+std::string DomainNc(const std::string& dns_domain) {
+  if (dns_domain.empty()) return "";
+  std::vector<std::string> parts;
+  for (absl::string_view label : absl::StrSplit(dns_domain, '.')) {
+    parts.push_back(absl::StrCat("dc=", absl::AsciiStrToLower(label)));
+  }
+  return absl::StrJoin(parts, ",");
+}
+
+std::string NormalizeDn(const std::string& dn) {
+  return absl::StrReplaceAll(absl::AsciiStrToLower(dn), {{" ", ""}, {"\"", ""}});
+}
+
+// What repadmin's Last Failure Status means (FORMATS.md).
+std::string StatusMeaning(int64_t status) {
+  switch (status) {
+    case 1722:
+      return "1722 RPC server unavailable: the DC cannot reach its partner (firewall, DNS, or "
+             "the partner is down)";
+    case 1256:
+      return "1256 remote system not available (usually secondary to a 1722)";
+    case 8524:
+      return "8524 DNS lookup failure: the partner's CNAME/A record does not resolve";
+    case 8453:
+      return "8453 replication access denied";
+    case 8606:
+      return "8606 insufficient attributes: lingering objects";
+    case 8614:
+      return "8614 tombstone lifetime exceeded: the DC is quarantined";
+    case 1908:
+      return "1908 could not find the domain controller";
+    case 1396:
+      return "1396 target account name incorrect";
+    case 5:
+      return "5 access denied";
+    case -2146893022:
+      return "-2146893022 (0x80090322) target principal name is incorrect (stale machine "
+             "password or wrong host behind the name)";
+    case -2146893020:
+      return "-2146893020 (0x80090324) clock skew between the DCs";
+    case 121:
+      return "121 semaphore timeout: the partner does not answer";
+    case 2:
+      return "2 file not found: the connection was refused";
+    default:
+      return absl::StrCat(status);
+  }
+}
+
+struct View {
+  std::string dc;
+  std::set<std::string> spns;  // lower case
+  int64_t kvno = -1;
+  const v1::Evidence* evidence;
+};
+
+class DcReplicationRule : public Rule {
+ public:
+  const char* cause() const override { return kDcReplication; }
+
+  CauseResult Evaluate(const RuleContext& ctx) const override {
+    std::vector<CauseResult> per_target;
+    for (const std::string& t : ctx.group.targets) per_target.push_back(ForTarget(ctx, t));
+    return StrongestOf(kDcReplication, per_target);
+  }
+
+ private:
+  CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const {
+    const FleetIndex& index = ctx.index;
+    std::vector<View> views;
+    for (const v1::Evidence* e : index.All(v1::Evidence::kSpnListing)) {
+      const model::HostEvidence* h = index.Host(e->host());
+      if (h == nullptr || h->identity.role() != v1::ROLE_DC) continue;
+      const v1::SpnListing& l = e->spn_listing();
+      if (ShortName(l.account_dn()) != t && ShortName(l.account()) != t &&
+          ShortName(e->subject()) != t) {
+        continue;
+      }
+      View v{e->host(), {}, -1, e};
+      for (const std::string& s : l.spns()) v.spns.insert(absl::AsciiStrToLower(s));
+      views.push_back(std::move(v));
+    }
+    for (const v1::Evidence* e : index.All(v1::Evidence::kComputerAccounts)) {
+      for (const v1::ComputerAccount& a : e->computer_accounts().accounts()) {
+        if (ShortName(a.sam_account_name()) != t) continue;
+        View v{index.Resolve(a.read_from_dc()).value_or(e->host()), {}, a.key_version_number(),
+               e};
+        for (const std::string& s : a.spns()) v.spns.insert(absl::AsciiStrToLower(s));
+        views.push_back(std::move(v));
+      }
+    }
+    // kvno of the tickets each KDC issued for SMTPSVC/T (kerbside's ticket probes).
+    std::map<std::string, std::pair<int, const v1::Evidence*>> ticket_kvno;
+    for (const v1::Evidence* e : index.All(v1::Evidence::kProbes)) {
+      for (const v1::TicketProbe& p : e->probes().tickets()) {
+        if (!p.ok() || !IsTargetSmtpSpn(p.service_principal(), t, index.Fqdn(t))) continue;
+        ticket_kvno[index.Resolve(p.kdc()).value_or(p.kdc())] = {p.kvno(), e};
+      }
+    }
+
+    std::vector<EvidenceNote> direct, corroboration;
+    bool direct_fresh = false;
+    std::set<std::string> stale_dcs;
+    // Disagreement: compare each view with the richest one (the DC that has seen the latest
+    // change holds the most SPNs and the highest kvno).
+    if (views.size() >= 2) {
+      const View* best = &views.front();
+      for (const View& v : views) {
+        if (v.kvno > best->kvno || (v.kvno == best->kvno && v.spns.size() > best->spns.size())) {
+          best = &v;
+        }
+      }
+      for (const View& v : views) {
+        if (v.dc == best->dc) continue;
+        std::vector<std::string> lacking;
+        for (const std::string& s : best->spns) {
+          if (v.spns.count(s) == 0) lacking.push_back(s);
+        }
+        const bool kvno_differs = v.kvno >= 0 && best->kvno >= 0 && v.kvno != best->kvno;
+        if (lacking.empty() && !kvno_differs) continue;
+        stale_dcs.insert(v.dc);
+        direct_fresh |= !index.IsStale(*v.evidence);
+        direct.push_back(index.Note(
+            *v.evidence,
+            absl::StrCat(v.dc, "'s copy of ", t, " differs from ", best->dc, "'s",
+                         lacking.empty() ? "" : absl::StrCat(": lacks ", absl::StrJoin(lacking, ", ")),
+                         kvno_differs ? absl::StrCat(" (kvno ", v.kvno, " vs ", best->kvno, ")")
+                                      : "")));
+      }
+    }
+    if (ticket_kvno.size() >= 2) {
+      int max_kvno = 0;
+      for (const auto& [kdc, kv] : ticket_kvno) max_kvno = std::max(max_kvno, kv.first);
+      for (const auto& [kdc, kv] : ticket_kvno) {
+        if (kv.first == max_kvno) continue;
+        stale_dcs.insert(kdc);
+        direct_fresh |= !index.IsStale(*kv.second);
+        direct.push_back(index.Note(
+            *kv.second, absl::StrCat(kdc, " issues tickets for SMTPSVC/", t, " with kvno ",
+                                     kv.first, " while others use ", max_kvno)));
+      }
+    }
+
+    // Replication of the naming context holding T's account.
+    const model::HostEvidence* th = index.Host(t);
+    std::string nc = DomainNc(th != nullptr ? th->identity.domain() : "");
+    bool repl_data = false;
+    int failing_links = 0, links = 0, unrelated_failures = 0;
+    std::vector<std::string> meanings;
+    for (const v1::Evidence* e : index.All(v1::Evidence::kReplication)) {
+      repl_data = true;
+      for (const v1::ReplicationLink& l : e->replication().links()) {
+        const std::string link_nc = NormalizeDn(l.naming_context());
+        if (nc.empty()) nc = DomainNcOfLinks(e->replication());
+        if (link_nc != nc) {
+          if (l.consecutive_failures() > 0) ++unrelated_failures;
+          continue;
+        }
+        ++links;
+        if (l.consecutive_failures() <= 0) continue;
+        ++failing_links;
+        const std::string dest = index.Resolve(ShortName(l.destination_dsa())).value_or(
+            ShortName(l.destination_dsa()));
+        stale_dcs.insert(dest);
+        const std::string meaning = StatusMeaning(l.last_failure_status());
+        meanings.push_back(absl::StrCat(dest, " from ", ShortName(l.source_dsa()), ": ", meaning));
+        if (corroboration.size() < 6) {
+          corroboration.push_back(index.Note(
+              *e, absl::StrCat(dest, " has failed to replicate ", l.naming_context(), " from ",
+                               ShortName(l.source_dsa()), " ", l.consecutive_failures(),
+                               " times (last status ", meaning, ")")));
+        }
+      }
+    }
+    ForEachEvent(index, "", {1311, 1388, 1864, 1925, 1988, 2042, 2087},
+                 [&](const v1::Evidence& e, const v1::EventRecord& r) {
+                   const model::HostEvidence* h = index.Host(e.host());
+                   if (h == nullptr || h->identity.role() != v1::ROLE_DC) return;
+                   if (corroboration.size() < 8) {
+                     corroboration.push_back(index.Note(
+                         e, absl::StrCat("Directory Service event ", r.event_id(), " on ",
+                                         e.host())));
+                   }
+                 });
+
+    const std::string blamed = stale_dcs.empty() ? "" : *stale_dcs.begin();
+    auto fix = [&](const std::string& dc) {
+      std::vector<std::string> steps = {
+          absl::StrCat("repadmin /showrepl ", dc, " — read the Last Failure Status"),
+          absl::StrCat("repadmin /syncall ", dc, " /AdeP"),
+      };
+      for (const std::string& m : meanings) steps.push_back(absl::StrCat("Fix: ", m));
+      steps.push_back(absl::StrCat("Then on the senders: klist purge -li 0x3e7 and Retry-Queue"));
+      return steps;
+    };
+    if (!direct.empty()) {
+      std::vector<EvidenceNote> evidence = direct;
+      evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
+      return Supported(kDcReplication, Grade(true, direct_fresh, !corroboration.empty()), blamed,
+                       absl::StrCat(JoinNames(stale_dcs), " hold", stale_dcs.size() == 1 ? "s" : "",
+                                    " a stale copy of ", t, "'s account",
+                                    failing_links > 0
+                                        ? absl::StrCat("; ", failing_links, " replication link(s) of ",
+                                                       nc, " failing")
+                                        : ""),
+                       std::move(evidence), fix(blamed));
+    }
+    if (failing_links > 0) {
+      return Supported(kDcReplication, Confidence::kPossible, blamed,
+                       absl::StrCat("replication of ", nc, " (which holds ", t,
+                                    "'s account) fails on ", failing_links, " link(s) into ",
+                                    JoinNames(stale_dcs),
+                                    "; the DCs' copies of the account were not compared"),
+                       corroboration, fix(blamed));
+    }
+    if (views.size() >= 2 || repl_data) {
+      return RuledOut(kDcReplication,
+                      absl::StrCat(views.size() >= 2
+                                       ? absl::StrCat(views.size(), " DCs agree about ", t, "'s account")
+                                       : absl::StrCat("replication of ", nc.empty() ? "the domain" : nc,
+                                                      " is healthy on ", links, " link(s)"),
+                                   unrelated_failures > 0
+                                       ? absl::StrCat(" (", unrelated_failures,
+                                                      " failing link(s) in other naming contexts "
+                                                      "do not hold the account)")
+                                       : ""));
+    }
+    return NotChecked(kDcReplication,
+                      absl::StrCat("no DC evidence: neither DC copies of ", t,
+                                   "'s account (setspn-l-", t,
+                                   ".txt in two DC folders) nor replication status "
+                                   "(repadmin-showrepl.csv, drs-showrepl.json)"));
+  }
+
+  // When the target's domain is unknown: the NC that looks like a domain (only DC= parts).
+  static std::string DomainNcOfLinks(const v1::ReplicationStatus& r) {
+    for (const v1::ReplicationLink& l : r.links()) {
+      const std::string nc = NormalizeDn(l.naming_context());
+      bool only_dc = !nc.empty();
+      for (absl::string_view part : absl::StrSplit(nc, ',')) {
+        if (!absl::StartsWith(part, "dc=")) only_dc = false;
+      }
+      if (only_dc) return nc;
+    }
+    return "";
+  }
+};
+
+}  // namespace
+
+const Rule* DcReplicationRuleInstance() {
+  static const DcReplicationRule rule;
+  return &rule;
+}
+
+}  // namespace kerbside::correlator

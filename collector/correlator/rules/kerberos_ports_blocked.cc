@@ -1,0 +1,146 @@
+// KB 979174 cause 4: the sender (or the target) cannot reach its DCs on TCP/UDP 88 while those
+// DCs are up. Windows sends most tickets of an Exchange server over TCP (its PAC exceeds the
+// UDP limit), so a blocked TCP 88 alone breaks ExchangeAuth.
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "collector/correlator/rules/rule.h"
+
+namespace kerbside::correlator {
+namespace {
+
+bool Failed(const v1::KdcProbe& p) {
+  return p.outcome() == v1::KdcProbe::REFUSED || p.outcome() == v1::KdcProbe::TIMED_OUT;
+}
+
+std::string OutcomeName(const v1::KdcProbe& p) {
+  switch (p.outcome()) {
+    case v1::KdcProbe::REFUSED:
+      return "refused";
+    case v1::KdcProbe::TIMED_OUT:
+      return "timed out";
+    case v1::KdcProbe::ANSWERED:
+      return "answered";
+    default:
+      return "error";
+  }
+}
+
+class KerberosPortsBlockedRule : public Rule {
+ public:
+  const char* cause() const override { return kKerberosPortsBlocked; }
+
+  CauseResult Evaluate(const RuleContext& ctx) const override {
+    const FleetIndex& index = ctx.index;
+    // Which DCs answer anyone at all: a DC that answers nobody is down, not blocked.
+    std::set<std::string> answering_dcs;
+    for (const v1::Evidence* e : index.All(v1::Evidence::kProbes)) {
+      for (const v1::KdcProbe& p : e->probes().kdc()) {
+        if (p.outcome() == v1::KdcProbe::ANSWERED) {
+          answering_dcs.insert(index.Resolve(p.kdc()).value_or(p.kdc()));
+        }
+      }
+    }
+    std::set<std::string> hosts(ctx.group.senders.begin(), ctx.group.senders.end());
+    hosts.insert(ctx.group.targets.begin(), ctx.group.targets.end());
+
+    std::vector<CauseResult> results;
+    std::set<std::string> unprobed;
+    std::vector<std::string> reachable;
+    for (const std::string& h : hosts) {
+      const auto& probes = index.Of(h, v1::Evidence::kProbes);
+      std::vector<EvidenceNote> direct, corroboration;
+      bool fresh = false, others_reach = false, probed = false;
+      std::set<std::string> blocked_dcs;
+      std::map<std::string, std::vector<std::string>> failures;  // dc -> "TCP 88 refused"
+      for (const v1::Evidence* e : probes) {
+        for (const v1::KdcProbe& p : e->probes().kdc()) {
+          probed = true;
+          const std::string dc = index.Resolve(p.kdc()).value_or(p.kdc());
+          // kpasswd (464) matters for password changes, not for ExchangeAuth's tickets.
+          if (!Failed(p) || p.service() == v1::KdcProbe::KPASSWD || p.port() == 464) continue;
+          // TCP failing is enough to break ExchangeAuth; UDP alone failing is not.
+          const bool tcp = p.transport() == v1::KdcProbe::TCP;
+          failures[dc].push_back(absl::StrCat(tcp ? "TCP " : "UDP ", p.port(), " ",
+                                              OutcomeName(p)));
+          if (!tcp) continue;
+          blocked_dcs.insert(dc);
+          fresh |= !index.IsStale(*e);
+          if (answering_dcs.count(dc)) others_reach = true;
+        }
+      }
+      for (const std::string& dc : blocked_dcs) {
+        direct.push_back({h, "probes", absl::StrCat(h, " -> ", dc, ": ",
+                                                    absl::StrJoin(failures[dc], ", ")),
+                          std::nullopt, std::nullopt, false});
+        if (answering_dcs.count(dc)) {
+          corroboration.push_back({"", "probes", absl::StrCat("other hosts reach ", dc, " on 88"),
+                                   std::nullopt, std::nullopt, false});
+        }
+      }
+      int no_logon_servers = 0;
+      ForEachEvent(index, h, {5719}, [&](const v1::Evidence& e, const v1::EventRecord& r) {
+        (void)r;
+        if (no_logon_servers++ == 0) {
+          corroboration.push_back(index.Note(e, absl::StrCat("NETLOGON 5719 on ", h,
+                                                             ": no logon server available")));
+        }
+      });
+      if (!blocked_dcs.empty()) {
+        std::vector<std::string> fix;
+        for (const std::string& dc : blocked_dcs) {
+          fix.push_back(absl::StrCat("Open TCP and UDP 88 (Kerberos) and 464 (kpasswd) from ", h,
+                                     " to ", dc, " in every firewall between them"));
+          fix.push_back(absl::StrCat("Verify on ", h, ": Test-NetConnection ", dc, " -Port 88"));
+        }
+        std::vector<EvidenceNote> evidence = direct;
+        evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
+        results.push_back(Supported(
+            kKerberosPortsBlocked, Grade(true, fresh, others_reach || no_logon_servers > 0), h,
+            absl::StrCat(h, " cannot reach its KDC", blocked_dcs.size() > 1 ? "s " : " ",
+                         JoinNames(blocked_dcs), " on TCP 88",
+                         others_reach ? " while other hosts can" : ""),
+            std::move(evidence), std::move(fix)));
+      } else if (no_logon_servers > 0) {
+        results.push_back(Supported(
+            kKerberosPortsBlocked, Confidence::kPossible, h,
+            absl::StrCat("NETLOGON 5719 on ", h, ": it found no DC; its ports to the DCs were "
+                         "not probed"),
+            corroboration,
+            {absl::StrCat("On ", h, ": Test-NetConnection <DC> -Port 88; nltest /dsgetdc:<domain>")}));
+      } else if (!probed) {
+        unprobed.insert(h);
+      } else {
+        reachable.push_back(h);
+      }
+    }
+    const CauseResult* best = nullptr;
+    for (const CauseResult& r : results) {
+      if (best == nullptr || r.confidence > best->confidence) best = &r;
+    }
+    if (best != nullptr) return *best;
+    if (!unprobed.empty() &&
+        std::none_of(ctx.group.senders.begin(), ctx.group.senders.end(),
+                     [&](const std::string& s) { return unprobed.count(s) == 0; })) {
+      return NotChecked(kKerberosPortsBlocked,
+                        absl::StrCat("no KDC probe from ", JoinNames(unprobed),
+                                     " (probes.json or a live agent)"));
+    }
+    return RuledOut(kKerberosPortsBlocked,
+                    absl::StrCat(absl::StrJoin(reachable, ", "),
+                                 " reach their KDCs on TCP 88",
+                                 unprobed.empty() ? ""
+                                                  : absl::StrCat(" (", JoinNames(unprobed),
+                                                                 " not probed)")));
+  }
+};
+
+}  // namespace
+
+const Rule* KerberosPortsBlockedRuleInstance() {
+  static const KerberosPortsBlockedRule rule;
+  return &rule;
+}
+
+}  // namespace kerbside::correlator

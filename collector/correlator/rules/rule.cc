@@ -1,0 +1,116 @@
+#include "collector/correlator/rules/rule.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace kerbside::correlator {
+
+CauseResult RuledOut(const char* cause, std::string reason) {
+  CauseResult r;
+  r.cause = cause;
+  r.state = CauseResult::State::kRuledOut;
+  r.summary = std::move(reason);
+  return r;
+}
+
+CauseResult NotChecked(const char* cause, std::string missing) {
+  CauseResult r;
+  r.cause = cause;
+  r.state = CauseResult::State::kNotChecked;
+  r.summary = std::move(missing);
+  return r;
+}
+
+CauseResult Supported(const char* cause, Confidence confidence, std::string blamed_host,
+                      std::string summary, std::vector<EvidenceNote> evidence,
+                      std::vector<std::string> remediation) {
+  CauseResult r;
+  r.cause = cause;
+  r.state = CauseResult::State::kSupported;
+  r.confidence = confidence;
+  r.blamed_host = std::move(blamed_host);
+  r.summary = std::move(summary);
+  r.evidence = std::move(evidence);
+  r.remediation = std::move(remediation);
+  return r;
+}
+
+Confidence Grade(bool direct, bool direct_fresh, bool corroborated) {
+  Confidence c = direct && corroborated ? Confidence::kConfirmed
+                 : direct               ? Confidence::kLikely
+                                        : Confidence::kPossible;
+  if (direct && !direct_fresh && c != Confidence::kPossible) {
+    c = static_cast<Confidence>(static_cast<int>(c) - 1);
+  }
+  return c;
+}
+
+void ForEachEvent(const FleetIndex& index, const std::string& host, const std::set<uint32_t>& ids,
+                  const std::function<void(const v1::Evidence&, const v1::EventRecord&)>& fn) {
+  const auto& batches =
+      host.empty() ? index.All(v1::Evidence::kEvents) : index.Of(host, v1::Evidence::kEvents);
+  for (const v1::Evidence* e : batches) {
+    for (const v1::EventRecord& r : e->events().events()) {
+      if (ids.count(r.event_id()) != 0) fn(*e, r);
+    }
+  }
+}
+
+std::vector<std::string> KdcsOf(const FleetIndex& index, const std::string& host) {
+  std::set<std::string> kdcs;
+  for (const v1::Evidence* e : index.Of(host, v1::Evidence::kProbes)) {
+    for (const v1::TicketProbe& t : e->probes().tickets()) {
+      if (auto dc = index.Resolve(t.kdc())) kdcs.insert(*dc);
+    }
+  }
+  if (kdcs.empty()) {
+    const model::HostEvidence* h = index.Host(host);
+    for (const std::string& dc : index.HostsWithRole(v1::ROLE_DC)) {
+      const model::HostEvidence* d = index.Host(dc);
+      if (h != nullptr && !h->identity.site().empty() &&
+          d->identity.site() == h->identity.site()) {
+        kdcs.insert(dc);
+      }
+    }
+  }
+  if (kdcs.empty()) {
+    for (const std::string& dc : index.HostsWithRole(v1::ROLE_DC)) kdcs.insert(dc);
+  }
+  return {kdcs.begin(), kdcs.end()};
+}
+
+CauseResult StrongestOf(const char* cause, const std::vector<CauseResult>& results) {
+  if (results.empty()) {
+    return NotChecked(cause, "no failing queue names a host of the fleet as its target");
+  }
+  const CauseResult* best = nullptr;
+  for (const CauseResult& r : results) {
+    if (r.state == CauseResult::State::kSupported &&
+        (best == nullptr || r.confidence > best->confidence)) {
+      best = &r;
+    }
+  }
+  if (best != nullptr) return *best;
+  for (const CauseResult& r : results) {
+    if (r.state == CauseResult::State::kNotChecked) return r;
+  }
+  std::vector<std::string> reasons;
+  for (const CauseResult& r : results) reasons.push_back(r.summary);
+  return RuledOut(cause, absl::StrJoin(reasons, "; "));
+}
+
+bool IsTargetSmtpSpn(const std::string& spn, const std::string& t, const std::string& fqdn) {
+  std::string s = absl::AsciiStrToLower(spn);
+  s = s.substr(0, s.find('@'));
+  if (!absl::StartsWith(s, "smtpsvc/") && !absl::StartsWith(s, "smtp/")) return false;
+  const std::string host = s.substr(s.find('/') + 1);
+  return host == absl::AsciiStrToLower(t) || (!fqdn.empty() && host == absl::AsciiStrToLower(fqdn));
+}
+
+std::string HexCode(int code) { return absl::StrFormat("0x%x", code); }
+
+std::string JoinNames(const std::set<std::string>& names) { return absl::StrJoin(names, ", "); }
+
+}  // namespace kerbside::correlator

@@ -1,0 +1,85 @@
+#ifndef KERBSIDE_COLLECTOR_CORRELATOR_RULES_RULE_H_
+#define KERBSIDE_COLLECTOR_CORRELATOR_RULES_RULE_H_
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "collector/correlator/clock_graph.h"
+#include "collector/correlator/diagnosis.h"
+#include "collector/correlator/fleet_index.h"
+#include "collector/correlator/pair_matrix.h"
+
+namespace kerbside::correlator {
+
+// Failing pairs that the pair matrix puts on one side (DESIGN.md §2): all senders to one
+// target, one sender to all its targets, one pair, or the senders of one DC.
+struct FailureGroup {
+  std::string pattern_kind;  // target_side | sender_side | pair_only | dc_side
+  std::string pattern;
+  std::vector<const FailingPair*> pairs;
+  std::set<std::string> senders;
+  std::set<std::string> targets;  // known hosts only
+};
+
+struct RuleContext {
+  const FleetIndex& index;
+  const PairMatrix& matrix;
+  const ClockGraph& clocks;
+  const FailureGroup& group;
+  absl::Duration max_clock_skew;
+};
+
+// One documented cause of KB 979174. Evaluate is pure: it reads the context and returns a
+// verdict: supported (with confidence, blamed host, evidence and fix), ruled out (with the
+// reason) or not checked (naming the missing evidence).
+class Rule {
+ public:
+  virtual ~Rule() = default;
+  virtual const char* cause() const = 0;
+  virtual CauseResult Evaluate(const RuleContext& ctx) const = 0;
+};
+
+// The registry: every rule, in the order ties are broken (rules/registry.cc).
+const std::vector<const Rule*>& Rules();
+
+// Verdict constructors.
+CauseResult RuledOut(const char* cause, std::string reason);
+CauseResult NotChecked(const char* cause, std::string missing);
+CauseResult Supported(const char* cause, Confidence confidence, std::string blamed_host,
+                      std::string summary, std::vector<EvidenceNote> evidence,
+                      std::vector<std::string> remediation);
+
+// Confidence from direct evidence and corroboration (DESIGN.md: confirmed when both agree,
+// likely with direct evidence alone, possible when only the pattern or corroboration points
+// there). Stale direct evidence cannot confirm: it costs one level.
+Confidence Grade(bool direct, bool direct_fresh, bool corroborated);
+
+// Calls `fn` for every event on `host` (or on every host when `host` is empty) whose id is in
+// `ids`.
+void ForEachEvent(const FleetIndex& index, const std::string& host, const std::set<uint32_t>& ids,
+                  const std::function<void(const v1::Evidence&, const v1::EventRecord&)>& fn);
+
+// The DCs `host` authenticates against: the KDCs that answered its ticket probes, else the DCs
+// of its AD site, else every DC.
+std::vector<std::string> KdcsOf(const FleetIndex& index, const std::string& host);
+
+// The per-target verdicts of a group folded into one: the most confident supported verdict,
+// else the first not-checked one, else ruled out with every reason. An empty list is not
+// checked: no failing queue names a known host.
+CauseResult StrongestOf(const char* cause, const std::vector<CauseResult>& results);
+
+// True when `spn` ("SMTPSVC/ex02.contoso.com@REALM", "SMTP/EX02") is one of target `t`'s SMTP
+// SPNs (short or FQDN form; service classes compare case-insensitively).
+bool IsTargetSmtpSpn(const std::string& spn, const std::string& t, const std::string& fqdn);
+
+// "0x25" for 37, as the parsers normalise Kerberos codes.
+std::string HexCode(int code);
+
+std::string JoinNames(const std::set<std::string>& names);
+
+}  // namespace kerbside::correlator
+
+#endif  // KERBSIDE_COLLECTOR_CORRELATOR_RULES_RULE_H_

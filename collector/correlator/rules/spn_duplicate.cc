@@ -1,0 +1,154 @@
+// KB 979174 cause 3 (duplicate): an SMTPSVC/T or SMTP/T SPN is also registered on another
+// account, so the KDC encrypts the ticket for the wrong key and T cannot decrypt it
+// (KRB_AP_ERR_MODIFIED). Duplicates of other service classes (HTTP/, host/) do not matter here.
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "collector/correlator/rules/rule.h"
+
+namespace kerbside::correlator {
+namespace {
+
+constexpr int kKrbApErrModified = 0x29;  // 41
+
+class SpnDuplicateRule : public Rule {
+ public:
+  const char* cause() const override { return kSpnDuplicate; }
+
+  CauseResult Evaluate(const RuleContext& ctx) const override {
+    std::vector<CauseResult> per_target;
+    for (const std::string& t : ctx.group.targets) per_target.push_back(ForTarget(ctx, t));
+    return StrongestOf(kSpnDuplicate, per_target);
+  }
+
+ private:
+  CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const {
+    const std::string fqdn = ctx.index.Fqdn(t);
+    // SPN (as written) -> other accounts holding it.
+    std::map<std::string, std::set<std::string>> duplicates;
+    std::vector<EvidenceNote> direct, corroboration;
+    bool direct_fresh = false;
+    bool looked = false;
+    int other_duplicate_groups = 0;
+
+    for (const v1::Evidence* e : ctx.index.All(v1::Evidence::kSpnDuplicates)) {
+      looked = true;
+      for (const auto& group : e->spn_duplicates().groups()) {
+        if (!IsTargetSmtpSpn(group.spn(), t, fqdn)) {
+          ++other_duplicate_groups;
+          continue;
+        }
+        std::set<std::string> others;
+        for (const std::string& dn : group.account_dns()) {
+          if (ShortName(dn) != t) others.insert(dn);
+        }
+        if (others.empty()) continue;
+        duplicates[group.spn()].insert(others.begin(), others.end());
+        direct_fresh |= !ctx.index.IsStale(*e);
+        direct.push_back(ctx.index.Note(
+            *e, absl::StrCat("setspn -X on ", e->host(), ": ", group.spn(),
+                             " is registered on ", absl::StrJoin(group.account_dns(), " and "))));
+      }
+    }
+    for (const v1::Evidence* e : ctx.index.All(v1::Evidence::kSpnQuery)) {
+      const v1::SpnQuery& q = e->spn_query();
+      looked = true;
+      std::map<std::string, std::set<std::string>> holders;  // lower spn -> accounts
+      for (const auto& account : q.accounts()) {
+        for (const std::string& spn : account.spns()) {
+          if (IsTargetSmtpSpn(spn, t, fqdn)) holders[absl::AsciiStrToLower(spn)].insert(account.dn());
+        }
+      }
+      for (const auto& [spn, accounts] : holders) {
+        std::set<std::string> others;
+        for (const std::string& dn : accounts) {
+          if (ShortName(dn) != t) others.insert(dn);
+        }
+        if (others.empty()) continue;
+        duplicates[spn].insert(others.begin(), others.end());
+        direct_fresh |= !ctx.index.IsStale(*e);
+        direct.push_back(ctx.index.Note(
+            *e, absl::StrCat("setspn -Q ", q.pattern(), " on ", e->host(), ": ", spn, " on ",
+                             absl::StrJoin(accounts, " and "))));
+      }
+    }
+    // The KDC itself complains: KDC event 11 names the duplicated SPN.
+    ForEachEvent(ctx.index, "", {11}, [&](const v1::Evidence& e, const v1::EventRecord& r) {
+      auto spn = r.facts().find("duplicate_spn");
+      if (spn == r.facts().end() || !IsTargetSmtpSpn(spn->second, t, fqdn)) return;
+      looked = true;
+      direct_fresh |= !ctx.index.IsStale(e);
+      duplicates[spn->second];  // the other account is not named by event 11
+      direct.push_back(ctx.index.Note(
+          e, absl::StrCat("KDC event 11 on ", e.host(), ": multiple accounts hold ",
+                          spn->second)));
+    });
+    // Corroboration: KRB_AP_ERR_MODIFIED on a sender or the target.
+    const std::string modified = HexCode(kKrbApErrModified);
+    std::set<std::string> hosts(ctx.group.senders.begin(), ctx.group.senders.end());
+    hosts.insert(t);
+    for (const std::string& h : hosts) {
+      ForEachEvent(ctx.index, h, {4, 3}, [&](const v1::Evidence& e, const v1::EventRecord& r) {
+        auto code = r.facts().find("error_code");
+        if (code == r.facts().end() || code->second != modified) return;
+        if (corroboration.size() < 3) {
+          corroboration.push_back(ctx.index.Note(
+              e, absl::StrCat("KRB_AP_ERR_MODIFIED (Kerberos event ", r.event_id(), ") on ", h)));
+        }
+      });
+    }
+
+    if (!duplicates.empty()) {
+      std::vector<std::string> fix, parts;
+      for (const auto& [spn, others] : duplicates) {
+        if (others.empty()) {
+          fix.push_back(absl::StrCat("Find the other holder: setspn -Q ", spn, " (or setspn -X), "
+                                     "then setspn -D ", spn, " <that account>"));
+          parts.push_back(absl::StrCat(spn, " (second account not named)"));
+          continue;
+        }
+        for (const std::string& dn : others) {
+          fix.push_back(absl::StrCat("setspn -D ", spn, " ", ShortName(dn)));
+        }
+        parts.push_back(absl::StrCat(spn, " is also on ", JoinNames(others)));
+      }
+      fix.push_back(absl::StrCat("Make sure ", t, " keeps its own: setspn -L ", t));
+      std::vector<EvidenceNote> evidence = direct;
+      evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
+      return Supported(kSpnDuplicate, Grade(true, direct_fresh, !corroboration.empty()), t,
+                       absl::StrCat("duplicate SPN: ", absl::StrJoin(parts, "; ")),
+                       std::move(evidence), std::move(fix));
+    }
+    if (!corroboration.empty()) {
+      return Supported(
+          kSpnDuplicate, Confidence::kPossible, t,
+          absl::StrCat("KRB_AP_ERR_MODIFIED on ", JoinNames(hosts),
+                       ": a ticket was encrypted for another account's key (duplicate SPN, DNS "
+                       "pointing at another server, or a stale machine password)"),
+          corroboration,
+          {absl::StrCat("setspn -X -F and setspn -Q SMTPSVC/", t, " to find a duplicate"),
+           absl::StrCat("Check DNS: the A record of ", fqdn.empty() ? t : fqdn,
+                        " must point at ", t)});
+    }
+    if (looked) {
+      return RuledOut(kSpnDuplicate,
+                      absl::StrCat("no SMTPSVC/ or SMTP/ SPN of ", t, " is on another account",
+                                   other_duplicate_groups > 0
+                                       ? absl::StrCat(" (", other_duplicate_groups,
+                                                      " duplicate(s) of other SPNs ignored)")
+                                       : ""));
+    }
+    return NotChecked(kSpnDuplicate, "no duplicate SPN search (setspn-x.txt or setspn-q-*.txt)");
+  }
+};
+
+}  // namespace
+
+const Rule* SpnDuplicateRuleInstance() {
+  static const SpnDuplicateRule rule;
+  return &rule;
+}
+
+}  // namespace kerbside::correlator

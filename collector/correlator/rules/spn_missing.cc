@@ -1,0 +1,160 @@
+// KB 979174 cause 3 (missing): the target's computer account lacks SMTPSVC/T or SMTPSVC/T.fqdn,
+// so the sender's KDC cannot issue a ticket for it (KDC_ERR_S_PRINCIPAL_UNKNOWN).
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "collector/correlator/rules/rule.h"
+
+namespace kerbside::correlator {
+namespace {
+
+constexpr int kPrincipalUnknown = 0x7;
+
+class SpnMissingRule : public Rule {
+ public:
+  const char* cause() const override { return kSpnMissing; }
+
+  CauseResult Evaluate(const RuleContext& ctx) const override {
+    std::vector<CauseResult> per_target;
+    for (const std::string& t : ctx.group.targets) per_target.push_back(ForTarget(ctx, t));
+    return StrongestOf(kSpnMissing, per_target);
+  }
+
+ private:
+  CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const {
+    const std::string fqdn = ctx.index.Fqdn(t);
+    std::vector<std::string> required = {absl::StrCat("SMTPSVC/", t)};
+    if (!fqdn.empty()) required.push_back(absl::StrCat("SMTPSVC/", fqdn));
+
+    std::vector<EvidenceNote> direct, corroboration;
+    bool direct_fresh = false;
+    std::set<std::string> missing_everywhere(required.begin(), required.end());
+    int views = 0, views_lacking = 0;
+    for (const v1::Evidence* e : ctx.index.All(v1::Evidence::kSpnListing)) {
+      const v1::SpnListing& l = e->spn_listing();
+      const std::string account =
+          ShortName(!l.account().empty() ? l.account() : !e->subject().empty() ? e->subject()
+                                                                               : l.account_dn());
+      if (account != t && ShortName(l.account_dn()) != t) continue;
+      ++views;
+      std::set<std::string> have;
+      for (const std::string& spn : l.spns()) have.insert(absl::AsciiStrToLower(spn));
+      std::vector<std::string> lacking;
+      for (const std::string& r : required) {
+        if (have.count(absl::AsciiStrToLower(r)) == 0) {
+          lacking.push_back(r);
+        } else {
+          missing_everywhere.erase(r);
+        }
+      }
+      if (!lacking.empty()) {
+        ++views_lacking;
+        direct_fresh |= !ctx.index.IsStale(*e);
+        direct.push_back(ctx.index.Note(
+            *e, absl::StrCat("setspn -L ", t, " on ", e->host(), " lists ", l.spns_size(),
+                             " SPNs and lacks ", absl::StrJoin(lacking, ", "))));
+      }
+    }
+    // setspn -Q SMTPSVC/T: "No such SPN found."
+    for (const v1::Evidence* e : ctx.index.All(v1::Evidence::kSpnQuery)) {
+      const v1::SpnQuery& q = e->spn_query();
+      for (const std::string& r : required) {
+        if (absl::EqualsIgnoreCase(q.pattern(), r) && !q.found()) {
+          ++views;
+          ++views_lacking;
+          direct_fresh |= !ctx.index.IsStale(*e);
+          direct.push_back(ctx.index.Note(
+              *e, absl::StrCat("setspn -Q ", r, " on ", e->host(), ": No such SPN found.")));
+        }
+      }
+    }
+    // The KDC's own answer: kerbside's ticket probe, or a 4769 failing with 0x7.
+    int principal_unknown = 0;
+    for (const v1::Evidence* e : ctx.index.All(v1::Evidence::kProbes)) {
+      for (const v1::TicketProbe& p : e->probes().tickets()) {
+        if (p.krb_error_code() != kPrincipalUnknown) continue;
+        if (!IsTargetSmtpSpn(p.service_principal(), t, fqdn)) continue;
+        ++principal_unknown;
+        direct_fresh |= !ctx.index.IsStale(*e);
+        direct.push_back(ctx.index.Note(
+            *e, absl::StrCat("ticket probe from ", e->host(), " for ", p.service_principal(),
+                             ": KDC_ERR_S_PRINCIPAL_UNKNOWN", p.kdc().empty() ? "" : " from " + p.kdc())));
+      }
+    }
+    const std::string unknown = HexCode(kPrincipalUnknown);
+    ForEachEvent(ctx.index, "", {4769, 3}, [&](const v1::Evidence& e, const v1::EventRecord& r) {
+      const bool security = r.event_id() == 4769;
+      auto code = r.facts().find(security ? "status" : "error_code");
+      auto name = r.facts().find(security ? "service_name" : "target_name");
+      if (code == r.facts().end() || code->second != unknown || name == r.facts().end()) return;
+      if (!IsTargetSmtpSpn(name->second, t, fqdn)) return;
+      if (security) {
+        ++principal_unknown;
+        direct_fresh |= !ctx.index.IsStale(e);
+        if (direct.size() < 8) {
+          direct.push_back(ctx.index.Note(e, absl::StrCat("event 4769 on ", e.host(), ": ",
+                                                          name->second, " failed with 0x7")));
+        }
+      } else if (corroboration.size() < 3) {
+        corroboration.push_back(ctx.index.Note(
+            e, absl::StrCat("Kerberos event 3 on ", e.host(), ": KDC_ERR_S_PRINCIPAL_UNKNOWN for ",
+                            name->second)));
+      }
+    });
+
+    const bool listing_lacks = views_lacking > 0 && views_lacking == views;
+    if (views > 0 && views_lacking > 0 && views_lacking < views) {
+      return RuledOut(kSpnMissing,
+                      absl::StrCat("the DCs disagree about ", t, "'s SPNs (", views_lacking,
+                                   " of ", views, " views lack them): a replication problem, "
+                                   "not a missing SPN"));
+    }
+    if (listing_lacks || principal_unknown > 0) {
+      std::vector<std::string> lacking(missing_everywhere.begin(), missing_everywhere.end());
+      if (lacking.empty()) lacking = required;
+      std::vector<std::string> fix;
+      for (const std::string& spn : lacking) {
+        fix.push_back(absl::StrCat("setspn -S ", spn, " ", t));
+      }
+      fix.push_back(absl::StrCat("Wait for AD replication (or repadmin /syncall /AdeP), then on "
+                                 "the senders: klist purge -li 0x3e7 and Retry-Queue"));
+      std::vector<EvidenceNote> evidence = direct;
+      evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
+      const bool corroborated = (listing_lacks && principal_unknown > 0) || !corroboration.empty();
+      return Supported(kSpnMissing, Grade(true, direct_fresh, corroborated), t,
+                       absl::StrCat(t, "'s computer account lacks ", absl::StrJoin(lacking, " and "),
+                                    principal_unknown > 0
+                                        ? absl::StrCat("; the KDC answered "
+                                                       "KDC_ERR_S_PRINCIPAL_UNKNOWN ",
+                                                       principal_unknown, " time(s)")
+                                        : ""),
+                       std::move(evidence), std::move(fix));
+    }
+    if (!corroboration.empty()) {
+      return Supported(kSpnMissing, Confidence::kPossible, t,
+                       absl::StrCat("Kerberos clients report KDC_ERR_S_PRINCIPAL_UNKNOWN for ", t,
+                                    "'s SMTPSVC SPN; its SPNs were not collected"),
+                       corroboration,
+                       {absl::StrCat("Check: setspn -L ", t),
+                        absl::StrCat("setspn -S SMTPSVC/", t, " ", t)});
+    }
+    if (views > 0) {
+      return RuledOut(kSpnMissing, absl::StrCat(t, "'s account has ",
+                                                absl::StrJoin(required, " and "), " (", views,
+                                                " view(s))"));
+    }
+    return NotChecked(kSpnMissing, absl::StrCat("no SPN listing of ", t,
+                                                " (setspn-l-", t, ".txt from a DC)"));
+  }
+
+};
+
+}  // namespace
+
+const Rule* SpnMissingRuleInstance() {
+  static const SpnMissingRule rule;
+  return &rule;
+}
+
+}  // namespace kerbside::correlator

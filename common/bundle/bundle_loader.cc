@@ -1,0 +1,342 @@
+#include "common/bundle/bundle_loader.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <system_error>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "common/bundle/host_json.h"
+#include "common/events/event_xml.h"
+#include "common/exchange/get_queue.h"
+#include "common/exchange/receive_connector.h"
+#include "common/identity.h"
+#include "common/proto_time.h"
+#include "common/text/decode.h"
+#include "common/text/lines.h"
+#include "common/windows/repadmin.h"
+#include "common/windows/setspn.h"
+#include "common/windows/w32tm.h"
+
+namespace kerbside::bundle {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Event exports are the one legitimately big kind of file (a day of 4769s on a DC).
+constexpr size_t kMaxEventFileBytes = 256u << 20;
+
+// One recognised kind of file: its name pattern (lower case) and its parser. The parser fills
+// the Evidence's kind; a file may yield several items (several stripchart runs).
+struct FileParser {
+  const char* prefix;  // "setspn-l-", or the whole stem ("get-queue") when !has_subject
+  const char* suffix;  // ".txt"
+  bool has_subject;    // the part between prefix and suffix names what the file is about
+  size_t max_bytes;
+  std::function<absl::Status(absl::string_view text, const std::string& file,
+                             std::vector<v1::Evidence>* out)>
+      parse;
+};
+
+template <typename T, typename Setter>
+absl::Status One(absl::StatusOr<T> parsed, std::vector<v1::Evidence>* out, Setter set) {
+  if (!parsed.ok()) return parsed.status();
+  v1::Evidence e;
+  set(&e, std::move(*parsed));
+  out->push_back(std::move(e));
+  return absl::OkStatus();
+}
+
+// The registry of bundle files (DESIGN.md §5). Order matters only for exact names listed before
+// patterns that would also match them.
+const std::vector<FileParser>& Parsers() {
+  static const auto* parsers = new std::vector<FileParser>{
+      {"get-queue", ".json", false, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         return One(exchange::ParseGetQueueJson(t, f), out, [](v1::Evidence* e, auto v) {
+           *e->mutable_queues() = std::move(v);
+         });
+       }},
+      {"get-queue", ".txt", false, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         return One(exchange::ParseGetQueueList(t, f), out, [](v1::Evidence* e, auto v) {
+           *e->mutable_queues() = std::move(v);
+         });
+       }},
+      {"get-receiveconnector", ".json", false, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         return One(exchange::ParseReceiveConnectorsJson(t, f), out,
+                    [](v1::Evidence* e, auto v) { *e->mutable_receive_connectors() = std::move(v); });
+       }},
+      {"get-receiveconnector", ".txt", false, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         return One(exchange::ParseReceiveConnectorsList(t, f), out,
+                    [](v1::Evidence* e, auto v) { *e->mutable_receive_connectors() = std::move(v); });
+       }},
+      {"setspn-x", ".txt", false, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         return One(windows::ParseSetspnDuplicates(t, f), out,
+                    [](v1::Evidence* e, auto v) { *e->mutable_spn_duplicates() = std::move(v); });
+       }},
+      {"setspn-l-", ".txt", true, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         return One(windows::ParseSetspnList(t, f), out,
+                    [](v1::Evidence* e, auto v) { *e->mutable_spn_listing() = std::move(v); });
+       }},
+      {"setspn-q-", ".txt", true, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         return One(windows::ParseSetspnQuery(t, f), out,
+                    [](v1::Evidence* e, auto v) { *e->mutable_spn_query() = std::move(v); });
+       }},
+      {"repadmin-showrepl", ".csv", false, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         return One(windows::ParseRepadminShowreplCsv(t, f), out,
+                    [](v1::Evidence* e, auto v) { *e->mutable_replication() = std::move(v); });
+       }},
+      {"drs-showrepl", ".json", false, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         return One(windows::ParseDrsShowreplJson(t, f), out,
+                    [](v1::Evidence* e, auto v) { *e->mutable_replication() = std::move(v); });
+       }},
+      {"w32tm-stripchart-", ".txt", true, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         auto runs = windows::ParseW32tmStripchartRuns(t, f);
+         if (!runs.ok()) return runs.status();
+         for (v1::W32tmStripchart& run : *runs) {
+           v1::Evidence e;
+           *e.mutable_w32tm_stripchart() = std::move(run);
+           out->push_back(std::move(e));
+         }
+         return absl::OkStatus();
+       }},
+      {"w32tm-status", ".txt", false, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         return One(windows::ParseW32tmStatus(t, f), out,
+                    [](v1::Evidence* e, auto v) { *e->mutable_w32tm_status() = std::move(v); });
+       }},
+      {"events-", ".xml", true, kMaxEventFileBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         return One(events::ParseEventsXml(t, f), out,
+                    [](v1::Evidence* e, auto v) { *e->mutable_events() = std::move(v); });
+       }},
+  };
+  return *parsers;
+}
+
+// Matches a lower-case file name against a parser; sets `subject` (original case) for
+// patterns with one.
+bool Matches(const FileParser& p, const std::string& lower, const std::string& original,
+             std::string* subject) {
+  if (!p.has_subject) return lower == absl::StrCat(p.prefix, p.suffix);
+  const size_t prefix = strlen(p.prefix), suffix = strlen(p.suffix);
+  if (lower.size() <= prefix + suffix || !absl::StartsWith(lower, p.prefix) ||
+      !absl::EndsWith(lower, p.suffix)) {
+    return false;
+  }
+  *subject = original.substr(prefix, original.size() - prefix - suffix);
+  return true;
+}
+
+absl::StatusOr<std::string> ReadBytes(const fs::path& path, size_t max_bytes,
+                                      const std::string& rel) {
+  std::error_code ec;
+  const uintmax_t size = fs::file_size(path, ec);
+  if (ec) return absl::NotFoundError(absl::StrCat(rel, ": ", ec.message()));
+  if (size > max_bytes) {
+    return text::ParseError(rel, 0,
+                            absl::StrCat("file is ", size, " bytes; more than the ", max_bytes,
+                                         "-byte limit for this kind of file"));
+  }
+  auto bytes = ReadFileToString(path.string());
+  if (!bytes.ok()) {
+    return absl::Status(bytes.status().code(), absl::StrCat(rel, ": cannot read"));
+  }
+  return bytes;
+}
+
+absl::StatusOr<std::string> ReadText(const fs::path& path, size_t max_bytes,
+                                     const std::string& rel) {
+  auto bytes = ReadBytes(path, max_bytes, rel);
+  if (!bytes.ok()) return bytes.status();
+  auto decoded = text::DecodeToUtf8(*bytes, rel, max_bytes);
+  if (!decoded.ok()) return decoded.status();
+  return std::move(decoded->text);
+}
+
+std::optional<absl::Time> ModificationTime(const fs::path& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  return absl::TimeFromTimespec(st.st_mtim);
+}
+
+std::string Lower(std::string s) { return absl::AsciiStrToLower(s); }
+
+void LoadHostFolder(const fs::path& folder, const std::string& folder_name,
+                    model::FleetModel* fleet) {
+  const std::string key = absl::AsciiStrToUpper(folder_name);
+  model::HostEvidence& host = fleet->hosts[key];
+  host.name = key;
+  host.identity.set_netbios_name(key);
+  const std::string rel_dir = absl::StrCat("hosts/", folder_name, "/");
+
+  std::vector<fs::directory_entry> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    files.push_back(*it);
+  }
+  if (ec) {
+    host.problems.push_back({rel_dir, absl::StrCat(rel_dir, ": cannot list: ", ec.message())});
+    return;
+  }
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
+
+  // host.json first: its collected_at dates every other file of the folder.
+  for (const fs::directory_entry& f : files) {
+    const std::string name = f.path().filename().string();
+    if (Lower(name) != "host.json") continue;
+    const std::string rel = rel_dir + name;
+    auto text = ReadText(f.path(), 1u << 20, rel);
+    absl::StatusOr<HostJson> parsed = text.ok() ? ParseHostJson(*text, rel)
+                                                : absl::StatusOr<HostJson>(text.status());
+    if (!parsed.ok()) {
+      host.problems.push_back({rel, std::string(parsed.status().message())});
+      continue;
+    }
+    if (parsed->identity.netbios_name() != key) {
+      host.problems.push_back(
+          {rel, absl::StrCat(rel, ": field \"name\": '", parsed->identity.netbios_name(),
+                             "' differs from the folder name '", folder_name,
+                             "'; the folder name is used")});
+      parsed->identity.set_netbios_name(key);
+    }
+    host.identity = parsed->identity;
+    host.has_identity = true;
+    host.collected_at = parsed->collected_at;
+  }
+
+  for (const fs::directory_entry& f : files) {
+    const std::string name = f.path().filename().string();
+    const std::string lower = Lower(name);
+    const std::string rel = rel_dir + name;
+    if (lower == "host.json") continue;
+    if (!f.is_regular_file()) {
+      host.ignored.push_back(rel);
+      continue;
+    }
+    const FileParser* parser = nullptr;
+    std::string subject;
+    for (const FileParser& p : Parsers()) {
+      if (Matches(p, lower, name, &subject)) {
+        parser = &p;
+        break;
+      }
+    }
+    if (parser == nullptr) {
+      host.ignored.push_back(rel);
+      continue;
+    }
+    auto text = ReadText(f.path(), parser->max_bytes, rel);
+    std::vector<v1::Evidence> items;
+    absl::Status s = text.ok() ? parser->parse(*text, rel, &items) : text.status();
+    if (!s.ok()) {
+      host.problems.push_back({rel, std::string(s.message())});
+      continue;
+    }
+    const std::optional<absl::Time> observed =
+        host.collected_at ? host.collected_at : ModificationTime(f.path());
+    for (v1::Evidence& e : items) {
+      e.set_host(key);
+      e.set_source("bundle");
+      e.set_origin(rel);
+      e.set_subject(subject);
+      if (observed) *e.mutable_observed_host_time() = ToProto(*observed);
+      host.evidence.push_back(std::move(e));
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<model::FleetModel> LoadBundle(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return absl::NotFoundError(absl::StrCat(dir, ": not a folder"));
+  }
+  model::FleetModel fleet;
+  fleet.format = "kerbside-bundle/1";
+  fs::path hosts_dir;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const std::string lower = Lower(name);
+    if (lower == "bundle.json" && it->is_regular_file()) {
+      auto text = ReadText(it->path(), 1u << 20, name);
+      absl::StatusOr<BundleJson> parsed =
+          text.ok() ? ParseBundleJson(*text, name) : absl::StatusOr<BundleJson>(text.status());
+      if (!parsed.ok()) {
+        fleet.problems.push_back({name, std::string(parsed.status().message())});
+      } else {
+        if (!parsed->format.empty()) fleet.format = parsed->format;
+        fleet.max_clock_skew = parsed->max_clock_skew;
+      }
+    } else if (lower == "hosts" && it->is_directory()) {
+      hosts_dir = it->path();
+    }
+  }
+  if (ec) return absl::PermissionDeniedError(absl::StrCat(dir, ": cannot list: ", ec.message()));
+  if (hosts_dir.empty()) {
+    fleet.problems.push_back({"hosts/", "hosts/: no hosts folder: the bundle holds no host"});
+    return fleet;
+  }
+  for (fs::directory_iterator it(hosts_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_directory()) continue;
+    const std::string name = it->path().filename().string();
+    const std::string key = absl::AsciiStrToUpper(name);
+    if (fleet.hosts.count(key) != 0) {
+      fleet.problems.push_back({"hosts/" + name,
+                                absl::StrCat("hosts/", name, ": a second folder for host ", key,
+                                             " (names are case-insensitive); skipped")});
+      continue;
+    }
+    LoadHostFolder(it->path(), name, &fleet);
+  }
+  if (ec) fleet.problems.push_back({"hosts/", absl::StrCat("hosts/: ", ec.message())});
+  return fleet;
+}
+
+std::optional<absl::Time> NewestCollectedAt(const model::FleetModel& fleet) {
+  std::optional<absl::Time> newest;
+  for (const auto& [name, host] : fleet.hosts) {
+    if (host.collected_at && (!newest || *host.collected_at > *newest)) {
+      newest = host.collected_at;
+    }
+  }
+  return newest;
+}
+
+std::vector<FileKind> ExpectedKinds(v1::Role role) {
+  std::vector<FileKind> kinds = {
+      {"w32tm_status", "w32tm-status.txt"},
+      {"events", "events-*.xml"},
+  };
+  if (role == v1::ROLE_EXCHANGE) {
+    kinds.insert(kinds.begin(),
+                 {{"queues", "get-queue.json or get-queue.txt"},
+                  {"receive_connectors", "get-receiveconnector.json or get-receiveconnector.txt"},
+                  {"w32tm_stripchart", "w32tm-stripchart-<DC>.txt"},
+                  {"probes", "probes.json"}});
+  } else if (role == v1::ROLE_DC) {
+    kinds.insert(kinds.begin(), {{"spn_listing", "setspn-l-<ACCOUNT>.txt"},
+                                 {"spn_duplicates", "setspn-x.txt"},
+                                 {"replication", "repadmin-showrepl.csv or drs-showrepl.json"},
+                                 {"w32tm_stripchart", "w32tm-stripchart-<PDC>.txt"}});
+  }
+  return kinds;
+}
+
+}  // namespace kerbside::bundle

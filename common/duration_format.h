@@ -1,0 +1,19 @@
+#ifndef KERBSIDE_COMMON_DURATION_FORMAT_H_
+#define KERBSIDE_COMMON_DURATION_FORMAT_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace kerbside {
+
+// "+7m12.012s", "-0.004s", "+2h03m04.500s": signed, millisecond resolution.
+std::string FormatSignedDuration(absl::Duration d);
+// "7m12s", "4.2s", "2h03m": unsigned, for limits and ages in sentences.
+std::string FormatShortDuration(absl::Duration d);
+// "3s ago", "5m ago", "2h ago", "4d ago".
+std::string FormatAge(absl::Duration d);
+
+}  // namespace kerbside
+
+#endif  // KERBSIDE_COMMON_DURATION_FORMAT_H_

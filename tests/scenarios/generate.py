@@ -1,0 +1,487 @@
+#!/usr/bin/env python3
+"""Writes the scenario bundles of tests/scenarios/NNN-name/ (bundle files + expected.json).
+
+The files are in the formats the Windows tools really write (see tests/data/ for the public
+samples they follow): Get-Queue/Get-ReceiveConnector ConvertTo-Json (PowerShell 7 and Windows
+PowerShell 5.1 styles, some as UTF-16LE with BOM as `>` writes them), setspn -L/-X/-Q, repadmin
+/showrepl /csv, w32tm /stripchart /dataonly, wevtutil qe /f:xml. The generated files are
+committed; run this script only to change the scenarios: python3 tests/scenarios/generate.py
+"""
+import json
+import os
+import shutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOMAIN = "contoso.com"
+NOW = "2026-11-26T10:00:00Z"
+
+HOSTS = {
+    "DC01": dict(role="dc", ip="10.1.1.1", pdc=True),
+    "DC02": dict(role="dc", ip="10.1.1.2", pdc=False),
+    "EX01": dict(role="exchange", ip="10.1.1.11", pdc=False),
+    "EX02": dict(role="exchange", ip="10.1.1.12", pdc=False),
+    "EX03": dict(role="exchange", ip="10.1.1.13", pdc=False),
+}
+
+SEED_454 = ('451 4.4.0 Primary target IP address responded with: "454 4.7.0 Temporary '
+            'authentication failure." Attempted failover to alternate host, but that did not '
+            'succeed. Either there are no alternate hosts, or delivery failed to all alternate '
+            'hosts. The last endpoint attempted was {ip}:{port}')
+NOT_OFFERED = ('451 4.4.0 Primary target IP address responded with: "451 5.7.3 Cannot achieve '
+               'Exchange Server authentication." Attempted failover to alternate host, but that '
+               'did not succeed. Either there are no alternate hosts, or delivery failed to all '
+               'alternate hosts. The last endpoint attempted was {ip}:{port}')
+DNS_FAIL = '451 4.4.0 DNS query failed. The error was: DNS query failed with error ErrorRetry'
+
+EXCHANGE_SPNS = ["SMTP/{n}", "SMTP/{f}", "SmtpSvc/{n}", "SmtpSvc/{f}", "exchangeAB/{n}",
+                 "exchangeAB/{f}", "exchangeRFR/{n}", "exchangeRFR/{f}", "exchangeMDB/{n}",
+                 "exchangeMDB/{f}", "WSMAN/{l}", "WSMAN/{f}", "RestrictedKrbHost/{n}", "HOST/{n}",
+                 "RestrictedKrbHost/{f}", "HOST/{f}"]
+
+
+def fqdn(name):
+    return f"{name.lower()}.{DOMAIN}"
+
+
+def ip(name):
+    return HOSTS[name]["ip"]
+
+
+class Bundle:
+    def __init__(self, name, description):
+        self.dir = os.path.join(HERE, name)
+        self.description = description
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(os.path.join(self.dir, "hosts"))
+        self.write("bundle.json", json.dumps(
+            {"format": "kerbside-bundle/1", "max_clock_skew_seconds": 300}, indent=2))
+
+    def write(self, rel, text, utf16=False):
+        path = os.path.join(self.dir, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if utf16:
+            data = b"\xff\xfe" + text.replace("\n", "\r\n").encode("utf-16-le")
+        else:
+            data = text.encode("utf-8")
+        with open(path, "wb") as f:
+            f.write(data)
+
+    def host(self, name, collected_at=NOW):
+        h = HOSTS[name]
+        self.write(f"hosts/{name}/host.json", json.dumps({
+            "name": name, "fqdn": fqdn(name), "role": h["role"], "site": "HQ",
+            "domain": DOMAIN, "ips": [h["ip"]], "pdc_emulator": h["pdc"],
+            "collected_at": collected_at}, indent=2))
+
+    def expected(self, diagnoses):
+        self.write("expected.json", json.dumps(
+            {"description": self.description, "diagnoses": diagnoses}, indent=2) + "\n")
+
+
+# ---- Exchange ------------------------------------------------------------------------------
+
+def queue(sender, target, status="Retry", count=12, error=None, port=2525, shape="lrt", n=1):
+    """One Get-Queue object as PowerShell 7 writes it."""
+    q = {"Identity": f"{sender}\\{n}", "DeliveryType": "SmtpRelayToMailboxDeliveryGroup",
+         "Status": status, "MessageCount": count if status != "Active" else 0,
+         "NextHopDomain": fqdn(target) if target in HOSTS else target,
+         "LastError": None, "LastRetryTime": "2026-11-26T09:58:01.0000000+00:00"}
+    if error:
+        text = error.format(ip=ip(target) if target in HOSTS else "203.0.113.9", port=port)
+        if shape == "lrt" and target in HOSTS:
+            text = (f"[{{LRT=11/26/2026 9:58:01 AM}};{{LED={text}}};"
+                    f"{{FQDN={fqdn(target)}}};{{IP={ip(target)}}}]")
+        q["LastError"] = text
+    return q
+
+
+def get_queue(b, host, queues, ps51=False):
+    if ps51:
+        status_num = {"Active": 1, "Ready": 2, "Retry": 3}
+        for q in queues:
+            q["Status"] = status_num[q["Status"]]
+            q["DeliveryType"] = 9
+            q["LastRetryTime"] = "/Date(1795687081000)/"
+        text = json.dumps(queues, indent=4).replace(": ", ":  ")
+        b.write(f"hosts/{host}/get-queue.json", text, utf16=True)
+    else:
+        b.write(f"hosts/{host}/get-queue.json", json.dumps(queues, indent=2))
+
+
+def healthy(sender, target, n):
+    return queue(sender, target, status="Active", n=n)
+
+
+def connectors(b, host, extra=()):
+    default = [
+        {"Identity": f"{host}\\Default {host}", "Enabled": True, "TransportRole": "HubTransport",
+         "Bindings": ["[::]:2525", "0.0.0.0:2525"],
+         "RemoteIPRanges": ["::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+                            "0.0.0.0-255.255.255.255"],
+         "AuthMechanism": "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer",
+         "PermissionGroups": "ExchangeUsers, ExchangeServers, ExchangeLegacyServers"},
+        {"Identity": f"{host}\\Default Frontend {host}", "Enabled": True,
+         "TransportRole": "FrontendTransport", "Bindings": ["[::]:25", "0.0.0.0:25"],
+         "RemoteIPRanges": ["::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+                            "0.0.0.0-255.255.255.255"],
+         "AuthMechanism": "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer",
+         "PermissionGroups": "AnonymousUsers, ExchangeServers, ExchangeLegacyServers"},
+    ]
+    b.write(f"hosts/{host}/get-receiveconnector.json", json.dumps(default + list(extra), indent=2))
+
+
+def custom_connector(host, name, port, ranges, role="FrontendTransport"):
+    return {"Identity": f"{host}\\{name}", "Enabled": True, "TransportRole": role,
+            "Bindings": [f"0.0.0.0:{port}"], "RemoteIPRanges": ranges,
+            "AuthMechanism": "Tls", "PermissionGroups": "AnonymousUsers"}
+
+
+# ---- clocks --------------------------------------------------------------------------------
+
+def stripchart(b, host, target, host_ahead_seconds):
+    # w32tm prints the remote clock minus the local one: a host ahead prints a negative offset.
+    printed = -host_ahead_seconds
+    lines = [f"Tracking {fqdn(target)} [{ip(target)}:123].", "Collecting 5 samples.",
+             "The current time is 11/26/2026 9:59:50 AM."]
+    for i, jitter in enumerate([0.0012, -0.0008, 0.0003, 0.0010, -0.0004]):
+        lines.append(f"09:59:{50 + 2 * i:02d}, {printed + jitter:+011.7f}s")
+    b.write(f"hosts/{host}/w32tm-stripchart-{target}.txt", "\n".join(lines) + "\n", utf16=True)
+
+
+# ---- AD ------------------------------------------------------------------------------------
+
+def setspn_l(b, on, account, spns):
+    text = (f"C:\\Windows\\system32>setspn -L {account}\n"
+            f"Registered ServicePrincipalNames for CN={account},OU=Exchange Servers,"
+            f"DC=contoso,DC=com:\n" + "".join(f"        {s}\n" for s in spns) + "\n")
+    b.write(f"hosts/{on}/setspn-l-{account}.txt", text)
+
+
+def exchange_spns(name, drop=()):
+    spns = [s.format(n=name, f=fqdn(name), l=name.lower()) for s in EXCHANGE_SPNS]
+    return [s for s in spns if s not in drop]
+
+
+def setspn_x(b, on, groups):
+    lines = ["Checking domain DC=contoso,DC=com", "Processing entry 0", "Processing entry 7",
+             "Processing entry 16"]
+    for spn, dns in groups:
+        lines.append(f"{spn} is registered on these accounts:")
+        lines += [f"        {dn}" for dn in dns]
+        lines.append("")
+    lines.append(f"found {len(groups)} group of duplicate SPNs.")
+    b.write(f"hosts/{on}/setspn-x.txt", "\n".join(lines) + "\n")
+
+
+def setspn_q(b, on, pattern_word, accounts):
+    lines = ["Checking domain DC=contoso,DC=com"]
+    for dn, spns in accounts:
+        lines.append(dn)
+        lines += [f"        {s}" for s in spns]
+    lines += ["", "Existing SPN found!"]
+    b.write(f"hosts/{on}/setspn-q-{pattern_word}.txt", "\n".join(lines) + "\n")
+
+
+def repadmin(b, on, rows):
+    lines = [f"Repadmin: running command /showrepl against full DC {on}.{DOMAIN}",
+             "showrepl_COLUMNS,Destination DSA Site,Destination DSA,Naming Context,"
+             "Source DSA Site,Source DSA,Transport Type,Number of Failures,Last Failure Time,"
+             "Last Success Time,Last Failure Status"]
+    for dest, nc, src, failures, status in rows:
+        nc_field = f'"{nc}"' if "," in nc else nc
+        fail_time = "2026-11-26 09:45:02" if failures else "0"
+        lines.append(f"showrepl_INFO,HQ,{dest},{nc_field},HQ,{src},RPC,{failures},{fail_time},"
+                     f"2026-11-24 17:03:40,{status}")
+    b.write(f"hosts/{on}/repadmin-showrepl.csv", "\n".join(lines) + "\n", utf16=True)
+
+
+# ---- events --------------------------------------------------------------------------------
+
+def event(provider, eid, computer, data, record, t="2026-11-26T09:41:07.9341470Z", channel="System",
+          named=True):
+    fields = "".join(
+        (f"<Data Name='{k}'>{v}</Data>" if named else f"<Data>{v}</Data>") for k, v in data)
+    return (f"<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>"
+            f"<Provider Name='{provider}'/><EventID>{eid}</EventID><Version>0</Version>"
+            f"<Level>2</Level><Task>0</Task><Opcode>0</Opcode><Keywords>0x8000000000000000"
+            f"</Keywords><TimeCreated SystemTime='{t}'/><EventRecordID>{record}</EventRecordID>"
+            f"<Correlation/><Execution ProcessID='580' ThreadID='2128'/><Channel>{channel}"
+            f"</Channel><Computer>{computer}</Computer><Security/></System><EventData>{fields}"
+            f"</EventData></Event>")
+
+
+def security_4769(dc, client, service, status, record):
+    return event("Microsoft-Windows-Security-Auditing", 4769, fqdn(dc), [
+        ("TargetUserName", f"{client}$@CONTOSO.COM"), ("TargetDomainName", "CONTOSO.COM"),
+        ("ServiceName", service), ("ServiceSid", "S-1-0-0"), ("TicketOptions", "0x40810000"),
+        ("TicketEncryptionType", "0xffffffff"), ("IpAddress", f"::ffff:{ip(client)}"),
+        ("IpPort", "60889"), ("Status", status),
+        ("LogonGuid", "{00000000-0000-0000-0000-000000000000}"), ("TransmittedServices", "-")],
+        record, channel="Security")
+
+
+def ex_1035(target, connector, source, record):
+    return event("MSExchangeTransport", 1035, fqdn(target), [
+        ("", "IllegalMessage"), ("", connector), ("", "ExchangeAuth"), ("", ip(source))],
+        record, channel="Application", named=False)
+
+
+def krb_event_4(host, account, spn, record):
+    return event("Microsoft-Windows-Security-Kerberos", 4, fqdn(host), [
+        ("Server", f"{account.lower()}$"), ("TargetRealm", "CONTOSO.COM"), ("Targetname", spn)],
+        record)
+
+
+def kdc_event_11(dc, spn, record):
+    return event("Microsoft-Windows-Kerberos-Key-Distribution-Center", 11, fqdn(dc), [
+        ("Principal", spn), ("Type", "DS_SERVICE_PRINCIPAL_NAME")], record)
+
+
+def w32time_36(host, record):
+    return event("Microsoft-Windows-Time-Service", 36, fqdn(host), [
+        ("TimeSinceLastSync", "86400")], record)
+
+
+def events(b, host, name, evs):
+    b.write(f"hosts/{host}/events-{name}.xml", "\n".join(evs) + "\n")
+
+
+# ---- the scenarios -------------------------------------------------------------------------
+
+def base(b, hosts=("DC01", "DC02", "EX01", "EX02", "EX03")):
+    for h in hosts:
+        b.host(h)
+
+
+def good_clocks(b, skip=()):
+    for h in ("DC02", "EX01", "EX02", "EX03"):
+        if h not in skip:
+            stripchart(b, h, "DC01", 0.2)
+
+
+def all_to(target, error=SEED_454, port=2525, senders=("EX01", "EX03")):
+    return {s: [queue(s, target, error=error, port=port)] for s in senders}
+
+
+def write_queues(b, per_sender, extra_healthy=True, ps51=()):
+    n = 10
+    for sender in ("EX01", "EX02", "EX03"):
+        qs = list(per_sender.get(sender, []))
+        if extra_healthy:
+            failing_targets = {q["NextHopDomain"] for q in qs}
+            for t in ("EX01", "EX02", "EX03"):
+                if t != sender and fqdn(t) not in failing_targets:
+                    n += 1
+                    qs.append(healthy(sender, t, n))
+        get_queue(b, sender, qs, ps51=sender in ps51)
+
+
+def D(blamed, causes, not_checked=(), ruled_out=(), pattern=None):
+    d = {"blamed_host": blamed, "causes": [{"cause": c, "confidence": k} for c, k in causes]}
+    if pattern:
+        d["pattern_kind"] = pattern
+    if not_checked:
+        d["not_checked"] = list(not_checked)
+    if ruled_out:
+        d["ruled_out"] = list(ruled_out)
+    return d
+
+
+def spn_views(b, dcs=("DC01", "DC02"), target="EX02", drop_on=None, drop=()):
+    for dc in dcs:
+        setspn_l(b, dc, target, exchange_spns(target, drop if (drop_on in (None, dc)) else ()))
+
+
+def healthy_repl(b):
+    repadmin(b, "DC01", [("DC01", "DC=contoso,DC=com", "DC02", 0, 0),
+                         ("DC02", "DC=contoso,DC=com", "DC01", 0, 0)])
+
+
+def main():
+    # 001: EX02 runs 7m12s ahead; both senders fail to it; the DC saw KRB_AP_ERR_SKEW.
+    b = Bundle("001-clock-skew-target-confirmed", "EX02 7m12s ahead of the PDC emulator")
+    base(b)
+    good_clocks(b, skip=("EX02",))
+    stripchart(b, "EX02", "DC01", 432)
+    write_queues(b, all_to("EX02"), ps51=("EX03",))
+    events(b, "DC01", "security", [security_4769("DC01", s, "EX02$", "0x25", 100 + i)
+                                   for i, s in enumerate(["EX01", "EX03"] * 7)])
+    spn_views(b)
+    healthy_repl(b)
+    b.expected([D("EX02", [("clock_skew", "confirmed")],
+                  ruled_out=["spn_missing", "dc_replication"], pattern="target_side")])
+
+    # 002: EX03 is 6m40s behind: it fails to every target (sender-side), no corroboration.
+    b = Bundle("002-clock-skew-sender-likely", "EX03 400 s behind, sender-side, no events")
+    base(b)
+    good_clocks(b, skip=("EX03",))
+    stripchart(b, "EX03", "DC01", -400)
+    write_queues(b, {"EX03": [queue("EX03", "EX01", error=SEED_454, n=1),
+                              queue("EX03", "EX02", error=SEED_454, n=2)]})
+    b.expected([D("EX03", [("clock_skew", "likely")], pattern="sender_side")])
+
+    # 003: DC02 never got EX02's SMTPSVC SPNs: DC=contoso,DC=com fails 1722 into DC02.
+    b = Bundle("003-dc-replication-confirmed", "DC02 stale about EX02, replication 1722")
+    base(b)
+    good_clocks(b)
+    write_queues(b, all_to("EX02"))
+    spn_views(b, drop_on="DC02", drop=("SmtpSvc/EX02", "SmtpSvc/ex02.contoso.com"))
+    repadmin(b, "DC02", [("DC02", "DC=contoso,DC=com", "DC01", 41, 1722),
+                         ("DC01", "DC=contoso,DC=com", "DC02", 0, 0)])
+    b.expected([D("DC02", [("dc_replication", "confirmed")], ruled_out=["spn_missing"])])
+
+    # 004: the DCs disagree, replication status was not collected.
+    b = Bundle("004-dc-replication-likely", "DC01 lacks EX02's SMTP SPNs that DC02 has")
+    base(b)
+    good_clocks(b)
+    write_queues(b, all_to("EX02"))
+    spn_views(b, drop_on="DC01", drop=("SMTP/EX02", "SmtpSvc/EX02"))
+    b.expected([D("DC01", [("dc_replication", "likely")])])
+
+    # 005: EX02's account lacks both SMTPSVC SPNs on both DCs; the KDC answered 0x7.
+    b = Bundle("005-spn-missing-confirmed", "SMTPSVC SPNs missing everywhere, 4769 0x7")
+    base(b)
+    good_clocks(b)
+    write_queues(b, all_to("EX02"))
+    spn_views(b, drop=("SmtpSvc/EX02", "SmtpSvc/ex02.contoso.com"))
+    healthy_repl(b)
+    events(b, "DC01", "security", [
+        security_4769("DC01", "EX01", "SMTPSVC/ex02.contoso.com", "0x7", 300),
+        security_4769("DC01", "EX03", "SMTPSVC/ex02.contoso.com", "0x7", 301)])
+    b.expected([D("EX02", [("spn_missing", "confirmed")],
+                  ruled_out=["clock_skew", "dc_replication"])])
+
+    # 006: one DC's listing lacks SMTPSVC/EX02 only; nothing else.
+    b = Bundle("006-spn-missing-likely", "SMTPSVC/EX02 missing, one DC listing")
+    base(b, hosts=("DC01", "EX01", "EX02", "EX03"))
+    write_queues(b, all_to("EX02"))
+    spn_views(b, dcs=("DC01",), drop=("SmtpSvc/EX02",))
+    b.expected([D("EX02", [("spn_missing", "likely")], not_checked=["clock_skew"])])
+
+    # 007: SMTPSVC/ex02.contoso.com also on the old OLDSRV account; EX02 logs KRB_AP_ERR_MODIFIED.
+    b = Bundle("007-spn-duplicate-confirmed", "duplicate SMTPSVC SPN on OLDSRV")
+    base(b)
+    good_clocks(b)
+    write_queues(b, all_to("EX02"))
+    spn_views(b)
+    setspn_x(b, "DC01", [("SmtpSvc/ex02.contoso.com",
+                          ["CN=EX02,OU=Exchange Servers,DC=contoso,DC=com",
+                           "CN=OLDSRV,OU=Retired,DC=contoso,DC=com"])])
+    events(b, "EX02", "system", [krb_event_4("EX02", "EX02", "SMTPSVC/ex02.contoso.com", 400)])
+    b.expected([D("EX02", [("spn_duplicate", "confirmed")])])
+
+    # 008: setspn -Q SMTPSVC/* shows SMTPSVC/EX02 on two accounts; no events.
+    b = Bundle("008-spn-duplicate-likely", "setspn -Q lists SMTPSVC/EX02 twice")
+    base(b)
+    good_clocks(b)
+    write_queues(b, all_to("EX02"))
+    setspn_q(b, "DC01", "SMTPSVC", [
+        ("CN=EX01,OU=Exchange Servers,DC=contoso,DC=com", ["SmtpSvc/EX01", "SmtpSvc/ex01.contoso.com"]),
+        ("CN=EX02,OU=Exchange Servers,DC=contoso,DC=com", ["SmtpSvc/EX02", "SmtpSvc/ex02.contoso.com"]),
+        ("CN=EXTEST,OU=Lab,DC=contoso,DC=com", ["SmtpSvc/EX02"])])
+    b.expected([D("EX02", [("spn_duplicate", "likely")])])
+
+    # 009: a relay connector on EX02's port 25 covers 10.1.1.0/24; 1035 names it.
+    b = Bundle("009-connector-auth-confirmed", "custom relay connector captures EX01 and EX03")
+    base(b)
+    good_clocks(b)
+    write_queues(b, all_to("EX02", port=25))
+    connectors(b, "EX02", [custom_connector("EX02", "Relay EX02", 25, ["10.1.1.0/24"])])
+    spn_views(b)
+    events(b, "EX02", "application", [ex_1035("EX02", "Relay EX02", s, 500 + i)
+                                      for i, s in enumerate(["EX01", "EX03", "EX01"])])
+    b.expected([D("EX02", [("connector_auth", "confirmed")], ruled_out=["clock_skew"])])
+
+    # 010: a connector for one address on 2525 takes only EX01: pair-only, no events.
+    # 5.7.3 in the queue corroborates the connector: confirmed, and only this pair fails.
+    b = Bundle("010-connector-auth-pair-only", "connector for EX01's address only")
+    base(b)
+    good_clocks(b)
+    write_queues(b, {"EX01": [queue("EX01", "EX02", error=NOT_OFFERED, shape="plain")]})
+    connectors(b, "EX02", [custom_connector("EX02", "Scanner EX02", 2525, ["10.1.1.11"],
+                                            role="HubTransport")])
+    b.expected([D("EX02", [("connector_auth", "confirmed")], pattern="pair_only")])
+
+    # 011: two causes on one target: EX02 is 10 minutes ahead AND its SPN is duplicated.
+    b = Bundle("011-two-causes", "clock skew and a duplicate SPN on EX02")
+    base(b)
+    good_clocks(b, skip=("EX02",))
+    stripchart(b, "EX02", "DC01", 600)
+    write_queues(b, all_to("EX02"))
+    setspn_x(b, "DC01", [("SMTPSVC/EX02", ["CN=EX02,OU=Exchange Servers,DC=contoso,DC=com",
+                                           "CN=EX02-OLD,OU=Retired,DC=contoso,DC=com"])])
+    events(b, "DC01", "security", [security_4769("DC01", "EX01", "EX02$", "0x25", 600)])
+    b.expected([D("EX02", [("clock_skew", "confirmed"), ("spn_duplicate", "likely")])])
+
+    # 012: red herring: EX02 is 200 s ahead (limit 300); the real cause is a missing SPN.
+    b = Bundle("012-red-herring-skew-200", "200 s skew is within the limit; SPN missing")
+    base(b)
+    good_clocks(b, skip=("EX02",))
+    stripchart(b, "EX02", "DC01", 200)
+    write_queues(b, all_to("EX02"))
+    spn_views(b, drop=("SmtpSvc/ex02.contoso.com",))
+    b.expected([D("EX02", [("spn_missing", "likely")], ruled_out=["clock_skew"])])
+
+    # 013: red herring: replication fails only in ForestDnsZones; the connector is the cause.
+    b = Bundle("013-red-herring-unrelated-nc", "DNS zone replication fails; connector cause")
+    base(b)
+    good_clocks(b)
+    write_queues(b, all_to("EX02", port=25))
+    connectors(b, "EX02", [custom_connector("EX02", "Relay EX02", 25, ["10.1.1.0-10.1.1.50"])])
+    spn_views(b)
+    repadmin(b, "DC01", [("DC01", "DC=contoso,DC=com", "DC02", 0, 0),
+                         ("DC01", "DC=ForestDnsZones,DC=contoso,DC=com", "DC02", 12, 1256),
+                         ("DC02", "DC=contoso,DC=com", "DC01", 0, 0)])
+    b.expected([D("EX02", [("connector_auth", "likely")], ruled_out=["dc_replication"])])
+
+    # 014: red herring: an HTTP/ duplicate; the cause is EX01's clock 9 minutes behind.
+    b = Bundle("014-red-herring-http-duplicate", "HTTP/ duplicate ignored; EX01 clock behind")
+    base(b)
+    good_clocks(b, skip=("EX01",))
+    stripchart(b, "EX01", "DC01", -540)
+    write_queues(b, {"EX01": [queue("EX01", "EX02", error=SEED_454, n=1),
+                              queue("EX01", "EX03", error=SEED_454, n=2)]})
+    setspn_x(b, "DC01", [("HTTP/mail.contoso.com", ["CN=EX01,OU=Exchange Servers,DC=contoso,DC=com",
+                                                    "CN=svc-web,OU=Service,DC=contoso,DC=com"])])
+    b.expected([D("EX01", [("clock_skew", "likely")], ruled_out=["spn_duplicate"])])
+
+    # 015: red herring: a custom connector whose ranges do not cover the senders; SPN missing.
+    b = Bundle("015-red-herring-connector-not-covering", "custom connector for 192.168.50.0/24")
+    base(b)
+    good_clocks(b)
+    write_queues(b, all_to("EX02", port=25))
+    connectors(b, "EX02", [custom_connector("EX02", "Printers EX02", 25, ["192.168.50.0/24"])])
+    spn_views(b, drop=("SmtpSvc/EX02", "SmtpSvc/ex02.contoso.com"))
+    healthy_repl(b)
+    b.expected([D("EX02", [("spn_missing", "likely")], ruled_out=["connector_auth", "clock_skew"])])
+
+    # 016: a queue to the internet fails on DNS: out of scope, reported not dropped.
+    b = Bundle("016-dns-out-of-scope", "DNS failure toward fabrikam.com")
+    base(b, hosts=("EX01", "EX02"))
+    get_queue(b, "EX01", [queue("EX01", "fabrikam.com", error=DNS_FAIL, shape="plain", n=1),
+                          healthy("EX01", "EX02", 2)])
+    b.expected([D("fabrikam.com", [("out_of_scope", "confirmed")])])
+
+    # 017: missing data: only Exchange servers collected, clocks fine: DC causes not checked.
+    b = Bundle("017-missing-dc-evidence", "no DC folder: replication not checked, not ruled out")
+    base(b, hosts=("EX01", "EX02", "EX03"))
+    for h in ("EX01", "EX02", "EX03"):
+        stripchart(b, h, "DC01", 0.3)
+    write_queues(b, all_to("EX02"))
+    b.expected([D("EX02", [("unexplained", "possible")],
+                  not_checked=["dc_replication", "spn_missing", "spn_duplicate"],
+                  ruled_out=["clock_skew"])])
+
+    # 018: stale evidence: EX02's own folder is 3 days old; the skew reading cannot confirm.
+    b = Bundle("018-stale-evidence", "EX02's stripchart is 3 days old")
+    base(b)
+    b.host("EX02", collected_at="2026-11-23T10:00:00Z")
+    good_clocks(b, skip=("EX02",))
+    stripchart(b, "EX02", "DC01", 450)
+    write_queues(b, all_to("EX02"))
+    events(b, "DC01", "security", [security_4769("DC01", "EX01", "EX02$", "0x25", 700)])
+    b.expected([D("EX02", [("clock_skew", "likely")])])
+
+
+if __name__ == "__main__":
+    main()
