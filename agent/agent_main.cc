@@ -1,16 +1,21 @@
 // kerbside-agent: runs on every Exchange server and domain controller and streams to the
 // collector.
 #include <cstdio>
+#include <cstdlib>
+#include <iostream>
 #include <string>
 #include <thread>
 
 #include "CLI/CLI.hpp"
 #include "common/cli_errors.h"
 #include "agent/config.h"
+#include "agent/probes/probe_report.h"
+#include "agent/probes/probe_runner.h"
 #include "agent/stream_client.h"
 #include "common/clock.h"
 #include "common/grpc_tls.h"
 #include "common/logging.h"
+#include "common/probes/probes_json.h"
 #include "common/signals.h"
 #include "grpcpp/security/credentials.h"
 #include "spdlog/spdlog.h"
@@ -56,6 +61,36 @@ int Run(const kerbside::agent::AgentFlags& flags) {
   return 0;
 }
 
+// `kerbside-agent probe --once [--json]`: every probe once, a report or probes.json on stdout.
+// Exit 0 when the probes ran, whatever they found; 2 on configuration errors.
+int RunProbeOnce(const kerbside::agent::AgentFlags& flags, bool once, bool json) {
+  if (!once) {
+    std::fprintf(stderr,
+                 "kerbside-agent probe: only --once is supported; the agent's stream will run "
+                 "the probes on its schedule\n");
+    return 2;
+  }
+  auto config = kerbside::agent::ValidateProbeFlags(flags, /*require_targets=*/true);
+  if (!config.ok()) {
+    std::fprintf(stderr, "kerbside-agent: configuration: %s\n",
+                 std::string(config.status().message()).c_str());
+    return 2;
+  }
+  // Our own krb5 contexts read only kerbside's settings; GSS-API's krb5 mechanism creates
+  // contexts of its own from KRB5_CONFIG, so point it at an empty profile: /etc/krb5.conf
+  // must decide nothing (the ticket it needs is already in our MEMORY ccache). Set before any
+  // thread starts.
+  setenv("KRB5_CONFIG", "/dev/null", 1);
+  const kerbside::v1::ProbeResults results = kerbside::agent::probes::RunProbes(
+      config->runner, config->targets, kerbside::RealClock());
+  if (json) {
+    std::cout << kerbside::ProbeResultsToJson(results).dump(2) << "\n";
+  } else {
+    std::cout << kerbside::agent::probes::FormatProbeReport(results);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -80,10 +115,30 @@ int main(int argc, char** argv) {
   app.add_option("--backoff_initial", f.backoff_initial)->capture_default_str();
   app.add_option("--backoff_max", f.backoff_max)->capture_default_str();
   app.add_option("--log_level", f.log_level, "trace|debug|info|warn|error")->capture_default_str();
+  // Probe settings (config keys as the long flags).
+  app.add_option("--realm", f.realm, "Kerberos realm, e.g. CONTOSO.COM");
+  app.add_option("--kdc", f.kdcs, "a domain controller to probe, host[:port] (repeat)");
+  app.add_option("--peer", f.peers, "an Exchange peer to probe, name[=host] (repeat)");
+  app.add_option("--smtp_ports", f.smtp_ports, "SMTP ports to probe")->capture_default_str();
+  app.add_option("--keytab", f.keytab, "this host's keytab (tickets and GSSAPI probes)");
+  app.add_option("--host_principal", f.host_principal, "default: the keytab's first principal");
+  app.add_option("--kdc_probe_client", f.kdc_probe_client, "client name of the AS-REQ probe")
+      ->capture_default_str();
+  app.add_option("--probe_interval", f.probe_interval)->capture_default_str();
+  app.add_option("--probe_attempt_timeout", f.probe_attempt_timeout)->capture_default_str();
+  app.add_option("--probe_concurrency", f.probe_concurrency)->capture_default_str();
+  app.add_option("--probe_kpasswd", f.probe_kpasswd, "also probe port 464 (true|false)")
+      ->capture_default_str();
+  bool once = false, json = false;
+  CLI::App* probe = app.add_subcommand("probe", "run every probe and print the results");
+  probe->add_flag("--once", once, "run every probe once and exit");
+  probe->add_flag("--json", json, "print probes.json (docs/probes-json.md)");
+  probe->fallthrough();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return kerbside::ExitForParseError(app, e, "kerbside-agent");
   }
+  if (probe->parsed()) return RunProbeOnce(f, once, json);
   return Run(f);
 }

@@ -5,7 +5,10 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "agent/probes/net.h"
 #include "common/identity.h"
 
 namespace kerbside::agent {
@@ -97,7 +100,73 @@ absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& f) {
   c.backoff_initial = *bi;
   c.backoff_max = *bm;
   c.log_level = f.log_level;
+  auto probes = ValidateProbeFlags(f, /*require_targets=*/false);
+  if (!probes.ok()) return probes.status();
+  c.probes = *std::move(probes);
   return c;
+}
+
+absl::StatusOr<ProbeConfig> ValidateProbeFlags(const AgentFlags& f, bool require_targets) {
+  ProbeConfig p;
+  probes::ProbeRunnerOptions& r = p.runner;
+  if (f.realm.find_first_of(" \t@/") != std::string::npos) {
+    return Bad("realm", absl::StrCat("'", f.realm, "' is not a realm name such as CONTOSO.COM"));
+  }
+  if (f.realm.empty() && (require_targets || !f.kdcs.empty() || !f.keytab.empty())) {
+    return Bad("realm", "required to probe KDCs (e.g. CONTOSO.COM)");
+  }
+  r.realm = f.realm;
+  for (const std::string& k : f.kdcs) {
+    auto hp = probes::ParseHostPort(k, 88);
+    if (!hp.ok()) return Bad("kdc", hp.status().message());
+    p.targets.kdcs.push_back(probes::KdcTarget{hp->host, hp->host, hp->port});
+  }
+  for (const std::string& peer : f.peers) {
+    const size_t eq = peer.find('=');
+    probes::PeerTarget t;
+    t.name = NormalizeHostName(peer.substr(0, eq));
+    t.host = eq == std::string::npos ? t.name : peer.substr(eq + 1);
+    if (t.name.empty() || t.host.empty() || t.name.find_first_of(" /@:") != std::string::npos) {
+      return Bad("peer", absl::StrCat("'", peer, "' is not name or name=host"));
+    }
+    p.targets.peers.push_back(std::move(t));
+  }
+  if (require_targets && p.targets.kdcs.empty() && p.targets.peers.empty()) {
+    return Bad("kdc", "no kdc and no peer configured: nothing to probe");
+  }
+  r.smtp_ports.clear();
+  for (absl::string_view part : absl::StrSplit(f.smtp_ports, ',', absl::SkipWhitespace())) {
+    int port = 0;
+    if (!absl::SimpleAtoi(part, &port) || port < 1 || port > 65535) {
+      return Bad("smtp_ports", absl::StrCat("'", f.smtp_ports, "' is not a list such as 25,2525"));
+    }
+    r.smtp_ports.push_back(port);
+  }
+  if (!f.host_principal.empty() && f.keytab.empty()) {
+    return Bad("host_principal", "needs keytab");
+  }
+  r.keytab = f.keytab;
+  r.host_principal = f.host_principal;
+  r.kdc_probe_client = f.kdc_probe_client;
+  if (r.kdc_probe_client.empty()) return Bad("kdc_probe_client", "must not be empty");
+  auto interval = ParsePositive("probe_interval", f.probe_interval);
+  if (!interval.ok()) return interval.status();
+  p.interval = *interval;
+  auto timeout = ParsePositive("probe_attempt_timeout", f.probe_attempt_timeout);
+  if (!timeout.ok()) return timeout.status();
+  if (*timeout > absl::Minutes(1)) {
+    return Bad("probe_attempt_timeout", "at most 1m: a dead host must not stall a round");
+  }
+  r.attempt_timeout = *timeout;
+  if (!absl::SimpleAtoi(f.probe_concurrency, &r.concurrency) || r.concurrency < 1 ||
+      r.concurrency > 64) {
+    return Bad("probe_concurrency",
+               absl::StrCat("'", f.probe_concurrency, "' is not a number from 1 to 64"));
+  }
+  r.kpasswd = f.probe_kpasswd;
+  r.host = absl::AsciiStrToUpper(f.netbios_name);
+  r.ehlo_name = NormalizeHostName(f.fqdn);
+  return p;
 }
 
 }  // namespace kerbside::agent

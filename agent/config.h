@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "agent/probes/probe_runner.h"
 #include "common/grpc_tls.h"
 #include "kerbside/v1/agent.pb.h"
 
@@ -23,6 +24,25 @@ struct AgentFlags {
   std::string backoff_initial = "1s";
   std::string backoff_max = "60s";
   std::string log_level = "info";
+  // Probes (`kerbside-agent probe --once`; the stream will run them every probe_interval).
+  std::string realm;               // Kerberos realm, e.g. CONTOSO.COM
+  std::vector<std::string> kdcs;   // key "kdc": host[:port] (port 88 by default), repeated
+  std::vector<std::string> peers;  // key "peer": name[=host], repeated; name is SMTPSVC/<name>
+  std::string smtp_ports = "25,2525";
+  std::string keytab;          // this host's keytab; empty: no ticket or GSSAPI probe
+  std::string host_principal;  // empty: the keytab's first principal
+  std::string kdc_probe_client = "kerbside-probe";  // client name of the credential-less AS-REQ
+  std::string probe_interval = "5m";
+  std::string probe_attempt_timeout = "3s";
+  std::string probe_concurrency = "4";
+  bool probe_kpasswd = true;  // key "probe_kpasswd": also probe port 464
+};
+
+struct ProbeConfig {
+  probes::ProbeRunnerOptions runner;
+  probes::ProbeTargets targets;  // from config; the collector's inventory adds more later
+  absl::Duration interval;
+  double jitter = 0.1;  // +-10% of interval between rounds
 };
 
 struct AgentConfig {
@@ -34,10 +54,15 @@ struct AgentConfig {
   absl::Duration backoff_initial;
   absl::Duration backoff_max;
   std::string log_level;
+  ProbeConfig probes;
 };
 
 // Checks every setting and names the first bad one (by its config key) in the error.
 absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& flags);
+
+// Checks the probe settings only (what `kerbside-agent probe` needs: no collector, no TLS).
+// With `require_targets`, a realm and at least one kdc or peer are required.
+absl::StatusOr<ProbeConfig> ValidateProbeFlags(const AgentFlags& flags, bool require_targets);
 
 }  // namespace kerbside::agent
 

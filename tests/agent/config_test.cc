@@ -77,5 +77,51 @@ TEST(ValidateAgentFlagsTest, DomainControllerMayHoldPdcEmulator) {
   EXPECT_TRUE(c->identity.pdc_emulator());
 }
 
+
+TEST(ValidateProbeFlagsTest, ParsesTargetsAndNamesBadKeys) {
+  AgentFlags f = Good();
+  f.realm = "CONTOSO.COM";
+  f.kdcs = {"dc01.contoso.com", "10.1.1.10:1088"};
+  f.peers = {"EX02.contoso.com", "ex03.contoso.com=10.1.1.13"};
+  f.keytab = "/etc/krb5.keytab";
+  auto p = ValidateProbeFlags(f, /*require_targets=*/true);
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->targets.kdcs.size(), 2u);
+  EXPECT_EQ(p->targets.kdcs[0].port, 88);
+  EXPECT_EQ(p->targets.kdcs[1].port, 1088);
+  EXPECT_EQ(p->targets.peers[0].name, "ex02.contoso.com");
+  EXPECT_EQ(p->targets.peers[1].host, "10.1.1.13");
+  EXPECT_EQ(p->runner.smtp_ports, (std::vector<int>{25, 2525}));
+  EXPECT_EQ(p->runner.attempt_timeout, absl::Seconds(3));
+  EXPECT_EQ(p->interval, absl::Minutes(5));
+
+  const BadCase cases[] = {
+      {"realm", [](AgentFlags& f) { f.realm.clear(); }},
+      {"realm", [](AgentFlags& f) { f.realm = "CONTOSO COM"; }},
+      {"kdc", [](AgentFlags& f) { f.kdcs = {"dc01:99999"}; }},
+      {"peer", [](AgentFlags& f) { f.peers = {"=10.1.1.1"}; }},
+      {"smtp_ports", [](AgentFlags& f) { f.smtp_ports = "25,x"; }},
+      {"probe_interval", [](AgentFlags& f) { f.probe_interval = "soon"; }},
+      {"probe_attempt_timeout", [](AgentFlags& f) { f.probe_attempt_timeout = "5m"; }},
+      {"probe_concurrency", [](AgentFlags& f) { f.probe_concurrency = "0"; }},
+      {"host_principal", [](AgentFlags& f) {
+         f.keytab.clear();
+         f.host_principal = "EX01$";
+       }},
+  };
+  for (const BadCase& bc : cases) {
+    AgentFlags g = f;
+    bc.mutate(g);
+    auto r = ValidateProbeFlags(g, /*require_targets=*/true);
+    ASSERT_FALSE(r.ok()) << bc.key;
+    EXPECT_EQ(r.status().message().substr(0, strlen(bc.key) + 1), std::string(bc.key) + ":")
+        << r.status();
+  }
+  AgentFlags none = Good();
+  none.realm = "CONTOSO.COM";
+  EXPECT_FALSE(ValidateProbeFlags(none, /*require_targets=*/true).ok());
+  EXPECT_TRUE(ValidateAgentFlags(none).ok());  // the stream alone needs no probe targets
+}
+
 }  // namespace
 }  // namespace kerbside::agent

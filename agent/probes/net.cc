@@ -1,0 +1,294 @@
+#include "agent/probes/net.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace kerbside::agent::probes {
+namespace {
+
+NetResult FromErrno(int err, absl::string_view what) {
+  NetResult r;
+  r.error_number = err;
+  r.outcome = (err == ECONNREFUSED) ? NetOutcome::kRefused : NetOutcome::kError;
+  r.detail = absl::StrCat(what, ": ", std::strerror(err));
+  return r;
+}
+
+NetResult TimedOut(absl::string_view what, const Deadline& d) {
+  NetResult r;
+  r.outcome = NetOutcome::kTimedOut;
+  r.detail = absl::StrCat("no answer to ", what, " within ", absl::FormatDuration(d.timeout()));
+  return r;
+}
+
+// Waits for `events` on fd. Returns 1 when ready, 0 at the deadline, -errno on failure.
+int WaitFor(int fd, short events, const Deadline& deadline) {
+  while (true) {
+    pollfd p{fd, events, 0};
+    const int n = ::poll(&p, 1, deadline.PollMs());
+    if (n > 0) return 1;
+    if (n == 0) return 0;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+Fd NonBlockingSocket(int family, int type) {
+  return Fd(::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+}
+
+}  // namespace
+
+absl::StatusOr<HostPort> ParseHostPort(absl::string_view text, int default_port) {
+  HostPort hp;
+  hp.port = default_port;
+  absl::string_view port_text;
+  if (text.empty()) return absl::InvalidArgumentError("empty address");
+  if (text.front() == '[') {
+    const size_t close = text.find(']');
+    if (close == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("'", text, "': missing ']'"));
+    }
+    hp.host = std::string(text.substr(1, close - 1));
+    absl::string_view rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') {
+        return absl::InvalidArgumentError(absl::StrCat("'", text, "': junk after ']'"));
+      }
+      port_text = rest.substr(1);
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    const size_t colon = text.find(':');
+    hp.host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  } else {
+    hp.host = std::string(text);  // a name, IPv4, or a bare IPv6 address
+  }
+  if (hp.host.empty()) return absl::InvalidArgumentError(absl::StrCat("'", text, "': no host"));
+  if (!port_text.empty() || (text.back() == ':')) {
+    int port = 0;
+    if (!absl::SimpleAtoi(port_text, &port) || port < 1 || port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat("'", text, "': port is not 1-65535"));
+    }
+    hp.port = port;
+  }
+  return hp;
+}
+
+std::string FormatHostPort(const std::string& host, int port) {
+  if (host.find(':') != std::string::npos) return absl::StrCat("[", host, "]:", port);
+  return absl::StrCat(host, ":", port);
+}
+
+absl::StatusOr<SocketAddress> Resolve(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string service = std::to_string(port);
+  const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
+  if (rc != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot resolve '", host, "': ", ::gai_strerror(rc)));
+  }
+  SocketAddress a;
+  std::memcpy(&a.storage, res->ai_addr, res->ai_addrlen);
+  a.length = res->ai_addrlen;
+  ::freeaddrinfo(res);
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (a.storage.ss_family == AF_INET) {
+    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&a.storage)->sin_addr, buf, sizeof buf);
+  } else {
+    ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&a.storage)->sin6_addr, buf, sizeof buf);
+  }
+  a.text = FormatHostPort(buf, port);
+  return a;
+}
+
+int Deadline::PollMs() const {
+  absl::Duration left = end_ - clock_.Now();
+  if (left < absl::ZeroDuration()) left = absl::ZeroDuration();
+  if (left > timeout_) left = timeout_;
+  return static_cast<int>(std::ceil(absl::ToDoubleMilliseconds(left)));
+}
+
+Fd& Fd::operator=(Fd&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.release();
+  }
+  return *this;
+}
+
+Fd::~Fd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+const char* NetOutcomeName(NetOutcome o) {
+  switch (o) {
+    case NetOutcome::kOk:
+      return "ok";
+    case NetOutcome::kRefused:
+      return "refused";
+    case NetOutcome::kTimedOut:
+      return "timed out";
+    case NetOutcome::kError:
+      return "error";
+  }
+  return "?";
+}
+
+std::string FrameTcp(absl::string_view payload) {
+  const uint32_t n = htonl(static_cast<uint32_t>(payload.size()));
+  std::string out(reinterpret_cast<const char*>(&n), 4);
+  out.append(payload.data(), payload.size());
+  return out;
+}
+
+Exchange UdpExchange(const SocketAddress& to, absl::string_view request, const Clock& clock,
+                     absl::Duration timeout) {
+  Exchange ex;
+  Deadline deadline(clock, timeout);
+  Fd fd = NonBlockingSocket(to.storage.ss_family, SOCK_DGRAM);
+  if (fd.get() < 0) {
+    ex.result = FromErrno(errno, "socket");
+    return ex;
+  }
+  // connect(2) on UDP only fixes the peer, so that ICMP port unreachable is reported to us.
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to.storage), to.length) != 0) {
+    ex.result = FromErrno(errno, "connect");
+    return ex;
+  }
+  ex.sent = clock.Now();
+  if (::send(fd.get(), request.data(), request.size(), 0) < 0) {
+    ex.result = FromErrno(errno, "send");
+    return ex;
+  }
+  std::string buf(65536, '\0');
+  while (true) {
+    const int w = WaitFor(fd.get(), POLLIN, deadline);
+    if (w == 0) {
+      ex.result = TimedOut("the UDP datagram", deadline);
+      return ex;
+    }
+    if (w < 0) {
+      ex.result = FromErrno(-w, "poll");
+      return ex;
+    }
+    const ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      ex.received = clock.Now();
+      ex.result = FromErrno(errno, "recv");
+      if (ex.result.outcome == NetOutcome::kRefused) {
+        ex.result.detail = "ICMP port unreachable (nothing listens on the UDP port)";
+      }
+      return ex;
+    }
+    ex.received = clock.Now();
+    ex.reply.assign(buf.data(), static_cast<size_t>(n));
+    return ex;
+  }
+}
+
+NetResult TcpConnect(const SocketAddress& to, const Deadline& deadline, Fd* out) {
+  Fd fd = NonBlockingSocket(to.storage.ss_family, SOCK_STREAM);
+  if (fd.get() < 0) return FromErrno(errno, "socket");
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to.storage), to.length) != 0) {
+    if (errno != EINPROGRESS) return FromErrno(errno, "connect");
+    const int w = WaitFor(fd.get(), POLLOUT, deadline);
+    if (w == 0) return TimedOut("the TCP handshake", deadline);
+    if (w < 0) return FromErrno(-w, "poll");
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) return FromErrno(err, "connect");
+  }
+  *out = std::move(fd);
+  return NetResult{};
+}
+
+NetResult SendAll(int fd, absl::string_view data, const Deadline& deadline) {
+  size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    if (n >= 0) {
+      off += static_cast<size_t>(n);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) return FromErrno(errno, "send");
+    const int w = WaitFor(fd, POLLOUT, deadline);
+    if (w == 0) return TimedOut("sending", deadline);
+    if (w < 0) return FromErrno(-w, "poll");
+  }
+  return NetResult{};
+}
+
+NetResult RecvExact(int fd, size_t n, const Deadline& deadline, std::string* out) {
+  size_t got = 0;
+  char buf[16384];
+  while (got < n) {
+    const ssize_t r = ::recv(fd, buf, std::min(sizeof buf, n - got), 0);
+    if (r > 0) {
+      out->append(buf, static_cast<size_t>(r));
+      got += static_cast<size_t>(r);
+      continue;
+    }
+    if (r == 0) {
+      NetResult res;
+      res.outcome = NetOutcome::kError;
+      res.detail = absl::StrCat("connection closed by the peer after ", got, " of ", n, " bytes");
+      return res;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) return FromErrno(errno, "recv");
+    const int w = WaitFor(fd, POLLIN, deadline);
+    if (w == 0) return TimedOut("the request", deadline);
+    if (w < 0) return FromErrno(-w, "poll");
+  }
+  return NetResult{};
+}
+
+Exchange TcpFramedExchange(const SocketAddress& to, absl::string_view request, const Clock& clock,
+                           absl::Duration timeout, size_t max_reply) {
+  Exchange ex;
+  Deadline deadline(clock, timeout);
+  Fd fd;
+  const absl::Time start = clock.Now();
+  ex.result = TcpConnect(to, deadline, &fd);
+  if (ex.result.outcome != NetOutcome::kOk) return ex;
+  ex.connected = true;
+  ex.sent = clock.Now();
+  ex.connect_latency = ex.sent - start;
+  ex.result = SendAll(fd.get(), request, deadline);
+  if (ex.result.outcome != NetOutcome::kOk) return ex;
+  std::string len;
+  ex.result = RecvExact(fd.get(), 4, deadline, &len);
+  if (ex.result.outcome != NetOutcome::kOk) return ex;
+  // The reply's first bytes arrived: that is when the KDC's answer reached this host.
+  ex.received = clock.Now();
+  uint32_t n = 0;
+  std::memcpy(&n, len.data(), 4);
+  n = ntohl(n);
+  if (n > max_reply) {
+    ex.result.outcome = NetOutcome::kError;
+    ex.result.detail = absl::StrCat("reply length ", n, " is not plausible");
+    return ex;
+  }
+  ex.result = RecvExact(fd.get(), n, deadline, &ex.reply);
+  return ex;
+}
+
+}  // namespace kerbside::agent::probes

@@ -1,0 +1,64 @@
+#ifndef KERBSIDE_AGENT_PROBES_PROBE_RUNNER_H_
+#define KERBSIDE_AGENT_PROBES_PROBE_RUNNER_H_
+
+// Runs every probe once for a list of DCs and peers: KDC probes first (UDP and TCP on 88 and
+// 464 per DC), then service tickets and SMTP (which only use KDCs that answered, so a dead
+// KDC never costs libkrb5's own ~27 s). Bounded concurrency, a hard deadline per attempt: a
+// dead host costs one timeout.
+
+#include <string>
+#include <vector>
+
+#include "absl/random/bit_gen_ref.h"
+#include "absl/time/time.h"
+#include "agent/probes/kdc_probe.h"
+#include "agent/probes/smtp_probe.h"
+#include "common/clock.h"
+#include "kerbside/v1/agent.pb.h"
+#include "kerbside/v1/evidence.pb.h"
+
+namespace kerbside::agent::probes {
+
+struct PeerTarget {
+  std::string name;  // FQDN (or short name) as ExchangeAuth names the peer: SMTPSVC/<name>
+  std::string host;  // where to connect; empty = name
+};
+
+struct ProbeTargets {
+  std::vector<KdcTarget> kdcs;
+  std::vector<PeerTarget> peers;
+};
+
+struct ProbeRunnerOptions {
+  std::string host;       // this host's NetBIOS name, for the report
+  std::string ehlo_name;  // this host's FQDN
+  std::string realm;
+  std::vector<int> smtp_ports = {25, 2525};
+  std::string keytab;          // empty: no ticket probe, no SMTP authentication
+  std::string host_principal;  // empty: the keytab's first principal
+  std::string kdc_probe_client = "kerbside-probe";  // the AS-REQ's client name
+  absl::Duration attempt_timeout = absl::Seconds(3);
+  int concurrency = 4;
+  bool kpasswd = true;  // also probe port 464
+};
+
+// The configured targets plus the collector's inventory: its DCs become KDCs, its Exchange
+// servers other than `self` (NetBIOS name) become peers. Configured entries win; names are
+// compared case-insensitively; an inventory host is reached at its first IP when it has one.
+ProbeTargets MergeTargets(const ProbeTargets& configured, const v1::Inventory& inventory,
+                          const std::string& self);
+
+// SMTPSVC/<short name> and SMTPSVC/<fqdn> for a peer ("ex02.contoso.com"); one for a short
+// name.
+std::vector<std::string> SmtpServiceNames(const std::string& peer);
+
+v1::ProbeResults RunProbes(const ProbeRunnerOptions& options, const ProbeTargets& targets,
+                           const Clock& clock);
+
+// The wait before the next round: interval scaled by a uniform factor in
+// [1 - jitter, 1 + jitter] so that a fleet's agents do not probe the DCs in step.
+absl::Duration NextProbeDelay(absl::Duration interval, double jitter, absl::BitGenRef gen);
+
+}  // namespace kerbside::agent::probes
+
+#endif  // KERBSIDE_AGENT_PROBES_PROBE_RUNNER_H_

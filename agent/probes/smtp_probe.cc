@@ -1,0 +1,575 @@
+#include "agent/probes/smtp_probe.h"
+
+#include <arpa/inet.h>
+#include <gssapi/gssapi.h>
+#include <gssapi/gssapi_krb5.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "agent/probes/net.h"
+#include "common/proto_time.h"
+
+namespace kerbside::agent::probes {
+
+absl::StatusOr<bool> AddReplyLine(absl::string_view line, SmtpResponse* r) {
+  int code = 0;
+  if (line.size() < 3 || !absl::SimpleAtoi(line.substr(0, 3), &code) || code < 100 || code > 599) {
+    return absl::InvalidArgumentError(absl::StrCat("not an SMTP reply line: '", line, "'"));
+  }
+  if (!r->lines.empty() && code != r->code) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("reply code changed from ", r->code, " to ", code, " within one reply"));
+  }
+  r->code = code;
+  if (line.size() == 3) {
+    r->lines.emplace_back();
+    return true;
+  }
+  const char sep = line[3];
+  if (sep != ' ' && sep != '-') {
+    return absl::InvalidArgumentError(absl::StrCat("not an SMTP reply line: '", line, "'"));
+  }
+  r->lines.emplace_back(line.substr(4));
+  return sep == ' ';
+}
+
+EhloInfo ParseEhlo(const SmtpResponse& r) {
+  EhloInfo e;
+  for (size_t i = 1; i < r.lines.size(); ++i) {
+    const std::string& kw = r.lines[i];
+    e.keywords.push_back(kw);
+    std::vector<std::string> words =
+        absl::StrSplit(absl::AsciiStrToUpper(kw), absl::ByAnyChar(" ="), absl::SkipEmpty());
+    if (words.empty()) continue;
+    if (words[0] == "STARTTLS") e.starttls = true;
+    if (words[0] == "X-ANONYMOUSTLS") e.anonymous_tls = true;
+    std::vector<std::string>* list = nullptr;
+    if (words[0] == "AUTH") list = &e.auth_mechanisms;
+    if (words[0] == "X-EXPS") list = &e.x_exps_mechanisms;
+    if (list == nullptr) continue;
+    for (size_t w = 1; w < words.size(); ++w) {
+      bool seen = false;
+      for (const std::string& m : *list) seen |= (m == words[w]);
+      if (!seen) list->push_back(words[w]);
+    }
+  }
+  return e;
+}
+
+v1::SmtpReply ToSmtpReply(const SmtpResponse& r) {
+  v1::SmtpReply out;
+  out.set_code(r.code);
+  std::string text = r.lines.empty() ? "" : r.lines.front();
+  for (size_t i = 1; i < r.lines.size(); ++i) absl::StrAppend(&text, " ", r.lines[i]);
+  // "4.7.0 Temporary authentication failure": an enhanced status code starts with the class.
+  std::vector<absl::string_view> parts = absl::StrSplit(text, absl::MaxSplits(' ', 1));
+  if (!parts.empty()) {
+    std::vector<absl::string_view> nums = absl::StrSplit(parts[0], '.');
+    bool enhanced = nums.size() == 3 && !nums[0].empty() &&
+                    (nums[0] == "2" || nums[0] == "4" || nums[0] == "5");
+    for (absl::string_view n : nums) {
+      int v;
+      enhanced = enhanced && absl::SimpleAtoi(n, &v);
+    }
+    if (enhanced) {
+      out.set_enhanced_status(std::string(parts[0]));
+      text = parts.size() > 1 ? std::string(parts[1]) : "";
+    }
+  }
+  out.set_text(text);
+  return out;
+}
+
+namespace {
+
+// A step failed: the message for SmtpProbe.error and whether it was a timeout.
+struct StepError {
+  std::string message;
+  bool timed_out = false;
+};
+
+// An SMTP connection, clear or TLS, every operation bounded by the caller's deadline.
+class SmtpConn {
+ public:
+  ~SmtpConn() {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    if (ssl_ctx_ != nullptr) SSL_CTX_free(ssl_ctx_);
+  }
+
+  std::optional<StepError> Connect(const SocketAddress& addr, const Deadline& d) {
+    NetResult r = TcpConnect(addr, d, &fd_);
+    if (r.outcome == NetOutcome::kOk) return std::nullopt;
+    return StepError{r.detail, r.outcome == NetOutcome::kTimedOut};
+  }
+
+  std::optional<StepError> Write(absl::string_view line, const Deadline& d) {
+    const std::string data = absl::StrCat(line, "\r\n");
+    if (ssl_ == nullptr) {
+      NetResult r = SendAll(fd_.get(), data, d);
+      if (r.outcome == NetOutcome::kOk) return std::nullopt;
+      return StepError{r.detail, r.outcome == NetOutcome::kTimedOut};
+    }
+    size_t off = 0;
+    while (off < data.size()) {
+      size_t n = 0;
+      const int rc = SSL_write_ex(ssl_, data.data() + off, data.size() - off, &n);
+      if (rc == 1) {
+        off += n;
+        continue;
+      }
+      if (auto e = WaitSsl(rc, d, "TLS write")) return e;
+    }
+    return std::nullopt;
+  }
+
+  // Reads one reply (all its lines).
+  std::optional<StepError> ReadReply(const Deadline& d, SmtpResponse* r) {
+    *r = SmtpResponse{};
+    while (true) {
+      std::string line;
+      if (auto e = ReadLine(d, &line)) return e;
+      auto done = AddReplyLine(line, r);
+      if (!done.ok()) return StepError{std::string(done.status().message()), false};
+      if (*done) return std::nullopt;
+    }
+  }
+
+  std::optional<StepError> StartTls(const std::string& sni, const Deadline& d) {
+    ssl_ctx_ = SSL_CTX_new(TLS_client_method());
+    if (ssl_ctx_ == nullptr) return StepError{"SSL_CTX_new failed", false};
+    // The probe describes the certificate (subject, SANs, validity); it does not judge trust,
+    // so verification is off and the facts go into the report.
+    SSL_CTX_set_verify(ssl_ctx_, SSL_VERIFY_NONE, nullptr);
+    ssl_ = SSL_new(ssl_ctx_);
+    SSL_set_fd(ssl_, fd_.get());
+    if (!sni.empty() && sni.find_first_not_of("0123456789.:") != std::string::npos) {
+      SSL_set_tlsext_host_name(ssl_, sni.c_str());
+    }
+    // Bytes we read past the 220 belong to nobody: the server must not send any.
+    buffer_.clear();
+    while (true) {
+      const int rc = SSL_connect(ssl_);
+      if (rc == 1) return std::nullopt;
+      if (auto e = WaitSsl(rc, d, "TLS handshake")) return e;
+    }
+  }
+
+  SSL* ssl() const { return ssl_; }
+
+ private:
+  std::optional<StepError> ReadLine(const Deadline& d, std::string* line) {
+    while (true) {
+      const size_t nl = buffer_.find('\n');
+      if (nl != std::string::npos) {
+        *line = buffer_.substr(0, nl);
+        buffer_.erase(0, nl + 1);
+        if (!line->empty() && line->back() == '\r') line->pop_back();
+        return std::nullopt;
+      }
+      if (buffer_.size() > 64 * 1024) return StepError{"reply line longer than 64 KiB", false};
+      char buf[4096];
+      if (ssl_ == nullptr) {
+        const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
+        if (n > 0) {
+          buffer_.append(buf, static_cast<size_t>(n));
+          continue;
+        }
+        if (n == 0) return StepError{"connection closed by the server", false};
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) return StepError{absl::StrCat("recv: ", std::strerror(errno)), false};
+        pollfd p{fd_.get(), POLLIN, 0};
+        const int w = ::poll(&p, 1, d.PollMs());
+        if (w == 0) {
+          return StepError{absl::StrCat("no reply within ", absl::FormatDuration(d.timeout())),
+                           true};
+        }
+      } else {
+        size_t n = 0;
+        const int rc = SSL_read_ex(ssl_, buf, sizeof buf, &n);
+        if (rc == 1) {
+          buffer_.append(buf, n);
+          continue;
+        }
+        if (auto e = WaitSsl(rc, d, "TLS read")) return e;
+      }
+    }
+  }
+
+  // After an SSL_* call returned rc <= 0: waits for the socket when OpenSSL wants it,
+  // otherwise reports the error.
+  std::optional<StepError> WaitSsl(int rc, const Deadline& d, const char* what) {
+    const int err = SSL_get_error(ssl_, rc);
+    short events = 0;
+    if (err == SSL_ERROR_WANT_READ) events = POLLIN;
+    if (err == SSL_ERROR_WANT_WRITE) events = POLLOUT;
+    if (events == 0) {
+      std::string msg = absl::StrCat(what, " failed");
+      if (err == SSL_ERROR_ZERO_RETURN) msg = absl::StrCat(what, ": connection closed");
+      unsigned long e;
+      while ((e = ERR_get_error()) != 0) {
+        char buf[256];
+        ERR_error_string_n(e, buf, sizeof buf);
+        absl::StrAppend(&msg, ": ", buf);
+      }
+      return StepError{msg, false};
+    }
+    pollfd p{fd_.get(), events, 0};
+    const int w = ::poll(&p, 1, d.PollMs());
+    if (w == 0) {
+      return StepError{absl::StrCat(what, ": nothing within ", absl::FormatDuration(d.timeout())),
+                       true};
+    }
+    return std::nullopt;
+  }
+
+  Fd fd_;
+  SSL_CTX* ssl_ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+  std::string buffer_;
+};
+
+std::optional<absl::Time> AsnTime(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
+  return absl::FromTM(tm, absl::UTCTimeZone());
+}
+
+std::string NameToString(X509_NAME* name) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  return out;
+}
+
+void DescribeTls(SSL* ssl, absl::Time now, v1::SmtpProbe* p) {
+  p->set_tls_protocol(SSL_get_version(ssl));
+  p->set_tls_cipher(SSL_get_cipher_name(ssl));
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr) return;
+  p->set_peer_certificate_subject(NameToString(X509_get_subject_name(cert)));
+  auto* sans =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; sans != nullptr && i < sk_GENERAL_NAME_num(sans); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans, i);
+    if (gn->type == GEN_DNS) {
+      const ASN1_STRING* s = gn->d.dNSName;
+      p->add_peer_certificate_sans(absl::StrCat(
+          "DNS:", absl::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                                    static_cast<size_t>(ASN1_STRING_length(s)))));
+    } else if (gn->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING* s = gn->d.iPAddress;
+      char buf[64] = {};
+      const int af = ASN1_STRING_length(s) == 4 ? AF_INET : AF_INET6;
+      inet_ntop(af, ASN1_STRING_get0_data(s), buf, sizeof buf);
+      p->add_peer_certificate_sans(absl::StrCat("IP:", buf));
+    }
+  }
+  GENERAL_NAMES_free(sans);
+  if (auto t = AsnTime(X509_get0_notAfter(cert))) {
+    *p->mutable_peer_certificate_not_after() = ToProto(*t);
+    p->set_peer_certificate_expired(*t < now);
+  }
+  if (auto t = AsnTime(X509_get0_notBefore(cert))) {
+    *p->mutable_peer_certificate_not_before() = ToProto(*t);
+    p->set_peer_certificate_not_yet_valid(*t > now);
+  }
+  X509_free(cert);
+}
+
+std::string GssMessage(OM_uint32 major, OM_uint32 minor) {
+  std::string out;
+  for (int type : {GSS_C_GSS_CODE, GSS_C_MECH_CODE}) {
+    const OM_uint32 code = type == GSS_C_GSS_CODE ? major : minor;
+    if (type == GSS_C_MECH_CODE && minor == 0) break;
+    OM_uint32 ctx = 0, min = 0;
+    do {
+      gss_buffer_desc buf = GSS_C_EMPTY_BUFFER;
+      if (gss_display_status(&min, code, type, GSS_C_NO_OID, &ctx, &buf) != GSS_S_COMPLETE) break;
+      if (!out.empty()) out += "; ";
+      out.append(static_cast<const char*>(buf.value), buf.length);
+      gss_release_buffer(&min, &buf);
+    } while (ctx != 0);
+  }
+  return out;
+}
+
+// The client side of one GSSAPI authentication (RFC 4752), one step at a time.
+class GssClient {
+ public:
+  ~GssClient() {
+    OM_uint32 minor;
+    if (ctx_ != GSS_C_NO_CONTEXT) gss_delete_sec_context(&minor, &ctx_, GSS_C_NO_BUFFER);
+    if (name_ != GSS_C_NO_NAME) gss_release_name(&minor, &name_);
+    if (cred_ != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, &cred_);
+  }
+
+  // The credential is this host's ccache (TGT + the service ticket already in it, so GSS-API
+  // needs no KDC and no krb5.conf); the name is the full principal, no canonicalisation.
+  bool Init(KerberosClient& kc, const std::string& principal, std::string* error) {
+    OM_uint32 minor = 0;
+    OM_uint32 major = gss_krb5_import_cred(&minor, kc.ccache(), nullptr, nullptr, &cred_);
+    if (GSS_ERROR(major)) {
+      *error = absl::StrCat("gss_krb5_import_cred: ", GssMessage(major, minor));
+      return false;
+    }
+    gss_buffer_desc nb{principal.size(), const_cast<char*>(principal.data())};
+    major = gss_import_name(&minor, &nb, GSS_KRB5_NT_PRINCIPAL_NAME, &name_);
+    if (GSS_ERROR(major)) {
+      *error = absl::StrCat("gss_import_name: ", GssMessage(major, minor));
+      return false;
+    }
+    return true;
+  }
+
+  // Feeds the server's token (empty at the start); returns the token to send.
+  bool Step(const std::string& in, std::string* out, std::string* error) {
+    OM_uint32 minor = 0;
+    gss_buffer_desc input{in.size(), const_cast<char*>(in.data())};
+    gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
+    const OM_uint32 major = gss_init_sec_context(
+        &minor, cred_, &ctx_, name_, const_cast<gss_OID>(gss_mech_krb5),
+        GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS,
+        in.empty() ? GSS_C_NO_BUFFER : &input, nullptr, &output, nullptr, nullptr);
+    out->assign(static_cast<const char*>(output.value), output.length);
+    gss_release_buffer(&minor, &output);
+    if (GSS_ERROR(major)) {
+      *error = absl::StrCat("gss_init_sec_context: ", GssMessage(major, minor));
+      return false;
+    }
+    complete_ = major == GSS_S_COMPLETE;
+    return true;
+  }
+
+  // RFC 4752 3.1: unwrap the server's 4-octet offer, answer "no security layer" (1), max
+  // size 0, no authorization identity.
+  bool SecurityLayer(const std::string& in, std::string* out, std::string* error) {
+    OM_uint32 minor = 0;
+    gss_buffer_desc input{in.size(), const_cast<char*>(in.data())};
+    gss_buffer_desc plain = GSS_C_EMPTY_BUFFER;
+    OM_uint32 major = gss_unwrap(&minor, ctx_, &input, &plain, nullptr, nullptr);
+    if (GSS_ERROR(major)) {
+      *error = absl::StrCat("gss_unwrap: ", GssMessage(major, minor));
+      return false;
+    }
+    const bool ok = plain.length == 4 && (static_cast<unsigned char*>(plain.value)[0] & 1);
+    gss_release_buffer(&minor, &plain);
+    if (!ok) {
+      *error = "the server offers no 'no security layer' option";
+      return false;
+    }
+    char reply[4] = {1, 0, 0, 0};
+    gss_buffer_desc rin{sizeof reply, reply};
+    gss_buffer_desc wrapped = GSS_C_EMPTY_BUFFER;
+    major = gss_wrap(&minor, ctx_, 0, GSS_C_QOP_DEFAULT, &rin, nullptr, &wrapped);
+    if (GSS_ERROR(major)) {
+      *error = absl::StrCat("gss_wrap: ", GssMessage(major, minor));
+      return false;
+    }
+    out->assign(static_cast<const char*>(wrapped.value), wrapped.length);
+    gss_release_buffer(&minor, &wrapped);
+    return true;
+  }
+
+  bool complete() const { return complete_; }
+
+ private:
+  gss_cred_id_t cred_ = GSS_C_NO_CREDENTIAL;
+  gss_name_t name_ = GSS_C_NO_NAME;
+  gss_ctx_id_t ctx_ = GSS_C_NO_CONTEXT;
+  bool complete_ = false;
+};
+
+void Fail(v1::SmtpProbe* p, const char* step, const StepError& e) {
+  p->set_failed_step(step);
+  p->set_error(absl::StartsWith(e.message, step) ? e.message : absl::StrCat(step, ": ", e.message));
+  p->set_timed_out(e.timed_out);
+}
+
+// Runs the GSSAPI exchange; fills auth_* fields. Returns false when the connection is no
+// longer usable (a step failed on the wire).
+bool Authenticate(SmtpConn& conn, const SmtpTarget& target, const SmtpProbeOptions& options,
+                  const std::string& command, const Clock& clock, v1::SmtpProbe* p) {
+  const TicketProbeOptions& ko = *options.kerberos;
+  std::string kdc;
+  auto kc = KerberosClient::Login(ko, &kdc);
+  if (!kc.ok()) {
+    p->set_auth_skipped_reason(absl::StrCat("no TGT: ", kc.status().message()));
+    return true;
+  }
+  const std::string principal = absl::StrCat("SMTPSVC/", target.peer, "@", ko.realm);
+  auto ticket = (*kc)->GetServiceTicket(principal, /*store=*/true, &kdc);
+  if (!ticket.ok()) {
+    p->set_auth_skipped_reason(absl::StrCat("no service ticket: ", ticket.status().message()));
+    return true;
+  }
+  GssClient gss;
+  std::string error, token;
+  if (!gss.Init(**kc, principal, &error) || !gss.Step("", &token, &error)) {
+    p->set_gss_error(error);
+    p->set_auth_skipped_reason("GSS-API could not start");
+    return true;
+  }
+  p->set_auth_attempted(true);
+  p->set_auth_command(command);
+  std::string line = absl::StrCat(command, " ", absl::Base64Escape(token));
+  // Every round trip is a step with its own deadline; a handful of rounds is all GSSAPI needs.
+  for (int round = 0; round < 6; ++round) {
+    Deadline d(clock, options.step_timeout);
+    SmtpResponse r;
+    if (auto e = conn.Write(line, d)) return Fail(p, "auth", *e), false;
+    if (auto e = conn.ReadReply(d, &r)) return Fail(p, "auth", *e), false;
+    if (r.code != 334) {
+      *p->mutable_auth_reply() = ToSmtpReply(r);
+      return true;
+    }
+    std::string challenge;
+    const std::string b64 = r.lines.empty() ? "" : r.lines.front();
+    if (!absl::Base64Unescape(b64, &challenge)) {
+      p->set_gss_error("the server's 334 challenge is not base64");
+      line = "*";  // RFC 4954: cancel
+      continue;
+    }
+    std::string out;
+    bool ok;
+    if (!gss.complete()) {
+      ok = gss.Step(challenge, &out, &error);
+    } else if (challenge.empty()) {
+      ok = true;  // an empty challenge after the context is complete: answer empty
+    } else {
+      ok = gss.SecurityLayer(challenge, &out, &error);
+    }
+    if (!ok) {
+      p->set_gss_error(error);
+      line = "*";
+      continue;
+    }
+    line = absl::Base64Escape(out);
+  }
+  p->set_error("auth: the server kept sending 334 challenges");
+  p->set_failed_step("auth");
+  return false;
+}
+
+}  // namespace
+
+v1::SmtpProbe ProbeSmtp(const SmtpTarget& target, const SmtpProbeOptions& options,
+                        const Clock& clock) {
+  v1::SmtpProbe p;
+  p.set_peer(target.peer);
+  p.set_port(target.port);
+  const absl::Time start = clock.Now();
+  auto finish = [&]() {
+    *p.mutable_latency() = ToProto(clock.Now() - start);
+    return p;
+  };
+  auto addr = Resolve(target.host, target.port);
+  if (!addr.ok()) {
+    p.set_address(FormatHostPort(target.host, target.port));
+    Fail(&p, "connect", StepError{std::string(addr.status().message()), false});
+    return finish();
+  }
+  p.set_address(addr->text);
+  SmtpConn conn;
+  SmtpResponse r;
+  {
+    Deadline d(clock, options.step_timeout);
+    if (auto e = conn.Connect(*addr, d)) return Fail(&p, "connect", *e), finish();
+  }
+  p.set_connected(true);
+  {
+    Deadline d(clock, options.step_timeout);
+    if (auto e = conn.ReadReply(d, &r)) return Fail(&p, "banner", *e), finish();
+    p.set_banner(absl::StrCat(r.code, " ", r.lines.empty() ? "" : r.lines.front()));
+    if (r.code != 220) {
+      Fail(&p, "banner", StepError{"the server did not greet with 220", false});
+      return finish();
+    }
+  }
+  auto ehlo = [&](EhloInfo* info) -> std::optional<StepError> {
+    Deadline d(clock, options.step_timeout);
+    if (auto e = conn.Write(absl::StrCat("EHLO ", options.ehlo_name), d)) return e;
+    if (auto e = conn.ReadReply(d, &r)) return e;
+    if (r.code != 250) {
+      *p.mutable_ehlo_reply() = ToSmtpReply(r);
+      return StepError{absl::StrCat("EHLO refused with ", r.code), false};
+    }
+    *info = ParseEhlo(r);
+    return std::nullopt;
+  };
+  EhloInfo info;
+  if (auto e = ehlo(&info)) return Fail(&p, "ehlo", *e), finish();
+  for (const auto& k : info.keywords) p.add_ehlo_keywords(k);
+  for (const auto& m : info.auth_mechanisms) p.add_auth_mechanisms(m);
+  for (const auto& m : info.x_exps_mechanisms) p.add_x_exps_mechanisms(m);
+  p.set_starttls_offered(info.starttls);
+  p.set_anonymous_tls_offered(info.anonymous_tls);
+  if (info.starttls) {
+    {
+      Deadline d(clock, options.step_timeout);
+      if (auto e = conn.Write("STARTTLS", d)) return Fail(&p, "starttls", *e), finish();
+      if (auto e = conn.ReadReply(d, &r)) return Fail(&p, "starttls", *e), finish();
+      if (r.code != 220) {
+        p.set_tls_error(absl::StrCat("STARTTLS refused: ", r.code, " ",
+                                     r.lines.empty() ? "" : r.lines.front()));
+      }
+    }
+    if (r.code == 220) {
+      Deadline d(clock, options.step_timeout);
+      if (auto e = conn.StartTls(target.peer, d)) {
+        p.set_tls_error(e->message);
+        return Fail(&p, "tls", *e), finish();
+      }
+      p.set_starttls_ok(true);
+      DescribeTls(conn.ssl(), clock.Now(), &p);
+      if (auto e = ehlo(&info)) return Fail(&p, "ehlo", *e), finish();
+      for (const auto& k : info.keywords) p.add_ehlo_keywords_after_tls(k);
+      for (const auto& m : info.auth_mechanisms) p.add_auth_mechanisms_after_tls(m);
+      for (const auto& m : info.x_exps_mechanisms) p.add_x_exps_mechanisms_after_tls(m);
+    }
+  }
+  // ExchangeAuth is X-EXPS GSSAPI; plain SASL AUTH GSSAPI is the fallback a non-Exchange
+  // server offers.
+  auto has = [](const std::vector<std::string>& v, const char* m) {
+    for (const auto& x : v) {
+      if (x == m) return true;
+    }
+    return false;
+  };
+  std::string command;
+  if (has(info.x_exps_mechanisms, "GSSAPI")) {
+    command = "X-EXPS GSSAPI";
+  } else if (has(info.auth_mechanisms, "GSSAPI")) {
+    command = "AUTH GSSAPI";
+  }
+  if (!options.kerberos.has_value()) {
+    p.set_auth_skipped_reason("no keytab configured");
+  } else if (command.empty()) {
+    p.set_auth_skipped_reason("the server advertises neither X-EXPS GSSAPI nor AUTH GSSAPI");
+  } else if (!Authenticate(conn, target, options, command, clock, &p)) {
+    return finish();
+  }
+  {
+    Deadline d(clock, options.step_timeout);
+    if (auto e = conn.Write("QUIT", d)) return Fail(&p, "quit", *e), finish();
+    if (auto e = conn.ReadReply(d, &r)) return Fail(&p, "quit", *e), finish();
+  }
+  return finish();
+}
+
+}  // namespace kerbside::agent::probes
