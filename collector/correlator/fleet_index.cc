@@ -39,6 +39,23 @@ std::string ShortName(absl::string_view name) {
   return absl::AsciiStrToUpper(n);
 }
 
+std::string NormalizeDn(const std::string& dn) {
+  std::string out;
+  for (char c : dn) {
+    if (c != ' ' && c != '"') out += absl::ascii_tolower(static_cast<unsigned char>(c));
+  }
+  return out;
+}
+
+std::string SpnHost(absl::string_view spn) {
+  absl::string_view s = spn.substr(0, spn.find('@'));
+  const size_t slash = s.find('/');
+  if (slash != absl::string_view::npos) s = s.substr(slash + 1);
+  s = s.substr(0, s.find('/'));  // SERVICE/host/domain forms
+  s = s.substr(0, s.find(':'));  // SERVICE/host:port
+  return ShortName(s);
+}
+
 FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now,
                        absl::Duration stale_after)
     : fleet_(fleet), now_(now), stale_after_(stale_after) {
@@ -51,11 +68,125 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now,
       names_[bytes ? exchange::FormatIpAddress(*bytes) : ip] = key;
     }
     if (host.identity.pdc_emulator() && pdc_.empty()) pdc_ = key;
+    if (host.identity.role() == v1::ROLE_DC) {
+      dcs_.push_back(key);
+      if (!host.identity.site().empty()) dcs_by_site_[host.identity.site()].push_back(key);
+    }
     for (const v1::Evidence& e : host.evidence) {
       by_host_[{key, static_cast<int>(e.kind_case())}].push_back(&e);
       by_kind_[static_cast<int>(e.kind_case())].push_back(&e);
     }
   }
+  // Second pass: indexes that resolve names, which needs every host known.
+  auto about = [&](const std::string& subject, const v1::Evidence& e) {
+    if (subject.empty()) return;
+    auto& list = about_[{subject, static_cast<int>(e.kind_case())}];
+    if (list.empty() || list.back() != &e) list.push_back(&e);
+  };
+  for (const auto& [key, host] : fleet.hosts) {
+    for (const v1::Evidence& e : host.evidence) {
+      switch (e.kind_case()) {
+        case v1::Evidence::kSpnListing:
+          about(ShortName(!e.spn_listing().account().empty() ? e.spn_listing().account()
+                                                             : e.subject()),
+                e);
+          about(ShortName(e.spn_listing().account_dn()), e);
+          break;
+        case v1::Evidence::kSpnQuery:
+          about(SpnHost(e.spn_query().pattern()), e);
+          for (const auto& a : e.spn_query().accounts()) {
+            for (const std::string& spn : a.spns()) about(SpnHost(spn), e);
+          }
+          break;
+        case v1::Evidence::kSpnDuplicates:
+          for (const auto& g : e.spn_duplicates().groups()) {
+            ++duplicate_group_count_;
+            about(SpnHost(g.spn()), e);
+          }
+          break;
+        case v1::Evidence::kComputerAccounts:
+          for (const auto& a : e.computer_accounts().accounts()) {
+            about(ShortName(a.sam_account_name()), e);
+          }
+          break;
+        case v1::Evidence::kProbes:
+          for (const auto& t : e.probes().tickets()) about(SpnHost(t.service_principal()), e);
+          for (const auto& k : e.probes().kdc()) {
+            if (k.outcome() == v1::KdcProbe::ANSWERED) {
+              answering_kdcs_.insert(Resolve(k.kdc()).value_or(ShortName(k.kdc())));
+            }
+          }
+          break;
+        case v1::Evidence::kReplication:
+          for (const auto& l : e.replication().links()) {
+            const std::string nc = NormalizeDn(l.naming_context());
+            ++link_count_[nc];
+            if (l.consecutive_failures() > 0) {
+              failing_links_[nc].push_back({&e, &l});
+              ++failing_link_count_;
+            }
+          }
+          break;
+        case v1::Evidence::kEvents:
+          for (const v1::EventRecord& r : e.events().events()) {
+            events_by_id_[r.event_id()].push_back({&e, &r});
+            std::set<std::string> named;
+            for (const char* fact : {"service_name", "target_name", "duplicate_spn",
+                                     "target_spn", "server_name"}) {
+              auto it = r.facts().find(fact);
+              if (it != r.facts().end()) named.insert(SpnHost(it->second));
+            }
+            for (const char* fact : {"target_user", "client_name"}) {
+              auto it = r.facts().find(fact);
+              if (it != r.facts().end()) named.insert(ShortName(it->second));
+            }
+            for (const char* fact : {"client_address", "source_ip"}) {
+              auto it = r.facts().find(fact);
+              if (it == r.facts().end()) continue;
+              if (auto h = Resolve(it->second)) named.insert(*h);
+            }
+            for (const std::string& n : named) {
+              if (!n.empty()) events_about_[n].push_back({&e, &r});
+            }
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+const std::vector<const v1::Evidence*>& FleetIndex::About(const std::string& subject,
+                                                         v1::Evidence::KindCase kind) const {
+  auto it = about_.find({subject, static_cast<int>(kind)});
+  return it == about_.end() ? empty_ : it->second;
+}
+
+const std::vector<FleetIndex::EventRef>& FleetIndex::EventsAbout(
+    const std::string& subject) const {
+  auto it = events_about_.find(subject);
+  return it == events_about_.end() ? no_events_ : it->second;
+}
+
+const std::vector<FleetIndex::EventRef>& FleetIndex::EventsWithId(uint32_t id) const {
+  auto it = events_by_id_.find(id);
+  return it == events_by_id_.end() ? no_events_ : it->second;
+}
+
+const std::vector<std::string>& FleetIndex::DcsInSite(const std::string& site) const {
+  auto it = dcs_by_site_.find(site);
+  return it == dcs_by_site_.end() ? no_dcs_ : it->second;
+}
+
+const std::vector<FleetIndex::LinkRef>& FleetIndex::FailingLinks(const std::string& nc) const {
+  auto it = failing_links_.find(nc);
+  return it == failing_links_.end() ? no_links_ : it->second;
+}
+
+int FleetIndex::LinkCount(const std::string& nc) const {
+  auto it = link_count_.find(nc);
+  return it == link_count_.end() ? 0 : it->second;
 }
 
 std::optional<std::string> FleetIndex::Resolve(absl::string_view name_or_ip) const {

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,29 @@ class FleetIndex {
                                             v1::Evidence::KindCase kind) const;
   const std::vector<const v1::Evidence*>& All(v1::Evidence::KindCase kind) const;
 
+  // Evidence of `kind` about an account or an SPN's host (upper-case short name): SPN listings
+  // and queries, duplicate groups, computer accounts, ticket probes. Lets a rule look at one
+  // target without scanning the fleet, so correlation stays linear in the fleet's size.
+  const std::vector<const v1::Evidence*>& About(const std::string& subject,
+                                               v1::Evidence::KindCase kind) const;
+  using EventRef = std::pair<const v1::Evidence*, const v1::EventRecord*>;
+  // Events whose facts name the host `subject`: as the service or target of a ticket, as a
+  // duplicated SPN's host, as the client (by account or address).
+  const std::vector<EventRef>& EventsAbout(const std::string& subject) const;
+  const std::vector<EventRef>& EventsWithId(uint32_t id) const;
+  // Domain controllers, all and by AD site.
+  const std::vector<std::string>& Dcs() const { return dcs_; }
+  const std::vector<std::string>& DcsInSite(const std::string& site) const;
+  // KDCs that answered any host's probe: a DC that answers nobody is down, not blocked.
+  const std::set<std::string>& AnsweringKdcs() const { return answering_kdcs_; }
+  // Replication links by naming context (lower case, no spaces), and the failing ones.
+  using LinkRef = std::pair<const v1::Evidence*, const v1::ReplicationLink*>;
+  const std::vector<LinkRef>& FailingLinks(const std::string& nc) const;
+  int LinkCount(const std::string& nc) const;
+  int FailingLinkCount() const { return failing_link_count_; }
+  bool HasReplicationData() const { return by_kind_.count(v1::Evidence::kReplication) != 0; }
+  int DuplicateGroupCount() const { return duplicate_group_count_; }
+
   // A note for `fact` read from `e`, with its age and whether it is stale.
   EvidenceNote Note(const v1::Evidence& e, std::string fact) const;
   bool IsStale(const v1::Evidence& e) const;
@@ -49,7 +73,25 @@ class FleetIndex {
   std::map<std::pair<std::string, int>, std::vector<const v1::Evidence*>> by_host_;
   std::map<int, std::vector<const v1::Evidence*>> by_kind_;
   std::vector<const v1::Evidence*> empty_;
+  std::map<std::pair<std::string, int>, std::vector<const v1::Evidence*>> about_;
+  std::map<std::string, std::vector<EventRef>> events_about_;
+  std::map<uint32_t, std::vector<EventRef>> events_by_id_;
+  std::vector<EventRef> no_events_;
+  std::vector<std::string> dcs_;
+  std::map<std::string, std::vector<std::string>> dcs_by_site_;
+  std::vector<std::string> no_dcs_;
+  std::set<std::string> answering_kdcs_;
+  std::map<std::string, std::vector<LinkRef>> failing_links_;
+  std::map<std::string, int> link_count_;
+  std::vector<LinkRef> no_links_;
+  int failing_link_count_ = 0;
+  int duplicate_group_count_ = 0;
 };
+
+// "dc=contoso,dc=com" for "DC=contoso, DC=com": how naming contexts are compared.
+std::string NormalizeDn(const std::string& dn);
+// The host an SPN names, as a short name: "SMTPSVC/ex02.contoso.com@REALM" -> "EX02".
+std::string SpnHost(absl::string_view spn);
 
 // Lower-case, trailing dot removed.
 std::string NormalizeName(absl::string_view name);

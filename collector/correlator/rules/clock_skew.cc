@@ -49,16 +49,24 @@ class ClockSkewRule : public Rule {
     std::map<std::string, int> skew_errors_by_host;
     std::vector<EvidenceNote> corroboration;
     const std::string skew = HexCode(kKrbApErrSkew);
-    ForEachEvent(ctx.index, "", {4768, 4769, 4771, 3, 4, 5, 7, 14},
-                 [&](const v1::Evidence& e, const v1::EventRecord& r) {
-                   auto status = r.facts().find(r.event_id() >= 4768 ? "status" : "error_code");
-                   if (status == r.facts().end() || status->second != skew) return;
-                   if (skew_errors_by_host[e.host()]++ == 0) {
-                     corroboration.push_back(ctx.index.Note(
-                         e, absl::StrCat("KRB_AP_ERR_SKEW (0x25) in event ", r.event_id(),
-                                         " on ", e.host())));
-                   }
-                 });
+    // Events on the involved hosts, and DC events naming them (client or service).
+    std::set<std::pair<const v1::Evidence*, const v1::EventRecord*>> seen;
+    auto consider = [&](const v1::Evidence& e, const v1::EventRecord& r) {
+      static const std::set<uint32_t> kIds = {4768, 4769, 4771, 3, 4, 5, 7, 14};
+      if (!kIds.count(r.event_id()) || !seen.insert({&e, &r}).second) return;
+      auto status = r.facts().find(r.event_id() >= 4768 ? "status" : "error_code");
+      if (status == r.facts().end() || status->second != skew) return;
+      if (skew_errors_by_host[e.host()]++ == 0) {
+        corroboration.push_back(ctx.index.Note(
+            e, absl::StrCat("KRB_AP_ERR_SKEW (0x25) in event ", r.event_id(), " on ", e.host())));
+      }
+    };
+    for (const std::string& h : involved) {
+      for (const auto& [e, r] : ctx.index.EventsAbout(h)) consider(*e, *r);
+      for (const v1::Evidence* e : ctx.index.Of(h, v1::Evidence::kEvents)) {
+        for (const v1::EventRecord& r : e->events().events()) consider(*e, r);
+      }
+    }
     int time_skew_status = 0;
     for (const FailingPair* p : g.pairs) {
       for (const v1::LastError* le : p->last_errors) {

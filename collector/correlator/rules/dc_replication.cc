@@ -24,10 +24,6 @@ std::string DomainNc(const std::string& dns_domain) {
   return absl::StrJoin(parts, ",");
 }
 
-std::string NormalizeDn(const std::string& dn) {
-  return absl::StrReplaceAll(absl::AsciiStrToLower(dn), {{" ", ""}, {"\"", ""}});
-}
-
 // What repadmin's Last Failure Status means (FORMATS.md).
 std::string StatusMeaning(int64_t status) {
   switch (status) {
@@ -85,7 +81,7 @@ class DcReplicationRule : public Rule {
   CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const {
     const FleetIndex& index = ctx.index;
     std::vector<View> views;
-    for (const v1::Evidence* e : index.All(v1::Evidence::kSpnListing)) {
+    for (const v1::Evidence* e : index.About(t, v1::Evidence::kSpnListing)) {
       const model::HostEvidence* h = index.Host(e->host());
       if (h == nullptr || h->identity.role() != v1::ROLE_DC) continue;
       const v1::SpnListing& l = e->spn_listing();
@@ -97,7 +93,7 @@ class DcReplicationRule : public Rule {
       for (const std::string& s : l.spns()) v.spns.insert(absl::AsciiStrToLower(s));
       views.push_back(std::move(v));
     }
-    for (const v1::Evidence* e : index.All(v1::Evidence::kComputerAccounts)) {
+    for (const v1::Evidence* e : index.About(t, v1::Evidence::kComputerAccounts)) {
       for (const v1::ComputerAccount& a : e->computer_accounts().accounts()) {
         if (ShortName(a.sam_account_name()) != t) continue;
         View v{index.Resolve(a.read_from_dc()).value_or(e->host()), {}, a.key_version_number(),
@@ -108,7 +104,7 @@ class DcReplicationRule : public Rule {
     }
     // kvno of the tickets each KDC issued for SMTPSVC/T (kerbside's ticket probes).
     std::map<std::string, std::pair<int, const v1::Evidence*>> ticket_kvno;
-    for (const v1::Evidence* e : index.All(v1::Evidence::kProbes)) {
+    for (const v1::Evidence* e : index.About(t, v1::Evidence::kProbes)) {
       for (const v1::TicketProbe& p : e->probes().tickets()) {
         if (!p.ok() || !IsTargetSmtpSpn(p.service_principal(), t, index.Fqdn(t))) continue;
         ticket_kvno[index.Resolve(p.kdc()).value_or(p.kdc())] = {p.kvno(), e};
@@ -161,44 +157,38 @@ class DcReplicationRule : public Rule {
     // Replication of the naming context holding T's account.
     const model::HostEvidence* th = index.Host(t);
     std::string nc = DomainNc(th != nullptr ? th->identity.domain() : "");
-    bool repl_data = false;
-    int failing_links = 0, links = 0, unrelated_failures = 0;
+    const bool repl_data = index.HasReplicationData();
+    if (nc.empty() && repl_data) {
+      nc = DomainNcOfLinks(index.All(v1::Evidence::kReplication).front()->replication());
+    }
+    const auto& failing = index.FailingLinks(nc);
+    const int links = index.LinkCount(nc);
+    const int failing_links = static_cast<int>(failing.size());
+    const int unrelated_failures = index.FailingLinkCount() - failing_links;
     std::vector<std::string> meanings;
-    for (const v1::Evidence* e : index.All(v1::Evidence::kReplication)) {
-      repl_data = true;
-      for (const v1::ReplicationLink& l : e->replication().links()) {
-        const std::string link_nc = NormalizeDn(l.naming_context());
-        if (nc.empty()) nc = DomainNcOfLinks(e->replication());
-        if (link_nc != nc) {
-          if (l.consecutive_failures() > 0) ++unrelated_failures;
-          continue;
-        }
-        ++links;
-        if (l.consecutive_failures() <= 0) continue;
-        ++failing_links;
-        const std::string dest = index.Resolve(ShortName(l.destination_dsa())).value_or(
-            ShortName(l.destination_dsa()));
-        stale_dcs.insert(dest);
-        const std::string meaning = StatusMeaning(l.last_failure_status());
-        meanings.push_back(absl::StrCat(dest, " from ", ShortName(l.source_dsa()), ": ", meaning));
-        if (corroboration.size() < 6) {
-          corroboration.push_back(index.Note(
-              *e, absl::StrCat(dest, " has failed to replicate ", l.naming_context(), " from ",
-                               ShortName(l.source_dsa()), " ", l.consecutive_failures(),
-                               " times (last status ", meaning, ")")));
-        }
+    for (const auto& [e, lp] : failing) {
+      const v1::ReplicationLink& l = *lp;
+      const std::string dest = index.Resolve(ShortName(l.destination_dsa())).value_or(
+          ShortName(l.destination_dsa()));
+      stale_dcs.insert(dest);
+      const std::string meaning = StatusMeaning(l.last_failure_status());
+      meanings.push_back(absl::StrCat(dest, " from ", ShortName(l.source_dsa()), ": ", meaning));
+      if (corroboration.size() < 6) {
+        corroboration.push_back(index.Note(
+            *e, absl::StrCat(dest, " has failed to replicate ", l.naming_context(), " from ",
+                             ShortName(l.source_dsa()), " ", l.consecutive_failures(),
+                             " times (last status ", meaning, ")")));
       }
     }
-    ForEachEvent(index, "", {1311, 1388, 1864, 1925, 1988, 2042, 2087},
-                 [&](const v1::Evidence& e, const v1::EventRecord& r) {
-                   const model::HostEvidence* h = index.Host(e.host());
-                   if (h == nullptr || h->identity.role() != v1::ROLE_DC) return;
-                   if (corroboration.size() < 8) {
-                     corroboration.push_back(index.Note(
-                         e, absl::StrCat("Directory Service event ", r.event_id(), " on ",
-                                         e.host())));
-                   }
-                 });
+    for (uint32_t id : {1311, 1388, 1864, 1925, 1988, 2042, 2087}) {
+      for (const auto& [e, r] : index.EventsWithId(id)) {
+        if (corroboration.size() >= 8) break;
+        const model::HostEvidence* h = index.Host(e->host());
+        if (h == nullptr || h->identity.role() != v1::ROLE_DC) continue;
+        corroboration.push_back(index.Note(
+            *e, absl::StrCat("Directory Service event ", r->event_id(), " on ", e->host())));
+      }
+    }
 
     const std::string blamed = stale_dcs.empty() ? "" : *stale_dcs.begin();
     auto fix = [&](const std::string& dc) {

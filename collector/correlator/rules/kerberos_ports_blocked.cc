@@ -33,15 +33,7 @@ class KerberosPortsBlockedRule : public Rule {
 
   CauseResult Evaluate(const RuleContext& ctx) const override {
     const FleetIndex& index = ctx.index;
-    // Which DCs answer anyone at all: a DC that answers nobody is down, not blocked.
-    std::set<std::string> answering_dcs;
-    for (const v1::Evidence* e : index.All(v1::Evidence::kProbes)) {
-      for (const v1::KdcProbe& p : e->probes().kdc()) {
-        if (p.outcome() == v1::KdcProbe::ANSWERED) {
-          answering_dcs.insert(index.Resolve(p.kdc()).value_or(p.kdc()));
-        }
-      }
-    }
+    const std::set<std::string>& answering_dcs = index.AnsweringKdcs();
     std::set<std::string> hosts(ctx.group.senders.begin(), ctx.group.senders.end());
     hosts.insert(ctx.group.targets.begin(), ctx.group.targets.end());
 

@@ -65,20 +65,12 @@ std::vector<std::string> KdcsOf(const FleetIndex& index, const std::string& host
       if (auto dc = index.Resolve(t.kdc())) kdcs.insert(*dc);
     }
   }
-  if (kdcs.empty()) {
-    const model::HostEvidence* h = index.Host(host);
-    for (const std::string& dc : index.HostsWithRole(v1::ROLE_DC)) {
-      const model::HostEvidence* d = index.Host(dc);
-      if (h != nullptr && !h->identity.site().empty() &&
-          d->identity.site() == h->identity.site()) {
-        kdcs.insert(dc);
-      }
-    }
+  if (!kdcs.empty()) return {kdcs.begin(), kdcs.end()};
+  const model::HostEvidence* h = index.Host(host);
+  if (h != nullptr && !h->identity.site().empty() && !index.DcsInSite(h->identity.site()).empty()) {
+    return index.DcsInSite(h->identity.site());
   }
-  if (kdcs.empty()) {
-    for (const std::string& dc : index.HostsWithRole(v1::ROLE_DC)) kdcs.insert(dc);
-  }
-  return {kdcs.begin(), kdcs.end()};
+  return index.Dcs();
 }
 
 CauseResult StrongestOf(const char* cause, const std::vector<CauseResult>& results) {

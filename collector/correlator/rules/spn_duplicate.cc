@@ -30,16 +30,14 @@ class SpnDuplicateRule : public Rule {
     std::map<std::string, std::set<std::string>> duplicates;
     std::vector<EvidenceNote> direct, corroboration;
     bool direct_fresh = false;
-    bool looked = false;
-    int other_duplicate_groups = 0;
+    bool looked = !ctx.index.All(v1::Evidence::kSpnDuplicates).empty() ||
+                  !ctx.index.All(v1::Evidence::kSpnQuery).empty();
+    int target_groups = 0;
 
-    for (const v1::Evidence* e : ctx.index.All(v1::Evidence::kSpnDuplicates)) {
-      looked = true;
+    for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kSpnDuplicates)) {
       for (const auto& group : e->spn_duplicates().groups()) {
-        if (!IsTargetSmtpSpn(group.spn(), t, fqdn)) {
-          ++other_duplicate_groups;
-          continue;
-        }
+        if (!IsTargetSmtpSpn(group.spn(), t, fqdn)) continue;
+        ++target_groups;
         std::set<std::string> others;
         for (const std::string& dn : group.account_dns()) {
           if (ShortName(dn) != t) others.insert(dn);
@@ -52,9 +50,8 @@ class SpnDuplicateRule : public Rule {
                              " is registered on ", absl::StrJoin(group.account_dns(), " and "))));
       }
     }
-    for (const v1::Evidence* e : ctx.index.All(v1::Evidence::kSpnQuery)) {
+    for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kSpnQuery)) {
       const v1::SpnQuery& q = e->spn_query();
-      looked = true;
       std::map<std::string, std::set<std::string>> holders;  // lower spn -> accounts
       for (const auto& account : q.accounts()) {
         for (const std::string& spn : account.spns()) {
@@ -75,16 +72,19 @@ class SpnDuplicateRule : public Rule {
       }
     }
     // The KDC itself complains: KDC event 11 names the duplicated SPN.
-    ForEachEvent(ctx.index, "", {11}, [&](const v1::Evidence& e, const v1::EventRecord& r) {
+    for (const auto& [ev, rec] : ctx.index.EventsAbout(t)) {
+      const v1::Evidence& e = *ev;
+      const v1::EventRecord& r = *rec;
+      if (r.event_id() != 11) continue;
       auto spn = r.facts().find("duplicate_spn");
-      if (spn == r.facts().end() || !IsTargetSmtpSpn(spn->second, t, fqdn)) return;
+      if (spn == r.facts().end() || !IsTargetSmtpSpn(spn->second, t, fqdn)) continue;
       looked = true;
       direct_fresh |= !ctx.index.IsStale(e);
       duplicates[spn->second];  // the other account is not named by event 11
       direct.push_back(ctx.index.Note(
           e, absl::StrCat("KDC event 11 on ", e.host(), ": multiple accounts hold ",
                           spn->second)));
-    });
+    }
     // Corroboration: KRB_AP_ERR_MODIFIED on a sender or the target.
     const std::string modified = HexCode(kKrbApErrModified);
     std::set<std::string> hosts(ctx.group.senders.begin(), ctx.group.senders.end());
@@ -132,6 +132,7 @@ class SpnDuplicateRule : public Rule {
            absl::StrCat("Check DNS: the A record of ", fqdn.empty() ? t : fqdn,
                         " must point at ", t)});
     }
+    const int other_duplicate_groups = ctx.index.DuplicateGroupCount() - target_groups;
     if (looked) {
       return RuledOut(kSpnDuplicate,
                       absl::StrCat("no SMTPSVC/ or SMTP/ SPN of ", t, " is on another account",

@@ -31,7 +31,7 @@ class SpnMissingRule : public Rule {
     bool direct_fresh = false;
     std::set<std::string> missing_everywhere(required.begin(), required.end());
     int views = 0, views_lacking = 0;
-    for (const v1::Evidence* e : ctx.index.All(v1::Evidence::kSpnListing)) {
+    for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kSpnListing)) {
       const v1::SpnListing& l = e->spn_listing();
       const std::string account =
           ShortName(!l.account().empty() ? l.account() : !e->subject().empty() ? e->subject()
@@ -57,7 +57,7 @@ class SpnMissingRule : public Rule {
       }
     }
     // setspn -Q SMTPSVC/T: "No such SPN found."
-    for (const v1::Evidence* e : ctx.index.All(v1::Evidence::kSpnQuery)) {
+    for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kSpnQuery)) {
       const v1::SpnQuery& q = e->spn_query();
       for (const std::string& r : required) {
         if (absl::EqualsIgnoreCase(q.pattern(), r) && !q.found()) {
@@ -71,7 +71,7 @@ class SpnMissingRule : public Rule {
     }
     // The KDC's own answer: kerbside's ticket probe, or a 4769 failing with 0x7.
     int principal_unknown = 0;
-    for (const v1::Evidence* e : ctx.index.All(v1::Evidence::kProbes)) {
+    for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kProbes)) {
       for (const v1::TicketProbe& p : e->probes().tickets()) {
         if (p.krb_error_code() != kPrincipalUnknown) continue;
         if (!IsTargetSmtpSpn(p.service_principal(), t, fqdn)) continue;
@@ -83,12 +83,15 @@ class SpnMissingRule : public Rule {
       }
     }
     const std::string unknown = HexCode(kPrincipalUnknown);
-    ForEachEvent(ctx.index, "", {4769, 3}, [&](const v1::Evidence& e, const v1::EventRecord& r) {
+    for (const auto& [ev, rec] : ctx.index.EventsAbout(t)) {
+      const v1::Evidence& e = *ev;
+      const v1::EventRecord& r = *rec;
+      if (r.event_id() != 4769 && r.event_id() != 3) continue;
       const bool security = r.event_id() == 4769;
       auto code = r.facts().find(security ? "status" : "error_code");
       auto name = r.facts().find(security ? "service_name" : "target_name");
-      if (code == r.facts().end() || code->second != unknown || name == r.facts().end()) return;
-      if (!IsTargetSmtpSpn(name->second, t, fqdn)) return;
+      if (code == r.facts().end() || code->second != unknown || name == r.facts().end()) continue;
+      if (!IsTargetSmtpSpn(name->second, t, fqdn)) continue;
       if (security) {
         ++principal_unknown;
         direct_fresh |= !ctx.index.IsStale(e);
@@ -101,7 +104,7 @@ class SpnMissingRule : public Rule {
             e, absl::StrCat("Kerberos event 3 on ", e.host(), ": KDC_ERR_S_PRINCIPAL_UNKNOWN for ",
                             name->second)));
       }
-    });
+    }
 
     const bool listing_lacks = views_lacking > 0 && views_lacking == views;
     if (views > 0 && views_lacking > 0 && views_lacking < views) {
