@@ -101,6 +101,8 @@ std::vector<std::string> Missing(const model::HostEvidence& host, const HostCoun
   std::vector<std::string> out;
   if (!host.has_identity) out.push_back("host.json");
   for (const bundle::FileKind& k : bundle::ExpectedKinds(host.identity.role())) {
+    // The PDC emulator is the time reference: it has no DC to run a stripchart against.
+    if (k.kind == "w32tm_stripchart" && host.identity.pdc_emulator()) continue;
     const bool present =
         c.kinds.count(k.kind) != 0 || (k.kind == "spn_listing" && c.kinds.count("spn_query"));
     if (!present) out.push_back(k.description);

@@ -16,6 +16,7 @@
 #include "common/exchange/get_queue.h"
 #include "common/exchange/receive_connector.h"
 #include "common/identity.h"
+#include "common/probes/probes_json.h"
 #include "common/proto_time.h"
 #include "common/text/decode.h"
 #include "common/text/lines.h"
@@ -118,6 +119,11 @@ const std::vector<FileParser>& Parsers() {
        [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
          return One(windows::ParseW32tmStatus(t, f), out,
                     [](v1::Evidence* e, auto v) { *e->mutable_w32tm_status() = std::move(v); });
+       }},
+      {"probes", ".json", false, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         return One(ParseProbesJson(t, f), out,
+                    [](v1::Evidence* e, auto v) { *e->mutable_probes() = std::move(v); });
        }},
       {"events-", ".xml", true, kMaxEventFileBytes,
        [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {

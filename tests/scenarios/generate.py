@@ -242,6 +242,31 @@ def w32time_36(host, record):
         ("TimeSinceLastSync", "86400")], record)
 
 
+def probes(b, host, kdc_results, tickets=()):
+    """probes.json (docs/probes-json.md): kdc_results = [(dc, transport, outcome)]."""
+    kdc = []
+    for dc, transport, outcome in kdc_results:
+        entry = {"kdc": fqdn(dc), "address": f"{ip(dc)}:88", "port": 88, "service": "kerberos",
+                 "transport": transport, "outcome": outcome,
+                 "latency_seconds": 0.0012 if outcome == "answered" else None,
+                 "connected": transport == "tcp" and outcome == "answered",
+                 "krb_error_code": 6 if outcome == "answered" else None,
+                 "krb_error_name": "KDC_ERR_C_PRINCIPAL_UNKNOWN" if outcome == "answered" else "",
+                 "kdc_clock": None,
+                 "detail": {"refused": "connect: Connection refused",
+                            "timed_out": "no answer within 2s"}.get(outcome, "")}
+        if outcome == "answered":
+            entry["kdc_clock"] = {"reference": fqdn(dc), "offset_seconds": 0.004,
+                                  "uncertainty_seconds": 0.0006, "delay_seconds": 0.0012,
+                                  "measured_at": "2026-11-26T09:59:30.000000Z"}
+        kdc.append(entry)
+    b.write(f"hosts/{host}/probes.json", json.dumps({
+        "format": "kerbside-probes/1", "host": host, "realm": "CONTOSO.COM",
+        "started_at": "2026-11-26T09:59:29.000000Z", "finished_at": "2026-11-26T09:59:33.000000Z",
+        "attempt_timeout_seconds": 2, "kdc": kdc, "tickets": list(tickets), "smtp": []},
+        indent=2))
+
+
 def events(b, host, name, evs):
     b.write(f"hosts/{host}/events-{name}.xml", "\n".join(evs) + "\n")
 
@@ -481,6 +506,30 @@ def main():
     write_queues(b, all_to("EX02"))
     events(b, "DC01", "security", [security_4769("DC01", "EX01", "EX02$", "0x25", 700)])
     b.expected([D("EX02", [("clock_skew", "likely")])])
+
+    # 019: EX03 cannot reach DC01 or DC02 on TCP 88 (firewall) while EX01 can; NETLOGON 5719.
+    b = Bundle("019-kerberos-ports-blocked-confirmed", "EX03 blocked on TCP 88 to its DCs")
+    base(b)
+    good_clocks(b)
+    write_queues(b, {"EX03": [queue("EX03", "EX01", error=SEED_454, n=1),
+                              queue("EX03", "EX02", error=SEED_454, n=2)]})
+    probes(b, "EX03", [("DC01", "udp", "answered"), ("DC01", "tcp", "timed_out"),
+                       ("DC02", "udp", "answered"), ("DC02", "tcp", "timed_out")])
+    probes(b, "EX01", [("DC01", "udp", "answered"), ("DC01", "tcp", "answered"),
+                       ("DC02", "udp", "answered"), ("DC02", "tcp", "answered")])
+    events(b, "EX03", "system", [event("NETLOGON", 5719, fqdn("EX03"), [
+        ("", "CONTOSO"), ("", "%%1311")], 800, named=False)])
+    b.expected([D("EX03", [("kerberos_ports_blocked", "confirmed")], ruled_out=["clock_skew"],
+                  pattern="sender_side")])
+
+    # 020: EX01's probes to DC01 are refused on TCP and UDP 88; nobody else was probed.
+    b = Bundle("020-kerberos-ports-blocked-likely", "EX01 refused on 88, no other probes")
+    base(b)
+    good_clocks(b)
+    write_queues(b, {"EX01": [queue("EX01", "EX02", error=SEED_454, n=1),
+                              queue("EX01", "EX03", error=SEED_454, n=2)]})
+    probes(b, "EX01", [("DC01", "udp", "refused"), ("DC01", "tcp", "refused")])
+    b.expected([D("EX01", [("kerberos_ports_blocked", "likely")])])
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ class KerberosPortsBlockedRule : public Rule {
       bool fresh = false, others_reach = false, probed = false;
       std::set<std::string> blocked_dcs;
       std::map<std::string, std::vector<std::string>> failures;  // dc -> "TCP 88 refused"
+      std::map<std::string, const v1::Evidence*> source;         // dc -> the probes file
       for (const v1::Evidence* e : probes) {
         for (const v1::KdcProbe& p : e->probes().kdc()) {
           probed = true;
@@ -56,6 +57,7 @@ class KerberosPortsBlockedRule : public Rule {
           const bool tcp = p.transport() == v1::KdcProbe::TCP;
           failures[dc].push_back(absl::StrCat(tcp ? "TCP " : "UDP ", p.port(), " ",
                                               OutcomeName(p)));
+          source.emplace(dc, e);
           if (!tcp) continue;
           blocked_dcs.insert(dc);
           fresh |= !index.IsStale(*e);
@@ -63,12 +65,12 @@ class KerberosPortsBlockedRule : public Rule {
         }
       }
       for (const std::string& dc : blocked_dcs) {
-        direct.push_back({h, "probes", absl::StrCat(h, " -> ", dc, ": ",
-                                                    absl::StrJoin(failures[dc], ", ")),
-                          std::nullopt, std::nullopt, false});
+        direct.push_back(index.Note(
+            *source[dc], absl::StrCat(h, " -> ", dc, ": ", absl::StrJoin(failures[dc], ", "))));
         if (answering_dcs.count(dc)) {
-          corroboration.push_back({"", "probes", absl::StrCat("other hosts reach ", dc, " on 88"),
-                                   std::nullopt, std::nullopt, false});
+          corroboration.push_back({"", "kerbside probes of other hosts",
+                                   absl::StrCat("other hosts reach ", dc, " on 88"), std::nullopt,
+                                   std::nullopt, false});
         }
       }
       int no_logon_servers = 0;
