@@ -11,6 +11,8 @@
 #include "agent/config.h"
 #include "agent/probes/probe_report.h"
 #include "agent/probes/probe_runner.h"
+#include "agent/sources/source.h"
+#include "agent/sources/source_runner.h"
 #include "agent/stream_client.h"
 #include "common/clock.h"
 #include "common/grpc_tls.h"
@@ -54,7 +56,12 @@ int Run(const kerbside::agent::AgentFlags& flags) {
     spdlog::info("signal {}: stopping", signo);
     client.Stop();
   });
+  kerbside::agent::SourceRunner sources(
+      kerbside::agent::MakeSources(*config), &kerbside::RealClock(),
+      [&client](kerbside::v1::EvidenceBatch b) { client.Publish(std::move(b)); });
+  sources.Start();
   client.Run();
+  sources.Stop();
   // Run() only returns after Stop(), which only the signal thread calls.
   signals.join();
   spdlog::info("stopped");
@@ -115,6 +122,9 @@ int main(int argc, char** argv) {
   app.add_option("--backoff_initial", f.backoff_initial)->capture_default_str();
   app.add_option("--backoff_max", f.backoff_max)->capture_default_str();
   app.add_option("--log_level", f.log_level, "trace|debug|info|warn|error")->capture_default_str();
+  app.add_option("--host_folder", f.host_folder,
+                 "read this host's evidence from a folder in the bundle layout");
+  app.add_option("--host_folder_interval", f.host_folder_interval)->capture_default_str();
   // Probe settings (config keys as the long flags).
   app.add_option("--realm", f.realm, "Kerberos realm, e.g. CONTOSO.COM");
   app.add_option("--kdc", f.kdcs, "a domain controller to probe, host[:port] (repeat)");

@@ -100,6 +100,10 @@ absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& f) {
   c.backoff_initial = *bi;
   c.backoff_max = *bm;
   c.log_level = f.log_level;
+  c.host_folder = f.host_folder;
+  auto folder_interval = ParsePositive("host_folder_interval", f.host_folder_interval);
+  if (!folder_interval.ok()) return folder_interval.status();
+  c.host_folder_interval = *folder_interval;
   auto probes = ValidateProbeFlags(f, /*require_targets=*/false);
   if (!probes.ok()) return probes.status();
   c.probes = *std::move(probes);

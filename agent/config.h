@@ -36,6 +36,9 @@ struct AgentFlags {
   std::string probe_attempt_timeout = "3s";
   std::string probe_concurrency = "4";
   bool probe_kpasswd = true;  // key "probe_kpasswd": also probe port 464
+  // Sources.
+  std::string host_folder;  // a folder in the bundle layout for this host; empty: off
+  std::string host_folder_interval = "60s";
 };
 
 struct ProbeConfig {
@@ -55,6 +58,8 @@ struct AgentConfig {
   absl::Duration backoff_max;
   std::string log_level;
   ProbeConfig probes;
+  std::string host_folder;
+  absl::Duration host_folder_interval;
 };
 
 // Checks every setting and names the first bad one (by its config key) in the error.

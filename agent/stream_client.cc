@@ -45,6 +45,14 @@ int StreamClient::sessions_established() const {
   return sessions_established_;
 }
 
+void StreamClient::Publish(v1::EvidenceBatch batch) {
+  std::unique_lock lock(mu_);
+  batch.set_sequence(next_sequence_++);
+  const std::string source = batch.source();
+  batches_[source] = {std::move(batch), true};
+  cv_.notify_all();
+}
+
 void StreamClient::Stop() {
   std::unique_lock lock(mu_);
   stop_ = true;
@@ -158,9 +166,10 @@ absl::Status StreamClient::RunSession() {
           write(sample);
           break;
         }
-        case v1::CollectorMessage::kEvidenceAck:
+        case v1::CollectorMessage::kEvidenceAck: {
           spdlog::debug("evidence acknowledged up to {}", m.evidence_ack().sequence());
           break;
+        }
         case v1::CollectorMessage::kInventory:
           spdlog::debug("inventory: {} hosts", m.inventory().hosts_size());
           break;
@@ -177,6 +186,11 @@ absl::Status StreamClient::RunSession() {
     cv_.notify_all();  // wakes the timer loop below at once
   });
 
+  {
+    // A new session owes the collector every source's latest snapshot.
+    std::unique_lock lock(mu_);
+    for (auto& [source, entry] : batches_) entry.second = true;
+  }
   bool counted = false;
   uint64_t exchange_id = 0;
   int burst_left = kBurstExchanges;
@@ -212,6 +226,24 @@ absl::Status StreamClient::RunSession() {
       writable = write(hb);
       next_heartbeat = now + heartbeat_interval;
     }
+    if (writable) {
+      std::vector<v1::AgentMessage> pending;
+      {
+        std::unique_lock lock(mu_);
+        for (auto& [source, entry] : batches_) {
+          if (!entry.second) continue;
+          entry.second = false;
+          v1::AgentMessage m;
+          *m.mutable_evidence() = entry.first;
+          pending.push_back(std::move(m));
+        }
+      }
+      for (const v1::AgentMessage& m : pending) {
+        if (!(writable = write(m))) break;
+        spdlog::debug("sent evidence batch {} of {} ({} items)", m.evidence().sequence(),
+                      m.evidence().source(), m.evidence().items_size());
+      }
+    }
     if (writable && now >= next_exchange) {
       v1::AgentMessage req;
       req.mutable_time_request()->set_exchange_id(++exchange_id);
@@ -221,7 +253,9 @@ absl::Status StreamClient::RunSession() {
     }
     const absl::Duration wait = std::min(next_heartbeat, next_exchange) - clock_->Now();
     std::unique_lock lock(mu_);
-    if (!stop_ && wait > absl::ZeroDuration()) {
+    const bool have_pending = std::any_of(batches_.begin(), batches_.end(),
+                                          [](const auto& kv) { return kv.second.second; });
+    if (!stop_ && !have_pending && wait > absl::ZeroDuration()) {
       cv_.wait_for(lock, absl::ToChronoNanoseconds(wait));
     }
   }

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include "agent/backoff.h"
 #include "agent/config.h"
@@ -26,6 +27,10 @@ class StreamClient {
 
   void Run();
   void Stop();
+
+  // Hands the latest snapshot of a source to the stream: sent as soon as the collector has
+  // accepted the hello, and again after every reconnection until acknowledged.
+  void Publish(v1::EvidenceBatch batch);
 
   // How many sessions reached the collector's hello ack (for logs and tests).
   int sessions_established() const;
@@ -48,6 +53,9 @@ class StreamClient {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;  // guarded by mu_
+  // Latest batch per source and whether the current session still has to send it.
+  std::map<std::string, std::pair<v1::EvidenceBatch, bool>> batches_;  // guarded by mu_
+  uint64_t next_sequence_ = 1;                                         // guarded by mu_
   int sessions_established_ = 0;  // guarded by mu_
 };
 

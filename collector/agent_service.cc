@@ -19,11 +19,6 @@ struct PendingExchange {
 };
 constexpr size_t kMaxPendingExchanges = 16;
 
-std::string EvidenceKind(const v1::Evidence& e) {
-  const auto* field = e.GetDescriptor()->FindFieldByNumber(e.kind_case());
-  return field ? field->name() : "unknown";
-}
-
 grpc::Status Refuse(grpc::StatusCode code, const std::string& peer, const std::string& why) {
   spdlog::warn("agent stream refused peer={} reason=\"{}\"", peer, why);
   return grpc::Status(code, why);
@@ -144,6 +139,8 @@ grpc::Status AgentServiceImpl::Connect(
       case v1::AgentMessage::kEvidence: {
         const v1::EvidenceBatch& batch = msg.evidence();
         absl::Status stored = absl::OkStatus();
+        std::vector<v1::Evidence> items;
+        items.reserve(batch.items_size());
         for (const v1::Evidence& item : batch.items()) {
           // An agent speaks only for itself; evidence about other hosts names them as subject.
           if (HostKey(item.host()) != name) {
@@ -152,11 +149,18 @@ grpc::Status AgentServiceImpl::Connect(
                 "' on the stream of ", name));
             break;
           }
-          v1::Evidence copy = item;
-          *copy.mutable_received_at() = ToProto(t2);
-          stored = store_->PutEvidence(name, item.source(), EvidenceKind(item), item.subject(), t2,
-                                       copy.SerializeAsString());
-          if (!stored.ok()) break;
+          items.push_back(item);
+          items.back().set_host(name);
+          *items.back().mutable_received_at() = ToProto(t2);
+        }
+        if (stored.ok()) {
+          stored = store_->ReplaceSourceEvidence(name, batch.source(), batch.health(), t2, items);
+        }
+        if (stored.ok()) {
+          spdlog::info("host={} source={} batch={} items={} health={} {}", name, batch.source(),
+                       batch.sequence(), items.size(),
+                       v1::SourceHealth::State_Name(batch.health().state()),
+                       batch.health().reason());
         }
         if (!stored.ok()) {
           // Not acknowledged: the agent keeps the batch and sends it again.

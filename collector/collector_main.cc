@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "collector/agent_service.h"
 #include "collector/fleet.h"
+#include "collector/live_query_service.h"
 #include "collector/query_service.h"
 #include "collector/store.h"
 #include "common/clock.h"
@@ -38,6 +39,8 @@ struct Flags {
   std::string heartbeat_interval = "15s";
   std::string time_exchange_interval = "10s";
   std::string log_level = "info";
+  double max_clock_skew_seconds = 300;
+  double stale_after_hours = 24;
 };
 
 absl::StatusOr<absl::Duration> PositiveDuration(const std::string& name, const std::string& text) {
@@ -98,12 +101,18 @@ int Run(const Flags& f) {
                                               .heartbeat_interval = *heartbeat,
                                               .time_exchange_interval = *exchange});
   QueryServiceImpl query(&fleet, f.plaintext);
+  kerbside::collector::LiveQueryServiceImpl live(
+      &fleet, store->get(), &clock,
+      {.plaintext = f.plaintext,
+       .max_clock_skew = absl::Seconds(f.max_clock_skew_seconds),
+       .stale_after = absl::Hours(f.stale_after_hours)});
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
   builder.AddListeningPort(f.listen, creds, &bound_port);
   builder.RegisterService(&agents);
   builder.RegisterService(&query);
+  builder.RegisterService(&live);
   // Agents keep one stream open for days; keepalives find dead peers behind NAT or firewalls.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
@@ -148,6 +157,14 @@ int main(int argc, char** argv) {
                  "interval between clock exchanges with each agent")
       ->capture_default_str();
   app.add_option("--log_level", f.log_level, "trace|debug|info|warn|error")->capture_default_str();
+  app.add_option("--max_clock_skew", f.max_clock_skew_seconds,
+                 "Kerberos tolerance in seconds (domain policy; default 300)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--stale_after_hours", f.stale_after_hours,
+                 "evidence older than this is stale and cannot alone confirm a cause")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -43,6 +43,29 @@ const char* const kMigrations[] = {
       PRIMARY KEY (host, source, kind, subject)
     );
     )sql",
+    // 2 -> 3: a source's batch is a full snapshot: keep every item of the latest one (several
+    // items may share a kind and subject), and the source's health with it.
+    R"sql(
+    DROP TABLE evidence_latest;
+    CREATE TABLE evidence (
+      host TEXT NOT NULL,
+      source TEXT NOT NULL,
+      item INTEGER NOT NULL,            -- position in the batch
+      kind TEXT NOT NULL,
+      subject TEXT NOT NULL,
+      received_at_unix_ns INTEGER NOT NULL,
+      payload BLOB NOT NULL,            -- serialized kerbside.v1.Evidence
+      PRIMARY KEY (host, source, item)
+    );
+    CREATE TABLE source_health (
+      host TEXT NOT NULL,
+      source TEXT NOT NULL,
+      state TEXT NOT NULL,
+      reason TEXT NOT NULL,
+      received_at_unix_ns INTEGER NOT NULL,
+      PRIMARY KEY (host, source)
+    );
+    )sql",
 };
 
 
@@ -231,27 +254,94 @@ absl::StatusOr<std::vector<HostRecord>> Store::LoadHosts() {
   return out;
 }
 
-absl::Status Store::PutEvidence(const std::string& host, const std::string& source,
-                                const std::string& kind, const std::string& subject,
-                                absl::Time received_at, const std::string& payload) {
+absl::Status Store::ReplaceSourceEvidence(const std::string& host, const std::string& source,
+                                          const v1::SourceHealth& health, absl::Time received_at,
+                                          const std::vector<v1::Evidence>& items) {
   absl::MutexLock lock(&mu_);
-  Statement st(db_, R"sql(
-      INSERT OR REPLACE INTO evidence_latest
-        (host, source, kind, subject, received_at_unix_ns, payload)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6))sql");
-  RETURN_IF_ERROR(st.status("prepare put evidence"));
-  st.Bind(1, host);
-  st.Bind(2, source);
-  st.Bind(3, kind);
-  st.Bind(4, subject);
-  st.Bind(5, absl::ToUnixNanos(received_at));
-  st.BindBlob(6, payload);
-  return st.Run("put evidence");
+  RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> absl::Status {
+    {
+      Statement del(db_, "DELETE FROM evidence WHERE host = ?1 AND source = ?2");
+      RETURN_IF_ERROR(del.status("prepare delete evidence"));
+      del.Bind(1, host);
+      del.Bind(2, source);
+      RETURN_IF_ERROR(del.Run("delete evidence"));
+    }
+    for (size_t i = 0; i < items.size(); ++i) {
+      const v1::Evidence& e = items[i];
+      const auto* field = e.GetDescriptor()->FindFieldByNumber(e.kind_case());
+      Statement st(db_, R"sql(
+          INSERT INTO evidence (host, source, item, kind, subject, received_at_unix_ns, payload)
+          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql");
+      RETURN_IF_ERROR(st.status("prepare put evidence"));
+      st.Bind(1, host);
+      st.Bind(2, source);
+      st.Bind(3, static_cast<int64_t>(i));
+      st.Bind(4, field != nullptr ? field->name() : std::string("unknown"));
+      st.Bind(5, e.subject());
+      st.Bind(6, absl::ToUnixNanos(received_at));
+      st.BindBlob(7, e.SerializeAsString());
+      RETURN_IF_ERROR(st.Run("put evidence"));
+    }
+    Statement h(db_, R"sql(
+        INSERT OR REPLACE INTO source_health (host, source, state, reason, received_at_unix_ns)
+        VALUES (?1, ?2, ?3, ?4, ?5))sql");
+    RETURN_IF_ERROR(h.status("prepare source health"));
+    h.Bind(1, host);
+    h.Bind(2, source);
+    h.Bind(3, v1::SourceHealth::State_Name(health.state()));
+    h.Bind(4, health.reason());
+    h.Bind(5, absl::ToUnixNanos(received_at));
+    return h.Run("source health");
+  };
+  absl::Status s = run();
+  if (!s.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+  return Exec("COMMIT");
+}
+
+absl::StatusOr<std::vector<v1::Evidence>> Store::LoadEvidence(const std::string& host) {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, host.empty()
+                        ? "SELECT payload, host FROM evidence ORDER BY host, source, item"
+                        : "SELECT payload, host FROM evidence WHERE host = ?1 "
+                          "ORDER BY source, item");
+  RETURN_IF_ERROR(st.status("prepare load evidence"));
+  if (!host.empty()) st.Bind(1, host);
+  std::vector<v1::Evidence> out;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    v1::Evidence e;
+    if (!e.ParseFromString(st.Text(0))) {
+      return absl::DataLossError(
+          absl::StrCat(path_, ": evidence row of ", st.Text(1), " does not parse"));
+    }
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, rc, "load evidence");
+  return out;
+}
+
+absl::StatusOr<std::vector<SourceHealthRecord>> Store::LoadSourceHealth() {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, "SELECT host, source, state, reason, received_at_unix_ns FROM source_health "
+                    "ORDER BY host, source");
+  RETURN_IF_ERROR(st.status("prepare load source health"));
+  std::vector<SourceHealthRecord> out;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    out.push_back({st.Text(0), st.Text(1), st.Text(2), st.Text(3),
+                   absl::FromUnixNanos(st.Int(4))});
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, rc, "load source health");
+  return out;
 }
 
 absl::StatusOr<int64_t> Store::CountEvidence(const std::string& host) {
   absl::MutexLock lock(&mu_);
-  Statement st(db_, "SELECT COUNT(*) FROM evidence_latest WHERE host = ?1");
+  Statement st(db_, "SELECT COUNT(*) FROM evidence WHERE host = ?1");
   RETURN_IF_ERROR(st.status("prepare count evidence"));
   st.Bind(1, host);
   if (st.Step() != SQLITE_ROW) return SqliteError(db_, SQLITE_ERROR, "count evidence");

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "common/time_exchange.h"
 #include "kerbside/v1/agent.pb.h"
+#include "kerbside/v1/evidence.pb.h"
 
 struct sqlite3;
 
@@ -24,6 +25,14 @@ struct HostRecord {
   std::string peer_address;
   std::string certificate_subject;
   std::optional<ClockEstimateValue> clock;  // vs the collector's clock
+};
+
+struct SourceHealthRecord {
+  std::string host;
+  std::string source;
+  std::string state;  // OK, DEGRADED, FAILING
+  std::string reason;
+  absl::Time received_at;
 };
 
 // The collector's embedded store: SQLite in WAL mode. Thread-safe.
@@ -45,10 +54,14 @@ class Store {
   absl::Status SaveClockEstimate(const std::string& name, const ClockEstimateValue& estimate);
   absl::StatusOr<std::vector<HostRecord>> LoadHosts();
 
-  // Latest snapshot per (host, source, kind, subject); the payload is a serialized v1.Evidence.
-  absl::Status PutEvidence(const std::string& host, const std::string& source,
-                           const std::string& kind, const std::string& subject,
-                           absl::Time received_at, const std::string& payload);
+  // A source's batch is a full snapshot: replaces everything that source said about the host,
+  // with its health, in one transaction.
+  absl::Status ReplaceSourceEvidence(const std::string& host, const std::string& source,
+                                     const v1::SourceHealth& health, absl::Time received_at,
+                                     const std::vector<v1::Evidence>& items);
+  // Every stored item of `host` (of every host when empty).
+  absl::StatusOr<std::vector<v1::Evidence>> LoadEvidence(const std::string& host);
+  absl::StatusOr<std::vector<SourceHealthRecord>> LoadSourceHealth();
   absl::StatusOr<int64_t> CountEvidence(const std::string& host);
 
  private:

@@ -13,7 +13,9 @@
 #include "collector/correlator/correlator.h"
 #include "common/bundle/bundle_loader.h"
 #include "common/clock.h"
+#include "common/duration_format.h"
 #include "common/proto_time.h"
+#include "nlohmann/json.hpp"
 #include "common/grpc_tls.h"
 #include "grpcpp/create_channel.h"
 #include "kerbside/v1/query.grpc.pb.h"
@@ -58,24 +60,35 @@ std::string ExplainRpcFailure(const Connection& c, const grpc::Status& s) {
   return msg;
 }
 
-int ListHosts(const Connection& c, bool json) {
+// The channel to the collector with the operator's credentials; exits with usage errors.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(const Connection& c) {
   std::shared_ptr<grpc::ChannelCredentials> creds;
   if (c.plaintext) {
     creds = grpc::InsecureChannelCredentials();
   } else {
     if (c.ca.empty() || c.cert.empty() || c.key.empty()) {
-      return Fail(kExitUsage,
-                  "--ca, --cert and --key (an operator certificate) are required; set them in "
-                  "the config file or KERBSIDE_CA/KERBSIDE_CERT/KERBSIDE_KEY");
+      return absl::InvalidArgumentError(
+          "--ca, --cert and --key (an operator certificate) are required; set them in the "
+          "config file or KERBSIDE_CA/KERBSIDE_CERT/KERBSIDE_KEY");
     }
     auto made = kerbside::MakeMutualTlsChannelCredentials({c.ca, c.cert, c.key});
-    if (!made.ok()) return Fail(kExitUsage, std::string(made.status().message()));
+    if (!made.ok()) return made.status();
     creds = *made;
   }
-  auto stub = kerbside::v1::QueryService::NewStub(grpc::CreateChannel(c.collector, creds));
+  return grpc::CreateChannel(c.collector, creds);
+}
+
+void SetDeadline(const Connection& c, grpc::ClientContext* ctx) {
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(static_cast<int64_t>(c.timeout_seconds * 1000)));
+}
+
+int ListHosts(const Connection& c, bool json) {
+  auto channel = Channel(c);
+  if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
+  auto stub = kerbside::v1::QueryService::NewStub(*channel);
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::milliseconds(static_cast<int64_t>(c.timeout_seconds * 1000)));
+  SetDeadline(c, &ctx);
   kerbside::v1::ListHostsResponse response;
   grpc::Status s = stub->ListHosts(&ctx, kerbside::v1::ListHostsRequest(), &response);
   if (!s.ok()) return Fail(kExitCollector, ExplainRpcFailure(c, s));
@@ -117,11 +130,92 @@ absl::StatusOr<absl::Time> BundleNow(const kerbside::model::FleetModel& fleet,
 
 struct DiagnoseFlags {
   std::string bundle;
+  std::string target;
   std::string now;
   double max_clock_skew_seconds = 0;  // 0: bundle.json or the 300 s default
   double stale_after_hours = 24;
   bool json = false;
 };
+
+int DiagnoseLive(const Connection& c, const DiagnoseFlags& f) {
+  auto channel = Channel(c);
+  if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
+  auto stub = kerbside::v1::LiveQueryService::NewStub(*channel);
+  grpc::ClientContext ctx;
+  SetDeadline(c, &ctx);
+  kerbside::v1::DiagnoseRequest request;
+  request.set_target(f.target);
+  kerbside::v1::DiagnoseResponse response;
+  grpc::Status s = stub->Diagnose(&ctx, request, &response);
+  if (!s.ok()) return Fail(kExitCollector, ExplainRpcFailure(c, s));
+  std::fputs((f.json ? response.json() + "\n" : response.text()).c_str(), stdout);
+  return 0;
+}
+
+int ListQueues(const Connection& c, bool json) {
+  auto channel = Channel(c);
+  if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
+  auto stub = kerbside::v1::LiveQueryService::NewStub(*channel);
+  grpc::ClientContext ctx;
+  SetDeadline(c, &ctx);
+  kerbside::v1::ListQueuesResponse response;
+  grpc::Status s = stub->ListQueues(&ctx, {}, &response);
+  if (!s.ok()) return Fail(kExitCollector, ExplainRpcFailure(c, s));
+  if (json) {
+    std::printf("%s\n", response.json().c_str());
+    return 0;
+  }
+  const nlohmann::json j = nlohmann::json::parse(response.json(), nullptr, false);
+  if (j.is_discarded()) return Fail(kExitCollector, "the collector sent JSON that does not parse");
+  std::printf("%-8s %-16s %-8s %8s  %-28s %s\n", "HOST", "QUEUE", "STATUS", "MESSAGES",
+              "NEXT HOP", "LAST ERROR");
+  for (const auto& q : j["queues"]) {
+    std::printf("%-8s %-16s %-8s %8lld  %-28s %s\n", q["host"].get<std::string>().c_str(),
+                q["identity"].get<std::string>().c_str(), q["status"].get<std::string>().c_str(),
+                static_cast<long long>(q["message_count"].get<int64_t>()),
+                q["next_hop_domain"].get<std::string>().c_str(),
+                q["stuck"].get<bool>() ? q["last_error"].get<std::string>().c_str() : "");
+  }
+  if (j["queues"].empty()) std::printf("(no agent has reported queues)\n");
+  return 0;
+}
+
+int ShowEvidence(const Connection& c, const std::string& host, const std::string& kind,
+                 bool json) {
+  auto channel = Channel(c);
+  if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
+  auto stub = kerbside::v1::LiveQueryService::NewStub(*channel);
+  grpc::ClientContext ctx;
+  SetDeadline(c, &ctx);
+  kerbside::v1::GetEvidenceRequest request;
+  request.set_host(host);
+  request.set_kind(kind);
+  kerbside::v1::GetEvidenceResponse response;
+  grpc::Status s = stub->GetEvidence(&ctx, request, &response);
+  if (!s.ok()) return Fail(kExitCollector, ExplainRpcFailure(c, s));
+  if (json) {
+    std::printf("%s\n", response.json().c_str());
+    return 0;
+  }
+  const nlohmann::json j = nlohmann::json::parse(response.json(), nullptr, false);
+  if (j.is_discarded()) return Fail(kExitCollector, "the collector sent JSON that does not parse");
+  std::printf("%s\n", j["host"].get<std::string>().c_str());
+  for (const auto& src : j["sources"]) {
+    std::printf("  source %-12s %-9s %s (%llds ago)\n", src["source"].get<std::string>().c_str(),
+                src["health"].get<std::string>().c_str(), src["reason"].get<std::string>().c_str(),
+                static_cast<long long>(src["age_seconds"].get<int64_t>()));
+  }
+  for (const auto& e : j["evidence"]) {
+    const std::string age = e["age_seconds"].is_null()
+                                ? std::string("age unknown")
+                                : kerbside::FormatAge(absl::Seconds(e["age_seconds"].get<int64_t>()));
+    std::printf("  %-20s %-44s %s [%s]\n", e["kind"].get<std::string>().c_str(),
+                e["origin"].get<std::string>().c_str(), e["summary"].get<std::string>().c_str(),
+                age.c_str());
+  }
+  if (j["evidence"].empty()) std::printf("  (no evidence: not collected, which is not healthy)\n");
+  return 0;
+}
 
 int DiagnoseBundle(const DiagnoseFlags& f) {
   auto fleet = kerbside::bundle::LoadBundle(f.bundle);
@@ -185,8 +279,9 @@ int main(int argc, char** argv) {
   DiagnoseFlags diagnose_flags;
   CLI::App* diagnose = app.add_subcommand(
       "diagnose", "which documented cause of KB 979174 explains each stuck queue");
-  diagnose->add_option("--bundle", diagnose_flags.bundle, "judge a support bundle offline")
-      ->required();
+  diagnose->add_option("--bundle", diagnose_flags.bundle,
+                       "judge a support bundle offline (default: ask the live collector)");
+  diagnose->add_option("--target", diagnose_flags.target, "only diagnoses about this host");
   diagnose->add_option("--now", diagnose_flags.now,
                        "judge as of this RFC 3339 time (default: the bundle's newest "
                        "collected_at)");
@@ -199,6 +294,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   diagnose->add_flag("--json", diagnose_flags.json, "the JSON of DESIGN.md §5");
 
+  CLI::App* queues = app.add_subcommand("queues", "every queue the agents reported, with the LastError of the stuck ones");
+  queues->add_flag("--json", json, "stable JSON");
+  std::string evidence_host, evidence_kind;
+  CLI::App* evidence =
+      app.add_subcommand("evidence", "what the collector knows about a host and how old it is");
+  evidence->add_option("HOST", evidence_host, "NetBIOS name or FQDN")->required();
+  evidence->add_option("--kind", evidence_kind, "only this kind (queues, w32tm_status, ...)");
+  evidence->add_flag("--json", json, "stable JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -206,6 +310,11 @@ int main(int argc, char** argv) {
   }
   if (hosts->parsed()) return ListHosts(c, json);
   if (bundle_check->parsed()) return BundleCheck(bundle_dir, json);
-  if (diagnose->parsed()) return DiagnoseBundle(diagnose_flags);
+  if (diagnose->parsed()) {
+    return diagnose_flags.bundle.empty() ? DiagnoseLive(c, diagnose_flags)
+                                         : DiagnoseBundle(diagnose_flags);
+  }
+  if (queues->parsed()) return ListQueues(c, json);
+  if (evidence->parsed()) return ShowEvidence(c, evidence_host, evidence_kind, json);
   return kExitUsage;
 }

@@ -182,10 +182,9 @@ std::optional<absl::Time> ModificationTime(const fs::path& path) {
 
 std::string Lower(std::string s) { return absl::AsciiStrToLower(s); }
 
-void LoadHostFolder(const fs::path& folder, const std::string& folder_name,
-                    model::FleetModel* fleet) {
+void LoadHostFolderInto(const fs::path& folder, const std::string& folder_name,
+                        model::HostEvidence& host) {
   const std::string key = absl::AsciiStrToUpper(folder_name);
-  model::HostEvidence& host = fleet->hosts[key];
   host.name = key;
   host.identity.set_netbios_name(key);
   const std::string rel_dir = absl::StrCat("hosts/", folder_name, "/");
@@ -309,10 +308,16 @@ absl::StatusOr<model::FleetModel> LoadBundle(const std::string& dir) {
                                              " (names are case-insensitive); skipped")});
       continue;
     }
-    LoadHostFolder(it->path(), name, &fleet);
+    LoadHostFolderInto(it->path(), name, fleet.hosts[key]);
   }
   if (ec) fleet.problems.push_back({"hosts/", absl::StrCat("hosts/: ", ec.message())});
   return fleet;
+}
+
+model::HostEvidence LoadHostFolder(const std::string& folder, const std::string& name) {
+  model::HostEvidence host;
+  LoadHostFolderInto(folder, name, host);
+  return host;
 }
 
 std::optional<absl::Time> NewestCollectedAt(const model::FleetModel& fleet) {

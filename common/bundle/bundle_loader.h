@@ -22,6 +22,11 @@ struct FileKind {
 // and everything else still loads. Fails only when `dir` is not a readable folder.
 absl::StatusOr<model::FleetModel> LoadBundle(const std::string& dir);
 
+// One host's folder in the bundle layout (what Collect-KerbsideBundle.ps1 writes on a server,
+// and what the agent's host-folder source reads): evidence and per-file problems, with origins
+// "hosts/<name>/<file>".
+model::HostEvidence LoadHostFolder(const std::string& folder, const std::string& name);
+
 // When the bundle was collected: the newest collected_at of its host.json files. An offline
 // bundle is judged as of that moment, so reading it days later does not make it stale.
 std::optional<absl::Time> NewestCollectedAt(const model::FleetModel& fleet);

@@ -57,10 +57,12 @@ agent() {  # agent NAME ROLE [flags...]
   pids+=($!)
 }
 agent DC01 dc --pdc_emulator
-agent EX01 exchange
+# The Exchange servers read their queues from folders in the bundle layout (deploy/demo/hosts).
+agent EX01 exchange --host_folder "$root/deploy/demo/hosts/EX01" --host_folder_interval 2s
 # The fault: EX02's wall clock runs 7 minutes ahead (libfaketime, wall clock only).
 libfaketime=$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -n 1)
-LD_PRELOAD=$libfaketime FAKETIME=+7m FAKETIME_DONT_FAKE_MONOTONIC=1 agent EX02 exchange
+LD_PRELOAD=$libfaketime FAKETIME=+7m FAKETIME_DONT_FAKE_MONOTONIC=1 \
+  agent EX02 exchange --host_folder "$root/deploy/demo/hosts/EX02" --host_folder_interval 2s
 
 cli=("$build/collector/cli/kerbside" --collector "localhost:$port" --ca "$pki/ca.crt"
      --cert "$pki/oncall.crt" --key "$pki/oncall.key")
@@ -76,11 +78,11 @@ echo
 echo "\$ kerbside hosts"
 "${cli[@]}" hosts
 echo
-offset=$("${cli[@]}" hosts --json |
-  jq -r '.hosts[] | select(.name=="EX02") | .clock_vs_reference.offset_seconds * 1000 | round / 1000')
-echo "The collector measured EX02 ${offset}s ahead of the PDC emulator DC01: beyond Kerberos'"
-echo "300 s tolerance, so EX02 rejects other servers' ExchangeAuth tickets (KB 979174 cause 1)."
-echo "The diagnosis of stuck queues from this evidence comes with the correlator (issue 6)."
+echo "\$ kerbside queues"
+"${cli[@]}" queues
+echo
+echo "\$ kerbside diagnose"
+"${cli[@]}" diagnose
 if [ $keep -eq 1 ]; then
   echo
   echo "Fleet left running (logs in $demo). Query: ${cli[*]} hosts"

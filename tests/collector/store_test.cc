@@ -115,10 +115,26 @@ TEST_F(StoreTest, MigratesAVersionOneFileAndKeepsItsRows) {
   ASSERT_EQ(hosts->size(), 1u);
   EXPECT_EQ(hosts->front().identity.fqdn(), "dc01.contoso.com");
   EXPECT_FALSE(hosts->front().clock.has_value());
-  // The table added by migration 2 is usable.
-  EXPECT_TRUE((*store)->PutEvidence("DC01", "test", "clock_reading", "", absl::UnixEpoch(), "x")
+  // The tables added by later migrations are usable.
+  v1::Evidence e;
+  e.set_host("DC01");
+  e.mutable_w32tm_status()->set_source("Local CMOS Clock");
+  v1::SourceHealth ok;
+  ok.set_state(v1::SourceHealth::OK);
+  EXPECT_TRUE((*store)->ReplaceSourceEvidence("DC01", "host_folder", ok, absl::UnixEpoch(), {e, e})
                   .ok());
-  EXPECT_EQ(*(*store)->CountEvidence("DC01"), 1);
+  EXPECT_EQ(*(*store)->CountEvidence("DC01"), 2);
+  // A new snapshot replaces the old one.
+  EXPECT_TRUE((*store)->ReplaceSourceEvidence("DC01", "host_folder", ok, absl::UnixEpoch(), {e})
+                  .ok());
+  auto loaded = (*store)->LoadEvidence("DC01");
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->size(), 1u);
+  EXPECT_EQ(loaded->front().w32tm_status().source(), "Local CMOS Clock");
+  auto health = (*store)->LoadSourceHealth();
+  ASSERT_TRUE(health.ok());
+  ASSERT_EQ(health->size(), 1u);
+  EXPECT_EQ(health->front().state, "OK");
 }
 
 TEST_F(StoreTest, RefusesAStoreFromANewerBuild) {

@@ -1,0 +1,31 @@
+#ifndef KERBSIDE_AGENT_SOURCES_SOURCE_H_
+#define KERBSIDE_AGENT_SOURCES_SOURCE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "agent/config.h"
+#include "common/clock.h"
+#include "kerbside/v1/agent.pb.h"
+
+namespace kerbside::agent {
+
+// One kind of evidence the agent collects. Collect() returns a full snapshot of what the source
+// sees now, with its health: OK, DEGRADED (some of it could not be read, with the reason) or
+// FAILING (nothing could be read), so the collector can tell "no problem" from "could not look".
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual std::string id() const = 0;
+  virtual absl::Duration interval() const = 0;
+  virtual v1::EvidenceBatch Collect(absl::Time now) = 0;
+};
+
+// The registry: every source this agent's configuration enables (agent/sources/registry.cc).
+std::vector<std::unique_ptr<Source>> MakeSources(const AgentConfig& config);
+
+}  // namespace kerbside::agent
+
+#endif  // KERBSIDE_AGENT_SOURCES_SOURCE_H_

@@ -1,0 +1,19 @@
+#ifndef KERBSIDE_COLLECTOR_LIVE_MODEL_H_
+#define KERBSIDE_COLLECTOR_LIVE_MODEL_H_
+
+#include "absl/status/statusor.h"
+#include "collector/fleet.h"
+#include "collector/store.h"
+#include "common/model/fleet_model.h"
+
+namespace kerbside::collector {
+
+// The live fleet as the correlator's model: every host the collector knows, the evidence its
+// agents streamed, each source's health as problems, and the collector's own clock
+// measurements as clock readings (reference "collector").
+absl::StatusOr<model::FleetModel> BuildLiveModel(const Fleet& fleet, Store* store,
+                                                 absl::Duration max_clock_skew);
+
+}  // namespace kerbside::collector
+
+#endif  // KERBSIDE_COLLECTOR_LIVE_MODEL_H_

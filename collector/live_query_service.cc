@@ -1,0 +1,192 @@
+#include "collector/live_query_service.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "collector/correlator/correlator.h"
+#include "collector/live_model.h"
+#include "common/model/queue_state.h"
+#include "common/proto_time.h"
+#include "nlohmann/json.hpp"
+
+namespace kerbside::collector {
+namespace {
+
+grpc::Status Internal(const absl::Status& s) {
+  return grpc::Status(grpc::StatusCode::INTERNAL, std::string(s.message()));
+}
+
+bool Mentions(const correlator::Diagnosis& d, const std::string& host) {
+  if (absl::AsciiStrToUpper(d.blamed_host) == host) return true;
+  for (const auto& list : {d.targets, d.senders}) {
+    for (const std::string& h : list) {
+      if (absl::AsciiStrToUpper(h) == host) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+grpc::Status LiveQueryServiceImpl::Diagnose(grpc::ServerContext* context,
+                                            const v1::DiagnoseRequest* request,
+                                            v1::DiagnoseResponse* response) {
+  if (grpc::Status s = AuthorizeOperator(context, options_.plaintext); !s.ok()) return s;
+  auto m = BuildLiveModel(*fleet_, store_, options_.max_clock_skew);
+  if (!m.ok()) return Internal(m.status());
+  correlator::Diagnoses d = correlator::Correlate(
+      *m, clock_->Now(), {.max_clock_skew = options_.max_clock_skew,
+                          .stale_after = options_.stale_after});
+  if (!request->target().empty()) {
+    const std::string want = HostKey(request->target().substr(0, request->target().find('.')));
+    std::erase_if(d.diagnoses, [&](const auto& x) { return !Mentions(x, want); });
+  }
+  response->set_json(correlator::DiagnosesToJson(d).dump(2));
+  response->set_text(correlator::DiagnosesToText(d));
+  return grpc::Status::OK;
+}
+
+grpc::Status LiveQueryServiceImpl::ListQueues(grpc::ServerContext* context,
+                                              const v1::ListQueuesRequest*,
+                                              v1::ListQueuesResponse* response) {
+  if (grpc::Status s = AuthorizeOperator(context, options_.plaintext); !s.ok()) return s;
+  auto evidence = store_->LoadEvidence("");
+  if (!evidence.ok()) return Internal(evidence.status());
+  const absl::Time now = clock_->Now();
+  nlohmann::ordered_json out;
+  out["collector_time"] = FormatRfc3339(now);
+  out["queues"] = nlohmann::ordered_json::array();
+  for (const v1::Evidence& e : *evidence) {
+    if (e.kind_case() != v1::Evidence::kQueues) continue;
+    for (const v1::Queue& q : e.queues().queues()) {
+      const v1::SmtpReply& inner = q.last_error().inner();
+      out["queues"].push_back({
+          {"host", e.host()},
+          {"identity", q.identity()},
+          {"status", q.status()},
+          {"message_count", q.message_count()},
+          {"next_hop_domain", q.next_hop_domain()},
+          {"stuck", model::IsQueueStuck(q)},
+          {"last_error", inner.code() != 0 ? absl::StrCat(inner.code(), " ",
+                                                         inner.enhanced_status(), " ",
+                                                         inner.text())
+                                           : q.last_error().raw()},
+          {"failure_class",
+           absl::AsciiStrToLower(v1::LastError::FailureClass_Name(q.last_error().failure_class()))},
+          {"observed_age_seconds",
+           e.has_observed_host_time()
+               ? nlohmann::ordered_json(absl::ToInt64Seconds(now - FromProto(e.observed_host_time())))
+               : nlohmann::ordered_json(nullptr)},
+      });
+    }
+  }
+  response->set_json(out.dump(2));
+  return grpc::Status::OK;
+}
+
+grpc::Status LiveQueryServiceImpl::GetEvidence(grpc::ServerContext* context,
+                                               const v1::GetEvidenceRequest* request,
+                                               v1::GetEvidenceResponse* response) {
+  if (grpc::Status s = AuthorizeOperator(context, options_.plaintext); !s.ok()) return s;
+  const std::string host = HostKey(request->host().substr(0, request->host().find('.')));
+  auto evidence = store_->LoadEvidence(host);
+  if (!evidence.ok()) return Internal(evidence.status());
+  auto health = store_->LoadSourceHealth();
+  if (!health.ok()) return Internal(health.status());
+  const absl::Time now = clock_->Now();
+  nlohmann::ordered_json out;
+  out["host"] = host;
+  out["collector_time"] = FormatRfc3339(now);
+  out["sources"] = nlohmann::ordered_json::array();
+  for (const SourceHealthRecord& h : *health) {
+    if (h.host != host) continue;
+    out["sources"].push_back({{"source", h.source},
+                              {"health", absl::AsciiStrToLower(h.state)},
+                              {"reason", h.reason},
+                              {"received_at", FormatRfc3339(h.received_at)},
+                              {"age_seconds", absl::ToInt64Seconds(now - h.received_at)}});
+  }
+  // The collector's own clock measurement is evidence about the host too.
+  const v1::ListHostsResponse hosts = fleet_->ListHosts();
+  out["evidence"] = nlohmann::ordered_json::array();
+  for (const v1::HostStatus& hs : hosts.hosts()) {
+    if (hs.identity().netbios_name() != host || !hs.has_clock_vs_collector()) continue;
+    if (!request->kind().empty() && request->kind() != "clock_reading") continue;
+    const absl::Time at = FromProto(hs.clock_vs_collector().measured_at());
+    out["evidence"].push_back(
+        {{"kind", "clock_reading"},
+         {"source", "collector"},
+         {"origin", "collector clock exchange"},
+         {"subject", ""},
+         {"summary", absl::StrCat("offset ",
+                                  absl::ToDoubleSeconds(FromProto(hs.clock_vs_collector().offset())),
+                                  " s vs the collector (positive = host ahead)")},
+         {"observed_at", FormatRfc3339(at)},
+         {"age_seconds", absl::ToInt64Seconds(now - at)}});
+  }
+  if (out["evidence"].empty() && evidence->empty() && out["sources"].empty() &&
+      hosts.hosts().end() == std::find_if(hosts.hosts().begin(), hosts.hosts().end(),
+                                          [&](const v1::HostStatus& hs) {
+                                            return hs.identity().netbios_name() == host;
+                                          })) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("no host named ", request->host(), " has connected"));
+  }
+  for (const v1::Evidence& e : *evidence) {
+    const auto* field = e.GetDescriptor()->FindFieldByNumber(e.kind_case());
+    const std::string kind = field ? field->name() : "unknown";
+    if (!request->kind().empty() && request->kind() != kind) continue;
+    nlohmann::ordered_json j;
+    j["kind"] = kind;
+    j["source"] = e.source();
+    j["origin"] = e.origin();
+    j["subject"] = e.subject();
+    std::string summary;
+    switch (e.kind_case()) {
+      case v1::Evidence::kQueues: {
+        int stuck = 0;
+        for (const auto& q : e.queues().queues()) stuck += model::IsQueueStuck(q);
+        summary = absl::StrCat(e.queues().queues_size(), " queues, ", stuck, " stuck");
+        break;
+      }
+      case v1::Evidence::kReceiveConnectors:
+        summary = absl::StrCat(e.receive_connectors().connectors_size(), " receive connectors");
+        break;
+      case v1::Evidence::kSpnListing:
+        summary = absl::StrCat(e.spn_listing().spns_size(), " SPNs on ",
+                               e.spn_listing().account_dn());
+        break;
+      case v1::Evidence::kEvents:
+        summary = absl::StrCat(e.events().events_size(), " events");
+        break;
+      case v1::Evidence::kW32TmStripchart:
+        summary = absl::StrCat(e.w32tm_stripchart().samples_size(), " samples against ",
+                               e.w32tm_stripchart().target());
+        break;
+      case v1::Evidence::kW32TmStatus:
+        summary = absl::StrCat("source ", e.w32tm_status().source(),
+                               e.w32tm_status().unsynchronized() ? " (NOT synchronised)" : "");
+        break;
+      case v1::Evidence::kReplication:
+        summary = absl::StrCat(e.replication().links_size(), " replication links");
+        break;
+      default:
+        break;
+    }
+    j["summary"] = summary;
+    if (e.has_observed_host_time()) {
+      j["observed_at"] = FormatRfc3339(FromProto(e.observed_host_time()));
+      j["age_seconds"] = absl::ToInt64Seconds(now - FromProto(e.observed_host_time()));
+    } else {
+      j["observed_at"] = nullptr;
+      j["age_seconds"] = nullptr;
+    }
+    j["received_at"] = e.has_received_at()
+                           ? nlohmann::ordered_json(FormatRfc3339(FromProto(e.received_at())))
+                           : nlohmann::ordered_json(nullptr);
+    out["evidence"].push_back(std::move(j));
+  }
+  response->set_json(out.dump(2));
+  return grpc::Status::OK;
+}
+
+}  // namespace kerbside::collector
