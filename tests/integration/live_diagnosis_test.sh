@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The live pipeline on loopback with real mutual TLS: agents read host folders in the bundle
+# layout and stream them; the collector stores them and correlates them with its own clock
+# measurements. A changed file shows within an interval, a corrupted one as that file's error,
+# and EX02 (libfaketime, 7 minutes ahead) is diagnosed as the clock skew behind EX01's queue.
+set -euo pipefail
+COLLECTOR=$1 AGENT=$2 CLI=$3 PKI=$4 SCENARIOS=$5
+. "$(dirname "$0")/lib.sh"
+itest_init live-diagnosis
+LIBFAKETIME=$(find_libfaketime)
+
+pki=$ITEST_DIR/pki
+"$PKI" init "$pki" >/dev/null
+"$PKI" collector "$pki" collector.lab.test localhost 127.0.0.1 >/dev/null
+for h in dc01 ex01 ex02; do "$PKI" host "$pki" "$h.lab.test" 127.0.0.1 >/dev/null; done
+"$PKI" operator "$pki" oncall >/dev/null
+
+# Host folders: EX01's queue to EX02 is stuck with the KB's error; EX02 delivers.
+mkdir -p "$ITEST_DIR/hosts/EX01" "$ITEST_DIR/hosts/EX02"
+lrt='[{LRT=11/27/2026 7:58:01 AM};{LED=451 4.4.0 Primary target IP address responded with: \"454 4.7.0 Temporary authentication failure.\" Attempted failover to alternate host, but that did not succeed. Either there are no alternate hosts, or delivery failed to all alternate hosts. The last endpoint attempted was 127.0.0.1:2525};{FQDN=ex02.lab.test};{IP=127.0.0.1}]'
+cat > "$ITEST_DIR/hosts/EX01/get-queue.json" <<JSON
+[{"Identity": "EX01\\\\12", "DeliveryType": "SmtpRelayToMailboxDeliveryGroup", "Status": "Retry",
+  "MessageCount": 37, "NextHopDomain": "ex02.lab.test", "LastError": "$lrt"}]
+JSON
+cat > "$ITEST_DIR/hosts/EX02/get-queue.json" <<'JSON'
+[{"Identity": "EX02\\7", "Status": "Active", "MessageCount": 0, "NextHopDomain": "ex01.lab.test"}]
+JSON
+# Real-format w32tm status from the samples.
+cp "$SCENARIOS/../data/windows/w32tm-status-domain.txt" "$ITEST_DIR/hosts/EX01/w32tm-status.txt"
+
+start_bg collector "$COLLECTOR" --listen 127.0.0.1:0 --db "$ITEST_DIR/collector.db" \
+  --ca "$pki/ca.crt" --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key" \
+  --heartbeat_interval 1s --time_exchange_interval 1s
+wait_until 10 "collector listening" grep -q "listening on" "$ITEST_DIR/collector.log"
+ADDR=localhost:$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$ITEST_DIR/collector.log" | head -n 1)
+cli() {
+  "$CLI" --collector "$ADDR" --ca "$pki/ca.crt" --cert "$pki/oncall.crt" --key "$pki/oncall.key" \
+    --timeout 5 "$@"
+}
+agent() {  # agent NAME ROLE [flags...]
+  local name=$1 role=$2; shift 2
+  local lower=${name,,}
+  # exec: the background PID must be the agent itself, so cleanup stops it.
+  exec "$AGENT" --collector "$ADDR" --ca "$pki/ca.crt" --cert "$pki/$lower.lab.test.crt" \
+    --key "$pki/$lower.lab.test.key" --netbios_name "$name" --fqdn "$lower.lab.test" \
+    --role "$role" --site HQ --ip 127.0.0.1 --backoff_initial 200ms --backoff_max 2s "$@"
+}
+start_bg dc01 agent DC01 dc --pdc_emulator
+start_bg ex01 agent EX01 exchange --host_folder "$ITEST_DIR/hosts/EX01" --host_folder_interval 1s
+start_bg ex02 env LD_PRELOAD="$LIBFAKETIME" FAKETIME=+420s FAKETIME_DONT_FAKE_MONOTONIC=1 \
+  "$AGENT" --collector "$ADDR" --ca "$pki/ca.crt" --cert "$pki/ex02.lab.test.crt" \
+  --key "$pki/ex02.lab.test.key" --netbios_name EX02 --fqdn ex02.lab.test --role exchange \
+  --site HQ --ip 127.0.0.1 --host_folder "$ITEST_DIR/hosts/EX02" --host_folder_interval 1s
+
+diagnosed() {
+  cli diagnose --json | jq -e '.diagnoses[0].causes[0].cause == "clock_skew"' >/dev/null
+}
+wait_until 30 "the live diagnosis" diagnosed
+json=$(cli diagnose --json)
+expect_jq "$json" '.diagnoses | length == 1' "one diagnosis"
+expect_jq "$json" '.diagnoses[0] | .blamed_host == "EX02" and .senders == ["EX01"]
+  and .targets == ["EX02"] and .causes[0].cause == "clock_skew"' \
+  "EX01 -> EX02 stuck: clock skew, EX02 blamed"
+expect_jq "$json" '.diagnoses[0].queues[0].identity == "EX01\\12"' "the stuck queue is listed"
+expect_jq "$json" '[.diagnoses[0].not_checked[].cause] | index("spn_missing") != null' \
+  "SPNs are not checked (no DC evidence), not ruled out"
+cli diagnose | head -n 1 | grep -q "EX01 -> EX02 stuck: clock skew — EX02 is 7m ahead of the PDC emulator DC01" \
+  || fail "sentence: $(cli diagnose | head -n 1)"
+pass "the text starts with the sentence for the ticket"
+expect_jq "$(cli diagnose --target ex01.lab.test --json)" '.diagnoses | length == 1' \
+  "--target filters by host"
+
+json=$(cli queues --json)
+expect_jq "$json" '[.queues[] | select(.stuck)] | length == 1 and .[0].host == "EX01"' \
+  "kerbside queues shows EX01's stuck queue"
+json=$(cli evidence EX01 --json)
+expect_jq "$json" '[.evidence[].kind] | (index("queues") != null and index("w32tm_status") != null)' \
+  "kerbside evidence EX01 lists queues and w32tm status"
+expect_jq "$json" '.sources[0].health == "ok"' "the host-folder source is healthy"
+
+# A file changed on disk shows within one interval.
+sed -i 's/"MessageCount": 37/"MessageCount": 512/' "$ITEST_DIR/hosts/EX01/get-queue.json"
+updated() { cli queues --json | jq -e '.queues[] | select(.host=="EX01") | .message_count == 512' >/dev/null; }
+wait_until 10 "the changed file to show" updated
+pass "a changed file shows within an interval"
+
+# A corrupted file is that file's error; the rest still flows.
+printf '{"Identity": "EX01\\\\12", "Status": ' > "$ITEST_DIR/hosts/EX01/get-queue.json"
+degraded() { cli evidence EX01 --json | jq -e '.sources[0].health == "degraded"' >/dev/null; }
+wait_until 10 "the corrupted file to show" degraded
+json=$(cli evidence EX01 --json)
+expect_jq "$json" '.sources[0].reason | test("hosts/EX01/get-queue.json")' \
+  "the error names the broken file"
+expect_jq "$json" '[.evidence[].kind] | index("w32tm_status") != null' "the other file still flows"
+cli evidence EX01 | grep -q "degraded" || fail "text view lacks the health"
+pass "text view shows the source health"
