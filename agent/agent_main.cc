@@ -31,6 +31,11 @@ int Run(const kerbside::agent::AgentFlags& flags) {
                  std::string(config.status().message()).c_str());
     return 2;
   }
+  if (!config->probes.runner.realm.empty()) {
+    // As for `probe --once`: GSS-API's own krb5 contexts must not read /etc/krb5.conf. Set
+    // before the credentials below start gRPC's threads.
+    setenv("KRB5_CONFIG", "/dev/null", 1);
+  }
   if (absl::Status s = kerbside::SetupLogging("agent", config->log_level); !s.ok()) {
     std::fprintf(stderr, "kerbside-agent: %s\n", std::string(s.message()).c_str());
     return 2;
@@ -57,7 +62,10 @@ int Run(const kerbside::agent::AgentFlags& flags) {
     client.Stop();
   });
   kerbside::agent::SourceRunner sources(
-      kerbside::agent::MakeSources(*config), &kerbside::RealClock(),
+      kerbside::agent::MakeSources(
+          *config, {.clock = &kerbside::RealClock(),
+                    .inventory = [&client] { return client.inventory(); }}),
+      &kerbside::RealClock(),
       [&client](kerbside::v1::EvidenceBatch b) { client.Publish(std::move(b)); });
   sources.Start();
   client.Run();

@@ -53,6 +53,11 @@ void StreamClient::Publish(v1::EvidenceBatch batch) {
   cv_.notify_all();
 }
 
+v1::Inventory StreamClient::inventory() const {
+  std::unique_lock lock(mu_);
+  return inventory_;
+}
+
 void StreamClient::Stop() {
   std::unique_lock lock(mu_);
   stop_ = true;
@@ -170,9 +175,12 @@ absl::Status StreamClient::RunSession() {
           spdlog::debug("evidence acknowledged up to {}", m.evidence_ack().sequence());
           break;
         }
-        case v1::CollectorMessage::kInventory:
+        case v1::CollectorMessage::kInventory: {
           spdlog::debug("inventory: {} hosts", m.inventory().hosts_size());
+          std::unique_lock lock(mu_);
+          inventory_ = m.inventory();
           break;
+        }
         case v1::CollectorMessage::KIND_NOT_SET:
           break;
       }

@@ -32,6 +32,9 @@ class StreamClient {
   // accepted the hello, and again after every reconnection until acknowledged.
   void Publish(v1::EvidenceBatch batch);
 
+  // The collector's latest fleet inventory (empty until the first hello ack).
+  v1::Inventory inventory() const;
+
   // How many sessions reached the collector's hello ack (for logs and tests).
   int sessions_established() const;
 
@@ -56,6 +59,7 @@ class StreamClient {
   // Latest batch per source and whether the current session still has to send it.
   std::map<std::string, std::pair<v1::EvidenceBatch, bool>> batches_;  // guarded by mu_
   uint64_t next_sequence_ = 1;                                         // guarded by mu_
+  v1::Inventory inventory_;                                            // guarded by mu_
   int sessions_established_ = 0;  // guarded by mu_
 };
 

@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "agent/sources/host_folder_source.h"
+#include "agent/sources/probe_source.h"
 #include "agent/sources/source.h"
 
 namespace kerbside::agent {
@@ -11,23 +12,29 @@ namespace {
 struct SourceEntry {
   const char* id;
   std::function<bool(const AgentConfig&)> enabled;
-  std::function<std::unique_ptr<Source>(const AgentConfig&)> make;
+  std::function<std::unique_ptr<Source>(const AgentConfig&, const SourceContext&)> make;
 };
 
 const SourceEntry kSources[] = {
     {"host_folder", [](const AgentConfig& c) { return !c.host_folder.empty(); },
-     [](const AgentConfig& c) -> std::unique_ptr<Source> {
+     [](const AgentConfig& c, const SourceContext&) -> std::unique_ptr<Source> {
        return std::make_unique<HostFolderSource>(c.host_folder, c.identity.netbios_name(),
                                                  c.host_folder_interval);
+     }},
+    // Probes need a realm; their targets come from config and the collector's inventory.
+    {"probes", [](const AgentConfig& c) { return !c.probes.runner.realm.empty(); },
+     [](const AgentConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
+       return std::make_unique<ProbeSource>(c.probes, ctx.inventory, ctx.clock);
      }},
 };
 
 }  // namespace
 
-std::vector<std::unique_ptr<Source>> MakeSources(const AgentConfig& config) {
+std::vector<std::unique_ptr<Source>> MakeSources(const AgentConfig& config,
+                                                 const SourceContext& context) {
   std::vector<std::unique_ptr<Source>> out;
   for (const SourceEntry& e : kSources) {
-    if (e.enabled(config)) out.push_back(e.make(config));
+    if (e.enabled(config)) out.push_back(e.make(config, context));
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #ifndef KERBSIDE_AGENT_SOURCES_SOURCE_H_
 #define KERBSIDE_AGENT_SOURCES_SOURCE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,8 +24,16 @@ class Source {
   virtual v1::EvidenceBatch Collect(absl::Time now) = 0;
 };
 
+// What sources may use besides their configuration.
+struct SourceContext {
+  const Clock* clock;
+  // The collector's latest fleet inventory (empty until the first one arrives).
+  std::function<v1::Inventory()> inventory;
+};
+
 // The registry: every source this agent's configuration enables (agent/sources/registry.cc).
-std::vector<std::unique_ptr<Source>> MakeSources(const AgentConfig& config);
+std::vector<std::unique_ptr<Source>> MakeSources(const AgentConfig& config,
+                                                 const SourceContext& context);
 
 }  // namespace kerbside::agent
 

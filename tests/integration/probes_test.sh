@@ -4,7 +4,7 @@
 # an Exchange-like SMTP server doing STARTTLS and GSSAPI (235, then 454 after ktadd), an
 # expired certificate, and the KDC clock offset with the agent under libfaketime (+600 s).
 set -euo pipefail
-AGENT=$1 SMTPD=$2
+AGENT=$1 SMTPD=$2 COLLECTOR=${3:-} CLI=${4:-} PKI=${5:-}
 . "$(dirname "$0")/lib.sh"
 itest_init probes
 LIBFAKETIME=$(find_libfaketime)
@@ -212,3 +212,32 @@ echo "figures, run 3 (libfaketime +600s):"
 jq -r '.kdc[] | select(.kdc_clock != null) | "  \(.address) \(.transport): offset \(.kdc_clock.offset_seconds)s +- \(.kdc_clock.uncertainty_seconds)s"' "$D/run3.json"
 jq -r '.tickets[] | "  ticket \(.service_principal): ok=\(.ok) \(.krb_error_name) \(.error_message)"' "$D/run3.json"
 echo "probing took $((SECONDS - start)) s"
+
+# The same probes run by the agent on its schedule and streamed to a collector (mutual TLS):
+# the collector keeps them as the host's evidence.
+if [ -n "$COLLECTOR" ]; then
+  pki=$D/pki
+  "$PKI" init "$pki" >/dev/null
+  "$PKI" collector "$pki" collector.lab.test localhost 127.0.0.1 >/dev/null
+  "$PKI" host "$pki" ex01.lab.test 127.0.0.1 >/dev/null
+  "$PKI" operator "$pki" oncall >/dev/null
+  start_bg collector "$COLLECTOR" --listen 127.0.0.1:0 --db "$D/collector.db" \
+    --ca "$pki/ca.crt" --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key"
+  wait_until 10 "collector listening" grep -q "listening on" "$D/collector.log"
+  addr=localhost:$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$D/collector.log" | head -n 1)
+  start_bg streaming-agent "$AGENT" --collector "$addr" --ca "$pki/ca.crt" \
+    --cert "$pki/ex01.lab.test.crt" --key "$pki/ex01.lab.test.key" --netbios_name EX01 \
+    --fqdn ex01.lab.test --role exchange --realm "$REALM" --kdc "127.0.0.1:$P_ALL" \
+    --kdc "127.0.0.1:$P_CLOSED" --peer ex02.lab.test=127.0.0.1 --smtp_ports "$P_SMTP" \
+    --keytab "$D/ex01.keytab" --probe_attempt_timeout 1s --probe_interval 3s
+  evidence() {
+    "$CLI" --collector "$addr" --ca "$pki/ca.crt" --cert "$pki/oncall.crt" \
+      --key "$pki/oncall.key" evidence EX01 --kind probes --json
+  }
+  streamed() { evidence | jq -e '.evidence | length == 1' >/dev/null; }
+  wait_until 30 "streamed probe results" streamed
+  json=$(evidence)
+  expect_jq "$json" '.sources[] | select(.source == "probes") | .health == "ok"' \
+    "the probe source reports healthy"
+  expect_jq "$json" '.evidence[0].origin == "probes.json"' "probe results are the host's evidence"
+fi
