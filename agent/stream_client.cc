@@ -72,9 +72,9 @@ bool StreamClient::WaitForStopOrTimeout(absl::Duration timeout) {
 void StreamClient::CheckClockAgainstCertificates() {
   if (config_.plaintext) return;
   const absl::Time now = clock_->Now();
-  for (const auto& [what, path] : {std::pair<std::string, std::string>{"this host's certificate",
-                                                                       config_.tls.cert_file},
-                                   {"the fleet CA", config_.tls.ca_file}}) {
+  for (const auto& [what, path] :
+       {std::pair<std::string, std::string>{"this host's certificate", config_.tls.cert_file},
+        {"the fleet CA", config_.tls.ca_file}}) {
     auto pem = ReadFileToString(path);
     if (!pem.ok()) continue;  // reported where the credentials were built
     auto cert = ParseCertificatePem(*pem);
@@ -97,8 +97,8 @@ void StreamClient::Run() {
       if (stop_) break;
     }
     const absl::Duration wait = backoff_.Next();
-    spdlog::warn("stream to {} ended: {}; reconnecting in {}", config_.collector,
-                 ended.ToString(), absl::FormatDuration(absl::Trunc(wait, absl::Milliseconds(1))));
+    spdlog::warn("stream to {} ended: {}; reconnecting in {}", config_.collector, ended.ToString(),
+                 absl::FormatDuration(absl::Trunc(wait, absl::Milliseconds(1))));
     if (absl::IsUnavailable(ended)) CheckClockAgainstCertificates();
     if (WaitForStopOrTimeout(wait)) break;
   }
@@ -291,8 +291,7 @@ absl::Status StreamClient::RunSession() {
   const grpc::Status status = stream->Finish();
   if (stopping) return absl::CancelledError("stopping");
   if (status.ok()) return absl::UnavailableError("the collector closed the stream");
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      DescribeFailure(status));
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), DescribeFailure(status));
 }
 
 }  // namespace kerbside::agent

@@ -1,13 +1,13 @@
 #ifndef KERBSIDE_AGENT_STREAM_CLIENT_H_
 #define KERBSIDE_AGENT_STREAM_CLIENT_H_
 
+#include <condition_variable>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/status/status.h"
-#include <condition_variable>
-#include <map>
-#include <mutex>
 #include "agent/backoff.h"
 #include "agent/config.h"
 #include "common/clock.h"
@@ -60,7 +60,7 @@ class StreamClient {
   std::map<std::string, std::pair<v1::EvidenceBatch, bool>> batches_;  // guarded by mu_
   uint64_t next_sequence_ = 1;                                         // guarded by mu_
   v1::Inventory inventory_;                                            // guarded by mu_
-  int sessions_established_ = 0;  // guarded by mu_
+  int sessions_established_ = 0;                                       // guarded by mu_
 };
 
 }  // namespace kerbside::agent

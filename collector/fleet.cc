@@ -67,8 +67,8 @@ uint64_t Fleet::Connected(const v1::HostIdentity& identity, const std::string& p
     h.certificate_subject = certificate_subject;
     token = next_token_++;
     h.connection_token = token;
-    record = HostRecord{h.identity, h.first_seen, h.last_seen, h.peer_address,
-                        h.certificate_subject, std::nullopt};
+    record = HostRecord{h.identity,     h.first_seen,          h.last_seen,
+                        h.peer_address, h.certificate_subject, std::nullopt};
   }
   if (absl::Status s = store_->UpsertHost(record); !s.ok()) {
     spdlog::error("store: cannot record host {}: {}", key, s.ToString());

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "collector/correlator/correlator.h"
+#include "collector/kept_view.h"
 #include "collector/live_model.h"
 #include "common/model/queue_state.h"
 #include "common/proto_time.h"
@@ -34,14 +35,20 @@ grpc::Status LiveQueryServiceImpl::Diagnose(grpc::ServerContext* context,
   auto m = BuildLiveModel(*fleet_, store_, options_.max_clock_skew);
   if (!m.ok()) return Internal(m.status());
   correlator::Diagnoses d = correlator::Correlate(
-      *m, clock_->Now(), {.max_clock_skew = options_.max_clock_skew,
-                          .stale_after = options_.stale_after});
+      *m, clock_->Now(),
+      {.max_clock_skew = options_.max_clock_skew, .stale_after = options_.stale_after});
   if (!request->target().empty()) {
     const std::string want = HostKey(request->target().substr(0, request->target().find('.')));
     std::erase_if(d.diagnoses, [&](const auto& x) { return !Mentions(x, want); });
   }
-  response->set_json(correlator::DiagnosesToJson(d).dump(2));
-  response->set_text(correlator::DiagnosesToText(d));
+  nlohmann::ordered_json json = correlator::DiagnosesToJson(d);
+  std::string text = correlator::DiagnosesToText(d);
+  // First seen / last changed come from the diagnosis keeper's rows, when one runs.
+  auto kept = store_->LoadKeptDiagnoses();
+  if (!kept.ok()) return Internal(kept.status());
+  AddTracking(*kept, d, d.now, &json, &text);
+  response->set_json(json.dump(2));
+  response->set_text(text);
   return grpc::Status::OK;
 }
 
@@ -66,16 +73,16 @@ grpc::Status LiveQueryServiceImpl::ListQueues(grpc::ServerContext* context,
           {"message_count", q.message_count()},
           {"next_hop_domain", q.next_hop_domain()},
           {"stuck", model::IsQueueStuck(q)},
-          {"last_error", inner.code() != 0 ? absl::StrCat(inner.code(), " ",
-                                                         inner.enhanced_status(), " ",
-                                                         inner.text())
-                                           : q.last_error().raw()},
+          {"last_error",
+           inner.code() != 0
+               ? absl::StrCat(inner.code(), " ", inner.enhanced_status(), " ", inner.text())
+               : q.last_error().raw()},
           {"failure_class",
            absl::AsciiStrToLower(v1::LastError::FailureClass_Name(q.last_error().failure_class()))},
-          {"observed_age_seconds",
-           e.has_observed_host_time()
-               ? nlohmann::ordered_json(absl::ToInt64Seconds(now - FromProto(e.observed_host_time())))
-               : nlohmann::ordered_json(nullptr)},
+          {"observed_age_seconds", e.has_observed_host_time()
+                                       ? nlohmann::ordered_json(absl::ToInt64Seconds(
+                                             now - FromProto(e.observed_host_time())))
+                                       : nlohmann::ordered_json(nullptr)},
       });
     }
   }
@@ -117,17 +124,18 @@ grpc::Status LiveQueryServiceImpl::GetEvidence(grpc::ServerContext* context,
          {"source", "collector"},
          {"origin", "collector clock exchange"},
          {"subject", ""},
-         {"summary", absl::StrCat("offset ",
-                                  absl::ToDoubleSeconds(FromProto(hs.clock_vs_collector().offset())),
-                                  " s vs the collector (positive = host ahead)")},
+         {"summary",
+          absl::StrCat("offset ",
+                       absl::ToDoubleSeconds(FromProto(hs.clock_vs_collector().offset())),
+                       " s vs the collector (positive = host ahead)")},
          {"observed_at", FormatRfc3339(at)},
          {"age_seconds", absl::ToInt64Seconds(now - at)}});
   }
   if (out["evidence"].empty() && evidence->empty() && out["sources"].empty() &&
-      hosts.hosts().end() == std::find_if(hosts.hosts().begin(), hosts.hosts().end(),
-                                          [&](const v1::HostStatus& hs) {
-                                            return hs.identity().netbios_name() == host;
-                                          })) {
+      hosts.hosts().end() ==
+          std::find_if(hosts.hosts().begin(), hosts.hosts().end(), [&](const v1::HostStatus& hs) {
+            return hs.identity().netbios_name() == host;
+          })) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         absl::StrCat("no host named ", request->host(), " has connected"));
   }
@@ -152,8 +160,8 @@ grpc::Status LiveQueryServiceImpl::GetEvidence(grpc::ServerContext* context,
         summary = absl::StrCat(e.receive_connectors().connectors_size(), " receive connectors");
         break;
       case v1::Evidence::kSpnListing:
-        summary = absl::StrCat(e.spn_listing().spns_size(), " SPNs on ",
-                               e.spn_listing().account_dn());
+        summary =
+            absl::StrCat(e.spn_listing().spns_size(), " SPNs on ", e.spn_listing().account_dn());
         break;
       case v1::Evidence::kEvents:
         summary = absl::StrCat(e.events().events_size(), " events");

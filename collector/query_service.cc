@@ -1,8 +1,7 @@
 #include "collector/query_service.h"
 
-#include "collector/live_query_service.h"
-
 #include "absl/strings/str_cat.h"
+#include "collector/live_query_service.h"
 #include "common/grpc_tls.h"
 #include "spdlog/spdlog.h"
 
@@ -28,8 +27,7 @@ grpc::Status AuthorizeOperator(grpc::ServerContext* context, bool plaintext) {
   return grpc::Status::OK;
 }
 
-grpc::Status QueryServiceImpl::ListHosts(grpc::ServerContext* context,
-                                         const v1::ListHostsRequest*,
+grpc::Status QueryServiceImpl::ListHosts(grpc::ServerContext* context, const v1::ListHostsRequest*,
                                          v1::ListHostsResponse* response) {
   if (grpc::Status s = Authorize(context); !s.ok()) return s;
   *response = fleet_->ListHosts();

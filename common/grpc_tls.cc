@@ -46,13 +46,12 @@ std::string ClockOutsideValidity(const std::string& what, const CertificateIdent
                                  absl::Time now) {
   if (now >= cert.not_before && now <= cert.not_after) return "";
   const bool before = now < cert.not_before;
-  return absl::StrCat(
-      "this host's clock reads ", absl::FormatTime(now), ", ",
-      before ? "before" : "after", " the validity window of ", what, " (", cert.subject,
-      ", valid ", absl::FormatTime(cert.not_before), " to ", absl::FormatTime(cert.not_after),
-      "): TLS will fail because of the clock, ",
-      before ? "which is behind by at least " : "which is ahead by at least ",
-      absl::FormatDuration(before ? cert.not_before - now : now - cert.not_after));
+  return absl::StrCat("this host's clock reads ", absl::FormatTime(now), ", ",
+                      before ? "before" : "after", " the validity window of ", what, " (",
+                      cert.subject, ", valid ", absl::FormatTime(cert.not_before), " to ",
+                      absl::FormatTime(cert.not_after), "): TLS will fail because of the clock, ",
+                      before ? "which is behind by at least " : "which is ahead by at least ",
+                      absl::FormatDuration(before ? cert.not_before - now : now - cert.not_after));
 }
 
 }  // namespace kerbside

@@ -72,8 +72,7 @@ absl::StatusOr<CertificateIdentity> ParseCertificatePem(absl::string_view pem) {
   std::unique_ptr<X509, decltype(&X509_free)> cert(
       PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
   if (!cert) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not a PEM certificate: ", OpenSslErrors()));
+    return absl::InvalidArgumentError(absl::StrCat("not a PEM certificate: ", OpenSslErrors()));
   }
   CertificateIdentity id;
   X509_NAME* subject = X509_get_subject_name(cert.get());

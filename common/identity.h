@@ -2,10 +2,10 @@
 #define KERBSIDE_COMMON_IDENTITY_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace kerbside {

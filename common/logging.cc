@@ -16,8 +16,8 @@ absl::Status SetupLogging(absl::string_view component, absl::string_view level) 
     return absl::InvalidArgumentError(absl::StrCat(
         "log level '", level, "' is not one of trace, debug, info, warn, error, critical, off"));
   }
-  auto logger = std::make_shared<spdlog::logger>(
-      std::string(component), std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>(std::string(component),
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %n: %v");
   logger->set_level(lvl);
   logger->flush_on(spdlog::level::info);

@@ -1,9 +1,8 @@
 #ifndef KERBSIDE_COMMON_LOGGING_H_
 #define KERBSIDE_COMMON_LOGGING_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace kerbside {
 

@@ -8,9 +8,9 @@
 #define KERBSIDE_CONCAT_INNER(a, b) a##b
 #define KERBSIDE_CONCAT(a, b) KERBSIDE_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                     \
-  do {                                            \
-    ::absl::Status kerbside_status_ = (expr);     \
+#define RETURN_IF_ERROR(expr)                            \
+  do {                                                   \
+    ::absl::Status kerbside_status_ = (expr);            \
     if (!kerbside_status_.ok()) return kerbside_status_; \
   } while (0)
 

@@ -11,25 +11,25 @@ absl::StatusOr<ClockSample> ComputeClockSample(const ExchangeTimestamps& ts) {
   const absl::Duration host_round_trip = ts.t4_host_receive - ts.t1_host_send;
   const absl::Duration reference_hold = ts.t3_reference_send - ts.t2_reference_receive;
   if (host_round_trip < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "time exchange: t4 (host receive) is before t1 (host send) by ",
-        absl::FormatDuration(-host_round_trip), "; the host clock stepped back"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("time exchange: t4 (host receive) is before t1 (host send) by ",
+                     absl::FormatDuration(-host_round_trip), "; the host clock stepped back"));
   }
   if (reference_hold < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "time exchange: t3 (reference send) is before t2 (reference receive) by ",
-        absl::FormatDuration(-reference_hold)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("time exchange: t3 (reference send) is before t2 (reference receive) by ",
+                     absl::FormatDuration(-reference_hold)));
   }
   const absl::Duration delay = host_round_trip - reference_hold;
   if (delay < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "time exchange: negative delay ", absl::FormatDuration(delay),
-        " (reference held the request longer than the host's round trip)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("time exchange: negative delay ", absl::FormatDuration(delay),
+                     " (reference held the request longer than the host's round trip)"));
   }
   ClockSample s;
-  s.offset = ((ts.t1_host_send - ts.t2_reference_receive) +
-              (ts.t4_host_receive - ts.t3_reference_send)) /
-             2;
+  s.offset =
+      ((ts.t1_host_send - ts.t2_reference_receive) + (ts.t4_host_receive - ts.t3_reference_send)) /
+      2;
   s.delay = delay;
   s.measured_at = ts.t3_reference_send;
   return s;

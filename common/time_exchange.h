@@ -20,8 +20,8 @@ struct ExchangeTimestamps {
 };
 
 struct ClockSample {
-  absl::Duration offset;  // positive = host ahead of the reference
-  absl::Duration delay;   // round trip minus the reference's processing time, >= 0
+  absl::Duration offset;   // positive = host ahead of the reference
+  absl::Duration delay;    // round trip minus the reference's processing time, >= 0
   absl::Time measured_at;  // reference clock (t3)
 };
 

@@ -15,8 +15,9 @@ v1::EvidenceBatch ProbeSource::Collect(absl::Time now) {
     // Nothing to probe yet (no kdc/peer configured, no inventory from the collector): say so
     // rather than report an empty, healthy-looking result.
     batch.mutable_health()->set_state(v1::SourceHealth::FAILING);
-    batch.mutable_health()->set_reason("no DC or peer to probe: configure kdc/peer or wait for "
-                                       "the collector's inventory");
+    batch.mutable_health()->set_reason(
+        "no DC or peer to probe: configure kdc/peer or wait for "
+        "the collector's inventory");
     return batch;
   }
   v1::Evidence* e = batch.add_items();
@@ -30,8 +31,7 @@ v1::EvidenceBatch ProbeSource::Collect(absl::Time now) {
     failed += k.outcome() == v1::KdcProbe::ERROR;
   }
   // Probes that find a blocked port did their job; only probes that could not run degrade.
-  batch.mutable_health()->set_state(failed > 0 ? v1::SourceHealth::DEGRADED
-                                               : v1::SourceHealth::OK);
+  batch.mutable_health()->set_state(failed > 0 ? v1::SourceHealth::DEGRADED : v1::SourceHealth::OK);
   if (failed > 0) {
     batch.mutable_health()->set_reason(absl::StrCat(failed, " KDC probe(s) could not run"));
   }

@@ -172,11 +172,11 @@ nlohmann::ordered_json BundleCheckToJson(const std::string& dir, const model::Fl
 
 std::string BundleCheckToText(const std::string& dir, const model::FleetModel& fleet) {
   std::string out = absl::StrCat("Bundle ", dir, " (", fleet.format, ", max clock skew ",
-                                 fleet.max_clock_skew
-                                     ? absl::FormatDuration(*fleet.max_clock_skew)
-                                     : std::string("not set: 5m default"),
+                                 fleet.max_clock_skew ? absl::FormatDuration(*fleet.max_clock_skew)
+                                                      : std::string("not set: 5m default"),
                                  ")\n");
-  for (const model::Problem& p : fleet.problems) absl::StrAppend(&out, "  FAILED ", p.message, "\n");
+  for (const model::Problem& p : fleet.problems)
+    absl::StrAppend(&out, "  FAILED ", p.message, "\n");
   for (const auto& [name, host] : fleet.hosts) {
     const HostCounts c = Count(host);
     absl::StrAppend(&out, "\n", name, " (", RoleName(host.identity.role()),
@@ -200,10 +200,9 @@ std::string BundleCheckToText(const std::string& dir, const model::FleetModel& f
                                   c.replication_links_failing, " failing)"));
     }
     if (c.clock_samples > 0 || c.clock_sample_errors > 0) {
-      read.push_back(absl::StrCat(c.clock_samples, " clock samples",
-                                  c.clock_sample_errors > 0
-                                      ? absl::StrCat(" (", c.clock_sample_errors, " errors)")
-                                      : ""));
+      read.push_back(absl::StrCat(
+          c.clock_samples, " clock samples",
+          c.clock_sample_errors > 0 ? absl::StrCat(" (", c.clock_sample_errors, " errors)") : ""));
     }
     if (c.w32tm_status) read.push_back("w32tm status");
     if (c.kinds.count("probes")) {

@@ -24,9 +24,7 @@ std::string RoleName(v1::Role role) {
   }
 }
 
-double Seconds(const google::protobuf::Duration& d) {
-  return absl::ToDoubleSeconds(FromProto(d));
-}
+double Seconds(const google::protobuf::Duration& d) { return absl::ToDoubleSeconds(FromProto(d)); }
 
 nlohmann::ordered_json EstimateJson(const v1::ClockEstimate& e) {
   nlohmann::ordered_json j;
@@ -76,12 +74,10 @@ nlohmann::ordered_json HostsToJson(const v1::ListHostsResponse& r) {
     j["last_seen"] = FormatRfc3339(FromProto(h.last_seen()));
     j["peer_address"] = h.peer_address();
     j["certificate_subject"] = h.certificate_subject();
-    j["clock_vs_collector"] = h.has_clock_vs_collector()
-                                  ? EstimateJson(h.clock_vs_collector())
-                                  : nlohmann::ordered_json(nullptr);
-    j["clock_vs_reference"] = h.has_clock_vs_reference()
-                                  ? EstimateJson(h.clock_vs_reference())
-                                  : nlohmann::ordered_json(nullptr);
+    j["clock_vs_collector"] = h.has_clock_vs_collector() ? EstimateJson(h.clock_vs_collector())
+                                                         : nlohmann::ordered_json(nullptr);
+    j["clock_vs_reference"] = h.has_clock_vs_reference() ? EstimateJson(h.clock_vs_reference())
+                                                         : nlohmann::ordered_json(nullptr);
     out["hosts"].push_back(std::move(j));
   }
   return out;
@@ -93,9 +89,9 @@ std::string HostsToTable(const v1::ListHostsResponse& r) {
       r.reference_host().empty()
           ? "VS REFERENCE"
           : absl::StrCat("VS ", r.reference_host(), " (", r.reference_reason(), ")");
-  std::vector<std::vector<std::string>> rows = {
-      {"HOST", "FQDN", "ROLE", "SITE", "STATE", "CLOCK VS COLLECTOR", "DELAY", "MEASURED",
-       ref_header}};
+  std::vector<std::vector<std::string>> rows = {{"HOST", "FQDN", "ROLE", "SITE", "STATE",
+                                                 "CLOCK VS COLLECTOR", "DELAY", "MEASURED",
+                                                 ref_header}};
   for (const v1::HostStatus& h : r.hosts()) {
     const v1::HostIdentity& id = h.identity();
     std::string role = RoleName(id.role());
@@ -114,8 +110,8 @@ std::string HostsToTable(const v1::ListHostsResponse& r) {
     } else if (r.reference_host().empty()) {
       vs_ref = "no reference";
     }
-    rows.push_back({id.netbios_name(), id.fqdn(), role, id.site(), state, clock, delay, measured,
-                    vs_ref});
+    rows.push_back(
+        {id.netbios_name(), id.fqdn(), role, id.site(), state, clock, delay, measured, vs_ref});
   }
   std::vector<size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {

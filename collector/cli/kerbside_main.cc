@@ -6,19 +6,19 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
-#include "common/cli_errors.h"
 #include "absl/strings/str_cat.h"
 #include "collector/cli/bundle_view.h"
 #include "collector/cli/hosts_view.h"
 #include "collector/correlator/correlator.h"
 #include "common/bundle/bundle_loader.h"
+#include "common/cli_errors.h"
 #include "common/clock.h"
 #include "common/duration_format.h"
-#include "common/proto_time.h"
-#include "nlohmann/json.hpp"
 #include "common/grpc_tls.h"
+#include "common/proto_time.h"
 #include "grpcpp/create_channel.h"
 #include "kerbside/v1/query.grpc.pb.h"
+#include "nlohmann/json.hpp"
 
 namespace {
 
@@ -43,7 +43,8 @@ std::string ExplainRpcFailure(const Connection& c, const grpc::Status& s) {
   switch (s.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
       absl::StrAppend(&msg, "unreachable or the TLS handshake failed (is it running, is ",
-                      c.collector, " right, does the fleet CA match, is this certificate "
+                      c.collector,
+                      " right, does the fleet CA match, is this certificate "
                       "signed by it?)");
       break;
     case grpc::StatusCode::DEADLINE_EXCEEDED:
@@ -120,8 +121,8 @@ absl::StatusOr<absl::Time> BundleNow(const kerbside::model::FleetModel& fleet,
     absl::Time t;
     std::string err;
     if (!absl::ParseTime(absl::RFC3339_full, now_flag, &t, &err)) {
-      return absl::InvalidArgumentError("--now: '" + now_flag + "' is not an RFC 3339 time: " +
-                                        err);
+      return absl::InvalidArgumentError("--now: '" + now_flag +
+                                        "' is not an RFC 3339 time: " + err);
     }
     return t;
   }
@@ -167,8 +168,8 @@ int ListQueues(const Connection& c, bool json) {
   }
   const nlohmann::json j = nlohmann::json::parse(response.json(), nullptr, false);
   if (j.is_discarded()) return Fail(kExitCollector, "the collector sent JSON that does not parse");
-  std::printf("%-8s %-16s %-8s %8s  %-28s %s\n", "HOST", "QUEUE", "STATUS", "MESSAGES",
-              "NEXT HOP", "LAST ERROR");
+  std::printf("%-8s %-16s %-8s %8s  %-28s %s\n", "HOST", "QUEUE", "STATUS", "MESSAGES", "NEXT HOP",
+              "LAST ERROR");
   for (const auto& q : j["queues"]) {
     std::printf("%-8s %-16s %-8s %8lld  %-28s %s\n", q["host"].get<std::string>().c_str(),
                 q["identity"].get<std::string>().c_str(), q["status"].get<std::string>().c_str(),
@@ -180,8 +181,7 @@ int ListQueues(const Connection& c, bool json) {
   return 0;
 }
 
-int ShowEvidence(const Connection& c, const std::string& host, const std::string& kind,
-                 bool json) {
+int ShowEvidence(const Connection& c, const std::string& host, const std::string& kind, bool json) {
   auto channel = Channel(c);
   if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
   auto stub = kerbside::v1::LiveQueryService::NewStub(*channel);
@@ -206,9 +206,10 @@ int ShowEvidence(const Connection& c, const std::string& host, const std::string
                 static_cast<long long>(src["age_seconds"].get<int64_t>()));
   }
   for (const auto& e : j["evidence"]) {
-    const std::string age = e["age_seconds"].is_null()
-                                ? std::string("age unknown")
-                                : kerbside::FormatAge(absl::Seconds(e["age_seconds"].get<int64_t>()));
+    const std::string age =
+        e["age_seconds"].is_null()
+            ? std::string("age unknown")
+            : kerbside::FormatAge(absl::Seconds(e["age_seconds"].get<int64_t>()));
     std::printf("  %-20s %-44s %s [%s]\n", e["kind"].get<std::string>().c_str(),
                 e["origin"].get<std::string>().c_str(), e["summary"].get<std::string>().c_str(),
                 age.c_str());
@@ -222,7 +223,8 @@ int DiagnoseBundle(const DiagnoseFlags& f) {
   if (!fleet.ok()) return Fail(kExitUsage, std::string(fleet.status().message()));
   auto now = BundleNow(*fleet, f.now);
   if (!now.ok()) return Fail(kExitUsage, std::string(now.status().message()));
-  for (const auto& p : fleet->problems) std::fprintf(stderr, "kerbside: warning: %s\n", p.message.c_str());
+  for (const auto& p : fleet->problems)
+    std::fprintf(stderr, "kerbside: warning: %s\n", p.message.c_str());
   for (const auto& [name, host] : fleet->hosts) {
     for (const auto& p : host.problems) {
       std::fprintf(stderr, "kerbside: warning: %s (not used)\n", p.message.c_str());
@@ -285,16 +287,19 @@ int main(int argc, char** argv) {
   diagnose->add_option("--now", diagnose_flags.now,
                        "judge as of this RFC 3339 time (default: the bundle's newest "
                        "collected_at)");
-  diagnose->add_option("--max_clock_skew", diagnose_flags.max_clock_skew_seconds,
-                       "Kerberos tolerance in seconds (default: bundle.json, else 300)")
+  diagnose
+      ->add_option("--max_clock_skew", diagnose_flags.max_clock_skew_seconds,
+                   "Kerberos tolerance in seconds (default: bundle.json, else 300)")
       ->check(CLI::PositiveNumber);
-  diagnose->add_option("--stale_after_hours", diagnose_flags.stale_after_hours,
-                       "evidence older than this is stale and cannot alone confirm a cause")
+  diagnose
+      ->add_option("--stale_after_hours", diagnose_flags.stale_after_hours,
+                   "evidence older than this is stale and cannot alone confirm a cause")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   diagnose->add_flag("--json", diagnose_flags.json, "the JSON of DESIGN.md §5");
 
-  CLI::App* queues = app.add_subcommand("queues", "every queue the agents reported, with the LastError of the stuck ones");
+  CLI::App* queues = app.add_subcommand(
+      "queues", "every queue the agents reported, with the LastError of the stuck ones");
   queues->add_flag("--json", json, "stable JSON");
   std::string evidence_host, evidence_kind;
   CLI::App* evidence =

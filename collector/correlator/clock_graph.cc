@@ -18,9 +18,8 @@ std::string Signed(absl::Duration d) { return FormatSignedDuration(d); }
 
 }  // namespace
 
-void ClockGraph::AddReading(const std::string& from, const std::string& to,
-                            absl::Duration offset, absl::Duration uncertainty,
-                            EvidenceNote note) {
+void ClockGraph::AddReading(const std::string& from, const std::string& to, absl::Duration offset,
+                            absl::Duration uncertainty, EvidenceNote note) {
   if (from == to) return;
   adjacency_[from].push_back({to, offset, uncertainty, note});
   adjacency_[to].push_back({from, -offset, uncertainty, std::move(note)});
@@ -29,8 +28,8 @@ void ClockGraph::AddReading(const std::string& from, const std::string& to,
 ClockGraph::ClockGraph(const FleetIndex& index) {
   for (const v1::Evidence* e : index.All(v1::Evidence::kClockReading)) {
     const v1::ClockReading& r = e->clock_reading();
-    std::string to = r.reference() == "collector" ? kCollectorNode
-                                                  : index.Resolve(r.reference()).value_or("");
+    std::string to =
+        r.reference() == "collector" ? kCollectorNode : index.Resolve(r.reference()).value_or("");
     if (to.empty()) continue;
     const absl::Duration off = FromProto(r.offset());
     AddReading(e->host(), to, off, FromProto(r.uncertainty()),

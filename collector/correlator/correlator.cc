@@ -82,23 +82,22 @@ std::vector<FailureGroup> GroupFailures(const FleetIndex& index, const PairMatri
     const std::set<std::string> healthy_from_s = m.HealthyTargetsOf(p.sender);
     if (!healthy_to_t.empty() && !healthy_from_s.empty()) {
       g.pattern_kind = "pair_only";
-      g.pattern = absl::StrCat("only ", p.sender, " -> ", p.target, " fails: ", p.sender,
-                               " delivers to ", JoinNames(healthy_from_s), " and ",
-                               JoinNames(healthy_to_t), " deliver", healthy_to_t.size() == 1 ? "s" : "",
-                               " to ", p.target);
+      g.pattern =
+          absl::StrCat("only ", p.sender, " -> ", p.target, " fails: ", p.sender, " delivers to ",
+                       JoinNames(healthy_from_s), " and ", JoinNames(healthy_to_t), " deliver",
+                       healthy_to_t.size() == 1 ? "s" : "", " to ", p.target);
     } else if (!healthy_to_t.empty()) {
       g.pattern_kind = "sender_side";
-      g.pattern = absl::StrCat(p.sender, " fails to ", p.target, " while ",
-                               JoinNames(healthy_to_t), " deliver", healthy_to_t.size() == 1 ? "s" : "",
-                               " to it");
+      g.pattern = absl::StrCat(p.sender, " fails to ", p.target, " while ", JoinNames(healthy_to_t),
+                               " deliver", healthy_to_t.size() == 1 ? "s" : "", " to it");
     } else {
       g.pattern_kind = "target_side";
-      g.pattern = absl::StrCat("1 of 1 known senders fails to ", p.target,
-                               p.target_known ? absl::StrCat("; ", own_queues(p.target)) : "",
-                               healthy_from_s.empty()
-                                   ? ""
-                                   : absl::StrCat("; ", p.sender, " delivers to ",
-                                                  JoinNames(healthy_from_s)));
+      g.pattern = absl::StrCat(
+          "1 of 1 known senders fails to ", p.target,
+          p.target_known ? absl::StrCat("; ", own_queues(p.target)) : "",
+          healthy_from_s.empty()
+              ? ""
+              : absl::StrCat("; ", p.sender, " delivers to ", JoinNames(healthy_from_s)));
     }
     add_pair(g, p);
     groups.push_back(std::move(g));
@@ -232,8 +231,8 @@ Diagnoses Correlate(const model::FleetModel& fleet, absl::Time now,
       r.state = CauseResult::State::kSupported;
       r.confidence = Confidence::kConfirmed;
       r.blamed_host = q.target;
-      r.summary = absl::StrCat("not an ExchangeAuth failure (", q.failure_class, "): ",
-                               q.last_error.empty() ? "no LastError" : q.last_error);
+      r.summary = absl::StrCat("not an ExchangeAuth failure (", q.failure_class,
+                               "): ", q.last_error.empty() ? "no LastError" : q.last_error);
       d.causes.push_back(std::move(r));
       d.blamed_host = q.target;
       d.targets = {q.target};

@@ -60,8 +60,8 @@ struct Diagnosis {
   std::vector<std::string> targets;
   std::string blamed_host;
   std::vector<QueueRef> queues;
-  std::string pattern_kind;  // target_side | sender_side | pair_only | dc_side
-  std::string pattern;       // "3 of 3 senders fail to EX02; EX02's own queues are healthy"
+  std::string pattern_kind;         // target_side | sender_side | pair_only | dc_side
+  std::string pattern;              // "3 of 3 senders fail to EX02; EX02's own queues are healthy"
   std::vector<CauseResult> causes;  // supported, best first
   std::vector<CauseResult> not_checked;
   std::vector<CauseResult> ruled_out;

@@ -56,8 +56,7 @@ std::string SpnHost(absl::string_view spn) {
   return ShortName(s);
 }
 
-FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now,
-                       absl::Duration stale_after)
+FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Duration stale_after)
     : fleet_(fleet), now_(now), stale_after_(stale_after) {
   for (const auto& [key, host] : fleet.hosts) {
     names_[NormalizeName(key)] = key;
@@ -131,8 +130,8 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now,
           for (const v1::EventRecord& r : e.events().events()) {
             events_by_id_[r.event_id()].push_back({&e, &r});
             std::set<std::string> named;
-            for (const char* fact : {"service_name", "target_name", "duplicate_spn",
-                                     "target_spn", "server_name"}) {
+            for (const char* fact :
+                 {"service_name", "target_name", "duplicate_spn", "target_spn", "server_name"}) {
               auto it = r.facts().find(fact);
               if (it != r.facts().end()) named.insert(SpnHost(it->second));
             }
@@ -158,13 +157,12 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now,
 }
 
 const std::vector<const v1::Evidence*>& FleetIndex::About(const std::string& subject,
-                                                         v1::Evidence::KindCase kind) const {
+                                                          v1::Evidence::KindCase kind) const {
   auto it = about_.find({subject, static_cast<int>(kind)});
   return it == about_.end() ? empty_ : it->second;
 }
 
-const std::vector<FleetIndex::EventRef>& FleetIndex::EventsAbout(
-    const std::string& subject) const {
+const std::vector<FleetIndex::EventRef>& FleetIndex::EventsAbout(const std::string& subject) const {
   auto it = events_about_.find(subject);
   return it == events_about_.end() ? no_events_ : it->second;
 }
@@ -233,7 +231,7 @@ std::vector<std::string> FleetIndex::HostsWithRole(v1::Role role) const {
 }
 
 const std::vector<const v1::Evidence*>& FleetIndex::Of(const std::string& host,
-                                                      v1::Evidence::KindCase kind) const {
+                                                       v1::Evidence::KindCase kind) const {
   auto it = by_host_.find({host, static_cast<int>(kind)});
   return it == by_host_.end() ? empty_ : it->second;
 }

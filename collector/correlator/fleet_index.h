@@ -31,14 +31,14 @@ class FleetIndex {
 
   // Evidence of one kind on one host, or fleet-wide.
   const std::vector<const v1::Evidence*>& Of(const std::string& host,
-                                            v1::Evidence::KindCase kind) const;
+                                             v1::Evidence::KindCase kind) const;
   const std::vector<const v1::Evidence*>& All(v1::Evidence::KindCase kind) const;
 
   // Evidence of `kind` about an account or an SPN's host (upper-case short name): SPN listings
   // and queries, duplicate groups, computer accounts, ticket probes. Lets a rule look at one
   // target without scanning the fleet, so correlation stays linear in the fleet's size.
   const std::vector<const v1::Evidence*>& About(const std::string& subject,
-                                               v1::Evidence::KindCase kind) const;
+                                                v1::Evidence::KindCase kind) const;
   using EventRef = std::pair<const v1::Evidence*, const v1::EventRecord*>;
   // Events whose facts name the host `subject`: as the service or target of a ticket, as a
   // duplicated SPN's host, as the client (by account or address).

@@ -104,13 +104,13 @@ PairMatrix::PairMatrix(const FleetIndex& index) {
       if (connector != r.facts().end()) p.connectors_in_1035.insert(connector->second);
       if (p.events.size() < 3) {
         p.events.push_back(index.Note(
-            *ev, absl::StrCat("event 1035 on ", target, ": inbound authentication failed",
-                              connector != r.facts().end() ? " on receive connector '" +
-                                                                 connector->second + "'"
-                                                           : "",
-                              mechanism != r.facts().end() ? ", mechanism " + mechanism->second
-                                                           : "",
-                              ", source ", ip->second, " (", *sender, ")")));
+            *ev,
+            absl::StrCat("event 1035 on ", target, ": inbound authentication failed",
+                         connector != r.facts().end()
+                             ? " on receive connector '" + connector->second + "'"
+                             : "",
+                         mechanism != r.facts().end() ? ", mechanism " + mechanism->second : "",
+                         ", source ", ip->second, " (", *sender, ")")));
       }
     }
   }

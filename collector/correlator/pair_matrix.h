@@ -18,7 +18,7 @@ struct FailingPair {
   bool target_known = false;
   std::vector<QueueRef> queues;
   std::vector<const v1::LastError*> last_errors;
-  std::vector<EvidenceNote> events;  // 1035 on the target naming the sender
+  std::vector<EvidenceNote> events;          // 1035 on the target naming the sender
   std::set<std::string> connectors_in_1035;  // receive connectors 1035 named
   std::set<int> ports;  // local ports of the target the sender reached (from LastError)
 };

@@ -22,10 +22,14 @@ nlohmann::ordered_json NoteJson(const EvidenceNote& n) {
 }
 
 nlohmann::ordered_json QueueJson(const QueueRef& q) {
-  return {{"sender", q.sender},           {"target", q.target},
-          {"identity", q.identity},       {"status", q.status},
-          {"message_count", q.message_count}, {"last_error", q.last_error},
-          {"failure_class", q.failure_class}, {"origin", q.origin}};
+  return {{"sender", q.sender},
+          {"target", q.target},
+          {"identity", q.identity},
+          {"status", q.status},
+          {"message_count", q.message_count},
+          {"last_error", q.last_error},
+          {"failure_class", q.failure_class},
+          {"origin", q.origin}};
 }
 
 }  // namespace
@@ -87,14 +91,14 @@ std::string DiagnosesToText(const Diagnoses& d) {
                       q.message_count, " messages, ", q.status, "): ", q.last_error, "\n");
     }
     for (const CauseResult& c : diag.causes) {
-      absl::StrAppend(&out, "    cause ", c.cause, " (", ConfidenceName(c.confidence), "): ",
-                      c.summary, "\n");
+      absl::StrAppend(&out, "    cause ", c.cause, " (", ConfidenceName(c.confidence),
+                      "): ", c.summary, "\n");
       for (const EvidenceNote& n : c.evidence) {
-        absl::StrAppend(&out, "      evidence: ", n.fact,
-                        n.origin.empty() ? "" : absl::StrCat(" [", n.origin, "]"),
-                        n.age ? absl::StrCat(" (", FormatAge(*n.age), n.stale ? ", STALE" : "", ")")
-                              : "",
-                        "\n");
+        absl::StrAppend(
+            &out, "      evidence: ", n.fact,
+            n.origin.empty() ? "" : absl::StrCat(" [", n.origin, "]"),
+            n.age ? absl::StrCat(" (", FormatAge(*n.age), n.stale ? ", STALE" : "", ")") : "",
+            "\n");
       }
       for (const std::string& step : c.remediation) {
         absl::StrAppend(&out, "      fix: ", step, "\n");

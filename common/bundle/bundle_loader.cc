@@ -59,25 +59,25 @@ const std::vector<FileParser>& Parsers() {
   static const auto* parsers = new std::vector<FileParser>{
       {"get-queue", ".json", false, text::kDefaultMaxInputBytes,
        [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
-         return One(exchange::ParseGetQueueJson(t, f), out, [](v1::Evidence* e, auto v) {
-           *e->mutable_queues() = std::move(v);
-         });
+         return One(exchange::ParseGetQueueJson(t, f), out,
+                    [](v1::Evidence* e, auto v) { *e->mutable_queues() = std::move(v); });
        }},
       {"get-queue", ".txt", false, text::kDefaultMaxInputBytes,
        [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
-         return One(exchange::ParseGetQueueList(t, f), out, [](v1::Evidence* e, auto v) {
-           *e->mutable_queues() = std::move(v);
-         });
+         return One(exchange::ParseGetQueueList(t, f), out,
+                    [](v1::Evidence* e, auto v) { *e->mutable_queues() = std::move(v); });
        }},
       {"get-receiveconnector", ".json", false, text::kDefaultMaxInputBytes,
        [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
-         return One(exchange::ParseReceiveConnectorsJson(t, f), out,
-                    [](v1::Evidence* e, auto v) { *e->mutable_receive_connectors() = std::move(v); });
+         return One(exchange::ParseReceiveConnectorsJson(t, f), out, [](v1::Evidence* e, auto v) {
+           *e->mutable_receive_connectors() = std::move(v);
+         });
        }},
       {"get-receiveconnector", ".txt", false, text::kDefaultMaxInputBytes,
        [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
-         return One(exchange::ParseReceiveConnectorsList(t, f), out,
-                    [](v1::Evidence* e, auto v) { *e->mutable_receive_connectors() = std::move(v); });
+         return One(exchange::ParseReceiveConnectorsList(t, f), out, [](v1::Evidence* e, auto v) {
+           *e->mutable_receive_connectors() = std::move(v);
+         });
        }},
       {"setspn-x", ".txt", false, text::kDefaultMaxInputBytes,
        [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
@@ -207,8 +207,8 @@ void LoadHostFolderInto(const fs::path& folder, const std::string& folder_name,
     if (Lower(name) != "host.json") continue;
     const std::string rel = rel_dir + name;
     auto text = ReadText(f.path(), 1u << 20, rel);
-    absl::StatusOr<HostJson> parsed = text.ok() ? ParseHostJson(*text, rel)
-                                                : absl::StatusOr<HostJson>(text.status());
+    absl::StatusOr<HostJson> parsed =
+        text.ok() ? ParseHostJson(*text, rel) : absl::StatusOr<HostJson>(text.status());
     if (!parsed.ok()) {
       host.problems.push_back({rel, std::string(parsed.status().message())});
       continue;
@@ -303,9 +303,9 @@ absl::StatusOr<model::FleetModel> LoadBundle(const std::string& dir) {
     const std::string name = it->path().filename().string();
     const std::string key = absl::AsciiStrToUpper(name);
     if (fleet.hosts.count(key) != 0) {
-      fleet.problems.push_back({"hosts/" + name,
-                                absl::StrCat("hosts/", name, ": a second folder for host ", key,
-                                             " (names are case-insensitive); skipped")});
+      fleet.problems.push_back(
+          {"hosts/" + name, absl::StrCat("hosts/", name, ": a second folder for host ", key,
+                                         " (names are case-insensitive); skipped")});
       continue;
     }
     LoadHostFolderInto(it->path(), name, fleet.hosts[key]);

@@ -71,9 +71,8 @@ absl::StatusOr<HostJson> ParseHostJson(absl::string_view text, absl::string_view
     if (!it->is_array()) return FieldError(file, "ips", "expected an array of strings");
     for (const auto& ip : *it) {
       unsigned char buf[16];
-      if (!ip.is_string() ||
-          (inet_pton(AF_INET, ip.get<std::string>().c_str(), buf) != 1 &&
-           inet_pton(AF_INET6, ip.get<std::string>().c_str(), buf) != 1)) {
+      if (!ip.is_string() || (inet_pton(AF_INET, ip.get<std::string>().c_str(), buf) != 1 &&
+                              inet_pton(AF_INET6, ip.get<std::string>().c_str(), buf) != 1)) {
         return FieldError(file, "ips", absl::StrCat(ip.dump(), " is not an IP address"));
       }
       id.add_ips(ip.get<std::string>());
@@ -105,8 +104,7 @@ absl::StatusOr<BundleJson> ParseBundleJson(absl::string_view text, absl::string_
   if (!format.ok()) return format.status();
   out.format = *format;
   if (!out.format.empty() && out.format != "kerbside-bundle/1") {
-    return FieldError(file, "format",
-                      absl::StrCat("'", out.format, "' is not kerbside-bundle/1"));
+    return FieldError(file, "format", absl::StrCat("'", out.format, "' is not kerbside-bundle/1"));
   }
   if (auto it = j->find("max_clock_skew_seconds"); it != j->end() && !it->is_null()) {
     if (!it->is_number() || it->get<double>() <= 0) {

@@ -32,7 +32,7 @@ struct HostEvidence {
 };
 
 struct FleetModel {
-  std::string format;                           // "kerbside-bundle/1" or "live"
+  std::string format;                            // "kerbside-bundle/1" or "live"
   std::optional<absl::Duration> max_clock_skew;  // from bundle.json or config
   std::map<std::string, HostEvidence> hosts;     // by upper-case NetBIOS name
   std::vector<Problem> problems;                 // not tied to one host (bundle.json, folders)

@@ -77,7 +77,6 @@ TEST(ValidateAgentFlagsTest, DomainControllerMayHoldPdcEmulator) {
   EXPECT_TRUE(c->identity.pdc_emulator());
 }
 
-
 TEST(ValidateProbeFlagsTest, ParsesTargetsAndNamesBadKeys) {
   AgentFlags f = Good();
   f.realm = "CONTOSO.COM";
@@ -104,7 +103,8 @@ TEST(ValidateProbeFlagsTest, ParsesTargetsAndNamesBadKeys) {
       {"probe_interval", [](AgentFlags& f) { f.probe_interval = "soon"; }},
       {"probe_attempt_timeout", [](AgentFlags& f) { f.probe_attempt_timeout = "5m"; }},
       {"probe_concurrency", [](AgentFlags& f) { f.probe_concurrency = "0"; }},
-      {"host_principal", [](AgentFlags& f) {
+      {"host_principal",
+       [](AgentFlags& f) {
          f.keytab.clear();
          f.host_principal = "EX01$";
        }},

@@ -20,7 +20,9 @@ namespace v1 = kerbside::v1;
 const absl::Time kNow = absl::FromUnixSeconds(1795687200);
 
 std::string Name(const char* prefix, int i) { return absl::StrFormat("%s%05d", prefix, i); }
-std::string Ip(int i) { return absl::StrFormat("10.%d.%d.%d", 1 + i / 65536, (i / 256) % 256, i % 256); }
+std::string Ip(int i) {
+  return absl::StrFormat("10.%d.%d.%d", 1 + i / 65536, (i / 256) % 256, i % 256);
+}
 
 v1::Evidence Item(const std::string& host, const std::string& origin) {
   v1::Evidence e;
@@ -151,7 +153,8 @@ int main() {
     std::printf("%8d %10zu %12.1f %14.2f %12.2f\n", n, diagnoses, best_ms, per_host,
                 per_host / base_per_host);
   }
-  std::printf("\nLinear growth keeps ratio_vs_200 near 1; quadratic growth would make it ~100 at "
-              "20,000 hosts.\n");
+  std::printf(
+      "\nLinear growth keeps ratio_vs_200 near 1; quadratic growth would make it ~100 at "
+      "20,000 hosts.\n");
   return 0;
 }

@@ -54,8 +54,7 @@ TEST_F(FleetTest, OffsetsRelativeToThePdcEmulator) {
   fleet.Connected(Identity("DC01", v1::ROLE_DC, /*pdc=*/true), "ipv4:127.0.0.1:1", "");
   fleet.Connected(Identity("EX02", v1::ROLE_EXCHANGE), "ipv4:127.0.0.1:2", "");
   ASSERT_TRUE(fleet.AddClockSample("DC01", {absl::Seconds(3), absl::Milliseconds(2), kT0}).ok());
-  ASSERT_TRUE(
-      fleet.AddClockSample("ex02", {absl::Seconds(435), absl::Milliseconds(4), kT0}).ok());
+  ASSERT_TRUE(fleet.AddClockSample("ex02", {absl::Seconds(435), absl::Milliseconds(4), kT0}).ok());
   v1::ListHostsResponse r = fleet.ListHosts();
   EXPECT_EQ(r.reference_host(), "DC01");
   EXPECT_EQ(r.reference_reason(), "PDC emulator");

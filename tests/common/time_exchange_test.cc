@@ -56,8 +56,8 @@ TEST(ComputeClockSampleTest, HoldTimeAtReferenceIsNotDelay) {
 }
 
 TEST(ComputeClockSampleTest, RejectsHostClockSteppingBack) {
-  ExchangeTimestamps ts = Exchange(absl::ZeroDuration(), absl::Milliseconds(1),
-                                   absl::Milliseconds(1));
+  ExchangeTimestamps ts =
+      Exchange(absl::ZeroDuration(), absl::Milliseconds(1), absl::Milliseconds(1));
   ts.t4_host_receive = ts.t1_host_send - absl::Seconds(1);
   auto s = ComputeClockSample(ts);
   EXPECT_FALSE(s.ok());
@@ -65,8 +65,8 @@ TEST(ComputeClockSampleTest, RejectsHostClockSteppingBack) {
 }
 
 TEST(ComputeClockSampleTest, RejectsReferenceHoldLongerThanRoundTrip) {
-  ExchangeTimestamps ts = Exchange(absl::ZeroDuration(), absl::Milliseconds(1),
-                                   absl::Milliseconds(1));
+  ExchangeTimestamps ts =
+      Exchange(absl::ZeroDuration(), absl::Milliseconds(1), absl::Milliseconds(1));
   ts.t3_reference_send = ts.t2_reference_receive + absl::Seconds(5);
   EXPECT_FALSE(ComputeClockSample(ts).ok());
 }
@@ -74,8 +74,8 @@ TEST(ComputeClockSampleTest, RejectsReferenceHoldLongerThanRoundTrip) {
 TEST(ClockFilterTest, PicksMinimumDelaySampleAndHalfDelayUncertainty) {
   ClockFilter filter(8, absl::Minutes(15));
   filter.Add({absl::Seconds(420) + absl::Milliseconds(40), absl::Milliseconds(90), kT0});
-  filter.Add({absl::Seconds(420) + absl::Milliseconds(1), absl::Milliseconds(4),
-              kT0 + absl::Seconds(10)});
+  filter.Add(
+      {absl::Seconds(420) + absl::Milliseconds(1), absl::Milliseconds(4), kT0 + absl::Seconds(10)});
   filter.Add({absl::Seconds(420) - absl::Milliseconds(25), absl::Milliseconds(60),
               kT0 + absl::Seconds(20)});
   auto e = filter.Estimate(kT0 + absl::Seconds(30));
@@ -109,8 +109,7 @@ TEST(ClockFilterTest, OldSamplesLeaveTheWindow) {
 }
 
 TEST(RelativeEstimateTest, OffsetsSubtractUncertaintiesAdd) {
-  ClockEstimateValue host{absl::Seconds(432), absl::Milliseconds(2), absl::Milliseconds(4), kT0,
-                          8};
+  ClockEstimateValue host{absl::Seconds(432), absl::Milliseconds(2), absl::Milliseconds(4), kT0, 8};
   ClockEstimateValue pdc{absl::Seconds(12), absl::Milliseconds(1), absl::Milliseconds(2),
                          kT0 - absl::Seconds(5), 6};
   ClockEstimateValue rel = RelativeEstimate(host, pdc);

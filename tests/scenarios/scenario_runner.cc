@@ -20,15 +20,16 @@ namespace {
 std::string CausesText(const nlohmann::json& causes) {
   std::vector<std::string> parts;
   for (const auto& c : causes) {
-    parts.push_back(absl::StrCat(c["cause"].get<std::string>(), ":",
-                                 c["confidence"].get<std::string>()));
+    parts.push_back(
+        absl::StrCat(c["cause"].get<std::string>(), ":", c["confidence"].get<std::string>()));
   }
   return absl::StrJoin(parts, ",");
 }
 
 std::string Names(const nlohmann::json& list) {
   std::vector<std::string> parts;
-  for (const auto& c : list) parts.push_back(c.is_string() ? c.get<std::string>() : c["cause"].get<std::string>());
+  for (const auto& c : list)
+    parts.push_back(c.is_string() ? c.get<std::string>() : c["cause"].get<std::string>());
   return absl::StrJoin(parts, ",");
 }
 
@@ -104,8 +105,7 @@ int main(int argc, char** argv) {
         const absl::Time now =
             kerbside::bundle::NewestCollectedAt(*fleet).value_or(absl::UnixEpoch());
         const nlohmann::json got = nlohmann::json::parse(
-            kerbside::correlator::DiagnosesToJson(
-                kerbside::correlator::Correlate(*fleet, now, {}))
+            kerbside::correlator::DiagnosesToJson(kerbside::correlator::Correlate(*fleet, now, {}))
                 .dump());
         for (const auto& d : got["diagnoses"]) {
           got_text += (got_text.empty() ? "" : " | ") + d["blamed_host"].get<std::string>() + " " +

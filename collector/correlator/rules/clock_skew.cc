@@ -74,16 +74,18 @@ class ClockSkewRule : public Rule {
       }
     }
     if (time_skew_status > 0) {
-      corroboration.push_back(
-          {"", "", absl::StrCat(time_skew_status, " queue LastError(s) say 'Security status "
-                                "TimeSkew'"), std::nullopt, std::nullopt, false});
+      corroboration.push_back({"", "",
+                               absl::StrCat(time_skew_status,
+                                            " queue LastError(s) say 'Security status "
+                                            "TimeSkew'"),
+                               std::nullopt, std::nullopt, false});
     }
     for (const auto& [h, c] : off) {
       for (const v1::Evidence* e : ctx.index.Of(h, v1::Evidence::kW32TmStatus)) {
         if (e->w32tm_status().unsynchronized()) {
-          corroboration.push_back(ctx.index.Note(
-              *e, absl::StrCat(h, "'s time service is not synchronised (Source: ",
-                               e->w32tm_status().source(), ")")));
+          corroboration.push_back(
+              ctx.index.Note(*e, absl::StrCat(h, "'s time service is not synchronised (Source: ",
+                                              e->w32tm_status().source(), ")")));
         }
       }
       ForEachEvent(ctx.index, h, {36, 47, 50, 129, 134, 142},
@@ -111,9 +113,10 @@ class ClockSkewRule : public Rule {
       }
       const std::string& blamed = worst->first;
       const HostClock& c = worst->second;
-      std::string summary = absl::StrCat(
-          blamed, " is ", FormatShortDuration(c.offset), c.offset > absl::ZeroDuration() ? " ahead of " : " behind ",
-          ctx.clocks.ReferenceLabel(), " (limit ", limit, ")");
+      std::string summary =
+          absl::StrCat(blamed, " is ", FormatShortDuration(c.offset),
+                       c.offset > absl::ZeroDuration() ? " ahead of " : " behind ",
+                       ctx.clocks.ReferenceLabel(), " (limit ", limit, ")");
       for (const auto& [h, other] : off) {
         if (h != blamed) {
           absl::StrAppend(&summary, "; ", h, " is ", FormatSignedDuration(other.offset), " too");
@@ -130,8 +133,7 @@ class ClockSkewRule : public Rule {
           Grade(true, !c.stale, skew_errors > 0 || time_skew_status > 0 || !corroboration.empty());
       const char* verb = confidence == Confidence::kConfirmed ? "confirmed by" : "also seen:";
       if (skew_errors > 0) {
-        absl::StrAppend(&summary, "; ", verb, " ", skew_errors, " KRB_AP_ERR_SKEW on ",
-                        skew_host);
+        absl::StrAppend(&summary, "; ", verb, " ", skew_errors, " KRB_AP_ERR_SKEW on ", skew_host);
       } else if (time_skew_status > 0) {
         absl::StrAppend(&summary, "; ", verb, " 'Security status TimeSkew' in the queues");
       }
@@ -139,39 +141,44 @@ class ClockSkewRule : public Rule {
       evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
       std::vector<std::string> fix = {
           absl::StrCat("On ", blamed, ": w32tm /resync /rediscover"),
-          absl::StrCat("On ", blamed, ": w32tm /query /status — Source must be a domain "
+          absl::StrCat("On ", blamed,
+                       ": w32tm /query /status — Source must be a domain "
                        "controller, not 'Local CMOS Clock' or 'Free-running System Clock'; if "
                        "not, w32tm /config /syncfromflags:domhier /update, then net stop w32time "
                        "&& net start w32time"),
       };
       if (blamed == ctx.index.PdcEmulator() || ctx.clocks.reference().empty()) {
-        fix.push_back(absl::StrCat(
-            "If ", blamed, " is the PDC emulator of the forest root: give it a reliable source: "
-            "w32tm /config /manualpeerlist:\"<ntp server>,0x8\" /syncfromflags:manual "
-            "/reliable:yes /update"));
+        fix.push_back(
+            absl::StrCat("If ", blamed,
+                         " is the PDC emulator of the forest root: give it a reliable source: "
+                         "w32tm /config /manualpeerlist:\"<ntp server>,0x8\" /syncfromflags:manual "
+                         "/reliable:yes /update"));
       }
       fix.push_back(absl::StrCat("Then retry the queues: Retry-Queue -Identity <queue> on ",
                                  JoinNames(g.senders)));
-      return Supported(kClockSkew, confidence, blamed,
-                       std::move(summary), std::move(evidence), std::move(fix));
+      return Supported(kClockSkew, confidence, blamed, std::move(summary), std::move(evidence),
+                       std::move(fix));
     }
     if (unmeasured.empty()) {
-      return RuledOut(kClockSkew,
-                      absl::StrCat("every clock on the path is within ", limit, " of ",
-                                   ctx.clocks.ReferenceLabel(),
-                                   within.empty() ? "" : absl::StrCat(" (", absl::StrJoin(within, ", "), ")")));
+      return RuledOut(
+          kClockSkew,
+          absl::StrCat("every clock on the path is within ", limit, " of ",
+                       ctx.clocks.ReferenceLabel(),
+                       within.empty() ? "" : absl::StrCat(" (", absl::StrJoin(within, ", "), ")")));
     }
     if (skew_errors > 0 || time_skew_status > 0) {
       const std::string blamed = *unmeasured.begin();
       return Supported(
           kClockSkew, Confidence::kPossible, blamed,
-          absl::StrCat(skew_errors > 0 ? absl::StrCat(skew_errors, " KRB_AP_ERR_SKEW on ", skew_host)
-                                       : std::string("'Security status TimeSkew' in the queues"),
+          absl::StrCat(skew_errors > 0
+                           ? absl::StrCat(skew_errors, " KRB_AP_ERR_SKEW on ", skew_host)
+                           : std::string("'Security status TimeSkew' in the queues"),
                        " point to a clock off by more than ", limit, "; no offset measured for ",
                        JoinNames(unmeasured)),
           corroboration,
           {absl::StrCat("Measure: w32tm /stripchart /computer:<PDC emulator> /samples:5 "
-                        "/dataonly on ", JoinNames(unmeasured)),
+                        "/dataonly on ",
+                        JoinNames(unmeasured)),
            absl::StrCat("On the host that is off: w32tm /resync /rediscover")});
     }
     return NotChecked(kClockSkew,

@@ -93,16 +93,16 @@ class ConnectorAuthRule : public Rule {
     const model::HostEvidence* sh = index.Host(s);
     if (connector_sets.empty()) {
       if (not_offered > 0 || HasNonDefault(pair, t)) {
-        return Supported(
-            kConnectorAuth, Confidence::kPossible, t,
-            absl::StrCat(not_offered > 0 ? "'451 5.7.3 Cannot achieve Exchange Server "
-                                           "authentication' in "
-                                         : "event 1035 on ",
-                         not_offered > 0 ? absl::StrCat(s, "'s queue") : t,
-                         "; ", t, "'s receive connectors were not collected"),
-            pair.events,
-            {absl::StrCat("On ", t, ": Get-ReceiveConnector | fl Identity,Bindings,"
-                          "RemoteIPRanges,AuthMechanism,PermissionGroups")});
+        return Supported(kConnectorAuth, Confidence::kPossible, t,
+                         absl::StrCat(not_offered > 0 ? "'451 5.7.3 Cannot achieve Exchange Server "
+                                                        "authentication' in "
+                                                      : "event 1035 on ",
+                                      not_offered > 0 ? absl::StrCat(s, "'s queue") : t, "; ", t,
+                                      "'s receive connectors were not collected"),
+                         pair.events,
+                         {absl::StrCat("On ", t,
+                                       ": Get-ReceiveConnector | fl Identity,Bindings,"
+                                       "RemoteIPRanges,AuthMechanism,PermissionGroups")});
       }
       return NotChecked(kConnectorAuth, absl::StrCat("no receive connectors of ", t,
                                                      " (get-receiveconnector.json or .txt)"));
@@ -119,10 +119,10 @@ class ConnectorAuthRule : public Rule {
       if (chosen.connector != nullptr) break;
     }
     if (chosen.connector == nullptr) {
-      return RuledOut(kConnectorAuth,
-                      absl::StrCat("no enabled connector of ", t, " on port ",
-                                   absl::StrJoin(ports, "/"), " accepts ", s,
-                                   "; the failure is not a connector's authentication"));
+      return RuledOut(
+          kConnectorAuth,
+          absl::StrCat("no enabled connector of ", t, " on port ", absl::StrJoin(ports, "/"),
+                       " accepts ", s, "; the failure is not a connector's authentication"));
     }
     const v1::ReceiveConnector& c = *chosen.connector;
     const bool auth_ok = HasFlag(c.auth_mechanism(), "ExchangeServer");
@@ -130,8 +130,8 @@ class ConnectorAuthRule : public Rule {
     const std::string label = c.identity().empty() ? c.name() : c.identity();
     if (auth_ok && perm_ok) {
       return RuledOut(kConnectorAuth,
-                      absl::StrCat(s, " (", chosen.sender_ip, ") lands on '", label,
-                                   "' (port ", chosen.port, ", range ", chosen.range->text(),
+                      absl::StrCat(s, " (", chosen.sender_ip, ") lands on '", label, "' (port ",
+                                   chosen.port, ", range ", chosen.range->text(),
                                    "), which offers Exchange Server authentication"));
     }
     std::vector<std::string> lacks;
@@ -152,17 +152,19 @@ class ConnectorAuthRule : public Rule {
     const bool is_default = absl::StartsWithIgnoreCase(c.name(), "Default ");
     std::vector<std::string> fix;
     if (!is_default) {
-      fix.push_back(absl::StrCat(
-          "Narrow the custom connector so it no longer covers the Exchange servers: "
-          "Set-ReceiveConnector \"", label, "\" -RemoteIPRanges <its ranges without ",
-          chosen.sender_ip, ">  (entry ", chosen.range->text(), " covers ", s, ")"));
+      fix.push_back(
+          absl::StrCat("Narrow the custom connector so it no longer covers the Exchange servers: "
+                       "Set-ReceiveConnector \"",
+                       label, "\" -RemoteIPRanges <its ranges without ", chosen.sender_ip,
+                       ">  (entry ", chosen.range->text(), " covers ", s, ")"));
       fix.push_back(absl::StrCat("Or, if it must accept ", s, ": Set-ReceiveConnector \"", label,
                                  "\" -AuthMechanism \"Tls, Integrated, BasicAuth, "
                                  "BasicAuthRequireTLS, ExchangeServer\" -PermissionGroups "
                                  "\"ExchangeUsers, ExchangeServers, ExchangeLegacyServers\""));
     } else {
       fix.push_back(absl::StrCat("Restore Exchange Server authentication: Set-ReceiveConnector \"",
-                                 label, "\" -AuthMechanism \"Tls, Integrated, BasicAuth, "
+                                 label,
+                                 "\" -AuthMechanism \"Tls, Integrated, BasicAuth, "
                                  "BasicAuthRequireTLS, ExchangeServer\" -PermissionGroups "
                                  "\"ExchangeUsers, ExchangeServers, ExchangeLegacyServers\""));
     }

@@ -96,8 +96,7 @@ class DcReplicationRule : public Rule {
     for (const v1::Evidence* e : index.About(t, v1::Evidence::kComputerAccounts)) {
       for (const v1::ComputerAccount& a : e->computer_accounts().accounts()) {
         if (ShortName(a.sam_account_name()) != t) continue;
-        View v{index.Resolve(a.read_from_dc()).value_or(e->host()), {}, a.key_version_number(),
-               e};
+        View v{index.Resolve(a.read_from_dc()).value_or(e->host()), {}, a.key_version_number(), e};
         for (const std::string& s : a.spns()) v.spns.insert(absl::AsciiStrToLower(s));
         views.push_back(std::move(v));
       }
@@ -135,10 +134,10 @@ class DcReplicationRule : public Rule {
         direct_fresh |= !index.IsStale(*v.evidence);
         direct.push_back(index.Note(
             *v.evidence,
-            absl::StrCat(v.dc, "'s copy of ", t, " differs from ", best->dc, "'s",
-                         lacking.empty() ? "" : absl::StrCat(": lacks ", absl::StrJoin(lacking, ", ")),
-                         kvno_differs ? absl::StrCat(" (kvno ", v.kvno, " vs ", best->kvno, ")")
-                                      : "")));
+            absl::StrCat(
+                v.dc, "'s copy of ", t, " differs from ", best->dc, "'s",
+                lacking.empty() ? "" : absl::StrCat(": lacks ", absl::StrJoin(lacking, ", ")),
+                kvno_differs ? absl::StrCat(" (kvno ", v.kvno, " vs ", best->kvno, ")") : "")));
       }
     }
     if (ticket_kvno.size() >= 2) {
@@ -168,8 +167,8 @@ class DcReplicationRule : public Rule {
     std::vector<std::string> meanings;
     for (const auto& [e, lp] : failing) {
       const v1::ReplicationLink& l = *lp;
-      const std::string dest = index.Resolve(ShortName(l.destination_dsa())).value_or(
-          ShortName(l.destination_dsa()));
+      const std::string dest =
+          index.Resolve(ShortName(l.destination_dsa())).value_or(ShortName(l.destination_dsa()));
       stale_dcs.insert(dest);
       const std::string meaning = StatusMeaning(l.last_failure_status());
       meanings.push_back(absl::StrCat(dest, " from ", ShortName(l.source_dsa()), ": ", meaning));
@@ -203,40 +202,39 @@ class DcReplicationRule : public Rule {
     if (!direct.empty()) {
       std::vector<EvidenceNote> evidence = direct;
       evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
-      return Supported(kDcReplication, Grade(true, direct_fresh, !corroboration.empty()), blamed,
-                       absl::StrCat(JoinNames(stale_dcs), " hold", stale_dcs.size() == 1 ? "s" : "",
-                                    " a stale copy of ", t, "'s account",
-                                    failing_links > 0
-                                        ? absl::StrCat("; ", failing_links, " replication link(s) of ",
-                                                       nc, " failing")
-                                        : ""),
-                       std::move(evidence), fix(blamed));
+      return Supported(
+          kDcReplication, Grade(true, direct_fresh, !corroboration.empty()), blamed,
+          absl::StrCat(JoinNames(stale_dcs), " hold", stale_dcs.size() == 1 ? "s" : "",
+                       " a stale copy of ", t, "'s account",
+                       failing_links > 0 ? absl::StrCat("; ", failing_links,
+                                                        " replication link(s) of ", nc, " failing")
+                                         : ""),
+          std::move(evidence), fix(blamed));
     }
     if (failing_links > 0) {
-      return Supported(kDcReplication, Confidence::kPossible, blamed,
-                       absl::StrCat("replication of ", nc, " (which holds ", t,
-                                    "'s account) fails on ", failing_links, " link(s) into ",
-                                    JoinNames(stale_dcs),
-                                    "; the DCs' copies of the account were not compared"),
-                       corroboration, fix(blamed));
+      return Supported(
+          kDcReplication, Confidence::kPossible, blamed,
+          absl::StrCat("replication of ", nc, " (which holds ", t, "'s account) fails on ",
+                       failing_links, " link(s) into ", JoinNames(stale_dcs),
+                       "; the DCs' copies of the account were not compared"),
+          corroboration, fix(blamed));
     }
     if (views.size() >= 2 || repl_data) {
-      return RuledOut(kDcReplication,
-                      absl::StrCat(views.size() >= 2
-                                       ? absl::StrCat(views.size(), " DCs agree about ", t, "'s account")
-                                       : absl::StrCat("replication of ", nc.empty() ? "the domain" : nc,
-                                                      " is healthy on ", links, " link(s)"),
-                                   unrelated_failures > 0
-                                       ? absl::StrCat(" (", unrelated_failures,
-                                                      " failing link(s) in other naming contexts "
-                                                      "do not hold the account)")
-                                       : ""));
+      return RuledOut(
+          kDcReplication,
+          absl::StrCat(
+              views.size() >= 2 ? absl::StrCat(views.size(), " DCs agree about ", t, "'s account")
+                                : absl::StrCat("replication of ", nc.empty() ? "the domain" : nc,
+                                               " is healthy on ", links, " link(s)"),
+              unrelated_failures > 0 ? absl::StrCat(" (", unrelated_failures,
+                                                    " failing link(s) in other naming contexts "
+                                                    "do not hold the account)")
+                                     : ""));
     }
-    return NotChecked(kDcReplication,
-                      absl::StrCat("no DC evidence: neither DC copies of ", t,
-                                   "'s account (setspn-l-", t,
-                                   ".txt in two DC folders) nor replication status "
-                                   "(repadmin-showrepl.csv, drs-showrepl.json)"));
+    return NotChecked(kDcReplication, absl::StrCat("no DC evidence: neither DC copies of ", t,
+                                                   "'s account (setspn-l-", t,
+                                                   ".txt in two DC folders) nor replication status "
+                                                   "(repadmin-showrepl.csv, drs-showrepl.json)"));
   }
 
   // When the target's domain is unknown: the NC that looks like a domain (only DC= parts).

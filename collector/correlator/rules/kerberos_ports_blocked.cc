@@ -55,8 +55,8 @@ class KerberosPortsBlockedRule : public Rule {
           if (!Failed(p) || p.service() == v1::KdcProbe::KPASSWD || p.port() == 464) continue;
           // TCP failing is enough to break ExchangeAuth; UDP alone failing is not.
           const bool tcp = p.transport() == v1::KdcProbe::TCP;
-          failures[dc].push_back(absl::StrCat(tcp ? "TCP " : "UDP ", p.port(), " ",
-                                              OutcomeName(p)));
+          failures[dc].push_back(
+              absl::StrCat(tcp ? "TCP " : "UDP ", p.port(), " ", OutcomeName(p)));
           source.emplace(dc, e);
           if (!tcp) continue;
           blocked_dcs.insert(dc);
@@ -77,8 +77,8 @@ class KerberosPortsBlockedRule : public Rule {
       ForEachEvent(index, h, {5719}, [&](const v1::Evidence& e, const v1::EventRecord& r) {
         (void)r;
         if (no_logon_servers++ == 0) {
-          corroboration.push_back(index.Note(e, absl::StrCat("NETLOGON 5719 on ", h,
-                                                             ": no logon server available")));
+          corroboration.push_back(
+              index.Note(e, absl::StrCat("NETLOGON 5719 on ", h, ": no logon server available")));
         }
       });
       if (!blocked_dcs.empty()) {
@@ -99,10 +99,12 @@ class KerberosPortsBlockedRule : public Rule {
       } else if (no_logon_servers > 0) {
         results.push_back(Supported(
             kKerberosPortsBlocked, Confidence::kPossible, h,
-            absl::StrCat("NETLOGON 5719 on ", h, ": it found no DC; its ports to the DCs were "
+            absl::StrCat("NETLOGON 5719 on ", h,
+                         ": it found no DC; its ports to the DCs were "
                          "not probed"),
             corroboration,
-            {absl::StrCat("On ", h, ": Test-NetConnection <DC> -Port 88; nltest /dsgetdc:<domain>")}));
+            {absl::StrCat("On ", h,
+                          ": Test-NetConnection <DC> -Port 88; nltest /dsgetdc:<domain>")}));
       } else if (!probed) {
         unprobed.insert(h);
       } else {
@@ -121,12 +123,11 @@ class KerberosPortsBlockedRule : public Rule {
                         absl::StrCat("no KDC probe from ", JoinNames(unprobed),
                                      " (probes.json or a live agent)"));
     }
-    return RuledOut(kKerberosPortsBlocked,
-                    absl::StrCat(absl::StrJoin(reachable, ", "),
-                                 " reach their KDCs on TCP 88",
-                                 unprobed.empty() ? ""
-                                                  : absl::StrCat(" (", JoinNames(unprobed),
-                                                                 " not probed)")));
+    return RuledOut(
+        kKerberosPortsBlocked,
+        absl::StrCat(
+            absl::StrJoin(reachable, ", "), " reach their KDCs on TCP 88",
+            unprobed.empty() ? "" : absl::StrCat(" (", JoinNames(unprobed), " not probed)")));
   }
 };
 

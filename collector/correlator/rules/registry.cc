@@ -14,9 +14,8 @@ const Rule* ConnectorAuthRuleInstance();
 
 const std::vector<const Rule*>& Rules() {
   static const std::vector<const Rule*>* rules = new std::vector<const Rule*>{
-      ClockSkewRuleInstance(),        DcReplicationRuleInstance(),
-      SpnMissingRuleInstance(),       SpnDuplicateRuleInstance(),
-      KerberosPortsBlockedRuleInstance(), ConnectorAuthRuleInstance(),
+      ClockSkewRuleInstance(),    DcReplicationRuleInstance(),        SpnMissingRuleInstance(),
+      SpnDuplicateRuleInstance(), KerberosPortsBlockedRuleInstance(), ConnectorAuthRuleInstance(),
   };
   return *rules;
 }

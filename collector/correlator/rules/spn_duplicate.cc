@@ -46,8 +46,8 @@ class SpnDuplicateRule : public Rule {
         duplicates[group.spn()].insert(others.begin(), others.end());
         direct_fresh |= !ctx.index.IsStale(*e);
         direct.push_back(ctx.index.Note(
-            *e, absl::StrCat("setspn -X on ", e->host(), ": ", group.spn(),
-                             " is registered on ", absl::StrJoin(group.account_dns(), " and "))));
+            *e, absl::StrCat("setspn -X on ", e->host(), ": ", group.spn(), " is registered on ",
+                             absl::StrJoin(group.account_dns(), " and "))));
       }
     }
     for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kSpnQuery)) {
@@ -55,7 +55,8 @@ class SpnDuplicateRule : public Rule {
       std::map<std::string, std::set<std::string>> holders;  // lower spn -> accounts
       for (const auto& account : q.accounts()) {
         for (const std::string& spn : account.spns()) {
-          if (IsTargetSmtpSpn(spn, t, fqdn)) holders[absl::AsciiStrToLower(spn)].insert(account.dn());
+          if (IsTargetSmtpSpn(spn, t, fqdn))
+            holders[absl::AsciiStrToLower(spn)].insert(account.dn());
         }
       }
       for (const auto& [spn, accounts] : holders) {
@@ -66,9 +67,9 @@ class SpnDuplicateRule : public Rule {
         if (others.empty()) continue;
         duplicates[spn].insert(others.begin(), others.end());
         direct_fresh |= !ctx.index.IsStale(*e);
-        direct.push_back(ctx.index.Note(
-            *e, absl::StrCat("setspn -Q ", q.pattern(), " on ", e->host(), ": ", spn, " on ",
-                             absl::StrJoin(accounts, " and "))));
+        direct.push_back(
+            ctx.index.Note(*e, absl::StrCat("setspn -Q ", q.pattern(), " on ", e->host(), ": ", spn,
+                                            " on ", absl::StrJoin(accounts, " and "))));
       }
     }
     // The KDC itself complains: KDC event 11 names the duplicated SPN.
@@ -82,8 +83,7 @@ class SpnDuplicateRule : public Rule {
       direct_fresh |= !ctx.index.IsStale(e);
       duplicates[spn->second];  // the other account is not named by event 11
       direct.push_back(ctx.index.Note(
-          e, absl::StrCat("KDC event 11 on ", e.host(), ": multiple accounts hold ",
-                          spn->second)));
+          e, absl::StrCat("KDC event 11 on ", e.host(), ": multiple accounts hold ", spn->second)));
     }
     // Corroboration: KRB_AP_ERR_MODIFIED on a sender or the target.
     const std::string modified = HexCode(kKrbApErrModified);
@@ -104,8 +104,10 @@ class SpnDuplicateRule : public Rule {
       std::vector<std::string> fix, parts;
       for (const auto& [spn, others] : duplicates) {
         if (others.empty()) {
-          fix.push_back(absl::StrCat("Find the other holder: setspn -Q ", spn, " (or setspn -X), "
-                                     "then setspn -D ", spn, " <that account>"));
+          fix.push_back(absl::StrCat("Find the other holder: setspn -Q ", spn,
+                                     " (or setspn -X), "
+                                     "then setspn -D ",
+                                     spn, " <that account>"));
           parts.push_back(absl::StrCat(spn, " (second account not named)"));
           continue;
         }
@@ -129,8 +131,8 @@ class SpnDuplicateRule : public Rule {
                        "pointing at another server, or a stale machine password)"),
           corroboration,
           {absl::StrCat("setspn -X -F and setspn -Q SMTPSVC/", t, " to find a duplicate"),
-           absl::StrCat("Check DNS: the A record of ", fqdn.empty() ? t : fqdn,
-                        " must point at ", t)});
+           absl::StrCat("Check DNS: the A record of ", fqdn.empty() ? t : fqdn, " must point at ",
+                        t)});
     }
     const int other_duplicate_groups = ctx.index.DuplicateGroupCount() - target_groups;
     if (looked) {

@@ -33,9 +33,9 @@ class SpnMissingRule : public Rule {
     int views = 0, views_lacking = 0;
     for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kSpnListing)) {
       const v1::SpnListing& l = e->spn_listing();
-      const std::string account =
-          ShortName(!l.account().empty() ? l.account() : !e->subject().empty() ? e->subject()
-                                                                               : l.account_dn());
+      const std::string account = ShortName(!l.account().empty()    ? l.account()
+                                            : !e->subject().empty() ? e->subject()
+                                                                    : l.account_dn());
       if (account != t && ShortName(l.account_dn()) != t) continue;
       ++views;
       std::set<std::string> have;
@@ -77,9 +77,10 @@ class SpnMissingRule : public Rule {
         if (!IsTargetSmtpSpn(p.service_principal(), t, fqdn)) continue;
         ++principal_unknown;
         direct_fresh |= !ctx.index.IsStale(*e);
-        direct.push_back(ctx.index.Note(
-            *e, absl::StrCat("ticket probe from ", e->host(), " for ", p.service_principal(),
-                             ": KDC_ERR_S_PRINCIPAL_UNKNOWN", p.kdc().empty() ? "" : " from " + p.kdc())));
+        direct.push_back(
+            ctx.index.Note(*e, absl::StrCat("ticket probe from ", e->host(), " for ",
+                                            p.service_principal(), ": KDC_ERR_S_PRINCIPAL_UNKNOWN",
+                                            p.kdc().empty() ? "" : " from " + p.kdc())));
       }
     }
     const std::string unknown = HexCode(kPrincipalUnknown);
@@ -96,22 +97,22 @@ class SpnMissingRule : public Rule {
         ++principal_unknown;
         direct_fresh |= !ctx.index.IsStale(e);
         if (direct.size() < 8) {
-          direct.push_back(ctx.index.Note(e, absl::StrCat("event 4769 on ", e.host(), ": ",
-                                                          name->second, " failed with 0x7")));
+          direct.push_back(ctx.index.Note(
+              e, absl::StrCat("event 4769 on ", e.host(), ": ", name->second, " failed with 0x7")));
         }
       } else if (corroboration.size() < 3) {
-        corroboration.push_back(ctx.index.Note(
-            e, absl::StrCat("Kerberos event 3 on ", e.host(), ": KDC_ERR_S_PRINCIPAL_UNKNOWN for ",
-                            name->second)));
+        corroboration.push_back(
+            ctx.index.Note(e, absl::StrCat("Kerberos event 3 on ", e.host(),
+                                           ": KDC_ERR_S_PRINCIPAL_UNKNOWN for ", name->second)));
       }
     }
 
     const bool listing_lacks = views_lacking > 0 && views_lacking == views;
     if (views > 0 && views_lacking > 0 && views_lacking < views) {
-      return RuledOut(kSpnMissing,
-                      absl::StrCat("the DCs disagree about ", t, "'s SPNs (", views_lacking,
-                                   " of ", views, " views lack them): a replication problem, "
-                                   "not a missing SPN"));
+      return RuledOut(kSpnMissing, absl::StrCat("the DCs disagree about ", t, "'s SPNs (",
+                                                views_lacking, " of ", views,
+                                                " views lack them): a replication problem, "
+                                                "not a missing SPN"));
     }
     if (listing_lacks || principal_unknown > 0) {
       std::vector<std::string> lacking(missing_everywhere.begin(), missing_everywhere.end());
@@ -120,37 +121,37 @@ class SpnMissingRule : public Rule {
       for (const std::string& spn : lacking) {
         fix.push_back(absl::StrCat("setspn -S ", spn, " ", t));
       }
-      fix.push_back(absl::StrCat("Wait for AD replication (or repadmin /syncall /AdeP), then on "
-                                 "the senders: klist purge -li 0x3e7 and Retry-Queue"));
+      fix.push_back(
+          absl::StrCat("Wait for AD replication (or repadmin /syncall /AdeP), then on "
+                       "the senders: klist purge -li 0x3e7 and Retry-Queue"));
       std::vector<EvidenceNote> evidence = direct;
       evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
       const bool corroborated = (listing_lacks && principal_unknown > 0) || !corroboration.empty();
-      return Supported(kSpnMissing, Grade(true, direct_fresh, corroborated), t,
-                       absl::StrCat(t, "'s computer account lacks ", absl::StrJoin(lacking, " and "),
-                                    principal_unknown > 0
-                                        ? absl::StrCat("; the KDC answered "
-                                                       "KDC_ERR_S_PRINCIPAL_UNKNOWN ",
-                                                       principal_unknown, " time(s)")
-                                        : ""),
-                       std::move(evidence), std::move(fix));
+      return Supported(
+          kSpnMissing, Grade(true, direct_fresh, corroborated), t,
+          absl::StrCat(t, "'s computer account lacks ", absl::StrJoin(lacking, " and "),
+                       principal_unknown > 0 ? absl::StrCat("; the KDC answered "
+                                                            "KDC_ERR_S_PRINCIPAL_UNKNOWN ",
+                                                            principal_unknown, " time(s)")
+                                             : ""),
+          std::move(evidence), std::move(fix));
     }
     if (!corroboration.empty()) {
-      return Supported(kSpnMissing, Confidence::kPossible, t,
-                       absl::StrCat("Kerberos clients report KDC_ERR_S_PRINCIPAL_UNKNOWN for ", t,
-                                    "'s SMTPSVC SPN; its SPNs were not collected"),
-                       corroboration,
-                       {absl::StrCat("Check: setspn -L ", t),
-                        absl::StrCat("setspn -S SMTPSVC/", t, " ", t)});
+      return Supported(
+          kSpnMissing, Confidence::kPossible, t,
+          absl::StrCat("Kerberos clients report KDC_ERR_S_PRINCIPAL_UNKNOWN for ", t,
+                       "'s SMTPSVC SPN; its SPNs were not collected"),
+          corroboration,
+          {absl::StrCat("Check: setspn -L ", t), absl::StrCat("setspn -S SMTPSVC/", t, " ", t)});
     }
     if (views > 0) {
-      return RuledOut(kSpnMissing, absl::StrCat(t, "'s account has ",
-                                                absl::StrJoin(required, " and "), " (", views,
-                                                " view(s))"));
+      return RuledOut(kSpnMissing,
+                      absl::StrCat(t, "'s account has ", absl::StrJoin(required, " and "), " (",
+                                   views, " view(s))"));
     }
-    return NotChecked(kSpnMissing, absl::StrCat("no SPN listing of ", t,
-                                                " (setspn-l-", t, ".txt from a DC)"));
+    return NotChecked(kSpnMissing,
+                      absl::StrCat("no SPN listing of ", t, " (setspn-l-", t, ".txt from a DC)"));
   }
-
 };
 
 }  // namespace

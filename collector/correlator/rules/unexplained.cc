@@ -11,7 +11,8 @@ CauseResult Unexplained(const FailureGroup& group, const std::vector<CauseResult
                         const std::vector<CauseResult>& ruled_out) {
   std::vector<std::string> checked, missing;
   for (const CauseResult& r : ruled_out) checked.push_back(r.cause);
-  for (const CauseResult& r : not_checked) missing.push_back(absl::StrCat(r.cause, ": ", r.summary));
+  for (const CauseResult& r : not_checked)
+    missing.push_back(absl::StrCat(r.cause, ": ", r.summary));
   std::set<std::string> hosts(group.senders.begin(), group.senders.end());
   hosts.insert(group.targets.begin(), group.targets.end());
   CauseResult r;
@@ -25,13 +26,14 @@ CauseResult Unexplained(const FailureGroup& group, const std::vector<CauseResult
       missing.empty() ? "" : absl::StrCat("; not checked: ", absl::StrJoin(missing, "; ")));
   for (const std::string& h : hosts) {
     r.remediation.push_back(absl::StrCat(
-        "On ", h, ": turn on Kerberos logging: reg add "
+        "On ", h,
+        ": turn on Kerberos logging: reg add "
         "HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa\\Kerberos\\Parameters /v LogLevel /t "
         "REG_DWORD /d 1 /f, retry the queue, then read the System log"));
   }
   for (const CauseResult& nc : not_checked) {
-    r.remediation.push_back(absl::StrCat("Collect what is missing for ", nc.cause, ": ",
-                                         nc.summary));
+    r.remediation.push_back(
+        absl::StrCat("Collect what is missing for ", nc.cause, ": ", nc.summary));
   }
   return r;
 }

@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "collector/cli/bundle_view.h"
 #include "common/bundle/host_json.h"
-#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 
 namespace kerbside::bundle {
@@ -122,11 +122,11 @@ TEST_F(BundleLoaderTest, NotAFolderIsAnError) {
 }
 
 TEST(HostJsonTest, ParsesEveryField) {
-  auto h = ParseHostJson(
-      R"({"name":"ex01","fqdn":"EX01.contoso.com.","role":"exchange","site":"HQ",)"
-      R"("domain":"contoso.com","ips":["10.1.1.11","fe80::1"],"pdc_emulator":false,)"
-      R"("collected_at":"2026-11-26T10:00:00Z"})",
-      "host.json");
+  auto h =
+      ParseHostJson(R"({"name":"ex01","fqdn":"EX01.contoso.com.","role":"exchange","site":"HQ",)"
+                    R"("domain":"contoso.com","ips":["10.1.1.11","fe80::1"],"pdc_emulator":false,)"
+                    R"("collected_at":"2026-11-26T10:00:00Z"})",
+                    "host.json");
   ASSERT_TRUE(h.ok()) << h.status();
   EXPECT_EQ(h->identity.netbios_name(), "EX01");
   EXPECT_EQ(h->identity.fqdn(), "ex01.contoso.com");
