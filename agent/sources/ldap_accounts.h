@@ -1,0 +1,44 @@
+#ifndef KERBSIDE_AGENT_SOURCES_LDAP_ACCOUNTS_H_
+#define KERBSIDE_AGENT_SOURCES_LDAP_ACCOUNTS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "kerbside/v1/evidence.pb.h"
+
+namespace kerbside::agent {
+
+// One LDAP search result entry as read off the wire: attribute names lower-cased (LDAP names
+// are case-insensitive), values in server order.
+struct LdapEntry {
+  std::string dn;
+  std::map<std::string, std::vector<std::string>> attributes;
+};
+
+// The attributes the Samba DC source reads of each account.
+inline constexpr const char* kAccountAttributes[] = {
+    "sAMAccountName", "servicePrincipalName", "msDS-KeyVersionNumber", "whenChanged",
+    "uSNChanged"};
+
+// The search filter: the computer accounts of the configured Exchange servers (by NetBIOS name,
+// "EX01" -> sAMAccountName "EX01$") and every account holding an SMTPSVC/ or SMTP/ SPN, whoever
+// it is, so that a duplicate on a user or another computer is seen too. Values are escaped per
+// RFC 4515.
+std::string ExchangeAccountsFilter(const std::vector<std::string>& exchange_servers);
+
+// "20261127083753.0Z" (LDAP GeneralizedTime, UTC, as AD writes whenChanged).
+absl::StatusOr<absl::Time> ParseGeneralizedTime(absl::string_view text);
+
+// Entries -> ComputerAccounts, sorted by sAMAccountName, read_from_dc = `dc`. An entry without
+// sAMAccountName (a referral or an odd object) is skipped; a malformed number or time is an
+// error naming the DN and the attribute.
+absl::StatusOr<v1::ComputerAccounts> ComputerAccountsFromLdap(const std::vector<LdapEntry>& entries,
+                                                              const std::string& dc);
+
+}  // namespace kerbside::agent
+
+#endif  // KERBSIDE_AGENT_SOURCES_LDAP_ACCOUNTS_H_

@@ -1,0 +1,104 @@
+#include "common/events/event_aggregate.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+
+namespace kerbside::events {
+namespace {
+
+// Facts are what kerbside reasons about (connector, source IP, error code...): occurrences
+// that agree on them say the same thing, whatever their record ids and times.
+using Key = std::tuple<std::string, uint32_t, std::map<std::string, std::string>>;
+
+absl::Time TimeOf(const v1::EventRecord& r) {
+  return absl::FromUnixSeconds(r.time_created().seconds()) +
+         absl::Nanoseconds(r.time_created().nanos());
+}
+
+google::protobuf::Timestamp Proto(absl::Time t) {
+  google::protobuf::Timestamp p;
+  const int64_t ns = absl::ToUnixNanos(t);
+  p.set_seconds(ns / 1000000000);
+  p.set_nanos(static_cast<int32_t>(ns % 1000000000));
+  if (p.nanos() < 0) {
+    p.set_seconds(p.seconds() - 1);
+    p.set_nanos(p.nanos() + 1000000000);
+  }
+  return p;
+}
+
+struct Group {
+  v1::EventAggregate agg;
+  absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
+  v1::EventRecord first_record, last_record;
+  std::map<std::string, size_t> field_index;  // field -> index in agg.distinct_values
+};
+
+}  // namespace
+
+std::vector<v1::EventAggregate> AggregateEvents(const v1::EventBatch& batch,
+                                                const AggregateLimits& limits) {
+  std::map<Key, size_t> index;
+  std::vector<Group> groups;
+  for (const v1::EventRecord& r : batch.events()) {
+    Key key{r.provider(), r.event_id(), {r.facts().begin(), r.facts().end()}};
+    auto [it, inserted] = index.emplace(std::move(key), groups.size());
+    if (inserted) {
+      groups.emplace_back();
+      v1::EventAggregate& a = groups.back().agg;
+      a.set_provider(r.provider());
+      a.set_event_id(r.event_id());
+      a.set_channel(r.channel());
+      a.mutable_key_facts()->insert(r.facts().begin(), r.facts().end());
+    }
+    Group& g = groups[it->second];
+    g.agg.set_count(g.agg.count() + 1);
+    const absl::Time t = TimeOf(r);
+    // Ties keep the earliest record as first and the latest in the batch as last.
+    if (t < g.first) {
+      g.first = t;
+      g.first_record = r;
+    }
+    if (t >= g.last) {
+      g.last = t;
+      g.last_record = r;
+    }
+    for (int i = 0; i < r.fields_size(); ++i) {
+      const v1::EventField& f = r.fields(i);
+      const std::string name = f.name().empty() ? absl::StrCat("#", i) : f.name();
+      auto [fi, fresh] = g.field_index.emplace(name, g.agg.distinct_values_size());
+      if (fresh) g.agg.add_distinct_values()->set_field(name);
+      v1::EventAggregate::DistinctValues& dv = *g.agg.mutable_distinct_values(fi->second);
+      const std::string value = f.value().substr(0, limits.max_value_bytes);
+      if (std::find(dv.values().begin(), dv.values().end(), value) != dv.values().end()) continue;
+      if (static_cast<size_t>(dv.values_size()) < limits.max_distinct_values) {
+        dv.add_values(value);
+      } else {
+        dv.set_truncated(true);
+      }
+    }
+  }
+  std::vector<v1::EventAggregate> out;
+  out.reserve(groups.size());
+  for (Group& g : groups) {
+    *g.agg.mutable_first_seen() = Proto(g.first);
+    *g.agg.mutable_last_seen() = Proto(g.last);
+    if (limits.max_examples > 0) *g.agg.add_examples() = g.first_record;
+    if (limits.max_examples > 1 && g.agg.count() > 1) *g.agg.add_examples() = g.last_record;
+    out.push_back(std::move(g.agg));
+  }
+  return out;
+}
+
+v1::EventBatch ExamplesOf(const v1::EventAggregate& aggregate) {
+  v1::EventBatch b;
+  for (const v1::EventRecord& r : aggregate.examples()) *b.add_events() = r;
+  return b;
+}
+
+}  // namespace kerbside::events
