@@ -135,6 +135,23 @@ int main(int argc, char** argv) {
   app.add_option("--host_folder", f.host_folder,
                  "read this host's evidence from a folder in the bundle layout");
   app.add_option("--host_folder_interval", f.host_folder_interval)->capture_default_str();
+  // Samba AD DC source (config keys as the long flags).
+  app.add_option("--samba_ldap_uri", f.samba_ldap_uri,
+                 "read this DC's directory: ldaps://HOST or ldap://HOST (StartTLS)");
+  app.add_option("--samba_ldap_ca", f.samba_ldap_ca, "CA of the DC's LDAP certificate (PEM)");
+  app.add_option("--samba_bind_dn", f.samba_bind_dn, "account for the simple bind (DN or UPN)");
+  app.add_option("--samba_bind_password_file", f.samba_bind_password_file,
+                 "file holding that account's password");
+  app.add_option("--samba_base_dn", f.samba_base_dn, "default: from --domain");
+  app.add_option("--exchange_server", f.exchange_servers,
+                 "NetBIOS name of an Exchange server whose account to read (repeat)");
+  app.add_option("--samba_showrepl", f.samba_showrepl,
+                 "also read replication with samba-tool drs showrepl --json (true|false)")
+      ->capture_default_str();
+  app.add_option("--samba_tool", f.samba_tool)->capture_default_str();
+  app.add_option("--samba_smb_conf", f.samba_smb_conf, "smb.conf for samba-tool -s");
+  app.add_option("--samba_interval", f.samba_interval)->capture_default_str();
+  app.add_option("--samba_timeout", f.samba_timeout)->capture_default_str();
   // Probe settings (config keys as the long flags).
   app.add_option("--realm", f.realm, "Kerberos realm, e.g. CONTOSO.COM");
   app.add_option("--kdc", f.kdcs, "a domain controller to probe, host[:port] (repeat)");

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "agent/probes/net.h"
 #include "common/identity.h"
+#include "common/status_macros.h"
 
 namespace kerbside::agent {
 namespace {
@@ -29,6 +30,70 @@ absl::StatusOr<absl::Duration> ParsePositive(absl::string_view key, const std::s
 bool IsIpAddress(const std::string& s) {
   unsigned char buf[16];
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+// The Samba DC source reads the directory of the DC it runs on, with a password that must not
+// cross the wire in clear: TLS URIs only, and the password file must be readable now.
+absl::Status ValidateSambaFlags(const AgentFlags& f, AgentConfig* c) {
+  if (f.samba_ldap_uri.empty()) {
+    for (const auto& [key, value] :
+         {std::pair{"samba_bind_dn", &f.samba_bind_dn},
+          std::pair{"samba_bind_password_file", &f.samba_bind_password_file}}) {
+      if (!value->empty()) return Bad(key, "needs samba_ldap_uri");
+    }
+    return absl::OkStatus();
+  }
+  const std::string uri = absl::AsciiStrToLower(f.samba_ldap_uri);
+  if (!absl::StartsWith(uri, "ldaps://") && !absl::StartsWith(uri, "ldap://")) {
+    return Bad("samba_ldap_uri",
+               absl::StrCat("'", f.samba_ldap_uri, "' is not ldaps://HOST or ldap://HOST"));
+  }
+  if (c->identity.role() != v1::ROLE_DC) {
+    return Bad("samba_ldap_uri", "the Samba DC source runs on a domain controller (role dc)");
+  }
+  if (f.samba_bind_dn.empty()) return Bad("samba_bind_dn", "required with samba_ldap_uri");
+  if (f.samba_bind_password_file.empty()) {
+    return Bad("samba_bind_password_file", "required with samba_ldap_uri");
+  }
+  if (auto pw = ReadFileToString(f.samba_bind_password_file); !pw.ok()) {
+    return Bad("samba_bind_password_file", pw.status().message());
+  }
+  if (!f.samba_ldap_ca.empty()) {
+    if (auto ca = ReadFileToString(f.samba_ldap_ca); !ca.ok()) {
+      return Bad("samba_ldap_ca", ca.status().message());
+    }
+  }
+  c->samba_ldap_uri = f.samba_ldap_uri;
+  c->samba_ldap_ca = f.samba_ldap_ca;
+  c->samba_bind_dn = f.samba_bind_dn;
+  c->samba_bind_password_file = f.samba_bind_password_file;
+  c->samba_base_dn = f.samba_base_dn;
+  if (c->samba_base_dn.empty()) {
+    for (absl::string_view label : absl::StrSplit(c->identity.domain(), '.', absl::SkipEmpty())) {
+      absl::StrAppend(&c->samba_base_dn, c->samba_base_dn.empty() ? "" : ",", "DC=", label);
+    }
+  }
+  for (const std::string& s : f.exchange_servers) {
+    if (s.empty() || s.size() > 15 || s.find_first_of(" ()*\\$.,=") != std::string::npos) {
+      return Bad("exchange_server", absl::StrCat("'", s, "' is not a NetBIOS name such as EX01"));
+    }
+    c->exchange_servers.push_back(absl::AsciiStrToUpper(s));
+  }
+  if (f.samba_showrepl) {
+    c->samba_showrepl_command = {f.samba_tool, "drs", "showrepl", "--json", "-P"};
+    if (!f.samba_smb_conf.empty()) {
+      c->samba_showrepl_command.push_back("-s");
+      c->samba_showrepl_command.push_back(f.samba_smb_conf);
+    }
+  }
+  auto interval = ParsePositive("samba_interval", f.samba_interval);
+  if (!interval.ok()) return interval.status();
+  auto timeout = ParsePositive("samba_timeout", f.samba_timeout);
+  if (!timeout.ok()) return timeout.status();
+  if (*timeout >= *interval) return Bad("samba_timeout", "must be shorter than samba_interval");
+  c->samba_interval = *interval;
+  c->samba_timeout = *timeout;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -104,6 +169,7 @@ absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& f) {
   auto folder_interval = ParsePositive("host_folder_interval", f.host_folder_interval);
   if (!folder_interval.ok()) return folder_interval.status();
   c.host_folder_interval = *folder_interval;
+  RETURN_IF_ERROR(ValidateSambaFlags(f, &c));
   auto probes = ValidateProbeFlags(f, /*require_targets=*/false);
   if (!probes.ok()) return probes.status();
   c.probes = *std::move(probes);

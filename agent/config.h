@@ -39,6 +39,18 @@ struct AgentFlags {
   // Sources.
   std::string host_folder;  // a folder in the bundle layout for this host; empty: off
   std::string host_folder_interval = "60s";
+  // The Samba AD DC source (a DC reading its own directory). On when samba_ldap_uri is set.
+  std::string samba_ldap_uri;  // ldaps://dc1.contoso.com, or ldap://... (StartTLS required)
+  std::string samba_ldap_ca;   // PEM CA of the DC's LDAP certificate; empty: system store
+  std::string samba_bind_dn;   // a DN or UPN with read access to computer accounts
+  std::string samba_bind_password_file;
+  std::string samba_base_dn;  // default: from domain ("DC=contoso,DC=com")
+  std::vector<std::string> exchange_servers;  // key "exchange_server": NetBIOS names, repeated
+  bool samba_showrepl = true;                 // also run samba-tool drs showrepl --json
+  std::string samba_tool = "samba-tool";
+  std::string samba_smb_conf;  // samba-tool -s FILE; empty: samba-tool's default
+  std::string samba_interval = "60s";
+  std::string samba_timeout = "20s";
 };
 
 struct ProbeConfig {
@@ -60,6 +72,13 @@ struct AgentConfig {
   ProbeConfig probes;
   std::string host_folder;
   absl::Duration host_folder_interval;
+  // Samba DC source; samba_ldap_uri empty: off.
+  std::string samba_ldap_uri, samba_ldap_ca, samba_bind_dn, samba_bind_password_file;
+  std::string samba_base_dn;
+  std::vector<std::string> exchange_servers;  // upper-case NetBIOS names
+  std::vector<std::string> samba_showrepl_command;  // empty: replication not read
+  absl::Duration samba_interval;
+  absl::Duration samba_timeout;
 };
 
 // Checks every setting and names the first bad one (by its config key) in the error.

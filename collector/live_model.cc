@@ -1,6 +1,7 @@
 #include "collector/live_model.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/events/event_aggregate.h"
 #include "common/proto_time.h"
 
 namespace kerbside::collector {
@@ -39,6 +40,12 @@ absl::StatusOr<model::FleetModel> BuildLiveModel(const Fleet& fleet, Store* stor
   for (v1::Evidence& e : *evidence) {
     model::HostEvidence& host = m.hosts[e.host()];
     host.name = e.host();
+    // Agents send repeating events aggregated; the rules read records, and the examples (first
+    // and last occurrence of each key) carry every fact they look at.
+    if (e.kind_case() == v1::Evidence::kEventAggregate) {
+      v1::EventBatch examples = events::ExamplesOf(e.event_aggregate());
+      *e.mutable_events() = std::move(examples);
+    }
     host.evidence.push_back(std::move(e));
   }
   auto health = store->LoadSourceHealth();

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/bundle/bundle_loader.h"
+#include "common/events/event_aggregate.h"
 #include "common/proto_time.h"
 
 namespace kerbside::agent {
@@ -19,7 +20,20 @@ v1::EvidenceBatch HostFolderSource::Collect(absl::Time now) {
     return batch;
   }
   model::HostEvidence host = bundle::LoadHostFolder(folder_, host_);
+  // Event exports repeat (1035 on every retry): send one aggregate per event key instead.
+  std::vector<v1::Evidence> evidence;
   for (v1::Evidence& e : host.evidence) {
+    if (e.kind_case() != v1::Evidence::kEvents) {
+      evidence.push_back(std::move(e));
+      continue;
+    }
+    for (v1::EventAggregate& a : events::AggregateEvents(e.events())) {
+      v1::Evidence item = e;
+      *item.mutable_event_aggregate() = std::move(a);
+      evidence.push_back(std::move(item));
+    }
+  }
+  for (v1::Evidence& e : evidence) {
     e.set_host(host_);
     e.set_source(id());
     // Files carry no time of their own beyond host.json's collected_at: stamp the read.
