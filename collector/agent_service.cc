@@ -70,6 +70,10 @@ grpc::Status AgentServiceImpl::Connect(
                name, id.fqdn(), v1::Role_Name(id.role()), id.site(), peer, id.agent_version(),
                absl::FormatDuration(hello_skew));
   const uint64_t token = fleet_->Connected(id, peer, cert_subject);
+  auto tell = [&](IngestEvent::Kind kind, const std::string& source, int items) {
+    if (options_.on_ingest) options_.on_ingest({kind, name, source, items});
+  };
+  tell(IngestEvent::Kind::kConnected, "", 0);
 
   v1::CollectorMessage ack;
   ack.mutable_hello_ack()->set_collector_version(KERBSIDE_VERSION);
@@ -134,6 +138,7 @@ grpc::Status AgentServiceImpl::Connect(
         if (absl::Status s = fleet_->AddClockSample(name, *sample); !s.ok()) {
           spdlog::error("host={} cannot keep clock sample: {}", name, s.ToString());
         }
+        tell(IngestEvent::Kind::kClockSample, "", 0);
         break;
       }
       case v1::AgentMessage::kEvidence: {
@@ -166,8 +171,10 @@ grpc::Status AgentServiceImpl::Connect(
           // Not acknowledged: the agent keeps the batch and sends it again.
           spdlog::error("host={} evidence batch {} not stored: {}", name, batch.sequence(),
                         stored.ToString());
+          tell(IngestEvent::Kind::kBatchFailed, batch.source(), batch.items_size());
           break;
         }
+        tell(IngestEvent::Kind::kBatchStored, batch.source(), static_cast<int>(items.size()));
         v1::CollectorMessage reply;
         reply.mutable_evidence_ack()->set_sequence(batch.sequence());
         ok = stream->Write(reply);

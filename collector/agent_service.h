@@ -1,6 +1,9 @@
 #ifndef KERBSIDE_COLLECTOR_AGENT_SERVICE_H_
 #define KERBSIDE_COLLECTOR_AGENT_SERVICE_H_
 
+#include <functional>
+#include <string>
+
 #include "collector/fleet.h"
 #include "collector/store.h"
 #include "common/clock.h"
@@ -8,11 +11,22 @@
 
 namespace kerbside::collector {
 
+// Ingest as it happens, for the metrics and the diagnosis keeper.
+struct IngestEvent {
+  enum class Kind { kConnected, kBatchStored, kBatchFailed, kClockSample };
+  Kind kind;
+  std::string host;
+  std::string source;  // batches only
+  int items = 0;       // batches only
+};
+
 struct AgentServiceOptions {
   // Without TLS there is no certificate to check the hello against (loopback demos only).
   bool plaintext = false;
   absl::Duration heartbeat_interval = absl::Seconds(15);
   absl::Duration time_exchange_interval = absl::Seconds(10);
+  // Called on the stream's thread; must be quick and thread-safe. May be empty.
+  std::function<void(const IngestEvent&)> on_ingest;
 };
 
 // Ingest side of the collector: one bidirectional stream per agent.

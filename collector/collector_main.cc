@@ -10,6 +10,7 @@
 #include "collector/agent_service.h"
 #include "collector/fleet.h"
 #include "collector/live_query_service.h"
+#include "collector/oncall/oncall.h"
 #include "collector/query_service.h"
 #include "collector/store.h"
 #include "common/clock.h"
@@ -41,6 +42,7 @@ struct Flags {
   std::string log_level = "info";
   double max_clock_skew_seconds = 300;
   double stale_after_hours = 24;
+  kerbside::oncall::OnCallFlags oncall;
 };
 
 absl::StatusOr<absl::Duration> PositiveDuration(const std::string& name, const std::string& text) {
@@ -96,10 +98,18 @@ int Run(const Flags& f) {
     spdlog::critical("store: {}", s.ToString());
     return 1;
   }
+  auto oncall = kerbside::oncall::OnCall::Create(f.oncall, &fleet, store->get(), &clock,
+                                                 absl::Seconds(f.max_clock_skew_seconds),
+                                                 absl::Hours(f.stale_after_hours));
+  if (!oncall.ok()) {
+    spdlog::critical("configuration: {}", std::string(oncall.status().message()));
+    return 2;
+  }
   AgentServiceImpl agents(&fleet, store->get(), &clock,
                           AgentServiceOptions{.plaintext = f.plaintext,
                                               .heartbeat_interval = *heartbeat,
-                                              .time_exchange_interval = *exchange});
+                                              .time_exchange_interval = *exchange,
+                                              .on_ingest = (*oncall)->IngestHook()});
   QueryServiceImpl query(&fleet, f.plaintext);
   kerbside::collector::LiveQueryServiceImpl live(
       &fleet, store->get(), &clock,
@@ -125,12 +135,15 @@ int Run(const Flags& f) {
   spdlog::info("listening on {} (port {}), store {} schema {}, {}", f.listen, bound_port, f.db,
                Store::LatestSchemaVersion(), f.plaintext ? "PLAINTEXT" : "mutual TLS");
 
+  (*oncall)->Start();
+
   std::thread signals = kerbside::WaitForTerminationSignal([&](int signo) {
     spdlog::info("signal {}: shutting down", signo);
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   });
   server->Wait();
   signals.join();
+  (*oncall)->Stop();
   spdlog::info("stopped");
   return 0;
 }
@@ -165,6 +178,7 @@ int main(int argc, char** argv) {
                  "evidence older than this is stale and cannot alone confirm a cause")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  kerbside::oncall::AddOnCallFlags(app, &f.oncall);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -66,6 +66,35 @@ const char* const kMigrations[] = {
       PRIMARY KEY (host, source)
     );
     )sql",
+    // 3 -> 4: the diagnosis keeper's diagnoses (first seen, last changed, state) and the alert
+    // outbox, so a restart neither loses nor re-fires an alert.
+    R"sql(
+    CREATE TABLE kept_diagnoses (
+      cause TEXT NOT NULL,
+      blamed_host TEXT NOT NULL,
+      alert_key TEXT NOT NULL,          -- the alert's identity, kept when the cause changes
+      state TEXT NOT NULL,              -- pending | active | clearing | resolved
+      first_seen_unix_ns INTEGER NOT NULL,
+      last_changed_unix_ns INTEGER NOT NULL,
+      last_seen_unix_ns INTEGER NOT NULL,
+      absent_since_unix_ns INTEGER NOT NULL DEFAULT 0,
+      paged INTEGER NOT NULL DEFAULT 0,
+      detail TEXT NOT NULL,             -- JSON of the alert (sentence, fix, queues, site, ...)
+      PRIMARY KEY (cause, blamed_host)
+    );
+    CREATE TABLE alert_outbox (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,  -- delivery order
+      sink TEXT NOT NULL,
+      alert_key TEXT NOT NULL,
+      action TEXT NOT NULL,             -- trigger | resolve
+      alert TEXT NOT NULL,              -- JSON of the alert when it was queued
+      created_unix_ns INTEGER NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_unix_ns INTEGER NOT NULL,
+      last_error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX alert_outbox_by_sink ON alert_outbox (sink, id);
+    )sql",
 };
 
 
@@ -346,6 +375,147 @@ absl::StatusOr<int64_t> Store::CountEvidence(const std::string& host) {
   st.Bind(1, host);
   if (st.Step() != SQLITE_ROW) return SqliteError(db_, SQLITE_ERROR, "count evidence");
   return st.Int(0);
+}
+
+absl::Status Store::CommitDiagnoses(
+    const std::vector<KeptDiagnosisRecord>& upserts,
+    const std::vector<std::pair<std::string, std::string>>& deleted,
+    const std::vector<OutboxRecord>& enqueue) {
+  absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> absl::Status {
+    for (const auto& [cause, host] : deleted) {
+      Statement del(db_, "DELETE FROM kept_diagnoses WHERE cause = ?1 AND blamed_host = ?2");
+      RETURN_IF_ERROR(del.status("prepare delete kept diagnosis"));
+      del.Bind(1, cause);
+      del.Bind(2, host);
+      RETURN_IF_ERROR(del.Run("delete kept diagnosis"));
+    }
+    for (const KeptDiagnosisRecord& k : upserts) {
+      Statement st(db_, R"sql(
+          INSERT OR REPLACE INTO kept_diagnoses
+            (cause, blamed_host, alert_key, state, first_seen_unix_ns, last_changed_unix_ns,
+             last_seen_unix_ns, absent_since_unix_ns, paged, detail)
+          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10))sql");
+      RETURN_IF_ERROR(st.status("prepare keep diagnosis"));
+      st.Bind(1, k.cause);
+      st.Bind(2, k.blamed_host);
+      st.Bind(3, k.alert_key);
+      st.Bind(4, k.state);
+      st.Bind(5, absl::ToUnixNanos(k.first_seen));
+      st.Bind(6, absl::ToUnixNanos(k.last_changed));
+      st.Bind(7, absl::ToUnixNanos(k.last_seen));
+      st.Bind(8, k.absent_since ? absl::ToUnixNanos(*k.absent_since) : int64_t{0});
+      st.Bind(9, int64_t{k.paged ? 1 : 0});
+      st.Bind(10, k.detail_json);
+      RETURN_IF_ERROR(st.Run("keep diagnosis"));
+    }
+    for (const OutboxRecord& o : enqueue) {
+      Statement st(db_, R"sql(
+          INSERT INTO alert_outbox (sink, alert_key, action, alert, created_unix_ns,
+                                    next_attempt_unix_ns)
+          VALUES (?1, ?2, ?3, ?4, ?5, ?6))sql");
+      RETURN_IF_ERROR(st.status("prepare queue alert"));
+      st.Bind(1, o.sink);
+      st.Bind(2, o.alert_key);
+      st.Bind(3, o.action);
+      st.Bind(4, o.alert_json);
+      st.Bind(5, absl::ToUnixNanos(o.created));
+      st.Bind(6, absl::ToUnixNanos(o.next_attempt));
+      RETURN_IF_ERROR(st.Run("queue alert"));
+    }
+    return absl::OkStatus();
+  };
+  absl::Status s = run();
+  if (!s.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+  return Exec("COMMIT");
+}
+
+absl::StatusOr<std::vector<KeptDiagnosisRecord>> Store::LoadKeptDiagnoses() {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, R"sql(
+      SELECT cause, blamed_host, alert_key, state, first_seen_unix_ns, last_changed_unix_ns,
+             last_seen_unix_ns, absent_since_unix_ns, paged, detail
+      FROM kept_diagnoses ORDER BY first_seen_unix_ns, cause, blamed_host)sql");
+  RETURN_IF_ERROR(st.status("prepare load kept diagnoses"));
+  std::vector<KeptDiagnosisRecord> out;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    KeptDiagnosisRecord k;
+    k.cause = st.Text(0);
+    k.blamed_host = st.Text(1);
+    k.alert_key = st.Text(2);
+    k.state = st.Text(3);
+    k.first_seen = absl::FromUnixNanos(st.Int(4));
+    k.last_changed = absl::FromUnixNanos(st.Int(5));
+    k.last_seen = absl::FromUnixNanos(st.Int(6));
+    if (st.Int(7) != 0) k.absent_since = absl::FromUnixNanos(st.Int(7));
+    k.paged = st.Int(8) != 0;
+    k.detail_json = st.Text(9);
+    out.push_back(std::move(k));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, rc, "load kept diagnoses");
+  return out;
+}
+
+absl::StatusOr<std::optional<OutboxRecord>> Store::OutboxHead(const std::string& sink) {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, R"sql(
+      SELECT id, sink, alert_key, action, alert, created_unix_ns, attempts,
+             next_attempt_unix_ns, last_error
+      FROM alert_outbox WHERE sink = ?1 ORDER BY id LIMIT 1)sql");
+  RETURN_IF_ERROR(st.status("prepare outbox head"));
+  st.Bind(1, sink);
+  const int rc = st.Step();
+  if (rc == SQLITE_DONE) return std::optional<OutboxRecord>();
+  if (rc != SQLITE_ROW) return SqliteError(db_, rc, "outbox head");
+  OutboxRecord o;
+  o.id = st.Int(0);
+  o.sink = st.Text(1);
+  o.alert_key = st.Text(2);
+  o.action = st.Text(3);
+  o.alert_json = st.Text(4);
+  o.created = absl::FromUnixNanos(st.Int(5));
+  o.attempts = static_cast<int>(st.Int(6));
+  o.next_attempt = absl::FromUnixNanos(st.Int(7));
+  o.last_error = st.Text(8);
+  return std::optional<OutboxRecord>(std::move(o));
+}
+
+absl::Status Store::OutboxDone(int64_t id) {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, "DELETE FROM alert_outbox WHERE id = ?1");
+  RETURN_IF_ERROR(st.status("prepare outbox done"));
+  st.Bind(1, id);
+  return st.Run("outbox done");
+}
+
+absl::Status Store::OutboxRetryLater(int64_t id, int attempts, absl::Time next_attempt,
+                                     const std::string& last_error) {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, R"sql(
+      UPDATE alert_outbox SET attempts = ?2, next_attempt_unix_ns = ?3, last_error = ?4
+      WHERE id = ?1)sql");
+  RETURN_IF_ERROR(st.status("prepare outbox retry"));
+  st.Bind(1, id);
+  st.Bind(2, int64_t{attempts});
+  st.Bind(3, absl::ToUnixNanos(next_attempt));
+  st.Bind(4, last_error);
+  return st.Run("outbox retry");
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Store::OutboxPending() {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, "SELECT sink, COUNT(*) FROM alert_outbox GROUP BY sink ORDER BY sink");
+  RETURN_IF_ERROR(st.status("prepare outbox pending"));
+  std::vector<std::pair<std::string, int64_t>> out;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) out.push_back({st.Text(0), st.Int(1)});
+  if (rc != SQLITE_DONE) return SqliteError(db_, rc, "outbox pending");
+  return out;
 }
 
 }  // namespace kerbside::collector

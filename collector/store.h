@@ -35,6 +35,33 @@ struct SourceHealthRecord {
   absl::Time received_at;
 };
 
+// A diagnosis as the keeper keeps it, keyed by (cause, blamed host).
+struct KeptDiagnosisRecord {
+  std::string cause;
+  std::string blamed_host;
+  std::string alert_key;  // the alert's identity; survives a change of cause on the same group
+  std::string state;      // pending | active | clearing | resolved
+  absl::Time first_seen;
+  absl::Time last_changed;
+  absl::Time last_seen;
+  std::optional<absl::Time> absent_since;  // clearing: since when the correlator lost it
+  bool paged = false;
+  std::string detail_json;
+};
+
+// One alert notification waiting for one sink. Delivered in id order per sink.
+struct OutboxRecord {
+  int64_t id = 0;
+  std::string sink;
+  std::string alert_key;
+  std::string action;  // trigger | resolve
+  std::string alert_json;
+  absl::Time created;
+  int attempts = 0;
+  absl::Time next_attempt;
+  std::string last_error;
+};
+
 // The collector's embedded store: SQLite in WAL mode. Thread-safe.
 // The schema is versioned (PRAGMA user_version) and migrated forward on open.
 class Store {
@@ -63,6 +90,22 @@ class Store {
   absl::StatusOr<std::vector<v1::Evidence>> LoadEvidence(const std::string& host);
   absl::StatusOr<std::vector<SourceHealthRecord>> LoadSourceHealth();
   absl::StatusOr<int64_t> CountEvidence(const std::string& host);
+
+  // Diagnosis keeper: writes `upserts`, deletes `deleted` ((cause, blamed host) pairs) and
+  // queues `enqueue` in one transaction, so a kept state change and its alerts land together.
+  absl::Status CommitDiagnoses(
+      const std::vector<KeptDiagnosisRecord>& upserts,
+      const std::vector<std::pair<std::string, std::string>>& deleted,
+      const std::vector<OutboxRecord>& enqueue);
+  absl::StatusOr<std::vector<KeptDiagnosisRecord>> LoadKeptDiagnoses();
+
+  // Alert outbox: the oldest entry of `sink`, if any.
+  absl::StatusOr<std::optional<OutboxRecord>> OutboxHead(const std::string& sink);
+  absl::Status OutboxDone(int64_t id);
+  absl::Status OutboxRetryLater(int64_t id, int attempts, absl::Time next_attempt,
+                                const std::string& last_error);
+  // Entries waiting per sink.
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> OutboxPending();
 
  private:
   explicit Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}

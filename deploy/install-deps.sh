@@ -9,10 +9,12 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libkrb5-dev libspdlog-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
+  libcurl4-openssl-dev libcpp-httplib-dev
   libpugixml-dev libcsv-dev libgtest-dev libgmock-dev libbenchmark-dev libldap2-dev
   # fuzzing (libFuzzer + ASan from clang)
   clang libclang-rt-14-dev
   # tests and demo
+  prometheus prometheus-alertmanager
   openssl jq faketime libfaketime krb5-kdc krb5-admin-server krb5-user iproute2 procps
   # the lab (tests/lab): Samba AD DCs in network namespaces
   samba samba-ad-dc winbind ldap-utils bind9-dnsutils nftables

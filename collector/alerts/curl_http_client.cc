@@ -1,0 +1,88 @@
+// The HTTP client of the alert sinks, on libcurl.
+#include <curl/curl.h>
+
+#include <mutex>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "collector/alerts/http_client.h"
+
+namespace kerbside::alerts {
+namespace {
+
+size_t CollectBody(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+size_t CollectHeader(char* data, size_t size, size_t n, void* out) {
+  absl::string_view line(data, size * n);
+  if (absl::StartsWithIgnoreCase(line, "retry-after:")) {
+    int64_t seconds = 0;
+    // The HTTP-date form is rare from alerting APIs; only the delta-seconds form is honoured.
+    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(12)), &seconds) && seconds >= 0) {
+      static_cast<HttpResponse*>(out)->retry_after = absl::Seconds(seconds);
+    }
+  }
+  return size * n;
+}
+
+class CurlHttpClient final : public HttpClient {
+ public:
+  absl::StatusOr<HttpResponse> Post(const HttpRequest& request) override {
+    CURL* curl = curl_easy_init();
+    if (curl == nullptr) return absl::InternalError("curl: curl_easy_init failed");
+    HttpResponse response;
+    char error[CURL_ERROR_SIZE] = {0};
+    curl_slist* headers = nullptr;
+    for (const auto& [name, value] : request.headers) {
+      headers = curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
+    }
+    // No "Expect: 100-continue" round trip for small JSON bodies.
+    headers = curl_slist_append(headers, "Expect:");
+    curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(absl::ToInt64Milliseconds(request.timeout)));
+    // Signals are the collector's (SIGTERM handling); curl must not use SIGALRM for timeouts.
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &CollectBody);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &CollectHeader);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "kerbside-collector/" KERBSIDE_VERSION);
+    const CURLcode rc = curl_easy_perform(curl);
+    long status = 0;
+    if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    if (rc != CURLE_OK) {
+      return absl::UnavailableError(absl::StrCat("curl: POST ", request.url, ": ",
+                                                 error[0] ? error : curl_easy_strerror(rc),
+                                                 " (CURLcode ", static_cast<int>(rc), ")"));
+    }
+    response.status = static_cast<int>(status);
+    return response;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<HttpClient> MakeCurlHttpClient() {
+  // curl_global_init is not thread-safe; do it once before any worker thread posts.
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  return std::make_unique<CurlHttpClient>();
+}
+
+}  // namespace kerbside::alerts

@@ -1,0 +1,16 @@
+#ifndef KERBSIDE_COLLECTOR_ALERTS_HMAC_H_
+#define KERBSIDE_COLLECTOR_ALERTS_HMAC_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/status/statusor.h"
+
+namespace kerbside::alerts {
+
+// HMAC-SHA256 of `message` under `key`, lower-case hex (OpenSSL). Errors carry OpenSSL's.
+absl::StatusOr<std::string> HmacSha256Hex(absl::string_view key, absl::string_view message);
+
+}  // namespace kerbside::alerts
+
+#endif  // KERBSIDE_COLLECTOR_ALERTS_HMAC_H_

@@ -1,0 +1,108 @@
+#ifndef KERBSIDE_COLLECTOR_DIAGNOSES_DIAGNOSIS_KEEPER_H_
+#define KERBSIDE_COLLECTOR_DIAGNOSES_DIAGNOSIS_KEEPER_H_
+
+#include <functional>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "collector/correlator/diagnosis.h"
+#include "collector/diagnoses/alert.h"
+#include "collector/store.h"
+#include "common/clock.h"
+
+namespace kerbside::diagnoses {
+
+inline constexpr char kStatePending[] = "pending";    // seen, not held long enough to page
+inline constexpr char kStateActive[] = "active";      // paged
+inline constexpr char kStateClearing[] = "clearing";  // gone, not gone long enough to resolve
+inline constexpr char kStateResolved[] = "resolved";
+
+struct KeeperOptions {
+  // Debounce: evidence arrives in bursts (every agent, every source); correlate at most this
+  // often however many notifications come in.
+  absl::Duration min_interval = absl::Seconds(5);
+  // Correlate at least this often without new evidence: hold timers mature and evidence ages
+  // into staleness with time alone.
+  absl::Duration recheck_interval = absl::Seconds(30);
+  // Flapping guard: a diagnosis must hold this long before it pages, and be gone this long
+  // before it resolves.
+  absl::Duration hold = absl::Seconds(60);
+  absl::Duration resolve_hold = absl::Seconds(60);
+  // Resolved diagnoses are shown (and kept from re-firing as new) this long, then forgotten.
+  absl::Duration keep_resolved = absl::Hours(24 * 7);
+  // Each notification is queued once per sink (names as configured).
+  std::vector<std::string> sinks;
+};
+
+// One correlation of the live fleet and what the alerts need beside it.
+struct CorrelationRun {
+  correlator::Diagnoses diagnoses;
+  std::map<std::string, std::string> site_by_host;  // upper-case NetBIOS name -> AD site
+};
+using CorrelateFn = std::function<absl::StatusOr<CorrelationRun>(absl::Time now)>;
+
+// Keeps each live diagnosis keyed by (cause, blamed host) with first seen, last changed and
+// state, in the store, and queues alert notifications in the store's outbox in the same
+// transaction, so a restart neither loses nor re-fires one. Thread-safe.
+class DiagnosisKeeper {
+ public:
+  DiagnosisKeeper(collector::Store* store, const Clock* clock, KeeperOptions options,
+                  CorrelateFn correlate);
+  ~DiagnosisKeeper();
+  DiagnosisKeeper(const DiagnosisKeeper&) = delete;
+  DiagnosisKeeper& operator=(const DiagnosisKeeper&) = delete;
+
+  // Reads what an earlier run kept.
+  absl::Status Load();
+  // Merges one correlation made at `now`: the state machine and the flapping guard.
+  absl::Status Observe(const CorrelationRun& run, absl::Time now);
+  // Correlates now (through the injected function and clock) and observes the result.
+  absl::Status RunOnce();
+
+  // Relevant evidence changed (a stored batch, a new clock estimate): correlate soon.
+  void Notify();
+  // Runs the debounced loop on a thread until Stop().
+  void Start();
+  void Stop();
+  // Called after notifications were queued (the dispatcher wakes its sink workers).
+  void SetOnQueued(std::function<void()> on_queued);
+
+  std::vector<collector::KeptDiagnosisRecord> Kept() const;
+  int64_t runs() const;
+  int64_t failed_runs() const;
+
+ private:
+  void Loop();
+
+  collector::Store* store_;
+  const Clock* clock_;
+  const KeeperOptions options_;
+  CorrelateFn correlate_;
+  std::function<void()> on_queued_;
+
+  mutable absl::Mutex mu_;
+  // By (cause, blamed host).
+  std::map<std::pair<std::string, std::string>, collector::KeptDiagnosisRecord> kept_
+      ABSL_GUARDED_BY(mu_);
+  int64_t runs_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t failed_runs_ ABSL_GUARDED_BY(mu_) = 0;
+
+  absl::Mutex loop_mu_;
+  bool dirty_ ABSL_GUARDED_BY(loop_mu_) = true;
+  bool stopping_ ABSL_GUARDED_BY(loop_mu_) = false;
+  std::thread thread_;
+};
+
+// The queue identities a detail JSON lists (for matching a changed cause to its group).
+std::vector<std::string> QueueIdsOf(const collector::KeptDiagnosisRecord& k);
+// The alert inside a kept record's detail.
+absl::StatusOr<Alert> AlertOf(const collector::KeptDiagnosisRecord& k);
+
+}  // namespace kerbside::diagnoses
+
+#endif  // KERBSIDE_COLLECTOR_DIAGNOSES_DIAGNOSIS_KEEPER_H_
