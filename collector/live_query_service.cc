@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "collector/correlator/correlator.h"
+#include "collector/kept_view.h"
 #include "collector/live_model.h"
 #include "common/model/queue_state.h"
 #include "common/proto_time.h"
@@ -40,8 +41,14 @@ grpc::Status LiveQueryServiceImpl::Diagnose(grpc::ServerContext* context,
     const std::string want = HostKey(request->target().substr(0, request->target().find('.')));
     std::erase_if(d.diagnoses, [&](const auto& x) { return !Mentions(x, want); });
   }
-  response->set_json(correlator::DiagnosesToJson(d).dump(2));
-  response->set_text(correlator::DiagnosesToText(d));
+  nlohmann::ordered_json json = correlator::DiagnosesToJson(d);
+  std::string text = correlator::DiagnosesToText(d);
+  // First seen / last changed come from the diagnosis keeper's rows, when one runs.
+  auto kept = store_->LoadKeptDiagnoses();
+  if (!kept.ok()) return Internal(kept.status());
+  AddTracking(*kept, d, d.now, &json, &text);
+  response->set_json(json.dump(2));
+  response->set_text(text);
   return grpc::Status::OK;
 }
 
