@@ -194,10 +194,10 @@ absl::Status DiagnosisKeeper::Observe(const CorrelationRun& run, absl::Time now)
         kept_.erase(from->second);
       }
       if (rec.state == kStateClearing) {
-        // Back before the resolve hold ran out: the open alert simply stays open.
+        // Back before the resolve hold ran out: the open alert simply stays open, no page.
         rec.state = kStateActive;
         rec.absent_since.reset();
-        material = true;
+        rec.last_changed = now;
       }
     } else {
       rec.alert_key = absl::StrCat(key.first, "/", key.second);

@@ -1,0 +1,163 @@
+#include "collector/diagnoses/diagnosis_keeper.h"
+
+#include "common/clock.h"
+#include "gtest/gtest.h"
+#include "tests/collector/oncall/test_util.h"
+
+namespace kerbside::diagnoses {
+namespace {
+
+using testing_util::MakeDiagnosis;
+using testing_util::TempStore;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1795000000);
+
+CorrelationRun Correlated(std::vector<correlator::Diagnosis> ds) {
+  CorrelationRun r;
+  r.diagnoses.diagnoses = std::move(ds);
+  r.site_by_host = {{"EX02", "HQ"}};
+  return r;
+}
+
+// Everything in the outbox, per sink in delivery order, as "action cause".
+std::vector<std::string> Drain(collector::Store* store, const std::string& sink) {
+  std::vector<std::string> out;
+  while (true) {
+    auto head = store->OutboxHead(sink);
+    EXPECT_TRUE(head.ok());
+    if (!head->has_value()) break;
+    auto a = AlertFromJson((*head)->alert_json);
+    EXPECT_TRUE(a.ok());
+    out.push_back((*head)->action + " " + a->cause + " " + a->key);
+    EXPECT_TRUE(store->OutboxDone((*head)->id).ok());
+  }
+  return out;
+}
+
+class KeeperTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<DiagnosisKeeper> MakeKeeper() {
+    KeeperOptions o;
+    o.hold = absl::Seconds(60);
+    o.resolve_hold = absl::Seconds(30);
+    o.sinks = {"am", "pd"};
+    auto k = std::make_unique<DiagnosisKeeper>(store_.get(), &clock_, o, nullptr);
+    EXPECT_TRUE(k->Load().ok());
+    return k;
+  }
+  TempStore store_;
+  ManualClock clock_{kT0};
+};
+
+TEST_F(KeeperTest, FlappingDiagnosisNeverPages) {
+  auto keeper = MakeKeeper();
+  const auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(30)).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(40)).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(50)).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(100)).ok());
+  EXPECT_TRUE(Drain(store_.get(), "am").empty());
+  auto kept = keeper->Kept();
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].state, kStatePending);
+  EXPECT_EQ(kept[0].first_seen, kT0 + absl::Seconds(50));  // the hold started again
+}
+
+TEST_F(KeeperTest, PagesOnceAfterHoldAndResolvesInOrder) {
+  auto keeper = MakeKeeper();
+  const auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
+  for (int s : {0, 30, 60, 90, 120}) {
+    ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(s)).ok());
+  }
+  auto kept = keeper->Kept();
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].state, kStateActive);
+  EXPECT_TRUE(kept[0].paged);
+  EXPECT_EQ(kept[0].first_seen, kT0);
+  EXPECT_EQ(kept[0].last_changed, kT0 + absl::Seconds(60));
+  // Gone: clearing for the resolve hold, then resolved; back within the hold: no second page.
+  ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(130)).ok());
+  EXPECT_EQ(keeper->Kept()[0].state, kStateClearing);
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(140)).ok());
+  EXPECT_EQ(keeper->Kept()[0].state, kStateActive);
+  ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(150)).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(185)).ok());
+  EXPECT_EQ(keeper->Kept()[0].state, kStateResolved);
+  const std::vector<std::string> want = {"trigger clock_skew clock_skew/EX02",
+                                         "resolve clock_skew clock_skew/EX02"};
+  EXPECT_EQ(Drain(store_.get(), "am"), want);
+  EXPECT_EQ(Drain(store_.get(), "pd"), want);
+}
+
+TEST_F(KeeperTest, ChangedCauseOnSameGroupUpdatesTheAlert) {
+  auto keeper = MakeKeeper();
+  const auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(60)).ok());
+  const auto spn = MakeDiagnosis(correlator::kSpnMissing, "EX02");
+  ASSERT_TRUE(keeper->Observe(Correlated({spn}), kT0 + absl::Seconds(70)).ok());
+  auto kept = keeper->Kept();
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].cause, correlator::kSpnMissing);
+  EXPECT_EQ(kept[0].alert_key, "clock_skew/EX02");
+  EXPECT_EQ(kept[0].first_seen, kT0);
+  EXPECT_EQ(kept[0].last_changed, kT0 + absl::Seconds(70));
+  EXPECT_EQ(Drain(store_.get(), "am"),
+            (std::vector<std::string>{"trigger clock_skew clock_skew/EX02",
+                                      "trigger spn_missing clock_skew/EX02"}));
+  auto alert = AlertOf(kept[0]);
+  ASSERT_TRUE(alert.ok());
+  EXPECT_EQ(alert->previous_cause, correlator::kClockSkew);
+}
+
+TEST_F(KeeperTest, RestartNeitherLosesNorRefires) {
+  const auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
+  {
+    auto keeper = MakeKeeper();
+    ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0).ok());
+    ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(60)).ok());
+  }
+  store_.Reopen();
+  auto keeper = MakeKeeper();
+  ASSERT_EQ(keeper->Kept().size(), 1u);
+  EXPECT_EQ(keeper->Kept()[0].state, kStateActive);
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(90)).ok());
+  EXPECT_EQ(Drain(store_.get(), "pd"),
+            (std::vector<std::string>{"trigger clock_skew clock_skew/EX02"}));
+  ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(100)).ok());
+  store_.Reopen();
+  keeper = MakeKeeper();
+  EXPECT_EQ(keeper->Kept()[0].state, kStateClearing);
+  ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(140)).ok());
+  EXPECT_EQ(Drain(store_.get(), "pd"),
+            (std::vector<std::string>{"resolve clock_skew clock_skew/EX02"}));
+}
+
+TEST_F(KeeperTest, OutOfScopeIsKeptButNeverPaged) {
+  auto keeper = MakeKeeper();
+  const auto dns = MakeDiagnosis(correlator::kOutOfScope, "EX09");
+  ASSERT_TRUE(keeper->Observe(Correlated({dns}), kT0).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({dns}), kT0 + absl::Minutes(5)).ok());
+  EXPECT_EQ(keeper->Kept()[0].state, kStateActive);
+  EXPECT_FALSE(keeper->Kept()[0].paged);
+  EXPECT_TRUE(Drain(store_.get(), "am").empty());
+}
+
+TEST_F(KeeperTest, AlertCarriesSiteSeverityFixAndQueues) {
+  auto keeper = MakeKeeper();
+  const auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(60)).ok());
+  auto a = AlertOf(keeper->Kept()[0]);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->site, "HQ");
+  EXPECT_EQ(a->severity, "critical");
+  EXPECT_EQ(a->fix, "w32tm /resync /rediscover on EX02");
+  ASSERT_EQ(a->queues.size(), 1u);
+  EXPECT_EQ(a->queues[0], "EX01\\12 (EX01 -> EX02, 37 messages, Retry)");
+  EXPECT_EQ(a->starts_at, kT0);
+}
+
+}  // namespace
+}  // namespace kerbside::diagnoses
