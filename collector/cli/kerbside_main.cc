@@ -4,11 +4,13 @@
 
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "collector/cli/bundle_view.h"
 #include "collector/cli/hosts_view.h"
+#include "collector/cli/watch_view.h"
 #include "collector/correlator/correlator.h"
 #include "common/bundle/bundle_loader.h"
 #include "common/cli_errors.h"
@@ -218,6 +220,69 @@ int ShowEvidence(const Connection& c, const std::string& host, const std::string
   return 0;
 }
 
+struct WatchFlags {
+  bool json = false;
+  double interval_seconds = 2;
+  int count = 0;  // stop after this many updates (0: until interrupted)
+};
+
+// kerbside watch: polls the live Diagnose and ListQueues answers. A terminal is redrawn on every
+// poll; --json (or a pipe) gets one line (or block) per change only. A collector that goes away
+// is shown as an error state and polled again: watching outlives a collector restart.
+int Watch(const Connection& c, const WatchFlags& f) {
+  auto channel = Channel(c);
+  if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
+  auto stub = kerbside::v1::LiveQueryService::NewStub(*channel);
+  const bool terminal = !f.json && isatty(STDOUT_FILENO);
+  std::string last;
+  int updates = 0;
+  while (true) {
+    grpc::ClientContext dctx, qctx;
+    SetDeadline(c, &dctx);
+    SetDeadline(c, &qctx);
+    kerbside::v1::DiagnoseResponse diagnosed;
+    kerbside::v1::ListQueuesResponse queues;
+    grpc::Status s = stub->Diagnose(&dctx, {}, &diagnosed);
+    if (s.ok()) s = stub->ListQueues(&qctx, {}, &queues);
+    nlohmann::ordered_json state;
+    std::string as_of = kerbside::FormatRfc3339(kerbside::RealClock().Now());
+    if (!s.ok()) {
+      state["error"] = ExplainRpcFailure(c, s);
+    } else {
+      const nlohmann::json d = nlohmann::json::parse(diagnosed.json(), nullptr, false);
+      const nlohmann::json q = nlohmann::json::parse(queues.json(), nullptr, false);
+      if (d.is_discarded() || q.is_discarded()) {
+        state["error"] = "the collector sent JSON that does not parse";
+      } else {
+        state = kerbside::cli::WatchState(d, q);
+        as_of = d.value("generated_at", as_of);
+      }
+    }
+    const std::string now_state = state.dump();
+    const bool changed = now_state != last;
+    last = now_state;
+    if (changed || terminal) {
+      if (f.json) {
+        nlohmann::ordered_json line;
+        line["time"] = as_of;
+        line.update(state);
+        std::printf("%s\n", line.dump().c_str());
+      } else {
+        const std::string screen =
+            state.contains("error")
+                ? absl::StrCat("kerbside watch — ", as_of, "\n", state["error"].get<std::string>(),
+                               "\n")
+                : kerbside::cli::WatchScreen(state, c.collector, as_of);
+        std::printf("%s%s\n", terminal ? "\033[H\033[2J" : "", screen.c_str());
+      }
+      std::fflush(stdout);
+      if (changed && f.count > 0 && ++updates >= f.count) return 0;
+    }
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(static_cast<int64_t>(f.interval_seconds * 1000)));
+  }
+}
+
 int DiagnoseBundle(const DiagnoseFlags& f) {
   auto fleet = kerbside::bundle::LoadBundle(f.bundle);
   if (!fleet.ok()) return Fail(kExitUsage, std::string(fleet.status().message()));
@@ -308,6 +373,16 @@ int main(int argc, char** argv) {
   evidence->add_option("--kind", evidence_kind, "only this kind (queues, w32tm_status, ...)");
   evidence->add_flag("--json", json, "stable JSON");
 
+  WatchFlags watch_flags;
+  CLI::App* watch =
+      app.add_subcommand("watch", "live view of stuck queues and diagnoses as they change");
+  watch->add_flag("--json", watch_flags.json, "one JSON object per line, on each change");
+  watch->add_option("--interval", watch_flags.interval_seconds, "seconds between polls")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  watch->add_option("--count", watch_flags.count, "stop after this many changes (0: never)")
+      ->check(CLI::NonNegativeNumber);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -320,6 +395,7 @@ int main(int argc, char** argv) {
                                          : DiagnoseBundle(diagnose_flags);
   }
   if (queues->parsed()) return ListQueues(c, json);
+  if (watch->parsed()) return Watch(c, watch_flags);
   if (evidence->parsed()) return ShowEvidence(c, evidence_host, evidence_kind, json);
   return kExitUsage;
 }
