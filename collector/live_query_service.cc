@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "collector/correlator/correlator.h"
 #include "collector/kept_view.h"
 #include "collector/live_model.h"
@@ -176,6 +177,21 @@ grpc::Status LiveQueryServiceImpl::GetEvidence(grpc::ServerContext* context,
         break;
       case v1::Evidence::kReplication:
         summary = absl::StrCat(e.replication().links_size(), " replication links");
+        break;
+      case v1::Evidence::kComputerAccounts: {
+        // Each account's SPNs and key version: what two DCs would disagree about.
+        std::vector<std::string> parts;
+        for (const v1::ComputerAccount& a : e.computer_accounts().accounts()) {
+          parts.push_back(absl::StrCat(a.sam_account_name(), " kvno ", a.key_version_number(),
+                                       " [", absl::StrJoin(a.spns(), " "), "] from ",
+                                       a.read_from_dc()));
+        }
+        summary = absl::StrJoin(parts, "; ");
+        break;
+      }
+      case v1::Evidence::kEventAggregate:
+        summary = absl::StrCat(e.event_aggregate().provider(), " ", e.event_aggregate().event_id(),
+                               " x", e.event_aggregate().count());
         break;
       default:
         break;

@@ -15,6 +15,8 @@ ninja -C "$build" -j2
 # Unit tests in parallel; integration tests one at a time (they start servers and time them).
 ctest --test-dir "$build" -L unit -j2 --output-on-failure
 ctest --test-dir "$build" -L integration --output-on-failure
+# The lab: Samba AD DCs in network namespaces (needs root, as CI has).
+ctest --test-dir "$build" -L lab --output-on-failure
 
 if [ -x "$root/tests/fuzz/run-fuzzers.sh" ]; then
   FUZZ_SECONDS=${FUZZ_SECONDS:-30} "$root/tests/fuzz/run-fuzzers.sh"
