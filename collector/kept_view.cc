@@ -45,8 +45,8 @@ void AddTracking(const std::vector<KeptDiagnosisRecord>& kept, const correlator:
   absl::StrAppend(text, "\nTracked diagnoses (state, first seen, last changed):\n");
   for (const KeptDiagnosisRecord& k : kept) {
     (*json)["tracked"].push_back(KeptToJson(k));
-    absl::StrAppend(text, "  ", k.cause, " on ", k.blamed_host.empty() ? "?" : k.blamed_host,
-                    ": ", k.state, k.paged ? " (paged)" : "", ", first seen ",
+    absl::StrAppend(text, "  ", k.cause, " on ", k.blamed_host.empty() ? "?" : k.blamed_host, ": ",
+                    k.state, k.paged ? " (paged)" : "", ", first seen ",
                     FormatRfc3339(k.first_seen), " (", FormatAge(now - k.first_seen),
                     "), last changed ", FormatRfc3339(k.last_changed), " (",
                     FormatAge(now - k.last_changed), ")\n");

@@ -1,9 +1,9 @@
 // Prometheus Alertmanager, API v2: POST /api/v2/alerts with a JSON array of alerts.
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "collector/alerts/sink.h"
 #include "common/proto_time.h"
 #include "nlohmann/json.hpp"
@@ -17,15 +17,18 @@ class AlertmanagerSink final : public AlertSink {
  public:
   AlertmanagerSink(SinkConfig config, std::string endpoint, absl::Duration resend,
                    absl::Duration timeout, std::string generator_url)
-      : AlertSink(std::move(config)), endpoint_(std::move(endpoint)), resend_(resend),
-        timeout_(timeout), generator_url_(std::move(generator_url)) {}
+      : AlertSink(std::move(config)),
+        endpoint_(std::move(endpoint)),
+        resend_(resend),
+        timeout_(timeout),
+        generator_url_(std::move(generator_url)) {}
 
   absl::StatusOr<HttpRequest> Build(const diagnoses::Alert& a, absl::string_view action,
                                     absl::Time now) const override {
     // Alertmanager resolves an alert by itself at endsAt; while the diagnosis holds the alert
     // is re-sent every `resend`, so endsAt covers a few missed refreshes and no more.
-    const absl::Time ends = action == diagnoses::kActionResolve ? a.ends_at.value_or(now)
-                                                                : now + 4 * resend_;
+    const absl::Time ends =
+        action == diagnoses::kActionResolve ? a.ends_at.value_or(now) : now + 4 * resend_;
     nlohmann::ordered_json alerts = nlohmann::ordered_json::array();
     alerts.push_back(Entry(a, a.cause, ends));
     if (!a.previous_cause.empty() && a.previous_cause != a.cause) {

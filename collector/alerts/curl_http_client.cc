@@ -3,12 +3,12 @@
 
 #include <mutex>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "collector/alerts/http_client.h"
 
 namespace kerbside::alerts {

@@ -31,7 +31,11 @@ absl::Duration RetryDelay(const DispatcherOptions& options, int attempts,
 Dispatcher::Dispatcher(collector::Store* store, const Clock* clock, HttpClient* http,
                        std::vector<std::unique_ptr<AlertSink>> sinks, DispatcherOptions options,
                        OpenAlertsFn open_alerts)
-    : store_(store), clock_(clock), http_(http), sinks_(std::move(sinks)), options_(options),
+    : store_(store),
+      clock_(clock),
+      http_(http),
+      sinks_(std::move(sinks)),
+      options_(options),
       open_alerts_(std::move(open_alerts)) {
   absl::MutexLock lock(&mu_);
   // Refresh at once after a start: a receiver may have expired what it was told before.
@@ -60,7 +64,8 @@ absl::StatusOr<absl::Time> Dispatcher::Step(size_t index, absl::Time now) {
     }
     if (now < due) return due;
     // Only with an empty queue: a refresh must never overtake a queued resolve.
-    for (const diagnoses::Alert& a : open_alerts_ ? open_alerts_() : std::vector<diagnoses::Alert>{}) {
+    for (const diagnoses::Alert& a :
+         open_alerts_ ? open_alerts_() : std::vector<diagnoses::Alert>{}) {
       absl::StatusOr<HttpRequest> req = sink.Build(a, diagnoses::kActionTrigger, now);
       if (!req.ok()) continue;
       absl::StatusOr<HttpResponse> resp = http_->Post(*req);
@@ -115,8 +120,8 @@ absl::StatusOr<absl::Time> Dispatcher::Step(size_t index, absl::Time now) {
   const int attempts = o.attempts + 1;
   if (now - o.created >= options_.give_up_after) return drop(kGaveUp, error);
   const absl::Time next = now + RetryDelay(options_, attempts, retry_after);
-  spdlog::warn("alert sink {}: {} {} attempt {} failed: {}; retrying in {}", sink.name(),
-               o.action, o.alert_key, attempts, error, absl::FormatDuration(next - now));
+  spdlog::warn("alert sink {}: {} {} attempt {} failed: {}; retrying in {}", sink.name(), o.action,
+               o.alert_key, attempts, error, absl::FormatDuration(next - now));
   Count(sink, kRetried);
   if (absl::Status s = store_->OutboxRetryLater(o.id, attempts, next, error); !s.ok()) return s;
   return next;

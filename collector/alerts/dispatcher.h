@@ -82,8 +82,7 @@ class Dispatcher {
   OpenAlertsFn open_alerts_;
 
   mutable absl::Mutex mu_;
-  std::map<std::tuple<std::string, std::string, std::string>, int64_t> counts_
-      ABSL_GUARDED_BY(mu_);
+  std::map<std::tuple<std::string, std::string, std::string>, int64_t> counts_ ABSL_GUARDED_BY(mu_);
   std::vector<absl::Time> next_refresh_ ABSL_GUARDED_BY(mu_);
   std::vector<bool> woken_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -4,10 +4,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace kerbside::alerts {
 

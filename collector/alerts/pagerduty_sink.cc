@@ -1,7 +1,7 @@
 // PagerDuty Events API v2: one event per notification, deduplicated per (cause, blamed host).
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "collector/alerts/sink.h"
 #include "common/proto_time.h"
 #include "nlohmann/json.hpp"
@@ -66,15 +66,14 @@ class PagerDutySink final : public AlertSink {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AlertSink>> MakePagerDutySink(const SinkConfig& config) {
-  if (absl::Status s = CheckKeys(config, {"routing_key", "routing_key_file", "timeout"});
-      !s.ok()) {
+  if (absl::Status s = CheckKeys(config, {"routing_key", "routing_key_file", "timeout"}); !s.ok()) {
     return s;
   }
   auto key = SecretParam(config, "routing_key");
   if (!key.ok()) return key.status();
   if (key->empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "alert sink ", config.name, ": routing_key or routing_key_file is required"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("alert sink ", config.name, ": routing_key or routing_key_file is required"));
   }
   auto timeout = DurationParam(config, "timeout", absl::Seconds(10));
   if (!timeout.ok()) return timeout.status();

@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "collector/alerts/http_client.h"
 #include "collector/diagnoses/alert.h"
@@ -37,8 +37,8 @@ class AlertSink {
   const SinkConfig& config() const { return config_; }
 
   // `action` is diagnoses::kActionTrigger or kActionResolve; `now` is when it is sent.
-  virtual absl::StatusOr<HttpRequest> Build(const diagnoses::Alert& alert,
-                                            absl::string_view action, absl::Time now) const = 0;
+  virtual absl::StatusOr<HttpRequest> Build(const diagnoses::Alert& alert, absl::string_view action,
+                                            absl::Time now) const = 0;
   // Receivers that forget an alert that is not re-sent (Alertmanager) get every open alert
   // again this often; empty for the others.
   virtual std::optional<absl::Duration> refresh_interval() const { return std::nullopt; }

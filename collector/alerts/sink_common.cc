@@ -2,11 +2,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "collector/alerts/sink.h"
 
 namespace kerbside::alerts {
@@ -15,15 +15,15 @@ absl::StatusOr<std::string> SecretParam(const SinkConfig& config, const std::str
   auto inline_value = config.params.find(key);
   auto file = config.params.find(key + "_file");
   if (inline_value != config.params.end() && file != config.params.end()) {
-    return absl::InvalidArgumentError(absl::StrCat("alert sink ", config.name, ": give ", key,
-                                                   " or ", key, "_file, not both"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("alert sink ", config.name, ": give ", key, " or ", key, "_file, not both"));
   }
   if (inline_value != config.params.end()) return inline_value->second;
   if (file == config.params.end()) return std::string();
   std::ifstream in(file->second, std::ios::binary);
   if (!in) {
-    return absl::NotFoundError(absl::StrCat("alert sink ", config.name, ": ", key,
-                                            "_file: cannot read ", file->second));
+    return absl::NotFoundError(
+        absl::StrCat("alert sink ", config.name, ": ", key, "_file: cannot read ", file->second));
   }
   std::stringstream ss;
   ss << in.rdbuf();

@@ -2,10 +2,10 @@
 
 #include <set>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 
 namespace kerbside::alerts {
 namespace {
@@ -33,17 +33,16 @@ std::string SinkKinds() {
 absl::StatusOr<SinkConfig> ParseSinkSpec(absl::string_view spec) {
   std::vector<absl::string_view> words = absl::StrSplit(spec, ' ', absl::SkipWhitespace());
   if (words.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("alert sink: empty; expected \"KIND key=value ...\" with KIND one of ",
-                     SinkKinds()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "alert sink: empty; expected \"KIND key=value ...\" with KIND one of ", SinkKinds()));
   }
   SinkConfig c;
   c.kind = std::string(words[0]);
   for (size_t i = 1; i < words.size(); ++i) {
     const size_t eq = words[i].find('=');
     if (eq == absl::string_view::npos || eq == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("alert sink '", spec, "': '", words[i],
-                                                     "' is not key=value"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("alert sink '", spec, "': '", words[i], "' is not key=value"));
     }
     std::string key(words[i].substr(0, eq));
     std::string value(words[i].substr(eq + 1));
@@ -52,8 +51,8 @@ absl::StatusOr<SinkConfig> ParseSinkSpec(absl::string_view spec) {
     } else if (key == "name") {
       c.name = value;
     } else if (!c.params.emplace(key, value).second) {
-      return absl::InvalidArgumentError(absl::StrCat("alert sink '", spec, "': '", key,
-                                                     "' given twice"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("alert sink '", spec, "': '", key, "' given twice"));
     }
   }
   return c;

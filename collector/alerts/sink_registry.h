@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "collector/alerts/sink.h"
 
 namespace kerbside::alerts {

@@ -1,8 +1,8 @@
 // Generic JSON webhook, optionally signed with HMAC-SHA256 so the receiver can tell a
 // notification from the collector from a forged one.
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "collector/alerts/hmac.h"
 #include "collector/alerts/sink.h"
 #include "common/proto_time.h"
@@ -16,7 +16,9 @@ constexpr char kDefaultSignatureHeader[] = "X-Kerbside-Signature";
 class WebhookSink final : public AlertSink {
  public:
   WebhookSink(SinkConfig config, std::string secret, std::string header, absl::Duration timeout)
-      : AlertSink(std::move(config)), secret_(std::move(secret)), header_(std::move(header)),
+      : AlertSink(std::move(config)),
+        secret_(std::move(secret)),
+        header_(std::move(header)),
         timeout_(timeout) {}
 
   absl::StatusOr<HttpRequest> Build(const diagnoses::Alert& a, absl::string_view action,
@@ -71,8 +73,8 @@ absl::StatusOr<std::unique_ptr<AlertSink>> MakeWebhookSink(const SinkConfig& con
     return s;
   }
   if (config.url.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("alert sink ", config.name,
-                                                   ": url is required"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("alert sink ", config.name, ": url is required"));
   }
   auto secret = SecretParam(config, "secret");
   if (!secret.ok()) return secret.status();

@@ -29,8 +29,7 @@ nlohmann::ordered_json WatchState(const nlohmann::json& diagnose, const nlohmann
   if (diagnose.contains("diagnoses")) {
     for (const auto& d : diagnose["diagnoses"]) {
       nlohmann::ordered_json j;
-      j["cause"] = d.contains("causes") && !d["causes"].empty() ? Str(d["causes"][0], "cause")
-                                                                : "";
+      j["cause"] = d.contains("causes") && !d["causes"].empty() ? Str(d["causes"][0], "cause") : "";
       j["confidence"] =
           d.contains("causes") && !d["causes"].empty() ? Str(d["causes"][0], "confidence") : "";
       j["blamed_host"] = Str(d, "blamed_host");
@@ -64,30 +63,29 @@ nlohmann::ordered_json WatchState(const nlohmann::json& diagnose, const nlohmann
 
 std::string WatchScreen(const nlohmann::ordered_json& state, const std::string& collector,
                         const std::string& as_of) {
-  std::string out = absl::StrCat("kerbside watch — ", collector, " — ", as_of,
-                                 " (Ctrl-C to stop)\n\n");
+  std::string out =
+      absl::StrCat("kerbside watch — ", collector, " — ", as_of, " (Ctrl-C to stop)\n\n");
   absl::StrAppend(&out, "DIAGNOSES (", state["diagnoses"].size(), ")\n");
   if (state["diagnoses"].empty()) absl::StrAppend(&out, "  none\n");
   for (const auto& d : state["diagnoses"]) {
     absl::StrAppend(&out, "  ", d["sentence"].get<std::string>(), "\n");
-    absl::StrAppend(
-        &out, "    ", d["cause"].get<std::string>(), " on ", d["blamed_host"].get<std::string>(),
-        ": ", d["state"].get<std::string>(), d["paged"].get<bool>() ? " (paged)" : "",
-        d["first_seen"].is_string()
-            ? absl::StrCat(", first seen ", d["first_seen"].get<std::string>(),
-                           ", last changed ", d["last_changed"].get<std::string>())
-            : "",
-        "\n");
+    absl::StrAppend(&out, "    ", d["cause"].get<std::string>(), " on ",
+                    d["blamed_host"].get<std::string>(), ": ", d["state"].get<std::string>(),
+                    d["paged"].get<bool>() ? " (paged)" : "",
+                    d["first_seen"].is_string()
+                        ? absl::StrCat(", first seen ", d["first_seen"].get<std::string>(),
+                                       ", last changed ", d["last_changed"].get<std::string>())
+                        : "",
+                    "\n");
   }
   absl::StrAppend(&out, "\nSTUCK QUEUES (", state["stuck_queues"].size(), ")\n");
   if (state["stuck_queues"].empty()) absl::StrAppend(&out, "  none\n");
   for (const auto& q : state["stuck_queues"]) {
-    absl::StrAppend(&out,
-                    absl::StrFormat("  %-8s %-16s %6d msgs  %-24s %s\n",
-                                    q["host"].get<std::string>(), q["identity"].get<std::string>(),
-                                    q["message_count"].get<int64_t>(),
-                                    q["next_hop_domain"].get<std::string>(),
-                                    q["last_error"].get<std::string>()));
+    absl::StrAppend(
+        &out, absl::StrFormat("  %-8s %-16s %6d msgs  %-24s %s\n", q["host"].get<std::string>(),
+                              q["identity"].get<std::string>(), q["message_count"].get<int64_t>(),
+                              q["next_hop_domain"].get<std::string>(),
+                              q["last_error"].get<std::string>()));
   }
   if (!state["recently_resolved"].empty()) {
     absl::StrAppend(&out, "\nRESOLVED / CLEARING\n");

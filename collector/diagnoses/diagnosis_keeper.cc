@@ -106,9 +106,11 @@ absl::StatusOr<Alert> AlertOf(const KeptDiagnosisRecord& k) {
   return AlertFromJson(j["alert"].dump());
 }
 
-DiagnosisKeeper::DiagnosisKeeper(collector::Store* store, const Clock* clock,
-                                 KeeperOptions options, CorrelateFn correlate)
-    : store_(store), clock_(clock), options_(std::move(options)),
+DiagnosisKeeper::DiagnosisKeeper(collector::Store* store, const Clock* clock, KeeperOptions options,
+                                 CorrelateFn correlate)
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
       correlate_(std::move(correlate)) {}
 
 DiagnosisKeeper::~DiagnosisKeeper() { Stop(); }
@@ -184,12 +186,10 @@ absl::Status DiagnosisKeeper::Observe(const CorrelationRun& run, absl::Time now)
       rec = kept_[from->second];
       const std::vector<std::string> old_ids = QueueIdsOf(rec);
       const bool renamed = from->second != key;
-      material = renamed ||
-                 std::set<std::string>(old_ids.begin(), old_ids.end()) != cur.queue_ids;
+      material = renamed || std::set<std::string>(old_ids.begin(), old_ids.end()) != cur.queue_ids;
       if (renamed) {
         spdlog::info("diagnosis {}/{} is now {}/{} (same queues): updating alert {}",
-                     from->second.first, from->second.second, key.first, key.second,
-                     rec.alert_key);
+                     from->second.first, from->second.second, key.first, key.second, rec.alert_key);
         deleted.push_back(from->second);
         kept_.erase(from->second);
       }

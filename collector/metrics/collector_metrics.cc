@@ -13,10 +13,14 @@ namespace {
 
 // Every cause id and state is always exported, zeros included, so an alert rule on
 // kerbside_diagnoses{cause="clock_skew"} sees 0 rather than no data.
-constexpr const char* kCauses[] = {correlator::kClockSkew,      correlator::kDcReplication,
-                                   correlator::kSpnMissing,     correlator::kSpnDuplicate,
-                                   correlator::kKerberosPortsBlocked, correlator::kConnectorAuth,
-                                   correlator::kUnexplained,    correlator::kOutOfScope};
+constexpr const char* kCauses[] = {correlator::kClockSkew,
+                                   correlator::kDcReplication,
+                                   correlator::kSpnMissing,
+                                   correlator::kSpnDuplicate,
+                                   correlator::kKerberosPortsBlocked,
+                                   correlator::kConnectorAuth,
+                                   correlator::kUnexplained,
+                                   correlator::kOutOfScope};
 constexpr const char* kStates[] = {diagnoses::kStatePending, diagnoses::kStateActive,
                                    diagnoses::kStateClearing, diagnoses::kStateResolved};
 
@@ -165,16 +169,16 @@ std::string RenderCollectorMetrics(const MetricsSources& s) {
              "gave_up, refreshed, refresh_failed).");
     auto counts = s.dispatcher->Counts();
     for (const auto& sink : s.dispatcher->sinks()) {
-      for (const char* r : {alerts::kDelivered, alerts::kRetried, alerts::kRejected,
-                            alerts::kGaveUp}) {
+      for (const char* r :
+           {alerts::kDelivered, alerts::kRetried, alerts::kRejected, alerts::kGaveUp}) {
         counts.try_emplace({sink->name(), sink->kind(), r}, 0);
       }
     }
     for (const auto& [key, n] : counts) {
-      t.Sample("kerbside_alert_deliveries_total",
-               {{"sink", std::get<0>(key)}, {"kind", std::get<1>(key)},
-                {"result", std::get<2>(key)}},
-               static_cast<double>(n));
+      t.Sample(
+          "kerbside_alert_deliveries_total",
+          {{"sink", std::get<0>(key)}, {"kind", std::get<1>(key)}, {"result", std::get<2>(key)}},
+          static_cast<double>(n));
     }
     t.Family("kerbside_alert_outbox_pending", "gauge",
              "Alert notifications queued for the sink and not yet delivered.");

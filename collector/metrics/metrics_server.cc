@@ -40,8 +40,8 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
                               : (s->server_->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {
     // httplib reports no errno; the usual causes are named instead.
-    return absl::UnavailableError(absl::StrCat("metrics_listen: cannot bind ", address,
-                                               " (address in use or not local?)"));
+    return absl::UnavailableError(
+        absl::StrCat("metrics_listen: cannot bind ", address, " (address in use or not local?)"));
   }
   s->port_ = bound;
   httplib::Server* server = s->server_.get();

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace kerbside::metrics {
 

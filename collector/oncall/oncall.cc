@@ -55,8 +55,7 @@ void AddOnCallFlags(CLI::App& app, OnCallFlags* f) {
 
 absl::StatusOr<std::unique_ptr<OnCall>> OnCall::Create(const OnCallFlags& flags,
                                                        const collector::Fleet* fleet,
-                                                       collector::Store* store,
-                                                       const Clock* clock,
+                                                       collector::Store* store, const Clock* clock,
                                                        absl::Duration max_clock_skew,
                                                        absl::Duration stale_after) {
   std::unique_ptr<OnCall> o(new OnCall());
@@ -144,7 +143,7 @@ void OnCall::Start() {
     spdlog::info("alert sink {} ({}) {}", s->name(), s->kind(), s->config().url);
   }
   if (flags_.metrics_listen.empty()) return;
-  metrics::MetricsSources sources{fleet_, store_, clock_, keeper_.get(), dispatcher_.get(),
+  metrics::MetricsSources sources{fleet_,  store_, clock_, keeper_.get(), dispatcher_.get(),
                                   &ingest_};
   auto server = metrics::MetricsServer::Start(
       flags_.metrics_listen, [sources] { return metrics::RenderCollectorMetrics(sources); });

@@ -40,8 +40,7 @@ class OnCall {
   // Validates the flags and builds everything; starts nothing.
   static absl::StatusOr<std::unique_ptr<OnCall>> Create(const OnCallFlags& flags,
                                                         const collector::Fleet* fleet,
-                                                        collector::Store* store,
-                                                        const Clock* clock,
+                                                        collector::Store* store, const Clock* clock,
                                                         absl::Duration max_clock_skew,
                                                         absl::Duration stale_after);
   ~OnCall();

@@ -60,9 +60,11 @@ TEST(AlertmanagerSinkTest, TriggerHasLabelsAnnotationsAndFutureEndsAt) {
   EXPECT_EQ(r->url, "http://127.0.0.1:9093/api/v2/alerts");
   const auto j = nlohmann::json::parse(r->body);
   ASSERT_EQ(j.size(), 1u);
-  EXPECT_EQ(j[0]["labels"],
-            nlohmann::json({{"alertname", "KerbsideStuckQueue"}, {"cause", "clock_skew"},
-                            {"blamed_host", "EX02"}, {"site", "HQ"}, {"severity", "critical"}}));
+  EXPECT_EQ(j[0]["labels"], nlohmann::json({{"alertname", "KerbsideStuckQueue"},
+                                            {"cause", "clock_skew"},
+                                            {"blamed_host", "EX02"},
+                                            {"site", "HQ"},
+                                            {"severity", "critical"}}));
   EXPECT_EQ(j[0]["annotations"]["summary"], SampleAlert().summary);
   EXPECT_EQ(j[0]["annotations"]["fix"], SampleAlert().fix);
   EXPECT_EQ(j[0]["annotations"]["queues"], SampleAlert().queues[0]);

@@ -38,8 +38,8 @@ class DispatcherTest : public ::testing::Test {
     o.initial_backoff = absl::Seconds(1);
     o.max_backoff = absl::Seconds(8);
     o.give_up_after = absl::Minutes(30);
-    dispatcher_ = std::make_unique<Dispatcher>(store_.get(), &clock_, &http_, std::move(*sinks),
-                                               o, nullptr);
+    dispatcher_ =
+        std::make_unique<Dispatcher>(store_.get(), &clock_, &http_, std::move(*sinks), o, nullptr);
   }
   void Queue(const std::string& action, const std::string& key) {
     diagnoses::Alert a;
@@ -151,8 +151,8 @@ TEST_F(DispatcherTest, BadRequestIsNeverRetried) {
   EXPECT_EQ(Step(), clock_.Now());
   EXPECT_EQ(Step(), clock_.Now());
   EXPECT_EQ(Step(), absl::InfiniteFuture());
-  EXPECT_EQ(Posted(), (std::vector<std::string>{"trigger kerbside/a/EX02",
-                                                "trigger kerbside/b/EX03"}));
+  EXPECT_EQ(Posted(),
+            (std::vector<std::string>{"trigger kerbside/a/EX02", "trigger kerbside/b/EX03"}));
   EXPECT_EQ(Count(kRejected), 1);
   EXPECT_EQ(Count(kRetried), 0);
 }
@@ -179,8 +179,8 @@ TEST_F(DispatcherTest, OutboxSurvivesARestart) {
   SetUp();
   clock_.Set(next);
   EXPECT_EQ(Step(), clock_.Now());
-  EXPECT_EQ(Posted(), (std::vector<std::string>{"trigger kerbside/a/EX02",
-                                                "trigger kerbside/a/EX02"}));
+  EXPECT_EQ(Posted(),
+            (std::vector<std::string>{"trigger kerbside/a/EX02", "trigger kerbside/a/EX02"}));
 }
 
 }  // namespace
