@@ -14,7 +14,7 @@ packages=(
   # fuzzing (libFuzzer + ASan from clang)
   clang libclang-rt-14-dev
   # tests and demo
-  prometheus prometheus-alertmanager
+  prometheus prometheus-alertmanager curl
   openssl jq faketime libfaketime krb5-kdc krb5-admin-server krb5-user iproute2 procps
   # the lab (tests/lab): Samba AD DCs in network namespaces
   samba samba-ad-dc winbind ldap-utils bind9-dnsutils nftables
