@@ -37,8 +37,7 @@ grpc::Status AgentServiceImpl::Connect(
     if (!c.ok()) return Refuse(grpc::StatusCode::UNAUTHENTICATED, peer, c.status().ToString());
     if (c->role != CertificateRole::kHost) {
       return Refuse(grpc::StatusCode::PERMISSION_DENIED, peer,
-                    absl::StrCat("certificate ", c->subject, " is a ",
-                                 CertificateRoleName(c->role),
+                    absl::StrCat("certificate ", c->subject, " is a ", CertificateRoleName(c->role),
                                  " certificate, not a kerbside-host one"));
     }
     cert = *c;
@@ -65,10 +64,11 @@ grpc::Status AgentServiceImpl::Connect(
   const std::string name = HostKey(id.netbios_name());
   const absl::Time hello_received = clock_->Now();
   const absl::Duration hello_skew = FromProto(msg.hello().sent_host_time()) - hello_received;
-  spdlog::info("agent connected host={} fqdn={} role={} site={} peer={} version={} "
-               "hello_clock_difference={}",
-               name, id.fqdn(), v1::Role_Name(id.role()), id.site(), peer, id.agent_version(),
-               absl::FormatDuration(hello_skew));
+  spdlog::info(
+      "agent connected host={} fqdn={} role={} site={} peer={} version={} "
+      "hello_clock_difference={}",
+      name, id.fqdn(), v1::Role_Name(id.role()), id.site(), peer, id.agent_version(),
+      absl::FormatDuration(hello_skew));
   const uint64_t token = fleet_->Connected(id, peer, cert_subject);
   auto tell = [&](IngestEvent::Kind kind, const std::string& source, int items) {
     if (options_.on_ingest) options_.on_ingest({kind, name, source, items});
@@ -149,9 +149,9 @@ grpc::Status AgentServiceImpl::Connect(
         for (const v1::Evidence& item : batch.items()) {
           // An agent speaks only for itself; evidence about other hosts names them as subject.
           if (HostKey(item.host()) != name) {
-            stored = absl::PermissionDeniedError(absl::StrCat(
-                "evidence batch ", batch.sequence(), " carries an item for host '", item.host(),
-                "' on the stream of ", name));
+            stored = absl::PermissionDeniedError(
+                absl::StrCat("evidence batch ", batch.sequence(), " carries an item for host '",
+                             item.host(), "' on the stream of ", name));
             break;
           }
           items.push_back(item);

@@ -4,7 +4,6 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
-#include "common/cli_errors.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "collector/agent_service.h"
@@ -13,6 +12,7 @@
 #include "collector/oncall/oncall.h"
 #include "collector/query_service.h"
 #include "collector/store.h"
+#include "common/cli_errors.h"
 #include "common/clock.h"
 #include "common/grpc_tls.h"
 #include "common/logging.h"
@@ -69,14 +69,17 @@ int Run(const Flags& f) {
   }
   std::shared_ptr<grpc::ServerCredentials> creds;
   if (f.plaintext) {
-    spdlog::warn("*** PLAINTEXT MODE: no TLS, no client certificates, no identity checks. Any "
-                 "process that reaches {} can pose as any host or read the fleet. Use only for "
-                 "loopback demos. ***", f.listen);
+    spdlog::warn(
+        "*** PLAINTEXT MODE: no TLS, no client certificates, no identity checks. Any "
+        "process that reaches {} can pose as any host or read the fleet. Use only for "
+        "loopback demos. ***",
+        f.listen);
     creds = grpc::InsecureServerCredentials();
   } else {
     if (f.ca.empty() || f.cert.empty() || f.key.empty()) {
-      spdlog::critical("configuration: ca, cert and key are required (mutual TLS is the "
-                       "default; --plaintext exists for loopback demos only)");
+      spdlog::critical(
+          "configuration: ca, cert and key are required (mutual TLS is the "
+          "default; --plaintext exists for loopback demos only)");
       return 2;
     }
     auto c = kerbside::MakeMutualTlsServerCredentials({f.ca, f.cert, f.key});

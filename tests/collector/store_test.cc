@@ -98,8 +98,9 @@ TEST_F(StoreTest, MigratesAVersionOneFileAndKeepsItsRows) {
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO hosts VALUES ('DC01', 'dc01.contoso.com', ?1, 1, "
-                                   "2, '', '')",
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "INSERT INTO hosts VALUES ('DC01', 'dc01.contoso.com', ?1, 1, "
+                               "2, '', '')",
                                -1, &st, nullptr),
             SQLITE_OK);
   sqlite3_bind_blob(st, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
@@ -121,12 +122,12 @@ TEST_F(StoreTest, MigratesAVersionOneFileAndKeepsItsRows) {
   e.mutable_w32tm_status()->set_source("Local CMOS Clock");
   v1::SourceHealth ok;
   ok.set_state(v1::SourceHealth::OK);
-  EXPECT_TRUE((*store)->ReplaceSourceEvidence("DC01", "host_folder", ok, absl::UnixEpoch(), {e, e})
-                  .ok());
+  EXPECT_TRUE(
+      (*store)->ReplaceSourceEvidence("DC01", "host_folder", ok, absl::UnixEpoch(), {e, e}).ok());
   EXPECT_EQ(*(*store)->CountEvidence("DC01"), 2);
   // A new snapshot replaces the old one.
-  EXPECT_TRUE((*store)->ReplaceSourceEvidence("DC01", "host_folder", ok, absl::UnixEpoch(), {e})
-                  .ok());
+  EXPECT_TRUE(
+      (*store)->ReplaceSourceEvidence("DC01", "host_folder", ok, absl::UnixEpoch(), {e}).ok());
   auto loaded = (*store)->LoadEvidence("DC01");
   ASSERT_TRUE(loaded.ok());
   ASSERT_EQ(loaded->size(), 1u);
