@@ -6,6 +6,7 @@
 #include "collector/correlator/correlator.h"
 #include "collector/kept_view.h"
 #include "collector/live_model.h"
+#include "common/bundle/bundle_writer.h"
 #include "common/model/queue_state.h"
 #include "common/proto_time.h"
 #include "nlohmann/json.hpp"
@@ -50,6 +51,22 @@ grpc::Status LiveQueryServiceImpl::Diagnose(grpc::ServerContext* context,
   AddTracking(*kept, d, d.now, &json, &text);
   response->set_json(json.dump(2));
   response->set_text(text);
+  return grpc::Status::OK;
+}
+
+grpc::Status LiveQueryServiceImpl::ExportBundle(grpc::ServerContext* context,
+                                                const v1::ExportBundleRequest*,
+                                                v1::ExportBundleResponse* response) {
+  if (grpc::Status s = AuthorizeOperator(context, options_.plaintext); !s.ok()) return s;
+  auto m = BuildLiveModel(*fleet_, store_, options_.max_clock_skew);
+  if (!m.ok()) return Internal(m.status());
+  const bundle::RenderedBundle rendered = bundle::RenderBundle(*m, clock_->Now());
+  for (const bundle::BundleFile& f : rendered.files) {
+    auto* out = response->add_files();
+    out->set_path(f.path);
+    out->set_content(f.content);
+  }
+  for (const std::string& n : rendered.not_exported) response->add_not_exported(n);
   return grpc::Status::OK;
 }
 

@@ -27,6 +27,8 @@ class LiveQueryServiceImpl final : public v1::LiveQueryService::Service {
                         v1::DiagnoseResponse* response) override;
   grpc::Status ListQueues(grpc::ServerContext* context, const v1::ListQueuesRequest* request,
                           v1::ListQueuesResponse* response) override;
+  grpc::Status ExportBundle(grpc::ServerContext* context, const v1::ExportBundleRequest* request,
+                            v1::ExportBundleResponse* response) override;
   grpc::Status GetEvidence(grpc::ServerContext* context, const v1::GetEvidenceRequest* request,
                            v1::GetEvidenceResponse* response) override;
 

@@ -13,6 +13,7 @@
 #include "collector/cli/watch_view.h"
 #include "collector/correlator/correlator.h"
 #include "common/bundle/bundle_loader.h"
+#include "common/bundle/bundle_writer.h"
 #include "common/cli_errors.h"
 #include "common/clock.h"
 #include "common/duration_format.h"
@@ -283,6 +284,28 @@ int Watch(const Connection& c, const WatchFlags& f) {
   }
 }
 
+// kerbside export-bundle DIR: the live fleet as a support bundle.
+int ExportBundle(const Connection& c, const std::string& dir) {
+  auto channel = Channel(c);
+  if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
+  auto stub = kerbside::v1::LiveQueryService::NewStub(*channel);
+  grpc::ClientContext ctx;
+  SetDeadline(c, &ctx);
+  kerbside::v1::ExportBundleResponse response;
+  grpc::Status s = stub->ExportBundle(&ctx, {}, &response);
+  if (!s.ok()) return Fail(kExitCollector, ExplainRpcFailure(c, s));
+  kerbside::bundle::RenderedBundle rendered;
+  for (const auto& f : response.files()) rendered.files.push_back({f.path(), f.content()});
+  if (absl::Status w = kerbside::bundle::WriteBundle(dir, rendered); !w.ok()) {
+    return Fail(kExitUsage, std::string(w.message()));
+  }
+  std::printf("wrote %d files to %s\n", response.files_size(), dir.c_str());
+  for (const std::string& n : response.not_exported()) {
+    std::printf("not exported (no bundle file for it): %s\n", n.c_str());
+  }
+  return 0;
+}
+
 int DiagnoseBundle(const DiagnoseFlags& f) {
   auto fleet = kerbside::bundle::LoadBundle(f.bundle);
   if (!fleet.ok()) return Fail(kExitUsage, std::string(fleet.status().message()));
@@ -363,6 +386,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   diagnose->add_flag("--json", diagnose_flags.json, "the JSON of DESIGN.md §5");
 
+  std::string export_dir;
+  CLI::App* export_bundle =
+      app.add_subcommand("export-bundle", "write the live fleet as a support bundle");
+  export_bundle->add_option("DIR", export_dir, "an empty or new folder")->required();
   CLI::App* queues = app.add_subcommand(
       "queues", "every queue the agents reported, with the LastError of the stuck ones");
   queues->add_flag("--json", json, "stable JSON");
@@ -395,6 +422,7 @@ int main(int argc, char** argv) {
                                          : DiagnoseBundle(diagnose_flags);
   }
   if (queues->parsed()) return ListQueues(c, json);
+  if (export_bundle->parsed()) return ExportBundle(c, export_dir);
   if (watch->parsed()) return Watch(c, watch_flags);
   if (evidence->parsed()) return ShowEvidence(c, evidence_host, evidence_kind, json);
   return kExitUsage;

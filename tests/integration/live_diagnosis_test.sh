@@ -78,6 +78,19 @@ expect_jq "$json" '[.evidence[].kind] | (index("queues") != null and index("w32t
   "kerbside evidence EX01 lists queues and w32tm status"
 expect_jq "$json" '.sources[0].health == "ok"' "the host-folder source is healthy"
 
+# The live fleet exported as a support bundle shows the same evidence offline.
+cli export-bundle "$ITEST_DIR/export" > "$ITEST_DIR/export.out"
+grep -q "not exported (no bundle file for it): EX02: clock reading from collector" \
+  "$ITEST_DIR/export.out" || fail "export did not say what it left out: $(cat "$ITEST_DIR/export.out")"
+json=$("$CLI" bundle check "$ITEST_DIR/export" --json)
+expect_jq "$json" '.ok and ([.hosts[].name] | sort) == ["DC01","EX01","EX02"]' \
+  "kerbside bundle check on the export: every host, no file failed"
+expect_jq "$json" '.hosts[] | select(.name=="EX01") | .counts.queues == 1 and
+  .counts.stuck_queues == 1 and .counts.w32tm_status' "the export holds EX01's queue and status"
+expect_jq "$("$CLI" diagnose --bundle "$ITEST_DIR/export" --json)" \
+  '.diagnoses[0].queues[0].identity == "EX01\\12"' \
+  "the exported bundle diagnoses the same stuck queue offline"
+
 # A file changed on disk shows within one interval.
 sed -i 's/"MessageCount": 37/"MessageCount": 512/' "$ITEST_DIR/hosts/EX01/get-queue.json"
 updated() { cli queues --json | jq -e '.queues[] | select(.host=="EX01") | .message_count == 512' >/dev/null; }
