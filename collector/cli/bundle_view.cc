@@ -76,6 +76,9 @@ HostCounts Count(const model::HostEvidence& host) {
       case v1::Evidence::kW32TmStatus:
         c.w32tm_status = true;
         break;
+      case v1::Evidence::kClockReading:
+        ++c.clock_samples;
+        break;
       case v1::Evidence::kEvents:
         for (const v1::EventRecord& r : e.events().events()) {
           ++c.events;

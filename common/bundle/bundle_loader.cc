@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/bundle/clock_json.h"
 #include "common/bundle/host_json.h"
 #include "common/events/event_xml.h"
 #include "common/exchange/get_queue.h"
@@ -124,6 +125,17 @@ const std::vector<FileParser>& Parsers() {
        [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
          return One(ParseProbesJson(t, f), out,
                     [](v1::Evidence* e, auto v) { *e->mutable_probes() = std::move(v); });
+       }},
+      {"clock-readings", ".json", false, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         auto readings = ParseClockReadingsJson(t, f);
+         if (!readings.ok()) return readings.status();
+         for (v1::ClockReading& r : *readings) {
+           v1::Evidence e;
+           *e.mutable_clock_reading() = std::move(r);
+           out->push_back(std::move(e));
+         }
+         return absl::OkStatus();
        }},
       {"events-", ".xml", true, kMaxEventFileBytes,
        [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {

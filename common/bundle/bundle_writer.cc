@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/bundle/clock_json.h"
 #include "common/events/event_aggregate.h"
 #include "common/exchange/ip_range.h"
 #include "common/probes/probes_json.h"
@@ -243,6 +244,7 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
              "\n"});
     // Several items of one kind go to one file where the format allows (events), else numbered.
     std::map<std::string, std::string> events_by_file;
+    std::vector<v1::ClockReading> clock_readings;
     std::map<std::string, int> used;
     auto unique = [&](std::string path) {
       const int n = used[path]++;
@@ -321,9 +323,7 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
               {unique(dir + "probes.json"), ProbeResultsToJson(e.probes()).dump(2) + "\n"});
           break;
         case v1::Evidence::kClockReading:
-          out.not_exported.push_back(absl::StrCat(
-              name, ": clock reading from ", e.source(),
-              " (the collector's own measurement; the bundle format has no file for it)"));
+          clock_readings.push_back(e.clock_reading());
           break;
         default:
           out.not_exported.push_back(absl::StrCat(name, ": evidence of an unknown kind"));
@@ -331,6 +331,10 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
       }
     }
     for (auto& [path, xml] : events_by_file) out.files.push_back({path, std::move(xml)});
+    if (!clock_readings.empty()) {
+      out.files.push_back(
+          {dir + "clock-readings.json", ClockReadingsToJson(clock_readings).dump(2) + "\n"});
+    }
   }
   return out;
 }

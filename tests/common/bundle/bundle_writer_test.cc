@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "collector/correlator/correlator.h"
 #include "common/bundle/bundle_loader.h"
+#include "common/bundle/clock_json.h"
 #include "common/proto_time.h"
 #include "gtest/gtest.h"
 
@@ -163,18 +164,62 @@ TEST(BundleWriterTest, EveryScenarioSurvivesTheRoundTrip) {
   fs::remove_all(tmp);
 }
 
-TEST(BundleWriterTest, SaysWhatHasNoBundleFile) {
+TEST(BundleWriterTest, CollectorClockReadingsSurviveAndKvnoIsSaidLost) {
+  const fs::path dir = fs::temp_directory_path() /
+                       ("kerbside-writer-clock-" + std::to_string(getpid()));
+  fs::remove_all(dir);
   model::FleetModel fleet;
   model::HostEvidence& h = fleet.hosts["EX02"];
   h.name = "EX02";
+  h.identity.set_netbios_name("EX02");
   v1::Evidence e;
   e.set_source("collector");
-  e.mutable_clock_reading()->set_reference("collector");
+  v1::ClockReading* c = e.mutable_clock_reading();
+  c->set_method(v1::ClockReading::COLLECTOR_EXCHANGE);
+  c->set_reference("collector");
+  *c->mutable_offset() = ToProto(absl::Seconds(420) + absl::Milliseconds(3));
+  *c->mutable_uncertainty() = ToProto(absl::Microseconds(250));
   h.evidence.push_back(e);
+  v1::Evidence accounts;
+  v1::ComputerAccount* a = accounts.mutable_computer_accounts()->add_accounts();
+  a->set_sam_account_name("EX01$");
+  a->set_dn("CN=EX01,OU=Exchange Servers,DC=contoso,DC=com");
+  a->add_spns("SmtpSvc/EX01");
+  a->set_key_version_number(7);
+  h.evidence.push_back(accounts);
   const RenderedBundle r = RenderBundle(fleet, absl::UnixEpoch());
   ASSERT_EQ(r.not_exported.size(), 1u);
-  EXPECT_NE(r.not_exported[0].find("EX02: clock reading from collector"), std::string::npos);
-  EXPECT_EQ(r.files.size(), 2u);  // bundle.json and host.json
+  EXPECT_NE(r.not_exported[0].find("msDS-KeyVersionNumber"), std::string::npos);
+  ASSERT_TRUE(WriteBundle(dir.string(), r).ok());
+  auto again = LoadBundle(dir.string());
+  ASSERT_TRUE(again.ok());
+  const model::HostEvidence& copy = again->hosts.at("EX02");
+  EXPECT_TRUE(copy.problems.empty());
+  int clocks = 0, listings = 0;
+  for (const auto& x : copy.evidence) {
+    if (x.kind_case() == v1::Evidence::kClockReading) {
+      ++clocks;
+      EXPECT_EQ(x.clock_reading().reference(), "collector");
+      EXPECT_NEAR(absl::ToDoubleSeconds(FromProto(x.clock_reading().offset())), 420.003, 1e-9);
+    }
+    if (x.kind_case() == v1::Evidence::kSpnListing) {
+      ++listings;
+      EXPECT_EQ(x.subject(), "EX01");
+      EXPECT_EQ(x.spn_listing().spns(0), "SmtpSvc/EX01");
+    }
+  }
+  EXPECT_EQ(clocks, 1);
+  EXPECT_EQ(listings, 1);
+  fs::remove_all(dir);
+}
+
+TEST(ClockReadingsJsonTest, ErrorsNameTheField) {
+  EXPECT_EQ(ParseClockReadingsJson(R"({"format":"x"})", "c.json").status().message(),
+            "c.json: field format: expected \"kerbside-clock/1\"");
+  EXPECT_EQ(ParseClockReadingsJson(R"({"format":"kerbside-clock/1","readings":[{}]})", "c.json")
+                .status()
+                .message(),
+            "c.json: field readings[0]: needs reference and offset_seconds");
 }
 
 }  // namespace
