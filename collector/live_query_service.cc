@@ -199,9 +199,8 @@ grpc::Status LiveQueryServiceImpl::GetEvidence(grpc::ServerContext* context,
         // Each account's SPNs and key version: what two DCs would disagree about.
         std::vector<std::string> parts;
         for (const v1::ComputerAccount& a : e.computer_accounts().accounts()) {
-          parts.push_back(absl::StrCat(a.sam_account_name(), " kvno ", a.key_version_number(),
-                                       " [", absl::StrJoin(a.spns(), " "), "] from ",
-                                       a.read_from_dc()));
+          parts.push_back(absl::StrCat(a.sam_account_name(), " kvno ", a.key_version_number(), " [",
+                                       absl::StrJoin(a.spns(), " "), "] from ", a.read_from_dc()));
         }
         summary = absl::StrJoin(parts, "; ");
         break;

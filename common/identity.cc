@@ -161,6 +161,17 @@ absl::string_view CertificateRoleName(CertificateRole role) {
   return "unknown";
 }
 
+std::string HostRoleName(v1::Role role) {
+  switch (role) {
+    case v1::ROLE_EXCHANGE:
+      return "exchange";
+    case v1::ROLE_DC:
+      return "dc";
+    default:
+      return "";
+  }
+}
+
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

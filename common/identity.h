@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "kerbside/v1/agent.pb.h"
 
 namespace kerbside {
 
@@ -40,6 +41,10 @@ absl::Status CheckCertificateCoversHost(const CertificateIdentity& cert,
                                         absl::string_view netbios_name, absl::string_view fqdn);
 
 absl::string_view CertificateRoleName(CertificateRole role);
+
+// "exchange" or "dc" as host.json, the CLI and alert labels write a host's role; "" when
+// unspecified.
+std::string HostRoleName(v1::Role role);
 
 // Reads a whole file; the error names the file.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);

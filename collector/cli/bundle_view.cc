@@ -6,20 +6,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/bundle/bundle_loader.h"
+#include "common/identity.h"
 #include "common/model/queue_state.h"
 
 namespace kerbside::cli {
 namespace {
 
 std::string RoleName(v1::Role role) {
-  switch (role) {
-    case v1::ROLE_EXCHANGE:
-      return "exchange";
-    case v1::ROLE_DC:
-      return "dc";
-    default:
-      return "unknown role";
-  }
+  const std::string name = HostRoleName(role);
+  return name.empty() ? "unknown role" : name;
 }
 
 struct HostCounts {

@@ -8,20 +8,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/duration_format.h"
+#include "common/identity.h"
 #include "common/proto_time.h"
 
 namespace kerbside::cli {
 namespace {
 
 std::string RoleName(v1::Role role) {
-  switch (role) {
-    case v1::ROLE_EXCHANGE:
-      return "exchange";
-    case v1::ROLE_DC:
-      return "dc";
-    default:
-      return "unknown";
-  }
+  const std::string name = HostRoleName(role);
+  return name.empty() ? "unknown" : name;
 }
 
 double Seconds(const google::protobuf::Duration& d) { return absl::ToDoubleSeconds(FromProto(d)); }

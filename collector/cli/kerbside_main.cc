@@ -87,6 +87,24 @@ void SetDeadline(const Connection& c, grpc::ClientContext* ctx) {
                     std::chrono::milliseconds(static_cast<int64_t>(c.timeout_seconds * 1000)));
 }
 
+// Calls one method of the live query service with the operator's credentials and a deadline.
+// Returns 0, or the exit code after saying what went wrong.
+template <typename Request, typename Response>
+int CallLive(const Connection& c,
+             grpc::Status (kerbside::v1::LiveQueryService::Stub::*method)(grpc::ClientContext*,
+                                                                          const Request&,
+                                                                          Response*),
+             const Request& request, Response* response) {
+  auto channel = Channel(c);
+  if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
+  auto stub = kerbside::v1::LiveQueryService::NewStub(*channel);
+  grpc::ClientContext ctx;
+  SetDeadline(c, &ctx);
+  grpc::Status s = ((*stub).*method)(&ctx, request, response);
+  if (!s.ok()) return Fail(kExitCollector, ExplainRpcFailure(c, s));
+  return 0;
+}
+
 int ListHosts(const Connection& c, bool json) {
   auto channel = Channel(c);
   if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
@@ -142,29 +160,22 @@ struct DiagnoseFlags {
 };
 
 int DiagnoseLive(const Connection& c, const DiagnoseFlags& f) {
-  auto channel = Channel(c);
-  if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
-  auto stub = kerbside::v1::LiveQueryService::NewStub(*channel);
-  grpc::ClientContext ctx;
-  SetDeadline(c, &ctx);
   kerbside::v1::DiagnoseRequest request;
   request.set_target(f.target);
   kerbside::v1::DiagnoseResponse response;
-  grpc::Status s = stub->Diagnose(&ctx, request, &response);
-  if (!s.ok()) return Fail(kExitCollector, ExplainRpcFailure(c, s));
+  if (int rc = CallLive(c, &kerbside::v1::LiveQueryService::Stub::Diagnose, request, &response)) {
+    return rc;
+  }
   std::fputs((f.json ? response.json() + "\n" : response.text()).c_str(), stdout);
   return 0;
 }
 
 int ListQueues(const Connection& c, bool json) {
-  auto channel = Channel(c);
-  if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
-  auto stub = kerbside::v1::LiveQueryService::NewStub(*channel);
-  grpc::ClientContext ctx;
-  SetDeadline(c, &ctx);
   kerbside::v1::ListQueuesResponse response;
-  grpc::Status s = stub->ListQueues(&ctx, {}, &response);
-  if (!s.ok()) return Fail(kExitCollector, ExplainRpcFailure(c, s));
+  if (int rc = CallLive(c, &kerbside::v1::LiveQueryService::Stub::ListQueues,
+                        kerbside::v1::ListQueuesRequest(), &response)) {
+    return rc;
+  }
   if (json) {
     std::printf("%s\n", response.json().c_str());
     return 0;
@@ -185,17 +196,14 @@ int ListQueues(const Connection& c, bool json) {
 }
 
 int ShowEvidence(const Connection& c, const std::string& host, const std::string& kind, bool json) {
-  auto channel = Channel(c);
-  if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
-  auto stub = kerbside::v1::LiveQueryService::NewStub(*channel);
-  grpc::ClientContext ctx;
-  SetDeadline(c, &ctx);
   kerbside::v1::GetEvidenceRequest request;
   request.set_host(host);
   request.set_kind(kind);
   kerbside::v1::GetEvidenceResponse response;
-  grpc::Status s = stub->GetEvidence(&ctx, request, &response);
-  if (!s.ok()) return Fail(kExitCollector, ExplainRpcFailure(c, s));
+  if (int rc =
+          CallLive(c, &kerbside::v1::LiveQueryService::Stub::GetEvidence, request, &response)) {
+    return rc;
+  }
   if (json) {
     std::printf("%s\n", response.json().c_str());
     return 0;
@@ -269,11 +277,10 @@ int Watch(const Connection& c, const WatchFlags& f) {
         line.update(state);
         std::printf("%s\n", line.dump().c_str());
       } else {
-        const std::string screen =
-            state.contains("error")
-                ? absl::StrCat("kerbside watch — ", as_of, "\n", state["error"].get<std::string>(),
-                               "\n")
-                : kerbside::cli::WatchScreen(state, c.collector, as_of);
+        const std::string screen = state.contains("error")
+                                       ? absl::StrCat("kerbside watch — ", as_of, "\n",
+                                                      state["error"].get<std::string>(), "\n")
+                                       : kerbside::cli::WatchScreen(state, c.collector, as_of);
         std::printf("%s%s\n", terminal ? "\033[H\033[2J" : "", screen.c_str());
       }
       std::fflush(stdout);
@@ -286,14 +293,11 @@ int Watch(const Connection& c, const WatchFlags& f) {
 
 // kerbside export-bundle DIR: the live fleet as a support bundle.
 int ExportBundle(const Connection& c, const std::string& dir) {
-  auto channel = Channel(c);
-  if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
-  auto stub = kerbside::v1::LiveQueryService::NewStub(*channel);
-  grpc::ClientContext ctx;
-  SetDeadline(c, &ctx);
   kerbside::v1::ExportBundleResponse response;
-  grpc::Status s = stub->ExportBundle(&ctx, {}, &response);
-  if (!s.ok()) return Fail(kExitCollector, ExplainRpcFailure(c, s));
+  if (int rc = CallLive(c, &kerbside::v1::LiveQueryService::Stub::ExportBundle,
+                        kerbside::v1::ExportBundleRequest(), &response)) {
+    return rc;
+  }
   kerbside::bundle::RenderedBundle rendered;
   for (const auto& f : response.files()) rendered.files.push_back({f.path(), f.content()});
   if (absl::Status w = kerbside::bundle::WriteBundle(dir, rendered); !w.ok()) {

@@ -12,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "common/bundle/clock_json.h"
 #include "common/events/event_aggregate.h"
-#include "common/exchange/ip_range.h"
+#include "common/identity.h"
 #include "common/probes/probes_json.h"
 #include "common/proto_time.h"
 #include "nlohmann/json.hpp"
@@ -22,10 +22,6 @@ namespace kerbside::bundle {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string RoleName(v1::Role r) {
-  return r == v1::ROLE_DC ? "dc" : r == v1::ROLE_EXCHANGE ? "exchange" : "";
-}
 
 // A file-name-safe form of a subject ("SMTPSVC/*" -> "SMTPSVC").
 std::string FileWord(const std::string& s) {
@@ -38,22 +34,20 @@ std::string FileWord(const std::string& s) {
   return out.empty() ? "x" : out;
 }
 
-std::string Seconds7(absl::Duration d) {
-  return absl::StrFormat("%.7f", absl::ToDoubleSeconds(d));
-}
+std::string Seconds7(absl::Duration d) { return absl::StrFormat("%.7f", absl::ToDoubleSeconds(d)); }
 
 std::string QueuesJson(const v1::QueueSnapshot& s) {
   Json arr = Json::array();
   for (const v1::Queue& q : s.queues()) {
-    arr.push_back({{"Identity", q.identity()},
-                   {"DeliveryType", q.delivery_type()},
-                   {"Status", q.status()},
-                   {"MessageCount", q.message_count()},
-                   {"NextHopDomain", q.next_hop_domain()},
-                   {"LastError", q.last_error().raw().empty() ? Json(nullptr)
-                                                              : Json(q.last_error().raw())},
-                   {"LastRetryTime", q.last_retry_time().empty() ? Json(nullptr)
-                                                                 : Json(q.last_retry_time())}});
+    arr.push_back(
+        {{"Identity", q.identity()},
+         {"DeliveryType", q.delivery_type()},
+         {"Status", q.status()},
+         {"MessageCount", q.message_count()},
+         {"NextHopDomain", q.next_hop_domain()},
+         {"LastError", q.last_error().raw().empty() ? Json(nullptr) : Json(q.last_error().raw())},
+         {"LastRetryTime",
+          q.last_retry_time().empty() ? Json(nullptr) : Json(q.last_retry_time())}});
   }
   return arr.dump(2) + "\n";
 }
@@ -79,7 +73,8 @@ std::string ConnectorsJson(const v1::ReceiveConnectors& s) {
   return arr.dump(2) + "\n";
 }
 
-std::string SetspnList(const std::string& dn, const google::protobuf::RepeatedPtrField<std::string>& spns) {
+std::string SetspnList(const std::string& dn,
+                       const google::protobuf::RepeatedPtrField<std::string>& spns) {
   std::string out = absl::StrCat("Registered ServicePrincipalNames for ", dn, ":\n");
   for (const std::string& s : spns) absl::StrAppend(&out, "\t", s, "\n");
   return out;
@@ -98,8 +93,8 @@ std::string SetspnDuplicates(const v1::SpnDuplicates& d) {
 }
 
 std::string SetspnQuery(const v1::SpnQuery& q) {
-  std::string out = absl::StrCat("Checking domain ", q.scope().empty() ? "DC=unknown" : q.scope(),
-                                 "\n");
+  std::string out =
+      absl::StrCat("Checking domain ", q.scope().empty() ? "DC=unknown" : q.scope(), "\n");
   for (const auto& a : q.accounts()) {
     absl::StrAppend(&out, a.dn(), "\n");
     for (const std::string& s : a.spns()) absl::StrAppend(&out, "\t", s, "\n");
@@ -143,10 +138,10 @@ std::string Stripchart(const v1::W32tmStripchart& s) {
     const std::string t = sample.time_of_day().empty() ? "00:00:00" : sample.time_of_day();
     if (sample.ok()) {
       // w32tm prints a sign, at least two integer digits and seven decimals.
-      absl::StrAppend(&out, t, ", ",
-                      absl::StrFormat("%+011.7fs",
-                                      absl::ToDoubleSeconds(FromProto(sample.printed_offset()))),
-                      "\n");
+      absl::StrAppend(
+          &out, t, ", ",
+          absl::StrFormat("%+011.7fs", absl::ToDoubleSeconds(FromProto(sample.printed_offset()))),
+          "\n");
     } else {
       absl::StrAppend(&out, t, ", error: ", absl::StrFormat("0x%08X", sample.error_hresult()),
                       "\n");
@@ -161,8 +156,8 @@ std::string W32tmStatus(const v1::W32tmStatus& s) {
                               : absl::StrCat("(source IP:  ", s.reference_address(), ")");
   return absl::StrCat(
       "Leap Indicator: ", s.leap_indicator(), "(no warning)\n", "Stratum: ", s.stratum(),
-      " (secondary reference - syncd by (S)NTP)\n", "Precision: ", s.precision(),
-      " (per tick)\n", "Root Delay: ", Seconds7(FromProto(s.root_delay())), "s\n",
+      " (secondary reference - syncd by (S)NTP)\n", "Precision: ", s.precision(), " (per tick)\n",
+      "Root Delay: ", Seconds7(FromProto(s.root_delay())), "s\n",
       "Root Dispersion: ", Seconds7(FromProto(s.root_dispersion())), "s\n",
       "ReferenceId: ", s.reference_id().empty() ? "0x00000000" : s.reference_id(), " ", reference,
       "\n", "Last Successful Sync Time: ",
@@ -230,18 +225,17 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
       const absl::Time t = FromProto(e.observed_host_time());
       if (!when || t < *when) when = t;
     }
-    out.files.push_back(
-        {dir + "host.json",
-         Json({{"name", name},
-               {"fqdn", id.fqdn()},
-               {"role", RoleName(id.role())},
-               {"site", id.site()},
-               {"domain", id.domain()},
-               {"ips", std::vector<std::string>(id.ips().begin(), id.ips().end())},
-               {"pdc_emulator", id.pdc_emulator()},
-               {"collected_at", FormatRfc3339(when.value_or(collected_at))}})
-                 .dump(2) +
-             "\n"});
+    out.files.push_back({dir + "host.json",
+                         Json({{"name", name},
+                               {"fqdn", id.fqdn()},
+                               {"role", HostRoleName(id.role())},
+                               {"site", id.site()},
+                               {"domain", id.domain()},
+                               {"ips", std::vector<std::string>(id.ips().begin(), id.ips().end())},
+                               {"pdc_emulator", id.pdc_emulator()},
+                               {"collected_at", FormatRfc3339(when.value_or(collected_at))}})
+                                 .dump(2) +
+                             "\n"});
     // Several items of one kind go to one file where the format allows (events), else numbered.
     std::map<std::string, std::string> events_by_file;
     std::vector<v1::ClockReading> clock_readings;
@@ -279,20 +273,20 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
             out.files.push_back({unique(dir + "setspn-l-" + FileWord(sam) + ".txt"),
                                  SetspnList(a.dn().empty() ? "CN=" + sam : a.dn(), a.spns())});
           }
-          out.not_exported.push_back(
-              absl::StrCat(name, ": msDS-KeyVersionNumber of ",
-                           e.computer_accounts().accounts_size(),
-                           " account(s) (setspn -L has no kvno)"));
+          out.not_exported.push_back(absl::StrCat(name, ": msDS-KeyVersionNumber of ",
+                                                  e.computer_accounts().accounts_size(),
+                                                  " account(s) (setspn -L has no kvno)"));
           break;
         case v1::Evidence::kSpnDuplicates:
           out.files.push_back({unique(dir + "setspn-x.txt"), SetspnDuplicates(e.spn_duplicates())});
           break;
         case v1::Evidence::kSpnQuery:
-          out.files.push_back({unique(dir + "setspn-q-" + subject + ".txt"),
-                               SetspnQuery(e.spn_query())});
+          out.files.push_back(
+              {unique(dir + "setspn-q-" + subject + ".txt"), SetspnQuery(e.spn_query())});
           break;
         case v1::Evidence::kReplication:
-          out.files.push_back({unique(dir + "repadmin-showrepl.csv"), RepadminCsv(e.replication())});
+          out.files.push_back(
+              {unique(dir + "repadmin-showrepl.csv"), RepadminCsv(e.replication())});
           break;
         case v1::Evidence::kW32TmStripchart: {
           const std::string target = e.w32tm_stripchart().target();

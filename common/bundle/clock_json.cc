@@ -55,8 +55,7 @@ absl::StatusOr<std::vector<v1::ClockReading>> ParseClockReadingsJson(absl::strin
     const std::string where = absl::StrCat("field readings[", i, "]");
     if (!r.is_object() || !r.contains("offset_seconds") || !r["offset_seconds"].is_number() ||
         !r.contains("reference") || !r["reference"].is_string()) {
-      return text::ParseError(file, 0,
-                              absl::StrCat(where, ": needs reference and offset_seconds"));
+      return text::ParseError(file, 0, absl::StrCat(where, ": needs reference and offset_seconds"));
     }
     v1::ClockReading c;
     const std::string method = r.value("method", "");

@@ -68,9 +68,9 @@ std::string Signature(const v1::Evidence& e) {
     case v1::Evidence::kW32TmStripchart:
       parts.push_back(e.w32tm_stripchart().target());
       for (const auto& s : e.w32tm_stripchart().samples()) {
-        parts.push_back(absl::StrCat(
-            s.ok(), "|", absl::ToInt64Microseconds(FromProto(s.printed_offset())), "|",
-            s.error_hresult()));
+        parts.push_back(absl::StrCat(s.ok(), "|",
+                                     absl::ToInt64Microseconds(FromProto(s.printed_offset())), "|",
+                                     s.error_hresult()));
       }
       break;
     case v1::Evidence::kW32TmStatus:
@@ -82,8 +82,8 @@ std::string Signature(const v1::Evidence& e) {
         std::vector<std::string> facts;
         for (const auto& [k, v] : r.facts()) facts.push_back(k + "=" + v);
         std::sort(facts.begin(), facts.end());
-        parts.push_back(absl::StrCat(r.provider(), "|", r.event_id(), "|",
-                                     absl::StrJoin(facts, ",")));
+        parts.push_back(
+            absl::StrCat(r.provider(), "|", r.event_id(), "|", absl::StrJoin(facts, ",")));
       }
       break;
     case v1::Evidence::kProbes:
@@ -128,8 +128,8 @@ std::string Verdicts(const model::FleetModel& fleet, absl::Time now) {
 }
 
 TEST(BundleWriterTest, EveryScenarioSurvivesTheRoundTrip) {
-  const fs::path tmp = fs::temp_directory_path() /
-                       ("kerbside-writer-test-" + std::to_string(getpid()));
+  const fs::path tmp =
+      fs::temp_directory_path() / ("kerbside-writer-test-" + std::to_string(getpid()));
   fs::remove_all(tmp);
   int scenarios = 0;
   for (const auto& entry : fs::directory_iterator(KERBSIDE_SCENARIOS)) {
@@ -155,7 +155,8 @@ TEST(BundleWriterTest, EveryScenarioSurvivesTheRoundTrip) {
   }
   EXPECT_GE(scenarios, 20);
   // Refuses to write over a bundle.
-  auto any = LoadBundle((fs::path(KERBSIDE_SCENARIOS) / "001-clock-skew-target-confirmed").string());
+  auto any =
+      LoadBundle((fs::path(KERBSIDE_SCENARIOS) / "001-clock-skew-target-confirmed").string());
   ASSERT_TRUE(any.ok());
   EXPECT_EQ(WriteBundle((tmp / "001-clock-skew-target-confirmed").string(),
                         RenderBundle(*any, absl::UnixEpoch()))
@@ -165,8 +166,8 @@ TEST(BundleWriterTest, EveryScenarioSurvivesTheRoundTrip) {
 }
 
 TEST(BundleWriterTest, CollectorClockReadingsSurviveAndKvnoIsSaidLost) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("kerbside-writer-clock-" + std::to_string(getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("kerbside-writer-clock-" + std::to_string(getpid()));
   fs::remove_all(dir);
   model::FleetModel fleet;
   model::HostEvidence& h = fleet.hosts["EX02"];
