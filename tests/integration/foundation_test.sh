@@ -7,11 +7,7 @@ COLLECTOR=$1 AGENT=$2 CLI=$3 PROBE=$4 PKI=$5
 itest_init foundation
 LIBFAKETIME=$(find_libfaketime)
 
-pki=$ITEST_DIR/pki
-"$PKI" init "$pki" >/dev/null
-"$PKI" collector "$pki" collector.lab.test localhost 127.0.0.1 >/dev/null
-for h in dc01 ex01 ex02; do "$PKI" host "$pki" "$h.lab.test" 127.0.0.1 >/dev/null; done
-"$PKI" operator "$pki" oncall >/dev/null
+itest_fleet_pki "$PKI" dc01 ex01 ex02
 # A second, unrelated CA: its certificates must get nowhere.
 "$PKI" init "$ITEST_DIR/rogue" >/dev/null
 "$PKI" host "$ITEST_DIR/rogue" ex01.lab.test >/dev/null

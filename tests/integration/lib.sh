@@ -87,3 +87,29 @@ find_libfaketime() {
   done
   fail "libfaketime not found (apt-get install -y libfaketime)"
 }
+
+# itest_fleet_pki PKI_SCRIPT HOST...: a fleet CA in $ITEST_DIR/pki with a collector certificate
+# (collector.lab.test, localhost, 127.0.0.1), one host certificate per HOST (lower-case
+# NetBIOS name; FQDN HOST.lab.test) and the operator `oncall`. Sets pki.
+itest_fleet_pki() {
+  local script=$1 h; shift
+  pki=$ITEST_DIR/pki
+  "$script" init "$pki" >/dev/null
+  "$script" collector "$pki" collector.lab.test localhost 127.0.0.1 >/dev/null
+  for h in "$@"; do "$script" host "$pki" "$h.lab.test" 127.0.0.1 >/dev/null; done
+  "$script" operator "$pki" oncall >/dev/null
+}
+
+# itest_stuck_queue_folders: host folders in the bundle layout under $ITEST_DIR/hosts where
+# EX01's queue to EX02 sits in Retry with the KB 979174 LastError and EX02 delivers to EX01.
+itest_stuck_queue_folders() {
+  mkdir -p "$ITEST_DIR/hosts/EX01" "$ITEST_DIR/hosts/EX02"
+  local lrt='[{LRT=11/27/2026 7:58:01 AM};{LED=451 4.4.0 Primary target IP address responded with: \"454 4.7.0 Temporary authentication failure.\" Attempted failover to alternate host, but that did not succeed. Either there are no alternate hosts, or delivery failed to all alternate hosts. The last endpoint attempted was 127.0.0.1:2525};{FQDN=ex02.lab.test};{IP=127.0.0.1}]'
+  cat > "$ITEST_DIR/hosts/EX01/get-queue.json" <<JSON
+[{"Identity": "EX01\\\\12", "DeliveryType": "SmtpRelayToMailboxDeliveryGroup", "Status": "Retry",
+  "MessageCount": 37, "NextHopDomain": "ex02.lab.test", "LastError": "$lrt"}]
+JSON
+  cat > "$ITEST_DIR/hosts/EX02/get-queue.json" <<'JSON'
+[{"Identity": "EX02\\7", "Status": "Active", "MessageCount": 0, "NextHopDomain": "ex01.lab.test"}]
+JSON
+}

@@ -9,22 +9,10 @@ COLLECTOR=$1 AGENT=$2 CLI=$3 PKI=$4 SCENARIOS=$5
 itest_init live-diagnosis
 LIBFAKETIME=$(find_libfaketime)
 
-pki=$ITEST_DIR/pki
-"$PKI" init "$pki" >/dev/null
-"$PKI" collector "$pki" collector.lab.test localhost 127.0.0.1 >/dev/null
-for h in dc01 ex01 ex02; do "$PKI" host "$pki" "$h.lab.test" 127.0.0.1 >/dev/null; done
-"$PKI" operator "$pki" oncall >/dev/null
+itest_fleet_pki "$PKI" dc01 ex01 ex02
 
 # Host folders: EX01's queue to EX02 is stuck with the KB's error; EX02 delivers.
-mkdir -p "$ITEST_DIR/hosts/EX01" "$ITEST_DIR/hosts/EX02"
-lrt='[{LRT=11/27/2026 7:58:01 AM};{LED=451 4.4.0 Primary target IP address responded with: \"454 4.7.0 Temporary authentication failure.\" Attempted failover to alternate host, but that did not succeed. Either there are no alternate hosts, or delivery failed to all alternate hosts. The last endpoint attempted was 127.0.0.1:2525};{FQDN=ex02.lab.test};{IP=127.0.0.1}]'
-cat > "$ITEST_DIR/hosts/EX01/get-queue.json" <<JSON
-[{"Identity": "EX01\\\\12", "DeliveryType": "SmtpRelayToMailboxDeliveryGroup", "Status": "Retry",
-  "MessageCount": 37, "NextHopDomain": "ex02.lab.test", "LastError": "$lrt"}]
-JSON
-cat > "$ITEST_DIR/hosts/EX02/get-queue.json" <<'JSON'
-[{"Identity": "EX02\\7", "Status": "Active", "MessageCount": 0, "NextHopDomain": "ex01.lab.test"}]
-JSON
+itest_stuck_queue_folders
 # Real-format w32tm status from the samples.
 cp "$SCENARIOS/../data/windows/w32tm-status-domain.txt" "$ITEST_DIR/hosts/EX01/w32tm-status.txt"
 
