@@ -159,7 +159,11 @@ grpc::Status AgentServiceImpl::Connect(
           *items.back().mutable_received_at() = ToProto(t2);
         }
         if (stored.ok()) {
-          stored = store_->ReplaceSourceEvidence(name, batch.source(), batch.health(), t2, items);
+          const EventWindowPolicy window{
+              .since = t2 - options_.event_window,
+              .host_offset = fleet_->OffsetVsCollector(name).value_or(absl::ZeroDuration())};
+          stored = store_->ReplaceSourceEvidence(name, batch.source(), batch.health(), t2, items,
+                                                 window);
         }
         if (stored.ok()) {
           spdlog::info("host={} source={} batch={} items={} health={} {}", name, batch.source(),

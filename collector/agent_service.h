@@ -25,6 +25,8 @@ struct AgentServiceOptions {
   bool plaintext = false;
   absl::Duration heartbeat_interval = absl::Seconds(15);
   absl::Duration time_exchange_interval = absl::Seconds(10);
+  // How long the collector keeps an event after its last occurrence (collector clock).
+  absl::Duration event_window = absl::Hours(24);
   // Called on the stream's thread; must be quick and thread-safe. May be empty.
   std::function<void(const IngestEvent&)> on_ingest;
 };

@@ -39,6 +39,7 @@ struct Flags {
   std::string reference_host;
   std::string heartbeat_interval = "15s";
   std::string time_exchange_interval = "10s";
+  std::string event_window = "24h";
   std::string log_level = "info";
   double max_clock_skew_seconds = 300;
   double stale_after_hours = 24;
@@ -61,7 +62,8 @@ int Run(const Flags& f) {
   }
   auto heartbeat = PositiveDuration("heartbeat_interval", f.heartbeat_interval);
   auto exchange = PositiveDuration("time_exchange_interval", f.time_exchange_interval);
-  for (const absl::Status& s : {heartbeat.status(), exchange.status()}) {
+  auto event_window = PositiveDuration("event_window", f.event_window);
+  for (const absl::Status& s : {heartbeat.status(), exchange.status(), event_window.status()}) {
     if (!s.ok()) {
       spdlog::critical("configuration: {}", std::string(s.message()));
       return 2;
@@ -103,7 +105,7 @@ int Run(const Flags& f) {
   }
   auto oncall = kerbside::oncall::OnCall::Create(f.oncall, &fleet, store->get(), &clock,
                                                  absl::Seconds(f.max_clock_skew_seconds),
-                                                 absl::Hours(f.stale_after_hours));
+                                                 absl::Hours(f.stale_after_hours), *event_window);
   if (!oncall.ok()) {
     spdlog::critical("configuration: {}", std::string(oncall.status().message()));
     return 2;
@@ -112,13 +114,15 @@ int Run(const Flags& f) {
                           AgentServiceOptions{.plaintext = f.plaintext,
                                               .heartbeat_interval = *heartbeat,
                                               .time_exchange_interval = *exchange,
+                                              .event_window = *event_window,
                                               .on_ingest = (*oncall)->IngestHook()});
   QueryServiceImpl query(&fleet, f.plaintext);
   kerbside::collector::LiveQueryServiceImpl live(
       &fleet, store->get(), &clock,
       {.plaintext = f.plaintext,
        .max_clock_skew = absl::Seconds(f.max_clock_skew_seconds),
-       .stale_after = absl::Hours(f.stale_after_hours)});
+       .stale_after = absl::Hours(f.stale_after_hours),
+       .event_window = *event_window});
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
@@ -171,6 +175,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--time_exchange_interval", f.time_exchange_interval,
                  "interval between clock exchanges with each agent")
+      ->capture_default_str();
+  app.add_option("--event_window", f.event_window,
+                 "how long events are kept after their last occurrence (collector clock)")
       ->capture_default_str();
   app.add_option("--log_level", f.log_level, "trace|debug|info|warn|error")->capture_default_str();
   app.add_option("--max_clock_skew", f.max_clock_skew_seconds,

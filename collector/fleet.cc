@@ -156,6 +156,16 @@ std::optional<ClockEstimateValue> Fleet::EstimateLocked(const Host& h, absl::Tim
   return h.clock;
 }
 
+std::optional<absl::Duration> Fleet::OffsetVsCollector(const std::string& name) const {
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mu_);
+  auto it = hosts_.find(name);
+  if (it == hosts_.end()) return std::nullopt;
+  std::optional<ClockEstimateValue> e = EstimateLocked(it->second, now);
+  if (!e) return std::nullopt;
+  return e->offset;
+}
+
 v1::ListHostsResponse Fleet::ListHosts() const {
   const absl::Time now = clock_->Now();
   v1::ListHostsResponse out;

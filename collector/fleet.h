@@ -45,6 +45,8 @@ class Fleet {
   void Seen(const std::string& name);
   absl::Status AddClockSample(const std::string& name, const ClockSample& sample);
 
+  // The host's clock minus the collector's (positive = host ahead), when measured.
+  std::optional<absl::Duration> OffsetVsCollector(const std::string& name) const;
   v1::ListHostsResponse ListHosts() const;
   v1::Inventory Inventory() const;
 

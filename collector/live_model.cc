@@ -1,13 +1,13 @@
 #include "collector/live_model.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/events/event_aggregate.h"
 #include "common/proto_time.h"
 
 namespace kerbside::collector {
 
 absl::StatusOr<model::FleetModel> BuildLiveModel(const Fleet& fleet, Store* store,
-                                                 absl::Duration max_clock_skew) {
+                                                 absl::Duration max_clock_skew,
+                                                 absl::Time events_since) {
   model::FleetModel m;
   m.format = "live";
   m.max_clock_skew = max_clock_skew;
@@ -37,15 +37,13 @@ absl::StatusOr<model::FleetModel> BuildLiveModel(const Fleet& fleet, Store* stor
   }
   auto evidence = store->LoadEvidence("");
   if (!evidence.ok()) return evidence.status();
+  auto window = store->LoadEventWindow("", events_since);
+  if (!window.ok()) return window.status();
+  evidence->insert(evidence->end(), std::make_move_iterator(window->begin()),
+                   std::make_move_iterator(window->end()));
   for (v1::Evidence& e : *evidence) {
     model::HostEvidence& host = m.hosts[e.host()];
     host.name = e.host();
-    // Agents send repeating events aggregated; the rules read records, and the examples (first
-    // and last occurrence of each key) carry every fact they look at.
-    if (e.kind_case() == v1::Evidence::kEventAggregate) {
-      v1::EventBatch examples = events::ExamplesOf(e.event_aggregate());
-      *e.mutable_events() = std::move(examples);
-    }
     host.evidence.push_back(std::move(e));
   }
   auto health = store->LoadSourceHealth();

@@ -10,9 +10,11 @@ namespace kerbside::collector {
 
 // The live fleet as the correlator's model: every host the collector knows, the evidence its
 // agents streamed, each source's health as problems, and the collector's own clock
-// measurements as clock readings (reference "collector").
+// measurements as clock readings (reference "collector"). Events come from the window of recent
+// events: those last seen at or after `events_since` (collector clock).
 absl::StatusOr<model::FleetModel> BuildLiveModel(const Fleet& fleet, Store* store,
-                                                 absl::Duration max_clock_skew);
+                                                 absl::Duration max_clock_skew,
+                                                 absl::Time events_since);
 
 }  // namespace kerbside::collector
 

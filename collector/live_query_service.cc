@@ -34,7 +34,8 @@ grpc::Status LiveQueryServiceImpl::Diagnose(grpc::ServerContext* context,
                                             const v1::DiagnoseRequest* request,
                                             v1::DiagnoseResponse* response) {
   if (grpc::Status s = AuthorizeOperator(context, options_.plaintext); !s.ok()) return s;
-  auto m = BuildLiveModel(*fleet_, store_, options_.max_clock_skew);
+  auto m = BuildLiveModel(*fleet_, store_, options_.max_clock_skew,
+                          clock_->Now() - options_.event_window);
   if (!m.ok()) return Internal(m.status());
   correlator::Diagnoses d = correlator::Correlate(
       *m, clock_->Now(),
@@ -58,7 +59,8 @@ grpc::Status LiveQueryServiceImpl::ExportBundle(grpc::ServerContext* context,
                                                 const v1::ExportBundleRequest*,
                                                 v1::ExportBundleResponse* response) {
   if (grpc::Status s = AuthorizeOperator(context, options_.plaintext); !s.ok()) return s;
-  auto m = BuildLiveModel(*fleet_, store_, options_.max_clock_skew);
+  auto m = BuildLiveModel(*fleet_, store_, options_.max_clock_skew,
+                          clock_->Now() - options_.event_window);
   if (!m.ok()) return Internal(m.status());
   const bundle::RenderedBundle rendered = bundle::RenderBundle(*m, clock_->Now());
   for (const bundle::BundleFile& f : rendered.files) {
@@ -113,11 +115,14 @@ grpc::Status LiveQueryServiceImpl::GetEvidence(grpc::ServerContext* context,
                                                v1::GetEvidenceResponse* response) {
   if (grpc::Status s = AuthorizeOperator(context, options_.plaintext); !s.ok()) return s;
   const std::string host = HostKey(request->host().substr(0, request->host().find('.')));
+  const absl::Time now = clock_->Now();
   auto evidence = store_->LoadEvidence(host);
   if (!evidence.ok()) return Internal(evidence.status());
+  auto window = store_->LoadEventWindow(host, now - options_.event_window);
+  if (!window.ok()) return Internal(window.status());
+  evidence->insert(evidence->end(), window->begin(), window->end());
   auto health = store_->LoadSourceHealth();
   if (!health.ok()) return Internal(health.status());
-  const absl::Time now = clock_->Now();
   nlohmann::ordered_json out;
   out["host"] = host;
   out["collector_time"] = FormatRfc3339(now);
@@ -205,10 +210,21 @@ grpc::Status LiveQueryServiceImpl::GetEvidence(grpc::ServerContext* context,
         summary = absl::StrJoin(parts, "; ");
         break;
       }
-      case v1::Evidence::kEventAggregate:
-        summary = absl::StrCat(e.event_aggregate().provider(), " ", e.event_aggregate().event_id(),
-                               " x", e.event_aggregate().count());
+      case v1::Evidence::kEventAggregate: {
+        // From the window of recent events: occurrences on the host's clock.
+        const v1::EventAggregate& a = e.event_aggregate();
+        summary = absl::StrCat(a.provider(), " ", a.event_id(), ": ",
+                               a.count_is_lower_bound() ? "at least " : "", a.count(),
+                               " occurrence(s), ", FormatRfc3339(FromProto(a.first_seen())), " .. ",
+                               FormatRfc3339(FromProto(a.last_seen())), " (host clock)");
+        j["provider"] = a.provider();
+        j["event_id"] = a.event_id();
+        j["occurrences"] = a.count();
+        j["occurrences_is_lower_bound"] = a.count_is_lower_bound();
+        j["first_occurrence_host_time"] = FormatRfc3339(FromProto(a.first_seen()));
+        j["last_occurrence_host_time"] = FormatRfc3339(FromProto(a.last_seen()));
         break;
+      }
       default:
         break;
     }

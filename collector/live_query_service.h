@@ -12,6 +12,7 @@ struct LiveQueryOptions {
   bool plaintext = false;
   absl::Duration max_clock_skew = absl::Minutes(5);
   absl::Duration stale_after = absl::Hours(24);
+  absl::Duration event_window = absl::Hours(24);
 };
 
 // Diagnoses, queues and evidence of the live fleet, for operator certificates only. The

@@ -4,6 +4,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/events/event_aggregate.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 
 namespace kerbside::collector {
@@ -95,12 +97,41 @@ const char* const kMigrations[] = {
     );
     CREATE INDEX alert_outbox_by_sink ON alert_outbox (sink, id);
     )sql",
+    // 4 -> 5: the window of recent events. A source's events no longer live in its snapshot
+    // (which the next export of a rotated log would wipe) but here, one row per event key,
+    // merged across batches and pruned by age. Old snapshot events go; agents resend them
+    // within one interval.
+    R"sql(
+    CREATE TABLE event_window (
+      host TEXT NOT NULL,
+      source TEXT NOT NULL,
+      origin TEXT NOT NULL,             -- file or channel the events came from
+      event_key TEXT NOT NULL,          -- provider, event id and key facts (AggregateKey)
+      provider TEXT NOT NULL,
+      event_id INTEGER NOT NULL,
+      occurrences INTEGER NOT NULL,
+      first_seen_host_unix_ns INTEGER NOT NULL,     -- the host's clock
+      last_seen_host_unix_ns INTEGER NOT NULL,      -- the host's clock
+      -- The last occurrence placed on the collector's clock (host time minus the host's
+      -- measured offset): what the window's age is measured on.
+      last_seen_collector_unix_ns INTEGER NOT NULL,
+      first_received_unix_ns INTEGER NOT NULL,      -- collector clock
+      last_received_unix_ns INTEGER NOT NULL,       -- collector clock
+      payload BLOB NOT NULL,            -- serialized kerbside.v1.Evidence, merged EventAggregate
+      PRIMARY KEY (host, source, origin, event_key)
+    );
+    CREATE INDEX event_window_by_age ON event_window (last_seen_collector_unix_ns);
+    DELETE FROM evidence WHERE kind IN ('events', 'event_aggregate');
+    )sql",
 };
 
+bool IsEventKind(const v1::Evidence& e) {
+  return e.kind_case() == v1::Evidence::kEvents || e.kind_case() == v1::Evidence::kEventAggregate;
+}
 
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
-  return absl::InternalError(absl::StrCat("sqlite: ", what, ": ", sqlite3_errstr(rc), " (code ",
-                                          rc, "): ", db ? sqlite3_errmsg(db) : ""));
+  return absl::InternalError(absl::StrCat("sqlite: ", what, ": ", sqlite3_errstr(rc), " (code ", rc,
+                                          "): ", db ? sqlite3_errmsg(db) : ""));
 }
 
 // A prepared statement that finalizes itself.
@@ -145,9 +176,9 @@ int Store::LatestSchemaVersion() { return static_cast<int>(std::size(kMigrations
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status s = SqliteError(db, rc, absl::StrCat("open ", path));
     sqlite3_close(db);
@@ -168,8 +199,8 @@ absl::Status Store::Exec(const std::string& sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : "";
     sqlite3_free(err);
-    return absl::InternalError(absl::StrCat("sqlite: ", path_, ": ", sqlite3_errstr(rc),
-                                            " (code ", rc, "): ", msg));
+    return absl::InternalError(
+        absl::StrCat("sqlite: ", path_, ": ", sqlite3_errstr(rc), " (code ", rc, "): ", msg));
   }
   return absl::OkStatus();
 }
@@ -285,7 +316,24 @@ absl::StatusOr<std::vector<HostRecord>> Store::LoadHosts() {
 
 absl::Status Store::ReplaceSourceEvidence(const std::string& host, const std::string& source,
                                           const v1::SourceHealth& health, absl::Time received_at,
-                                          const std::vector<v1::Evidence>& items) {
+                                          const std::vector<v1::Evidence>& items,
+                                          const EventWindowPolicy& window) {
+  std::vector<const v1::Evidence*> snapshot;
+  std::vector<v1::Evidence> aggregates;
+  for (const v1::Evidence& e : items) {
+    if (!IsEventKind(e)) {
+      snapshot.push_back(&e);
+    } else if (e.kind_case() == v1::Evidence::kEventAggregate) {
+      aggregates.push_back(e);
+    } else {
+      // Records (an agent that does not aggregate): the window keeps aggregates only.
+      for (v1::EventAggregate& a : events::AggregateEvents(e.events())) {
+        v1::Evidence item = e;
+        *item.mutable_event_aggregate() = std::move(a);
+        aggregates.push_back(std::move(item));
+      }
+    }
+  }
   absl::MutexLock lock(&mu_);
   RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto run = [&]() -> absl::Status {
@@ -296,8 +344,17 @@ absl::Status Store::ReplaceSourceEvidence(const std::string& host, const std::st
       del.Bind(2, source);
       RETURN_IF_ERROR(del.Run("delete evidence"));
     }
-    for (size_t i = 0; i < items.size(); ++i) {
-      const v1::Evidence& e = items[i];
+    for (const v1::Evidence& e : aggregates) {
+      RETURN_IF_ERROR(MergeIntoEventWindowLocked(host, source, received_at, e, window));
+    }
+    {
+      Statement prune(db_, "DELETE FROM event_window WHERE last_seen_collector_unix_ns < ?1");
+      RETURN_IF_ERROR(prune.status("prepare prune event window"));
+      prune.Bind(1, absl::ToUnixNanos(window.since));
+      RETURN_IF_ERROR(prune.Run("prune event window"));
+    }
+    for (size_t i = 0; i < snapshot.size(); ++i) {
+      const v1::Evidence& e = *snapshot[i];
       const auto* field = e.GetDescriptor()->FindFieldByNumber(e.kind_case());
       Statement st(db_, R"sql(
           INSERT INTO evidence (host, source, item, kind, subject, received_at_unix_ns, payload)
@@ -333,10 +390,9 @@ absl::Status Store::ReplaceSourceEvidence(const std::string& host, const std::st
 
 absl::StatusOr<std::vector<v1::Evidence>> Store::LoadEvidence(const std::string& host) {
   absl::MutexLock lock(&mu_);
-  Statement st(db_, host.empty()
-                        ? "SELECT payload, host FROM evidence ORDER BY host, source, item"
-                        : "SELECT payload, host FROM evidence WHERE host = ?1 "
-                          "ORDER BY source, item");
+  Statement st(db_, host.empty() ? "SELECT payload, host FROM evidence ORDER BY host, source, item"
+                                 : "SELECT payload, host FROM evidence WHERE host = ?1 "
+                                   "ORDER BY source, item");
   RETURN_IF_ERROR(st.status("prepare load evidence"));
   if (!host.empty()) st.Bind(1, host);
   std::vector<v1::Evidence> out;
@@ -353,16 +409,111 @@ absl::StatusOr<std::vector<v1::Evidence>> Store::LoadEvidence(const std::string&
   return out;
 }
 
+absl::Status Store::MergeIntoEventWindowLocked(const std::string& host, const std::string& source,
+                                               absl::Time received_at, const v1::Evidence& item,
+                                               const EventWindowPolicy& window) {
+  const std::string key = events::AggregateKey(item.event_aggregate());
+  v1::Evidence merged = item;
+  absl::Time first_received = received_at;
+  {
+    Statement st(db_, R"sql(
+        SELECT payload, first_received_unix_ns FROM event_window
+        WHERE host = ?1 AND source = ?2 AND origin = ?3 AND event_key = ?4)sql");
+    RETURN_IF_ERROR(st.status("prepare read event window"));
+    st.Bind(1, host);
+    st.Bind(2, source);
+    st.Bind(3, item.origin());
+    st.Bind(4, key);
+    const int rc = st.Step();
+    if (rc == SQLITE_ROW) {
+      v1::Evidence kept;
+      if (!kept.ParseFromString(st.Text(0)) || !kept.has_event_aggregate()) {
+        return absl::DataLossError(absl::StrCat(path_, ": event_window row of ", host, " ",
+                                                item.origin(), " does not parse"));
+      }
+      *merged.mutable_event_aggregate() =
+          events::MergeAggregates(kept.event_aggregate(), item.event_aggregate());
+      first_received = absl::FromUnixNanos(st.Int(1));
+    } else if (rc != SQLITE_DONE) {
+      return SqliteError(db_, rc, "read event window");
+    }
+  }
+  const v1::EventAggregate& a = merged.event_aggregate();
+  // An occurrence without a time of its own counts as seen when it was received.
+  const absl::Time last_seen_collector =
+      a.last_seen().seconds() > 0 ? FromProto(a.last_seen()) - window.host_offset : received_at;
+  if (last_seen_collector < window.since) return absl::OkStatus();
+  Statement st(db_, R"sql(
+      INSERT OR REPLACE INTO event_window
+        (host, source, origin, event_key, provider, event_id, occurrences,
+         first_seen_host_unix_ns, last_seen_host_unix_ns, last_seen_collector_unix_ns,
+         first_received_unix_ns, last_received_unix_ns, payload)
+      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13))sql");
+  RETURN_IF_ERROR(st.status("prepare put event window"));
+  st.Bind(1, host);
+  st.Bind(2, source);
+  st.Bind(3, item.origin());
+  st.Bind(4, key);
+  st.Bind(5, a.provider());
+  st.Bind(6, static_cast<int64_t>(a.event_id()));
+  st.Bind(7, a.count());
+  st.Bind(8, absl::ToUnixNanos(FromProto(a.first_seen())));
+  st.Bind(9, absl::ToUnixNanos(FromProto(a.last_seen())));
+  st.Bind(10, absl::ToUnixNanos(last_seen_collector));
+  st.Bind(11, absl::ToUnixNanos(first_received));
+  st.Bind(12, absl::ToUnixNanos(received_at));
+  st.BindBlob(13, merged.SerializeAsString());
+  return st.Run("put event window");
+}
+
+absl::StatusOr<std::vector<v1::Evidence>> Store::LoadEventWindow(const std::string& host,
+                                                                 absl::Time since) {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, host.empty()
+                        ? "SELECT payload, host, last_received_unix_ns FROM event_window "
+                          "WHERE last_seen_collector_unix_ns >= ?1 "
+                          "ORDER BY host, source, origin, first_seen_host_unix_ns, event_key"
+                        : "SELECT payload, host, last_received_unix_ns FROM event_window "
+                          "WHERE last_seen_collector_unix_ns >= ?1 AND host = ?2 "
+                          "ORDER BY source, origin, first_seen_host_unix_ns, event_key");
+  RETURN_IF_ERROR(st.status("prepare load event window"));
+  st.Bind(1, absl::ToUnixNanos(since));
+  if (!host.empty()) st.Bind(2, host);
+  std::vector<v1::Evidence> out;
+  int rc;
+  while ((rc = st.Step()) == SQLITE_ROW) {
+    v1::Evidence e;
+    if (!e.ParseFromString(st.Text(0))) {
+      return absl::DataLossError(
+          absl::StrCat(path_, ": event_window row of ", st.Text(1), " does not parse"));
+    }
+    // The window's item is as recent as the last batch that reported it.
+    *e.mutable_received_at() = ToProto(absl::FromUnixNanos(st.Int(2)));
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) return SqliteError(db_, rc, "load event window");
+  return out;
+}
+
+absl::StatusOr<int64_t> Store::CountEventWindow(const std::string& host) {
+  absl::MutexLock lock(&mu_);
+  Statement st(db_, "SELECT COUNT(*) FROM event_window WHERE host = ?1");
+  RETURN_IF_ERROR(st.status("prepare count event window"));
+  st.Bind(1, host);
+  if (st.Step() != SQLITE_ROW) return SqliteError(db_, SQLITE_ERROR, "count event window");
+  return st.Int(0);
+}
+
 absl::StatusOr<std::vector<SourceHealthRecord>> Store::LoadSourceHealth() {
   absl::MutexLock lock(&mu_);
-  Statement st(db_, "SELECT host, source, state, reason, received_at_unix_ns FROM source_health "
-                    "ORDER BY host, source");
+  Statement st(db_,
+               "SELECT host, source, state, reason, received_at_unix_ns FROM source_health "
+               "ORDER BY host, source");
   RETURN_IF_ERROR(st.status("prepare load source health"));
   std::vector<SourceHealthRecord> out;
   int rc;
   while ((rc = st.Step()) == SQLITE_ROW) {
-    out.push_back({st.Text(0), st.Text(1), st.Text(2), st.Text(3),
-                   absl::FromUnixNanos(st.Int(4))});
+    out.push_back({st.Text(0), st.Text(1), st.Text(2), st.Text(3), absl::FromUnixNanos(st.Int(4))});
   }
   if (rc != SQLITE_DONE) return SqliteError(db_, rc, "load source health");
   return out;
@@ -377,10 +528,9 @@ absl::StatusOr<int64_t> Store::CountEvidence(const std::string& host) {
   return st.Int(0);
 }
 
-absl::Status Store::CommitDiagnoses(
-    const std::vector<KeptDiagnosisRecord>& upserts,
-    const std::vector<std::pair<std::string, std::string>>& deleted,
-    const std::vector<OutboxRecord>& enqueue) {
+absl::Status Store::CommitDiagnoses(const std::vector<KeptDiagnosisRecord>& upserts,
+                                    const std::vector<std::pair<std::string, std::string>>& deleted,
+                                    const std::vector<OutboxRecord>& enqueue) {
   absl::MutexLock lock(&mu_);
   RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto run = [&]() -> absl::Status {

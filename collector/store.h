@@ -62,6 +62,16 @@ struct OutboxRecord {
   std::string last_error;
 };
 
+// How a batch's events join the window of recent events.
+struct EventWindowPolicy {
+  // Occurrences last seen before this instant (collector clock) are outside the window: not
+  // stored, and pruned from what is.
+  absl::Time since = absl::InfinitePast();
+  // The host's clock minus the collector's (positive = host ahead), to place the host-stamped
+  // occurrences on the collector's clock; zero when not measured.
+  absl::Duration host_offset;
+};
+
 // The collector's embedded store: SQLite in WAL mode. Thread-safe.
 // The schema is versioned (PRAGMA user_version) and migrated forward on open.
 class Store {
@@ -82,21 +92,31 @@ class Store {
   absl::StatusOr<std::vector<HostRecord>> LoadHosts();
 
   // A source's batch is a full snapshot: replaces everything that source said about the host,
-  // with its health, in one transaction.
+  // with its health, in one transaction. Events are the exception: they join the window of
+  // recent events (one aggregate per host, source, origin and event key, merged with what
+  // earlier batches said), so an exported log that rotates does not erase what it held.
+  // Records are aggregated first. The window is pruned to `window.since` in the same
+  // transaction.
   absl::Status ReplaceSourceEvidence(const std::string& host, const std::string& source,
                                      const v1::SourceHealth& health, absl::Time received_at,
-                                     const std::vector<v1::Evidence>& items);
-  // Every stored item of `host` (of every host when empty).
+                                     const std::vector<v1::Evidence>& items,
+                                     const EventWindowPolicy& window);
+  // Every snapshot item (not events) of `host` (of every host when empty).
   absl::StatusOr<std::vector<v1::Evidence>> LoadEvidence(const std::string& host);
+  // The window of recent events of `host` (every host when empty): the event aggregates whose
+  // last occurrence, on the collector's clock, is at or after `since`; received_at is the last
+  // batch that reported each.
+  absl::StatusOr<std::vector<v1::Evidence>> LoadEventWindow(const std::string& host,
+                                                            absl::Time since);
+  absl::StatusOr<int64_t> CountEventWindow(const std::string& host);
   absl::StatusOr<std::vector<SourceHealthRecord>> LoadSourceHealth();
   absl::StatusOr<int64_t> CountEvidence(const std::string& host);
 
   // Diagnosis keeper: writes `upserts`, deletes `deleted` ((cause, blamed host) pairs) and
   // queues `enqueue` in one transaction, so a kept state change and its alerts land together.
-  absl::Status CommitDiagnoses(
-      const std::vector<KeptDiagnosisRecord>& upserts,
-      const std::vector<std::pair<std::string, std::string>>& deleted,
-      const std::vector<OutboxRecord>& enqueue);
+  absl::Status CommitDiagnoses(const std::vector<KeptDiagnosisRecord>& upserts,
+                               const std::vector<std::pair<std::string, std::string>>& deleted,
+                               const std::vector<OutboxRecord>& enqueue);
   absl::StatusOr<std::vector<KeptDiagnosisRecord>> LoadKeptDiagnoses();
 
   // Alert outbox: the oldest entry of `sink`, if any.
@@ -111,6 +131,10 @@ class Store {
   explicit Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   absl::Status Exec(const std::string& sql);
   absl::Status Migrate();
+  absl::Status MergeIntoEventWindowLocked(const std::string& host, const std::string& source,
+                                          absl::Time received_at, const v1::Evidence& item,
+                                          const EventWindowPolicy& window)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
   sqlite3* db_;

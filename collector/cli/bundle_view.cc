@@ -80,6 +80,17 @@ HostCounts Count(const model::HostEvidence& host) {
           ++c.events_by_id[absl::StrCat(r.provider(), "/", r.event_id())];
         }
         break;
+      case v1::Evidence::kEventAggregate:
+        // Every occurrence counts, not just the examples an aggregate keeps.
+        c.events += static_cast<int>(e.event_aggregate().count());
+        c.events_by_id[absl::StrCat(e.event_aggregate().provider(), "/",
+                                    e.event_aggregate().event_id())] +=
+            static_cast<int>(e.event_aggregate().count());
+        break;
+      case v1::Evidence::kComputerAccounts:
+        c.spn_accounts += e.computer_accounts().accounts_size();
+        for (const auto& a : e.computer_accounts().accounts()) c.spns += a.spns_size();
+        break;
       case v1::Evidence::kProbes:
         c.kdc_probes += e.probes().kdc_size();
         c.ticket_probes += e.probes().tickets_size();
@@ -101,8 +112,10 @@ std::vector<std::string> Missing(const model::HostEvidence& host, const HostCoun
   for (const bundle::FileKind& k : bundle::ExpectedKinds(host.identity.role())) {
     // The PDC emulator is the time reference: it has no DC to run a stripchart against.
     if (k.kind == "w32tm_stripchart" && host.identity.pdc_emulator()) continue;
-    const bool present =
-        c.kinds.count(k.kind) != 0 || (k.kind == "spn_listing" && c.kinds.count("spn_query"));
+    const bool present = c.kinds.count(k.kind) != 0 ||
+                         (k.kind == "spn_listing" &&
+                          (c.kinds.count("spn_query") || c.kinds.count("computer_accounts"))) ||
+                         (k.kind == "events" && c.kinds.count("event_aggregate"));
     if (!present) out.push_back(k.description);
   }
   return out;

@@ -401,7 +401,14 @@ int main(int argc, char** argv) {
   CLI::App* evidence =
       app.add_subcommand("evidence", "what the collector knows about a host and how old it is");
   evidence->add_option("HOST", evidence_host, "NetBIOS name or FQDN")->required();
-  evidence->add_option("--kind", evidence_kind, "only this kind (queues, w32tm_status, ...)");
+  // The kinds are the evidence message's oneof fields, so a typo is refused, not an empty list.
+  std::vector<std::string> kinds;
+  const auto* oneof = kerbside::v1::Evidence::descriptor()->FindOneofByName("kind");
+  for (int i = 0; oneof != nullptr && i < oneof->field_count(); ++i) {
+    kinds.push_back(oneof->field(i)->name());
+  }
+  evidence->add_option("--kind", evidence_kind, "only this kind (queues, event_aggregate, ...)")
+      ->check(CLI::IsMember(kinds));
   evidence->add_flag("--json", json, "stable JSON");
 
   WatchFlags watch_flags;

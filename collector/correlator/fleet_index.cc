@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "collector/correlator/diagnosis.h"
+#include "common/events/event_aggregate.h"
 #include "common/exchange/ip_range.h"
 #include "common/proto_time.h"
 
@@ -71,9 +72,18 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Dur
       dcs_.push_back(key);
       if (!host.identity.site().empty()) dcs_by_site_[host.identity.site()].push_back(key);
     }
-    for (const v1::Evidence& e : host.evidence) {
-      by_host_[{key, static_cast<int>(e.kind_case())}].push_back(&e);
-      by_kind_[static_cast<int>(e.kind_case())].push_back(&e);
+    for (const v1::Evidence& original : host.evidence) {
+      const v1::Evidence* e = &original;
+      // Rules read event records; an aggregate (agents send repeating events so, the collector's
+      // window keeps them so) is read through its examples, which carry every fact of its key.
+      if (original.kind_case() == v1::Evidence::kEventAggregate) {
+        v1::Evidence& records = aggregate_records_.emplace_back(original);
+        *records.mutable_events() = events::ExamplesOf(original.event_aggregate());
+        e = &records;
+      }
+      indexed_[key].push_back(e);
+      by_host_[{key, static_cast<int>(e->kind_case())}].push_back(e);
+      by_kind_[static_cast<int>(e->kind_case())].push_back(e);
     }
   }
   // Second pass: indexes that resolve names, which needs every host known.
@@ -82,8 +92,9 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Dur
     auto& list = about_[{subject, static_cast<int>(e.kind_case())}];
     if (list.empty() || list.back() != &e) list.push_back(&e);
   };
-  for (const auto& [key, host] : fleet.hosts) {
-    for (const v1::Evidence& e : host.evidence) {
+  for (const auto& [key, list] : indexed_) {
+    for (const v1::Evidence* ep : list) {
+      const v1::Evidence& e = *ep;
       switch (e.kind_case()) {
         case v1::Evidence::kSpnListing:
           about(ShortName(!e.spn_listing().account().empty() ? e.spn_listing().account()

@@ -1,6 +1,7 @@
 #ifndef KERBSIDE_COLLECTOR_CORRELATOR_FLEET_INDEX_H_
 #define KERBSIDE_COLLECTOR_CORRELATOR_FLEET_INDEX_H_
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -70,6 +71,9 @@ class FleetIndex {
   absl::Duration stale_after_;
   std::string pdc_;
   std::map<std::string, std::string> names_;  // lower-case name/FQDN/IP -> key
+  // Event aggregates as records (their examples); a deque so pointers into it stay valid.
+  std::deque<v1::Evidence> aggregate_records_;
+  std::map<std::string, std::vector<const v1::Evidence*>> indexed_;  // per host, as indexed
   std::map<std::pair<std::string, int>, std::vector<const v1::Evidence*>> by_host_;
   std::map<int, std::vector<const v1::Evidence*>> by_kind_;
   std::vector<const v1::Evidence*> empty_;

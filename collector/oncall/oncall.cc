@@ -57,7 +57,8 @@ absl::StatusOr<std::unique_ptr<OnCall>> OnCall::Create(const OnCallFlags& flags,
                                                        const collector::Fleet* fleet,
                                                        collector::Store* store, const Clock* clock,
                                                        absl::Duration max_clock_skew,
-                                                       absl::Duration stale_after) {
+                                                       absl::Duration stale_after,
+                                                       absl::Duration event_window) {
   std::unique_ptr<OnCall> o(new OnCall());
   o->flags_ = flags;
   o->fleet_ = fleet;
@@ -90,9 +91,9 @@ absl::StatusOr<std::unique_ptr<OnCall>> OnCall::Create(const OnCallFlags& flags,
   if (!sinks.ok()) return sinks.status();
   for (const auto& s : *sinks) keeper.sinks.push_back(s->name());
 
-  auto correlate = [fleet, store, max_clock_skew,
-                    stale_after](absl::Time now) -> absl::StatusOr<diagnoses::CorrelationRun> {
-    auto m = collector::BuildLiveModel(*fleet, store, max_clock_skew);
+  auto correlate = [fleet, store, max_clock_skew, stale_after,
+                    event_window](absl::Time now) -> absl::StatusOr<diagnoses::CorrelationRun> {
+    auto m = collector::BuildLiveModel(*fleet, store, max_clock_skew, now - event_window);
     if (!m.ok()) return m.status();
     diagnoses::CorrelationRun run;
     run.diagnoses = correlator::Correlate(

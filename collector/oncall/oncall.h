@@ -42,7 +42,8 @@ class OnCall {
                                                         const collector::Fleet* fleet,
                                                         collector::Store* store, const Clock* clock,
                                                         absl::Duration max_clock_skew,
-                                                        absl::Duration stale_after);
+                                                        absl::Duration stale_after,
+                                                        absl::Duration event_window);
   ~OnCall();
   // The agent service's on_ingest: counts, and tells the keeper about new evidence.
   std::function<void(const collector::IngestEvent&)> IngestHook();

@@ -11,7 +11,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/bundle/accounts_json.h"
 #include "common/bundle/clock_json.h"
+#include "common/bundle/event_aggregates_json.h"
 #include "common/bundle/host_json.h"
 #include "common/events/event_xml.h"
 #include "common/exchange/get_queue.h"
@@ -133,6 +135,23 @@ const std::vector<FileParser>& Parsers() {
          for (v1::ClockReading& r : *readings) {
            v1::Evidence e;
            *e.mutable_clock_reading() = std::move(r);
+           out->push_back(std::move(e));
+         }
+         return absl::OkStatus();
+       }},
+      {"computer-accounts", ".json", false, text::kDefaultMaxInputBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         return One(ParseComputerAccountsJson(t, f), out, [](v1::Evidence* e, auto v) {
+           *e->mutable_computer_accounts() = std::move(v);
+         });
+       }},
+      {"event-aggregates-", ".json", true, kMaxEventFileBytes,
+       [](absl::string_view t, const std::string& f, std::vector<v1::Evidence>* out) {
+         auto aggregates = ParseEventAggregatesJson(t, f);
+         if (!aggregates.ok()) return aggregates.status();
+         for (v1::EventAggregate& a : *aggregates) {
+           v1::Evidence e;
+           *e.mutable_event_aggregate() = std::move(a);
            out->push_back(std::move(e));
          }
          return absl::OkStatus();

@@ -4,19 +4,20 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/bundle/accounts_json.h"
 #include "common/bundle/clock_json.h"
-#include "common/events/event_aggregate.h"
+#include "common/bundle/event_aggregates_json.h"
+#include "common/events/event_xml.h"
 #include "common/identity.h"
 #include "common/probes/probes_json.h"
 #include "common/proto_time.h"
 #include "nlohmann/json.hpp"
-#include "pugixml.hpp"
 
 namespace kerbside::bundle {
 namespace {
@@ -166,41 +167,6 @@ std::string W32tmStatus(const v1::W32tmStatus& s) {
       "Poll Interval: 10 (", absl::ToInt64Seconds(FromProto(s.poll_interval())), "s)\n");
 }
 
-// wevtutil /f:xml: one <Event> after another, no root. Built with pugixml, never by hand.
-void AppendEventXml(const v1::EventRecord& r, std::string* out) {
-  pugi::xml_document doc;
-  pugi::xml_node ev = doc.append_child("Event");
-  ev.append_attribute("xmlns") = "http://schemas.microsoft.com/win/2004/08/events/event";
-  pugi::xml_node sys = ev.append_child("System");
-  pugi::xml_node provider = sys.append_child("Provider");
-  provider.append_attribute("Name") = r.provider().c_str();
-  if (!r.event_source_name().empty()) {
-    provider.append_attribute("EventSourceName") = r.event_source_name().c_str();
-  }
-  pugi::xml_node id = sys.append_child("EventID");
-  if (r.qualifiers() != 0) id.append_attribute("Qualifiers") = r.qualifiers();
-  id.text() = r.event_id();
-  sys.append_child("Level").text() = r.level();
-  if (r.has_time_created()) {
-    sys.append_child("TimeCreated").append_attribute("SystemTime") =
-        absl::FormatTime("%Y-%m-%dT%H:%M:%E7SZ", FromProto(r.time_created()), absl::UTCTimeZone())
-            .c_str();
-  }
-  sys.append_child("EventRecordID").text() = static_cast<unsigned long long>(r.record_id());
-  sys.append_child("Channel").text() = r.channel().c_str();
-  sys.append_child("Computer").text() = r.computer().c_str();
-  pugi::xml_node data = ev.append_child("EventData");
-  for (const v1::EventField& f : r.fields()) {
-    pugi::xml_node d = data.append_child("Data");
-    if (!f.name().empty()) d.append_attribute("Name") = f.name().c_str();
-    d.text() = f.value().c_str();
-  }
-  if (!r.binary_hex().empty()) data.append_child("Binary").text() = r.binary_hex().c_str();
-  std::ostringstream ss;
-  doc.save(ss, "", pugi::format_raw | pugi::format_no_declaration);
-  absl::StrAppend(out, ss.str(), "\n");
-}
-
 }  // namespace
 
 RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected_at) {
@@ -238,6 +204,7 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
                              "\n"});
     // Several items of one kind go to one file where the format allows (events), else numbered.
     std::map<std::string, std::string> events_by_file;
+    std::map<std::string, std::vector<v1::EventAggregate>> aggregates_by_file;
     std::vector<v1::ClockReading> clock_readings;
     std::map<std::string, int> used;
     auto unique = [&](std::string path) {
@@ -265,17 +232,9 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
           break;
         }
         case v1::Evidence::kComputerAccounts:
-          // The DC's LDAP view of each account, as `setspn -L` run on that DC shows it. The key
-          // version number has no place in that format and is not exported.
-          for (const v1::ComputerAccount& a : e.computer_accounts().accounts()) {
-            std::string sam = a.sam_account_name();
-            if (!sam.empty() && sam.back() == '$') sam.pop_back();
-            out.files.push_back({unique(dir + "setspn-l-" + FileWord(sam) + ".txt"),
-                                 SetspnList(a.dn().empty() ? "CN=" + sam : a.dn(), a.spns())});
-          }
-          out.not_exported.push_back(absl::StrCat(name, ": msDS-KeyVersionNumber of ",
-                                                  e.computer_accounts().accounts_size(),
-                                                  " account(s) (setspn -L has no kvno)"));
+          // kerbside's own file: `setspn -L` would lose msDS-KeyVersionNumber and whenChanged.
+          out.files.push_back({unique(dir + "computer-accounts.json"),
+                               ComputerAccountsToJson(e.computer_accounts()).dump(2) + "\n"});
           break;
         case v1::Evidence::kSpnDuplicates:
           out.files.push_back({unique(dir + "setspn-x.txt"), SetspnDuplicates(e.spn_duplicates())});
@@ -300,16 +259,19 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
           out.files.push_back({unique(dir + "w32tm-status.txt"), W32tmStatus(e.w32tm_status())});
           break;
         case v1::Evidence::kEvents:
-          for (const v1::EventRecord& r : e.events().events()) {
-            AppendEventXml(r, &events_by_file[dir + "events-" + subject + ".xml"]);
-          }
+          events_by_file[dir + "events-" + subject + ".xml"] += events::RenderEventsXml(e.events());
           break;
         case v1::Evidence::kEventAggregate: {
-          // An aggregate keeps its examples, not every occurrence: the bundle gets those.
-          const v1::EventBatch examples = events::ExamplesOf(e.event_aggregate());
-          for (const v1::EventRecord& r : examples.events()) {
-            AppendEventXml(r, &events_by_file[dir + "events-" + subject + ".xml"]);
+          // Grouped by the file they came from: hosts/EX02/events-frontend.xml's aggregates go to
+          // event-aggregates-frontend.json, with their counts (the examples alone lose them).
+          std::string word = subject;
+          const std::string base = e.origin().substr(e.origin().rfind('/') + 1);
+          if (word == "x" && absl::StartsWithIgnoreCase(base, "events-") &&
+              absl::EndsWithIgnoreCase(base, ".xml")) {
+            word = FileWord(base.substr(7, base.size() - 11));
           }
+          aggregates_by_file[dir + "event-aggregates-" + word + ".json"].push_back(
+              e.event_aggregate());
           break;
         }
         case v1::Evidence::kProbes:
@@ -325,6 +287,9 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
       }
     }
     for (auto& [path, xml] : events_by_file) out.files.push_back({path, std::move(xml)});
+    for (const auto& [path, aggregates] : aggregates_by_file) {
+      out.files.push_back({path, EventAggregatesToJson(aggregates).dump(2) + "\n"});
+    }
     if (!clock_readings.empty()) {
       out.files.push_back(
           {dir + "clock-readings.json", ClockReadingsToJson(clock_readings).dump(2) + "\n"});

@@ -42,7 +42,7 @@ absl::StatusOr<std::vector<v1::ClockReading>> ParseClockReadingsJson(absl::strin
                                                                      absl::string_view file) {
   const nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded() || !j.is_object()) return text::ParseError(file, 0, "not a JSON object");
-  if (j.value("format", "") != kFormat) {
+  if (!j.contains("format") || !j["format"].is_string() || j["format"] != kFormat) {
     return text::ParseError(file, 0, absl::StrCat("field format: expected \"", kFormat, "\""));
   }
   auto readings = j.find("readings");
@@ -58,7 +58,8 @@ absl::StatusOr<std::vector<v1::ClockReading>> ParseClockReadingsJson(absl::strin
       return text::ParseError(file, 0, absl::StrCat(where, ": needs reference and offset_seconds"));
     }
     v1::ClockReading c;
-    const std::string method = r.value("method", "");
+    const std::string method =
+        r.contains("method") && r["method"].is_string() ? r["method"].get<std::string>() : "";
     c.set_method(method == "collector_exchange" ? v1::ClockReading::COLLECTOR_EXCHANGE
                  : method == "w32tm_stripchart" ? v1::ClockReading::W32TM_STRIPCHART
                  : method == "kdc_error_time"   ? v1::ClockReading::KDC_ERROR_TIME

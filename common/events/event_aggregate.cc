@@ -15,10 +15,10 @@ namespace {
 // that agree on them say the same thing, whatever their record ids and times.
 using Key = std::tuple<std::string, uint32_t, std::map<std::string, std::string>>;
 
-absl::Time TimeOf(const v1::EventRecord& r) {
-  return absl::FromUnixSeconds(r.time_created().seconds()) +
-         absl::Nanoseconds(r.time_created().nanos());
+absl::Time TimeOf(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
+absl::Time TimeOf(const v1::EventRecord& r) { return TimeOf(r.time_created()); }
 
 google::protobuf::Timestamp Proto(absl::Time t) {
   google::protobuf::Timestamp p;
@@ -91,6 +91,77 @@ std::vector<v1::EventAggregate> AggregateEvents(const v1::EventBatch& batch,
     if (limits.max_examples > 0) *g.agg.add_examples() = g.first_record;
     if (limits.max_examples > 1 && g.agg.count() > 1) *g.agg.add_examples() = g.last_record;
     out.push_back(std::move(g.agg));
+  }
+  return out;
+}
+
+std::string AggregateKey(const v1::EventAggregate& a) {
+  // Unit and record separators cannot occur in an event's provider name or extracted facts.
+  std::string key = absl::StrCat(a.provider(), "\x1f", a.event_id());
+  const std::map<std::string, std::string> facts(a.key_facts().begin(), a.key_facts().end());
+  for (const auto& [name, value] : facts) absl::StrAppend(&key, "\x1f", name, "\x1e", value);
+  return key;
+}
+
+v1::EventAggregate MergeAggregates(const v1::EventAggregate& kept, const v1::EventAggregate& fresh,
+                                   const AggregateLimits& limits) {
+  const absl::Time kept_first = TimeOf(kept.first_seen()), kept_last = TimeOf(kept.last_seen());
+  const absl::Time fresh_first = TimeOf(fresh.first_seen()), fresh_last = TimeOf(fresh.last_seen());
+  v1::EventAggregate out = fresh;
+  if (fresh_first > kept_last || fresh_last < kept_first) {
+    out.set_count(kept.count() + fresh.count());
+    out.set_count_is_lower_bound(kept.count_is_lower_bound() || fresh.count_is_lower_bound());
+  } else {
+    const bool fresh_holds_kept = fresh_first <= kept_first && fresh_last >= kept_last;
+    const bool kept_holds_fresh = kept_first <= fresh_first && kept_last >= fresh_last;
+    const v1::EventAggregate& larger = kept.count() > fresh.count() ? kept : fresh;
+    out.set_count(larger.count());
+    out.set_count_is_lower_bound(larger.count_is_lower_bound() ||
+                                 !(fresh_holds_kept || kept_holds_fresh));
+  }
+  *out.mutable_first_seen() = kept_first < fresh_first ? kept.first_seen() : fresh.first_seen();
+  *out.mutable_last_seen() = kept_last > fresh_last ? kept.last_seen() : fresh.last_seen();
+  if (out.channel().empty()) out.set_channel(kept.channel());
+
+  // Examples: the earliest and the latest occurrence among both.
+  std::vector<const v1::EventRecord*> candidates;
+  for (const v1::EventRecord& r : kept.examples()) candidates.push_back(&r);
+  for (const v1::EventRecord& r : fresh.examples()) candidates.push_back(&r);
+  out.clear_examples();
+  if (!candidates.empty() && limits.max_examples > 0) {
+    auto by_time = [](const v1::EventRecord* a, const v1::EventRecord* b) {
+      return TimeOf(a->time_created()) < TimeOf(b->time_created());
+    };
+    const v1::EventRecord* first = *std::min_element(candidates.begin(), candidates.end(), by_time);
+    const v1::EventRecord* last = *std::max_element(candidates.begin(), candidates.end(), by_time);
+    *out.add_examples() = *first;
+    if (limits.max_examples > 1 && last != first &&
+        (last->record_id() != first->record_id() ||
+         TimeOf(last->time_created()) != TimeOf(first->time_created()))) {
+      *out.add_examples() = *last;
+    }
+  }
+
+  // Distinct values: kept's first (they were seen first), then fresh's new ones, bounded.
+  out.clear_distinct_values();
+  std::map<std::string, int> field_index;
+  for (const v1::EventAggregate* a : {&kept, &fresh}) {
+    for (const v1::EventAggregate::DistinctValues& dv : a->distinct_values()) {
+      auto [it, added] = field_index.emplace(dv.field(), out.distinct_values_size());
+      if (added) out.add_distinct_values()->set_field(dv.field());
+      v1::EventAggregate::DistinctValues& merged = *out.mutable_distinct_values(it->second);
+      if (dv.truncated()) merged.set_truncated(true);
+      for (const std::string& v : dv.values()) {
+        if (std::find(merged.values().begin(), merged.values().end(), v) != merged.values().end()) {
+          continue;
+        }
+        if (static_cast<size_t>(merged.values_size()) < limits.max_distinct_values) {
+          merged.add_values(v);
+        } else {
+          merged.set_truncated(true);
+        }
+      }
+    }
   }
   return out;
 }

@@ -2,6 +2,7 @@
 #define KERBSIDE_COMMON_EVENTS_EVENT_AGGREGATE_H_
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "kerbside/v1/evidence.pb.h"
@@ -9,9 +10,9 @@
 namespace kerbside::events {
 
 struct AggregateLimits {
-  size_t max_examples = 2;           // the first and the last occurrence
-  size_t max_distinct_values = 16;   // per field
-  size_t max_value_bytes = 256;      // longer values are cut (a message text, a hex blob)
+  size_t max_examples = 2;          // the first and the last occurrence
+  size_t max_distinct_values = 16;  // per field
+  size_t max_value_bytes = 256;     // longer values are cut (a message text, a hex blob)
 };
 
 // Groups events by key — (provider, event id, the extracted facts) — into one aggregate per
@@ -22,6 +23,19 @@ struct AggregateLimits {
 // Pure: events in, aggregates out.
 std::vector<v1::EventAggregate> AggregateEvents(const v1::EventBatch& batch,
                                                 const AggregateLimits& limits = {});
+
+// The identity of an aggregate's key (provider, event id, key facts) as one string, the same for
+// equal keys whatever the order of the facts map. For storage keys, not for display.
+std::string AggregateKey(const v1::EventAggregate& aggregate);
+
+// Two snapshots of one key, as a source sends them over time (the same exported file re-read,
+// a grown one, a rotated one), merged into one: first/last seen and examples span both, distinct
+// values are the bounded union. Occurrences are counted once where that can be known: snapshots
+// that do not overlap in time add up; when one's time range contains the other's, it already
+// holds the other's occurrences and the larger count is kept; a partial overlap keeps the larger
+// count and marks it a lower bound. Pure. `kept` and `fresh` must have the same AggregateKey.
+v1::EventAggregate MergeAggregates(const v1::EventAggregate& kept, const v1::EventAggregate& fresh,
+                                   const AggregateLimits& limits = {});
 
 // The other way, for readers that want records: each aggregate's examples as records.
 v1::EventBatch ExamplesOf(const v1::EventAggregate& aggregate);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -512,6 +513,54 @@ absl::StatusOr<v1::EventBatch> ParseEventsXml(absl::string_view text, absl::stri
     if (!s.ok()) return s;
   }
   return batch;
+}
+
+namespace {
+
+// wevtutil /f:xml: one <Event> after another, no root. Built with pugixml, never by hand.
+void AppendEventXml(const v1::EventRecord& r, std::string* out) {
+  pugi::xml_document doc;
+  pugi::xml_node ev = doc.append_child("Event");
+  ev.append_attribute("xmlns") = "http://schemas.microsoft.com/win/2004/08/events/event";
+  pugi::xml_node sys = ev.append_child("System");
+  pugi::xml_node provider = sys.append_child("Provider");
+  provider.append_attribute("Name") = r.provider().c_str();
+  if (!r.event_source_name().empty()) {
+    provider.append_attribute("EventSourceName") = r.event_source_name().c_str();
+  }
+  pugi::xml_node id = sys.append_child("EventID");
+  if (r.qualifiers() != 0) id.append_attribute("Qualifiers") = r.qualifiers();
+  id.text() = r.event_id();
+  sys.append_child("Level").text() = r.level();
+  if (r.has_time_created()) {
+    sys.append_child("TimeCreated").append_attribute("SystemTime") =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%E7SZ",
+                         absl::FromUnixSeconds(r.time_created().seconds()) +
+                             absl::Nanoseconds(r.time_created().nanos()),
+                         absl::UTCTimeZone())
+            .c_str();
+  }
+  sys.append_child("EventRecordID").text() = static_cast<unsigned long long>(r.record_id());
+  sys.append_child("Channel").text() = r.channel().c_str();
+  sys.append_child("Computer").text() = r.computer().c_str();
+  pugi::xml_node data = ev.append_child("EventData");
+  for (const v1::EventField& f : r.fields()) {
+    pugi::xml_node d = data.append_child("Data");
+    if (!f.name().empty()) d.append_attribute("Name") = f.name().c_str();
+    d.text() = f.value().c_str();
+  }
+  if (!r.binary_hex().empty()) data.append_child("Binary").text() = r.binary_hex().c_str();
+  std::ostringstream ss;
+  doc.save(ss, "", pugi::format_raw | pugi::format_no_declaration);
+  absl::StrAppend(out, ss.str(), "\n");
+}
+
+}  // namespace
+
+std::string RenderEventsXml(const v1::EventBatch& batch) {
+  std::string out;
+  for (const v1::EventRecord& r : batch.events()) AppendEventXml(r, &out);
+  return out;
 }
 
 }  // namespace kerbside::events

@@ -49,6 +49,8 @@
 //    the first four <Binary> bytes read little-endian (5E0000C0 -> 0xc000005e).
 // Other events are kept with their raw fields and no facts.
 
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "kerbside/v1/evidence.pb.h"
@@ -56,6 +58,10 @@
 namespace kerbside::events {
 
 absl::StatusOr<v1::EventBatch> ParseEventsXml(absl::string_view text, absl::string_view file);
+
+// The other way: records as `wevtutil qe ... /f:xml` writes them (one <Event> per line, no root
+// element), for bundles kerbside writes. Built with pugixml; ParseEventsXml reads it back.
+std::string RenderEventsXml(const v1::EventBatch& batch);
 
 }  // namespace kerbside::events
 

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "common/proto_time.h"
 #include "gtest/gtest.h"
 
 namespace kerbside::collector {
@@ -122,12 +123,13 @@ TEST_F(StoreTest, MigratesAVersionOneFileAndKeepsItsRows) {
   e.mutable_w32tm_status()->set_source("Local CMOS Clock");
   v1::SourceHealth ok;
   ok.set_state(v1::SourceHealth::OK);
-  EXPECT_TRUE(
-      (*store)->ReplaceSourceEvidence("DC01", "host_folder", ok, absl::UnixEpoch(), {e, e}).ok());
+  EXPECT_TRUE((*store)
+                  ->ReplaceSourceEvidence("DC01", "host_folder", ok, absl::UnixEpoch(), {e, e}, {})
+                  .ok());
   EXPECT_EQ(*(*store)->CountEvidence("DC01"), 2);
   // A new snapshot replaces the old one.
   EXPECT_TRUE(
-      (*store)->ReplaceSourceEvidence("DC01", "host_folder", ok, absl::UnixEpoch(), {e}).ok());
+      (*store)->ReplaceSourceEvidence("DC01", "host_folder", ok, absl::UnixEpoch(), {e}, {}).ok());
   auto loaded = (*store)->LoadEvidence("DC01");
   ASSERT_TRUE(loaded.ok());
   ASSERT_EQ(loaded->size(), 1u);
@@ -136,6 +138,157 @@ TEST_F(StoreTest, MigratesAVersionOneFileAndKeepsItsRows) {
   ASSERT_TRUE(health.ok());
   ASSERT_EQ(health->size(), 1u);
   EXPECT_EQ(health->front().state, "OK");
+}
+
+// The window of recent events. "Now" is kNow on the collector's clock.
+const absl::Time kNow = absl::FromUnixSeconds(1800000000);
+
+v1::EventRecord Ev1035(absl::Time at, const std::string& ip, uint64_t record) {
+  v1::EventRecord r;
+  r.set_provider("MSExchangeFrontEndTransport");
+  r.set_event_id(1035);
+  r.set_channel("Application");
+  r.set_record_id(record);
+  *r.mutable_time_created() = ToProto(at);
+  (*r.mutable_facts())["connector"] = "Default Frontend EX02";
+  (*r.mutable_facts())["source_ip"] = ip;
+  r.add_fields()->set_value(ip);
+  return r;
+}
+
+// What the host-folder source sends for one events file: `n` 1035s from `ip`, one a minute,
+// the last at `last`, as records (the store aggregates them) in one item.
+v1::Evidence EventsFile(const std::string& ip, int n, absl::Time last) {
+  v1::Evidence e;
+  e.set_host("EX02");
+  e.set_source("host_folder");
+  e.set_origin("hosts/EX02/events-frontend.xml");
+  *e.mutable_observed_host_time() = ToProto(last);
+  for (int i = 0; i < n; ++i) {
+    *e.mutable_events()->add_events() =
+        Ev1035(last - absl::Minutes(n - 1 - i), ip, static_cast<uint64_t>(i + 1));
+  }
+  return e;
+}
+
+v1::Evidence Queues() {
+  v1::Evidence e;
+  e.set_host("EX02");
+  e.set_source("host_folder");
+  e.mutable_queues()->add_queues()->set_identity("EX02\\1");
+  return e;
+}
+
+class EventWindowTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    auto s = Store::Open(path_);
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
+    ok_.set_state(v1::SourceHealth::OK);
+  }
+  absl::Status Send(std::vector<v1::Evidence> items, absl::Time received,
+                    absl::Duration host_offset = absl::ZeroDuration()) {
+    return store_->ReplaceSourceEvidence(
+        "EX02", "host_folder", ok_, received, items,
+        {.since = received - absl::Hours(24), .host_offset = host_offset});
+  }
+  std::vector<v1::Evidence> Window(absl::Time now) {
+    auto w = store_->LoadEventWindow("EX02", now - absl::Hours(24));
+    EXPECT_TRUE(w.ok()) << w.status();
+    return w.ok() ? *w : std::vector<v1::Evidence>{};
+  }
+
+  std::unique_ptr<Store> store_;
+  v1::SourceHealth ok_;
+};
+
+TEST_F(EventWindowTest, EventsOutliveTheSnapshotThatCarriedThem) {
+  ASSERT_TRUE(Send({Queues(), EventsFile("10.1.1.11", 100, kNow - absl::Hours(2))}, kNow).ok());
+  // The log was exported again after it rotated: only newer events from another sender.
+  ASSERT_TRUE(Send({Queues(), EventsFile("10.1.1.13", 5, kNow)}, kNow + absl::Minutes(5)).ok());
+  // The snapshot holds only the latest batch's non-event items...
+  auto snapshot = store_->LoadEvidence("EX02");
+  ASSERT_TRUE(snapshot.ok());
+  ASSERT_EQ(snapshot->size(), 1u);
+  EXPECT_TRUE(snapshot->front().has_queues());
+  // ...and the window both senders' events, with the host's times and the receive times.
+  const auto w = Window(kNow + absl::Minutes(5));
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0].event_aggregate().key_facts().at("source_ip"), "10.1.1.11");
+  EXPECT_EQ(w[0].event_aggregate().count(), 100);
+  EXPECT_EQ(FromProto(w[0].event_aggregate().last_seen()), kNow - absl::Hours(2));
+  EXPECT_EQ(FromProto(w[0].received_at()), kNow);
+  EXPECT_EQ(w[0].origin(), "hosts/EX02/events-frontend.xml");
+  EXPECT_EQ(w[1].event_aggregate().key_facts().at("source_ip"), "10.1.1.13");
+  EXPECT_EQ(FromProto(w[1].received_at()), kNow + absl::Minutes(5));
+}
+
+TEST_F(EventWindowTest, TheSameFileResentIsCountedOnce) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Send({EventsFile("10.1.1.11", 100, kNow)}, kNow + absl::Minutes(i)).ok());
+  }
+  const auto w = Window(kNow + absl::Minutes(2));
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].event_aggregate().count(), 100);
+  EXPECT_FALSE(w[0].event_aggregate().count_is_lower_bound());
+  EXPECT_EQ(*store_->CountEventWindow("EX02"), 1);
+}
+
+TEST_F(EventWindowTest, OldOccurrencesAreOutsideTheWindow) {
+  // Last seen 25 h ago: never enters. Last seen 23 h ago: enters, and leaves 1 h later.
+  ASSERT_TRUE(Send({EventsFile("10.1.1.11", 3, kNow - absl::Hours(25)),
+                    EventsFile("10.1.1.13", 3, kNow - absl::Hours(23))},
+                   kNow)
+                  .ok());
+  auto w = Window(kNow);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].event_aggregate().key_facts().at("source_ip"), "10.1.1.13");
+  // Read 90 minutes later, before any new batch: already outside.
+  EXPECT_TRUE(Window(kNow + absl::Minutes(90)).empty());
+  // And the next batch prunes it from the file.
+  ASSERT_TRUE(Send({}, kNow + absl::Minutes(90)).ok());
+  EXPECT_EQ(*store_->CountEventWindow("EX02"), 0);
+}
+
+TEST_F(EventWindowTest, HostTimesArePlacedOnTheCollectorClock) {
+  // The host is 2 h ahead: its "23 h ago" is 25 h ago on the collector's clock.
+  ASSERT_TRUE(
+      Send({EventsFile("10.1.1.11", 3, kNow - absl::Hours(23))}, kNow, absl::Hours(2)).ok());
+  EXPECT_TRUE(Window(kNow).empty());
+  // 2 h behind: its "25 h ago" is 23 h ago.
+  ASSERT_TRUE(
+      Send({EventsFile("10.1.1.11", 3, kNow - absl::Hours(25))}, kNow, -absl::Hours(2)).ok());
+  EXPECT_EQ(Window(kNow).size(), 1u);
+}
+
+TEST_F(EventWindowTest, SurvivesARestart) {
+  ASSERT_TRUE(Send({EventsFile("10.1.1.11", 10, kNow)}, kNow).ok());
+  store_.reset();
+  auto reopened = Store::Open(path_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  store_ = std::move(*reopened);
+  const auto w = Window(kNow);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].event_aggregate().count(), 10);
+  // And merging continues where it stopped: a later, disjoint export adds up.
+  ASSERT_TRUE(
+      Send({EventsFile("10.1.1.11", 5, kNow + absl::Hours(1))}, kNow + absl::Hours(1)).ok());
+  EXPECT_EQ(Window(kNow + absl::Hours(1))[0].event_aggregate().count(), 15);
+}
+
+TEST_F(EventWindowTest, WindowIsPerHostSourceAndOrigin) {
+  v1::Evidence other = EventsFile("10.1.1.11", 4, kNow);
+  other.set_origin("hosts/EX02/events-hub.xml");
+  ASSERT_TRUE(Send({EventsFile("10.1.1.11", 10, kNow), other}, kNow).ok());
+  ASSERT_EQ(Window(kNow).size(), 2u);
+  auto all = store_->LoadEventWindow("", kNow - absl::Hours(24));
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);
+  auto none = store_->LoadEventWindow("EX01", kNow - absl::Hours(24));
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
 }
 
 TEST_F(StoreTest, RefusesAStoreFromANewerBuild) {

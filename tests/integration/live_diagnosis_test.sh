@@ -3,6 +3,9 @@
 # layout and stream them; the collector stores them and correlates them with its own clock
 # measurements. A changed file shows within an interval, a corrupted one as that file's error,
 # and EX02 (libfaketime, 7 minutes ahead) is diagnosed as the clock skew behind EX01's queue.
+# EX02's exported event log rotates: the collector's window of recent events keeps what the
+# old export held, counts each occurrence once, drops what is older than the window, and keeps
+# it all across a restart and into an exported bundle.
 set -euo pipefail
 COLLECTOR=$1 AGENT=$2 CLI=$3 PKI=$4 SCENARIOS=$5
 . "$(dirname "$0")/lib.sh"
@@ -16,11 +19,31 @@ itest_stuck_queue_folders
 # Real-format w32tm status from the samples.
 cp "$SCENARIOS/../data/windows/w32tm-status-domain.txt" "$ITEST_DIR/hosts/EX01/w32tm-status.txt"
 
-start_bg collector "$COLLECTOR" --listen 127.0.0.1:0 --db "$ITEST_DIR/collector.db" \
-  --ca "$pki/ca.crt" --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key" \
-  --heartbeat_interval 1s --time_exchange_interval 1s
-wait_until 10 "collector listening" grep -q "listening on" "$ITEST_DIR/collector.log"
-ADDR=localhost:$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$ITEST_DIR/collector.log" | head -n 1)
+# EX02's Application log as wevtutil exports it, with times relative to now (UTC). The events are
+# topology-discovery ones no rule reads, so they cannot change the verdict.
+event() {  # event ID RECORD AGE (as `date -d` takes it: "2 hours ago")
+  printf '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System>'
+  printf '<Provider Name="MSExchange ADAccess"/><EventID Qualifiers="16388">%s</EventID>' "$1"
+  printf '<Level>4</Level><TimeCreated SystemTime="%s"/>' "$(date -u -d "$3" +%Y-%m-%dT%H:%M:%S.0000000Z)"
+  printf '<EventRecordID>%s</EventRecordID><Channel>Application</Channel>' "$2"
+  printf '<Computer>ex02.lab.test</Computer></System><EventData><Data>7</Data></EventData></Event>\n'
+}
+{
+  event 2080 101 "2 hours ago"; event 2080 102 "90 minutes ago"; event 2080 103 "1 hour ago"
+  event 2095 104 "50 minutes ago"; event 2095 105 "40 minutes ago"
+  event 2070 90 "30 hours ago"  # older than the 24 h window
+} > "$ITEST_DIR/hosts/EX02/events-application.xml"
+
+start_collector() {  # start_collector N PORT
+  start_bg "collector$1" "$COLLECTOR" --listen "127.0.0.1:$2" --db "$ITEST_DIR/collector.db" \
+    --ca "$pki/ca.crt" --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key" \
+    --heartbeat_interval 1s --time_exchange_interval 1s
+  COLLECTOR_PID=$LAST_PID
+}
+start_collector 1 0
+wait_until 10 "collector listening" grep -q "listening on" "$ITEST_DIR/collector1.log"
+PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$ITEST_DIR/collector1.log" | head -n 1)
+ADDR=localhost:$PORT
 cli() {
   "$CLI" --collector "$ADDR" --ca "$pki/ca.crt" --cert "$pki/oncall.crt" --key "$pki/oncall.key" \
     --timeout 5 "$@"
@@ -77,6 +100,40 @@ expect_jq "$("$CLI" diagnose --bundle "$ITEST_DIR/export" --json)" \
   '.diagnoses[0].queues[0].identity == "EX01\\12" and .diagnoses[0].blamed_host == "EX02"
    and .diagnoses[0].causes[0].cause == "clock_skew"' \
   "offline, the export gets the live verdict (the collector's clock readings travel with it)"
+
+# The window of recent events. Selected by id: {"2080": occurrences, ...}.
+window() {
+  cli evidence EX02 --kind event_aggregate --json |
+    jq -c '[.evidence[] | {key: (.event_id | tostring), value: .occurrences}] | from_entries'
+}
+has_events() { [ "$(window)" = '{"2080":3,"2095":2}' ]; }
+wait_until 10 "EX02's events in the window" has_events
+pass "the window holds EX02's events, and not the one older than 24 h"
+json=$(cli evidence EX02 --kind event_aggregate --json)
+expect_jq "$json" '.evidence[] | select(.event_id == 2080) | .origin == "hosts/EX02/events-application.xml"
+  and (.first_occurrence_host_time | test("^20")) and .received_at != null' \
+  "each event key carries its origin, the host's times and the receive time"
+# The log rotates: the new export holds only newer 2080s. 2095 stays, 2080 adds up.
+{ event 2080 201 "10 minutes ago"; event 2080 202 "5 minutes ago"; } \
+  > "$ITEST_DIR/hosts/EX02/events-application.xml.new"
+mv "$ITEST_DIR/hosts/EX02/events-application.xml.new" "$ITEST_DIR/hosts/EX02/events-application.xml"
+rotated() { [ "$(window)" = '{"2080":5,"2095":2}' ]; }
+wait_until 10 "the rotated export merged into the window" rotated
+sleep 2  # two more reads of the same file must not count its events again
+[ "$(window)" = '{"2080":5,"2095":2}' ] || fail "re-reading a file counted twice: $(window)"
+pass "after the log rotated the window keeps both exports' events, each counted once"
+stop_pid "$COLLECTOR_PID" TERM
+[ "$STOP_RC" = "0" ] || fail "collector stopped with $STOP_RC"
+start_collector 2 "$PORT"
+wait_until 10 "collector restarted" grep -q "listening on" "$ITEST_DIR/collector2.log"
+[ "$(window)" = '{"2080":5,"2095":2}' ] || fail "after a restart the window is $(window)"
+pass "the window survives a collector restart"
+cli export-bundle "$ITEST_DIR/export2" > "$ITEST_DIR/export2.out"
+json=$("$CLI" bundle check "$ITEST_DIR/export2" --json)
+expect_jq "$json" '.hosts[] | select(.name=="EX02") | .counts.events == 7' \
+  "the export keeps every occurrence count (event-aggregates-application.json)"
+[ -f "$ITEST_DIR/export2/hosts/EX02/event-aggregates-application.json" ] ||
+  fail "no event-aggregates file in the export"
 
 # A file changed on disk shows within one interval.
 sed -i 's/"MessageCount": 37/"MessageCount": 512/' "$ITEST_DIR/hosts/EX01/get-queue.json"

@@ -11,10 +11,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/correlator/correlator.h"
+#include "common/bundle/accounts_json.h"
 #include "common/bundle/bundle_loader.h"
 #include "common/bundle/clock_json.h"
+#include "common/bundle/event_aggregates_json.h"
 #include "common/proto_time.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace kerbside::bundle {
 namespace {
@@ -165,7 +168,9 @@ TEST(BundleWriterTest, EveryScenarioSurvivesTheRoundTrip) {
   fs::remove_all(tmp);
 }
 
-TEST(BundleWriterTest, CollectorClockReadingsSurviveAndKvnoIsSaidLost) {
+// What the live collector has and no Windows tool writes: its own clock measurements, the
+// LDAP view of accounts (with kvno) and event aggregates (with counts). All survive an export.
+TEST(BundleWriterTest, CollectorEvidenceSurvivesExport) {
   const fs::path dir =
       fs::temp_directory_path() / ("kerbside-writer-clock-" + std::to_string(getpid()));
   fs::remove_all(dir);
@@ -187,31 +192,151 @@ TEST(BundleWriterTest, CollectorClockReadingsSurviveAndKvnoIsSaidLost) {
   a->set_dn("CN=EX01,OU=Exchange Servers,DC=contoso,DC=com");
   a->add_spns("SmtpSvc/EX01");
   a->set_key_version_number(7);
+  a->set_usn_changed(12873);
+  *a->mutable_when_changed() = ToProto(absl::FromUnixSeconds(1800000000));
+  a->set_read_from_dc("dc01.contoso.com");
   h.evidence.push_back(accounts);
+  // 3412 1035s from EX01, as the collector's window merged them.
+  v1::Evidence agg;
+  agg.set_subject("frontend");
+  agg.set_origin("hosts/EX02/events-frontend.xml");
+  v1::EventAggregate* ea = agg.mutable_event_aggregate();
+  ea->set_provider("MSExchangeFrontEndTransport");
+  ea->set_event_id(1035);
+  ea->set_channel("Application");
+  ea->set_count(3412);
+  ea->set_count_is_lower_bound(true);
+  *ea->mutable_first_seen() = ToProto(absl::FromUnixSeconds(1800000000));
+  *ea->mutable_last_seen() = ToProto(absl::FromUnixSeconds(1800007200));
+  auto* dv = ea->add_distinct_values();
+  dv->set_field("#3");
+  dv->add_values("10.1.1.11");
+  dv->set_truncated(true);
+  for (int64_t t : {1800000000, 1800007200}) {
+    v1::EventRecord* r = ea->add_examples();
+    r->set_provider("MSExchangeFrontEndTransport");
+    r->set_event_id(1035);
+    r->set_qualifiers(32772);
+    r->set_level(3);
+    r->set_channel("Application");
+    r->set_computer("ex02.contoso.com");
+    r->set_record_id(static_cast<uint64_t>(t - 1800000000 + 1));
+    *r->mutable_time_created() = ToProto(absl::FromUnixSeconds(t));
+    // 1035's inserts: error, connector, mechanism, client IP.
+    for (const char* v : {"IllegalMessage", "Default Frontend EX02", "ExchangeAuth", "10.1.1.11"}) {
+      r->add_fields()->set_value(v);
+    }
+  }
+  h.evidence.push_back(agg);
   const RenderedBundle r = RenderBundle(fleet, absl::UnixEpoch());
-  ASSERT_EQ(r.not_exported.size(), 1u);
-  EXPECT_NE(r.not_exported[0].find("msDS-KeyVersionNumber"), std::string::npos);
+  EXPECT_TRUE(r.not_exported.empty()) << absl::StrJoin(r.not_exported, "; ");
   ASSERT_TRUE(WriteBundle(dir.string(), r).ok());
+  EXPECT_TRUE(fs::exists(dir / "hosts/EX02/computer-accounts.json"));
+  EXPECT_TRUE(fs::exists(dir / "hosts/EX02/event-aggregates-frontend.json"));
   auto again = LoadBundle(dir.string());
   ASSERT_TRUE(again.ok());
   const model::HostEvidence& copy = again->hosts.at("EX02");
-  EXPECT_TRUE(copy.problems.empty());
-  int clocks = 0, listings = 0;
+  for (const auto& p : copy.problems) ADD_FAILURE() << p.message;
+  int clocks = 0, account_lists = 0, aggregates = 0;
   for (const auto& x : copy.evidence) {
     if (x.kind_case() == v1::Evidence::kClockReading) {
       ++clocks;
       EXPECT_EQ(x.clock_reading().reference(), "collector");
       EXPECT_NEAR(absl::ToDoubleSeconds(FromProto(x.clock_reading().offset())), 420.003, 1e-9);
     }
-    if (x.kind_case() == v1::Evidence::kSpnListing) {
-      ++listings;
-      EXPECT_EQ(x.subject(), "EX01");
-      EXPECT_EQ(x.spn_listing().spns(0), "SmtpSvc/EX01");
+    if (x.kind_case() == v1::Evidence::kComputerAccounts) {
+      ++account_lists;
+      EXPECT_EQ(x.computer_accounts().SerializeAsString(),
+                accounts.computer_accounts().SerializeAsString());
+    }
+    if (x.kind_case() == v1::Evidence::kEventAggregate) {
+      ++aggregates;
+      const v1::EventAggregate& got = x.event_aggregate();
+      EXPECT_EQ(x.subject(), "frontend");
+      EXPECT_EQ(got.count(), 3412);
+      EXPECT_TRUE(got.count_is_lower_bound());
+      EXPECT_EQ(FromProto(got.first_seen()), absl::FromUnixSeconds(1800000000));
+      EXPECT_EQ(FromProto(got.last_seen()), absl::FromUnixSeconds(1800007200));
+      ASSERT_EQ(got.examples_size(), 2);
+      EXPECT_EQ(got.examples(1).record_id(), 7201u);
+      // The facts come from the events parser, as for any exported event.
+      EXPECT_EQ(got.key_facts().at("source_ip"), "10.1.1.11");
+      ASSERT_EQ(got.distinct_values_size(), 1);
+      EXPECT_TRUE(got.distinct_values(0).truncated());
     }
   }
   EXPECT_EQ(clocks, 1);
-  EXPECT_EQ(listings, 1);
+  EXPECT_EQ(account_lists, 1);
+  EXPECT_EQ(aggregates, 1);
   fs::remove_all(dir);
+}
+
+TEST(ComputerAccountsJsonTest, ErrorsNameTheField) {
+  EXPECT_EQ(ParseComputerAccountsJson(R"({"format":1})", "a.json").status().message(),
+            "a.json: field format: expected \"kerbside-accounts/1\"");
+  EXPECT_EQ(ParseComputerAccountsJson(
+                R"({"format":"kerbside-accounts/1","accounts":[{"dn":"CN=X"}]})", "a.json")
+                .status()
+                .message(),
+            "a.json: field accounts[0].sam_account_name: missing");
+  EXPECT_EQ(ParseComputerAccountsJson(
+                R"({"format":"kerbside-accounts/1","accounts":[{"sam_account_name":"EX01$",)"
+                R"("key_version_number":"3"}]})",
+                "a.json")
+                .status()
+                .message(),
+            "a.json: field accounts[0].key_version_number: expected an integer");
+  auto none = ParseComputerAccountsJson(
+      R"({"format":"kerbside-accounts/1","accounts":[{"sam_account_name":"EX01$"}]})", "a.json");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->accounts(0).key_version_number(), -1);  // not read is not 0
+}
+
+TEST(EventAggregatesJsonTest, ErrorsNameTheField) {
+  const std::string ev =
+      R"(<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>)"
+      R"(<Provider Name='MSExchangeFrontEndTransport'/><EventID>1035</EventID>)"
+      R"(<TimeCreated SystemTime='2026-11-26T09:00:00.0000000Z'/><Channel>Application</Channel>)"
+      R"(</System><EventData><Data>IllegalMessage</Data><Data>Default Frontend EX02</Data>)"
+      R"(<Data>ExchangeAuth</Data><Data>10.1.1.11</Data>)"
+      R"(</EventData></Event>)";
+  auto doc = [&](const std::string& fields) {
+    nlohmann::json j = nlohmann::json::parse(
+        R"({"format":"kerbside-event-aggregates/1","aggregates":[)" + fields + "]}");
+    return j.dump();
+  };
+  auto message = [&](const std::string& text) {
+    return std::string(ParseEventAggregatesJson(text, "e.json").status().message());
+  };
+  EXPECT_EQ(message(doc(R"({"count":2})")),
+            "e.json: field aggregates[0].examples_xml: expected a string of <Event> elements");
+  nlohmann::json one = nlohmann::json::parse(doc(R"({"count":0})"));
+  one["aggregates"][0]["examples_xml"] = ev;
+  EXPECT_EQ(message(one.dump()),
+            "e.json: field aggregates[0].count: expected an integer of at least 1");
+  one["aggregates"][0]["count"] = 5;
+  one["aggregates"][0]["event_id"] = 1036;
+  EXPECT_EQ(message(one.dump()),
+            "e.json: field aggregates[0].event_id: does not match its examples' (1035)");
+  one["aggregates"][0]["event_id"] = 1035;
+  one["aggregates"][0]["distinct_values"] = {
+      {{"field", "#0"}, {"values", {"a"}}, {"truncated", 1}}};
+  EXPECT_EQ(message(one.dump()),
+            "e.json: field aggregates[0].distinct_values[0]: truncated: expected true or false");
+  one["aggregates"][0]["distinct_values"] = nullptr;
+  one["aggregates"][0]["first_seen"] = "2026-11-27T00:00:00Z";
+  one["aggregates"][0]["last_seen"] = "2026-11-26T00:00:00Z";
+  EXPECT_EQ(message(one.dump()), "e.json: field aggregates[0].first_seen: is after last_seen");
+  one["aggregates"][0].erase("first_seen");
+  one["aggregates"][0].erase("last_seen");
+  auto ok = ParseEventAggregatesJson(one.dump(), "e.json");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ((*ok)[0].count(), 5);
+  EXPECT_EQ((*ok)[0].key_facts().at("source_ip"), "10.1.1.11");
+  // A broken example names the file and the field it sits in.
+  one["aggregates"][0]["examples_xml"] = "<Event><System>";
+  EXPECT_NE(message(one.dump()).find("e.json field aggregates[0].examples_xml"), std::string::npos)
+      << message(one.dump());
 }
 
 TEST(ClockReadingsJsonTest, ErrorsNameTheField) {

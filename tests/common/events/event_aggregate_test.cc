@@ -13,8 +13,7 @@ v1::EventRecord Ev1035(int second, const std::string& ip, uint64_t record) {
   r.set_event_id(1035);
   r.set_channel("Application");
   r.set_record_id(record);
-  *r.mutable_time_created() =
-      ToProto(absl::FromUnixSeconds(1800000000) + absl::Seconds(second));
+  *r.mutable_time_created() = ToProto(absl::FromUnixSeconds(1800000000) + absl::Seconds(second));
   (*r.mutable_facts())["connector"] = "Default EX02";
   (*r.mutable_facts())["source_ip"] = ip;
   auto* f = r.add_fields();
@@ -71,6 +70,81 @@ TEST(EventAggregateTest, ExamplesOfGivesRecordsBack) {
   const v1::EventBatch back = ExamplesOf(got[0]);
   ASSERT_EQ(back.events_size(), 2);
   EXPECT_EQ(back.events(0).facts().at("connector"), "Default EX02");
+}
+
+// One aggregate of 1035s from 10.1.1.11 at seconds [from, to] of the test epoch, records
+// numbered by second, as a source's snapshot of an exported file covering that range.
+v1::EventAggregate Snapshot(int from, int to) {
+  v1::EventBatch b;
+  for (int i = from; i <= to; ++i) *b.add_events() = Ev1035(i, "10.1.1.11", i);
+  auto got = AggregateEvents(b);
+  EXPECT_EQ(got.size(), 1u);
+  return got[0];
+}
+
+TEST(EventAggregateTest, KeyIgnoresFactOrderButNotFactValues) {
+  v1::EventAggregate a = Snapshot(1, 2), b = a;
+  b.mutable_key_facts()->clear();
+  (*b.mutable_key_facts())["source_ip"] = "10.1.1.11";
+  (*b.mutable_key_facts())["connector"] = "Default EX02";
+  EXPECT_EQ(AggregateKey(a), AggregateKey(b));
+  (*b.mutable_key_facts())["source_ip"] = "10.1.1.12";
+  EXPECT_NE(AggregateKey(a), AggregateKey(b));
+  b = a;
+  b.set_event_id(1036);
+  EXPECT_NE(AggregateKey(a), AggregateKey(b));
+}
+
+TEST(EventAggregateTest, MergeOfTheSameFileReadTwiceCountsOnce) {
+  const v1::EventAggregate m = MergeAggregates(Snapshot(1, 100), Snapshot(1, 100));
+  EXPECT_EQ(m.count(), 100);
+  EXPECT_FALSE(m.count_is_lower_bound());
+}
+
+TEST(EventAggregateTest, MergeOfAGrownFileKeepsTheLargerCount) {
+  const v1::EventAggregate m = MergeAggregates(Snapshot(1, 100), Snapshot(1, 150));
+  EXPECT_EQ(m.count(), 150);
+  EXPECT_FALSE(m.count_is_lower_bound());
+  EXPECT_EQ(FromProto(m.last_seen()), absl::FromUnixSeconds(1800000150));
+  ASSERT_EQ(m.examples_size(), 2);
+  EXPECT_EQ(m.examples(0).record_id(), 1u);
+  EXPECT_EQ(m.examples(1).record_id(), 150u);
+}
+
+TEST(EventAggregateTest, MergeOfDisjointSnapshotsAddsUp) {
+  // The file was rotated: the new export starts after the old one ended.
+  const v1::EventAggregate m = MergeAggregates(Snapshot(1, 100), Snapshot(200, 249));
+  EXPECT_EQ(m.count(), 150);
+  EXPECT_FALSE(m.count_is_lower_bound());
+  EXPECT_EQ(FromProto(m.first_seen()), absl::FromUnixSeconds(1800000001));
+  EXPECT_EQ(FromProto(m.last_seen()), absl::FromUnixSeconds(1800000249));
+  ASSERT_EQ(m.examples_size(), 2);
+  EXPECT_EQ(m.examples(0).record_id(), 1u);
+  EXPECT_EQ(m.examples(1).record_id(), 249u);
+  // An older snapshot arriving late adds up the same way.
+  EXPECT_EQ(MergeAggregates(Snapshot(200, 249), Snapshot(1, 100)).count(), 150);
+}
+
+TEST(EventAggregateTest, MergeOfPartlyOverlappingSnapshotsIsALowerBound) {
+  // [1,100] and [51,130]: 130 distinct occurrences, but which 50 are common cannot be known.
+  const v1::EventAggregate m = MergeAggregates(Snapshot(1, 100), Snapshot(51, 130));
+  EXPECT_EQ(m.count(), 100);
+  EXPECT_TRUE(m.count_is_lower_bound());
+  // And the mark sticks through later merges.
+  EXPECT_TRUE(MergeAggregates(m, Snapshot(500, 500)).count_is_lower_bound());
+  EXPECT_EQ(MergeAggregates(m, Snapshot(500, 500)).count(), 101);
+}
+
+TEST(EventAggregateTest, MergeUnitesDistinctValuesWithinTheBound) {
+  const v1::EventAggregate m =
+      MergeAggregates(Snapshot(1, 10), Snapshot(11, 30), {.max_distinct_values = 16});
+  ASSERT_EQ(m.distinct_values_size(), 3);
+  EXPECT_EQ(m.distinct_values(2).field(), "Session");
+  EXPECT_EQ(m.distinct_values(2).values(0), "08DC1");  // kept's values come first
+  EXPECT_EQ(m.distinct_values(2).values_size(), 16);
+  EXPECT_TRUE(m.distinct_values(2).truncated());
+  EXPECT_EQ(m.distinct_values(1).values_size(), 1);
+  EXPECT_FALSE(m.distinct_values(1).truncated());
 }
 
 TEST(EventAggregateTest, EmptyBatch) { EXPECT_TRUE(AggregateEvents(v1::EventBatch()).empty()); }
