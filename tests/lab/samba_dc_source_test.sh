@@ -98,5 +98,18 @@ wait_until 20 "DC2 sees SMTP/ex01" \
 accounts DC1 | grep -q 'SMTP/ex01 ' && fail "DC1 should not have SMTP/ex01 yet: $(accounts DC1)"
 pass "with replication cut, DC1 and DC2 each report their own EX01"
 
+# Exported, each DC's LDAP view keeps what setspn -L cannot show: the key version number.
+cli export-bundle "$ITEST_DIR/export" > "$ITEST_DIR/export.out"
+for n in 1 2; do
+  f="$ITEST_DIR/export/hosts/DC$n/computer-accounts.json"
+  [ -f "$f" ] || fail "no computer-accounts.json for DC$n in the export"
+  expect_jq "$(cat "$f")" ".accounts[] | select(.sam_account_name == \"EX02\$\")
+    | .key_version_number == 2 and (.read_from_dc | ascii_upcase | startswith(\"DC$n\"))" \
+    "the export keeps DC$n's kvno of EX02\$"
+done
+expect_jq "$("$CLI" bundle check "$ITEST_DIR/export" --json)" \
+  '.ok and (.hosts[] | select(.name == "DC2") | .counts.spns > 0)' \
+  "kerbside bundle check reads the exported accounts"
+
 mem=$(ps -o rss= -p "$(pgrep -d, -x samba 2>/dev/null || echo 1)" 2>/dev/null | awk '{s+=$1} END {print int(s/1024)}')
 echo "lab: total $((SECONDS - t0)) s; samba RSS (all samba processes on the machine) ${mem} MiB"
