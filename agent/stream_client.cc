@@ -4,6 +4,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/grpc_tls.h"
 #include "common/identity.h"
 #include "common/proto_time.h"
@@ -176,7 +177,11 @@ absl::Status StreamClient::RunSession() {
           break;
         }
         case v1::CollectorMessage::kInventory: {
-          spdlog::debug("inventory: {} hosts", m.inventory().hosts_size());
+          // Sent at connect and when the fleet changes: rare enough to log at info.
+          std::vector<std::string> names;
+          for (const auto& h : m.inventory().hosts()) names.push_back(h.netbios_name());
+          spdlog::info("inventory from the collector: {} hosts ({})", names.size(),
+                       absl::StrJoin(names, ", "));
           std::unique_lock lock(mu_);
           inventory_ = m.inventory();
           break;

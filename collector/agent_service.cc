@@ -81,11 +81,16 @@ grpc::Status AgentServiceImpl::Connect(
   *ack.mutable_hello_ack()->mutable_time_exchange_interval() =
       ToProto(options_.time_exchange_interval);
   bool ok = stream->Write(ack);
-  if (ok) {
+  // The inventory goes down at connect and again whenever a host joins or changes, with the next
+  // reply or heartbeat: probes and the DC source find new Exchange servers without a restart.
+  uint64_t inventory_sent = 0;
+  auto send_inventory_if_changed = [&]() {
+    if (!ok || fleet_->InventoryVersion() == inventory_sent) return;
     v1::CollectorMessage inventory;
-    *inventory.mutable_inventory() = fleet_->Inventory();
+    *inventory.mutable_inventory() = fleet_->Inventory(&inventory_sent);
     ok = stream->Write(inventory);
-  }
+  };
+  send_inventory_if_changed();
 
   std::deque<PendingExchange> pending;
   while (ok && stream->Read(&msg)) {
@@ -100,6 +105,7 @@ grpc::Status AgentServiceImpl::Connect(
                           "superseded by a newer connection claiming the same host");
     }
     fleet_->Seen(name);
+    send_inventory_if_changed();
     switch (msg.kind_case()) {
       case v1::AgentMessage::kHeartbeat:
         break;

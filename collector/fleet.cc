@@ -59,8 +59,12 @@ uint64_t Fleet::Connected(const v1::HostIdentity& identity, const std::string& p
       h.first_seen = now;
       h.filter = ClockFilter(options_.clock_filter_samples, options_.clock_filter_max_age);
     }
-    h.identity = identity;
-    h.identity.set_netbios_name(key);
+    v1::HostIdentity normalized = identity;
+    normalized.set_netbios_name(key);
+    if (inserted || normalized.SerializeAsString() != h.identity.SerializeAsString()) {
+      ++inventory_version_;
+    }
+    h.identity = std::move(normalized);
     h.last_seen = now;
     h.last_seen_persisted = now;
     h.peer_address = peer_address;
@@ -196,11 +200,17 @@ v1::ListHostsResponse Fleet::ListHosts() const {
   return out;
 }
 
-v1::Inventory Fleet::Inventory() const {
+v1::Inventory Fleet::Inventory(uint64_t* version) const {
   v1::Inventory inv;
   absl::MutexLock lock(&mu_);
   for (const auto& [key, h] : hosts_) *inv.add_hosts() = h.identity;
+  if (version != nullptr) *version = inventory_version_;
   return inv;
+}
+
+uint64_t Fleet::InventoryVersion() const {
+  absl::MutexLock lock(&mu_);
+  return inventory_version_;
 }
 
 }  // namespace kerbside::collector

@@ -48,7 +48,10 @@ class Fleet {
   // The host's clock minus the collector's (positive = host ahead), when measured.
   std::optional<absl::Duration> OffsetVsCollector(const std::string& name) const;
   v1::ListHostsResponse ListHosts() const;
-  v1::Inventory Inventory() const;
+  // Every known host's identity; `version` (optional) gets the version it reflects.
+  v1::Inventory Inventory(uint64_t* version = nullptr) const;
+  // Changes whenever a host joins or changes its identity, so streams can resend the inventory.
+  uint64_t InventoryVersion() const;
 
  private:
   struct Host {
@@ -72,6 +75,7 @@ class Fleet {
   mutable absl::Mutex mu_;
   std::map<std::string, Host> hosts_ ABSL_GUARDED_BY(mu_);  // by upper-case NetBIOS name
   uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t inventory_version_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
 // Upper-case NetBIOS form used as the host key everywhere in the collector.

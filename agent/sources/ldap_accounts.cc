@@ -1,6 +1,7 @@
 #include "agent/sources/ldap_accounts.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -37,6 +38,18 @@ std::string ExchangeAccountsFilter(const std::vector<std::string>& exchange_serv
     absl::StrAppend(&f, "(sAMAccountName=", EscapeFilterValue(absl::AsciiStrToUpper(s)), "$)");
   }
   return f + ")";
+}
+
+std::vector<std::string> ExchangeServerNames(const std::vector<std::string>& configured,
+                                             const v1::Inventory& inventory) {
+  std::set<std::string> names;
+  for (const std::string& s : configured) names.insert(absl::AsciiStrToUpper(s));
+  for (const v1::HostIdentity& h : inventory.hosts()) {
+    if (h.role() == v1::ROLE_EXCHANGE && !h.netbios_name().empty()) {
+      names.insert(absl::AsciiStrToUpper(h.netbios_name()));
+    }
+  }
+  return {names.begin(), names.end()};
 }
 
 absl::StatusOr<absl::Time> ParseGeneralizedTime(absl::string_view text) {

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "kerbside/v1/agent.pb.h"
 #include "kerbside/v1/evidence.pb.h"
 
 namespace kerbside::agent {
@@ -21,14 +22,20 @@ struct LdapEntry {
 
 // The attributes the Samba DC source reads of each account.
 inline constexpr const char* kAccountAttributes[] = {
-    "sAMAccountName", "servicePrincipalName", "msDS-KeyVersionNumber", "whenChanged",
-    "uSNChanged"};
+    "sAMAccountName", "servicePrincipalName", "msDS-KeyVersionNumber", "whenChanged", "uSNChanged"};
 
 // The search filter: the computer accounts of the configured Exchange servers (by NetBIOS name,
 // "EX01" -> sAMAccountName "EX01$") and every account holding an SMTPSVC/ or SMTP/ SPN, whoever
 // it is, so that a duplicate on a user or another computer is seen too. Values are escaped per
 // RFC 4515.
 std::string ExchangeAccountsFilter(const std::vector<std::string>& exchange_servers);
+
+// The Exchange servers whose accounts a DC reads: those configured (exchange_server) and every
+// host with the Exchange role in the collector's inventory (the hellos it has seen), so an
+// Exchange server that lost its SMTPSVC SPNs is still read. Upper-case NetBIOS names, sorted,
+// no duplicates.
+std::vector<std::string> ExchangeServerNames(const std::vector<std::string>& configured,
+                                             const v1::Inventory& inventory);
 
 // "20261127083753.0Z" (LDAP GeneralizedTime, UTC, as AD writes whenChanged).
 absl::StatusOr<absl::Time> ParseGeneralizedTime(absl::string_view text);

@@ -28,16 +28,21 @@ const SourceEntry kSources[] = {
        return std::make_unique<ProbeSource>(c.probes, ctx.inventory, ctx.clock);
      }},
     // A Samba DC's own view of the Exchange accounts and of replication. Which accounts are
-    // Exchange servers comes from config (exchange_server) plus every SMTPSVC/SMTP SPN holder.
+    // Exchange servers: config (exchange_server), the Exchange hosts of the collector's
+    // inventory, and every SMTPSVC/SMTP SPN holder.
     {"samba_dc", [](const AgentConfig& c) { return !c.samba_ldap_uri.empty(); },
-     [](const AgentConfig& c, const SourceContext&) -> std::unique_ptr<Source> {
+     [](const AgentConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
        SambaDcOptions o;
        o.dc = c.identity.netbios_name();
-       o.ldap = {.uri = c.samba_ldap_uri, .ca_file = c.samba_ldap_ca,
-                 .bind_dn = c.samba_bind_dn, .password = "", .timeout = c.samba_timeout};
+       o.ldap = {.uri = c.samba_ldap_uri,
+                 .ca_file = c.samba_ldap_ca,
+                 .bind_dn = c.samba_bind_dn,
+                 .password = "",
+                 .timeout = c.samba_timeout};
        o.password_file = c.samba_bind_password_file;
        o.base_dn = c.samba_base_dn;
        o.exchange_servers = c.exchange_servers;
+       o.inventory = ctx.inventory;
        o.showrepl_command = c.samba_showrepl_command;
        o.interval = c.samba_interval;
        o.timeout = c.samba_timeout;

@@ -25,16 +25,17 @@ absl::StatusOr<v1::Evidence> SambaDcSource::ReadAccounts() {
   if (!options_.password_file.empty()) {
     auto pw = ReadFileToString(options_.password_file);
     if (!pw.ok()) {
-      return absl::Status(pw.status().code(), absl::StrCat("samba_bind_password_file ",
-                                                           options_.password_file, ": ",
-                                                           pw.status().message()));
+      return absl::Status(pw.status().code(),
+                          absl::StrCat("samba_bind_password_file ", options_.password_file, ": ",
+                                       pw.status().message()));
     }
     // A trailing newline is what `echo pw > file` leaves; it is not part of the password.
     ldap.password = std::string(absl::StripTrailingAsciiWhitespace(*pw));
   }
   std::vector<std::string> attrs(std::begin(kAccountAttributes), std::end(kAccountAttributes));
-  auto entries = LdapSearchSubtree(ldap, options_.base_dn,
-                                   ExchangeAccountsFilter(options_.exchange_servers), attrs);
+  const std::vector<std::string> servers = ExchangeServerNames(
+      options_.exchange_servers, options_.inventory ? options_.inventory() : v1::Inventory());
+  auto entries = LdapSearchSubtree(ldap, options_.base_dn, ExchangeAccountsFilter(servers), attrs);
   if (!entries.ok()) return entries.status();
   auto accounts = ComputerAccountsFromLdap(*entries, options_.dc);
   if (!accounts.ok()) return accounts.status();
@@ -49,8 +50,8 @@ absl::StatusOr<v1::Evidence> SambaDcSource::ReadReplication() {
   if (!run.ok()) return run.status();
   const std::string shown = absl::StrJoin(options_.showrepl_command, " ");
   if (run->exit_code != 0) {
-    return absl::UnavailableError(absl::StrCat(shown, ": exit ", run->exit_code, ": ",
-                                               absl::StripAsciiWhitespace(run->err)));
+    return absl::UnavailableError(
+        absl::StrCat(shown, ": exit ", run->exit_code, ": ", absl::StripAsciiWhitespace(run->err)));
   }
   auto parsed = windows::ParseDrsShowreplJson(run->out, "samba-tool drs showrepl --json");
   if (!parsed.ok()) return parsed.status();

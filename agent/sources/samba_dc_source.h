@@ -1,6 +1,7 @@
 #ifndef KERBSIDE_AGENT_SOURCES_SAMBA_DC_SOURCE_H_
 #define KERBSIDE_AGENT_SOURCES_SAMBA_DC_SOURCE_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -10,13 +11,15 @@
 namespace kerbside::agent {
 
 struct SambaDcOptions {
-  std::string dc;  // this DC's NetBIOS name: read_from_dc of every account
+  std::string dc;    // this DC's NetBIOS name: read_from_dc of every account
   LdapOptions ldap;  // password left empty: read from password_file at every collection
   std::string password_file;
   std::string base_dn;  // "DC=contoso,DC=com"
   // NetBIOS names of the Exchange servers (config key exchange_server). Accounts holding an
   // SMTPSVC/ or SMTP/ SPN are read whether listed or not.
   std::vector<std::string> exchange_servers;
+  // The collector's latest inventory; its Exchange hosts are read too. May be empty.
+  std::function<v1::Inventory()> inventory;
   // argv of `samba-tool drs showrepl --json ...`; empty: replication is not read.
   std::vector<std::string> showrepl_command;
   absl::Duration interval = absl::Minutes(1);

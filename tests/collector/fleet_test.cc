@@ -95,6 +95,26 @@ TEST_F(FleetTest, NewerConnectionSupersedesOlder) {
   EXPECT_FALSE(Find(fleet.ListHosts(), "EX01")->connected());
 }
 
+TEST_F(FleetTest, InventoryVersionChangesWhenAHostJoinsOrChanges) {
+  Fleet fleet(store_.get(), &clock_, {});
+  const uint64_t empty = fleet.InventoryVersion();
+  fleet.Connected(Identity("DC01", v1::ROLE_DC, true), "p", "");
+  const uint64_t one = fleet.InventoryVersion();
+  EXPECT_NE(one, empty);
+  fleet.Connected(Identity("DC01", v1::ROLE_DC, true), "p2", "");  // reconnect, same identity
+  EXPECT_EQ(fleet.InventoryVersion(), one);
+  fleet.Connected(Identity("EX01", v1::ROLE_EXCHANGE), "p", "");
+  uint64_t seen = 0;
+  const v1::Inventory inv = fleet.Inventory(&seen);
+  EXPECT_NE(seen, one);
+  EXPECT_EQ(seen, fleet.InventoryVersion());
+  EXPECT_EQ(inv.hosts_size(), 2);
+  v1::HostIdentity moved = Identity("EX01", v1::ROLE_EXCHANGE);
+  moved.set_site("Branch");
+  fleet.Connected(moved, "p", "");
+  EXPECT_NE(fleet.InventoryVersion(), seen);
+}
+
 TEST_F(FleetTest, RestartKeepsHostsAsDisconnectedWithLastEstimate) {
   {
     Fleet fleet(store_.get(), &clock_, {});

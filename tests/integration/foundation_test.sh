@@ -75,6 +75,10 @@ all_measured() {
     | length == 3' >/dev/null
 }
 wait_until 30 "3 hosts connected and measured" all_measured
+# DC01 connected before EX02: the collector sends it the grown inventory without a reconnect.
+wait_until 5 "DC01 told of EX02" grep -q "inventory from the collector: 3 hosts (DC01, EX01, EX02)" \
+  "$ITEST_DIR/dc01.log"
+pass "an agent connected early learns of hosts that join later"
 sleep 2  # a few more exchanges so the filter has its burst
 json=$(cli hosts --json)
 expect_jq "$json" '.reference_host == "DC01" and .reference_reason == "PDC emulator"' \

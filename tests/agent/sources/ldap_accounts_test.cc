@@ -69,6 +69,21 @@ TEST(LdapAccountsTest, FilterListsExchangeServersAndSmtpSpnHolders) {
             "(sAMAccountName=A\\2a\\29\\28X$))");
 }
 
+TEST(LdapAccountsTest, ExchangeServersComeFromConfigAndTheInventory) {
+  v1::Inventory inv;
+  auto host = [&](const std::string& name, v1::Role role) {
+    v1::HostIdentity* h = inv.add_hosts();
+    h->set_netbios_name(name);
+    h->set_role(role);
+  };
+  host("EX03", v1::ROLE_EXCHANGE);
+  host("ex01", v1::ROLE_EXCHANGE);
+  host("DC01", v1::ROLE_DC);  // a DC is not an Exchange server
+  EXPECT_EQ(ExchangeServerNames({"ex02", "EX01"}, inv),
+            (std::vector<std::string>{"EX01", "EX02", "EX03"}));
+  EXPECT_EQ(ExchangeServerNames({}, v1::Inventory()), std::vector<std::string>{});
+}
+
 TEST(LdapAccountsTest, GeneralizedTime) {
   auto t = ParseGeneralizedTime("20261127083753.0Z");
   ASSERT_TRUE(t.ok());
