@@ -77,7 +77,12 @@ ClockGraph::ClockGraph(const FleetIndex& index) {
   const std::string& pdc = index.PdcEmulator();
   if (!pdc.empty() && adjacency_.count(pdc) != 0) {
     reference_ = pdc;
-    to_reference_ = Solve(pdc);
+    frame_ = Solve(pdc);
+    for (auto& [node, c] : frame_) {
+      c.reference_host = pdc;
+      c.reference_label = absl::StrCat("the PDC emulator ", pdc);
+    }
+    to_reference_ = frame_;
     return;
   }
   // No PDC emulator reading: anchor on the best-connected node, then shift every offset by the
@@ -99,8 +104,48 @@ ClockGraph::ClockGraph(const FleetIndex& index) {
   if (offsets.empty()) return;
   std::sort(offsets.begin(), offsets.end());
   const absl::Duration median = offsets[offsets.size() / 2];
-  for (auto& [node, c] : solved) c.offset -= median;
-  to_reference_ = std::move(solved);
+  for (auto& [node, c] : solved) {
+    c.offset -= median;
+    c.reference_host.clear();
+    c.reference_label = "the fleet median";
+  }
+  frame_ = std::move(solved);
+  to_reference_ = frame_;
+  // Without the PDC emulator, a host is judged against the DC it authenticates to when that DC
+  // is measured too: Kerberos compares the client's clock with its KDC's.
+  std::map<std::string, std::map<std::string, HostClock>> from_dc;
+  for (auto& [host, c] : to_reference_) {
+    const std::optional<std::string> dc = AuthenticatingDc(index, host);
+    if (!dc || *dc == host || frame_.count(*dc) == 0) continue;
+    auto it = from_dc.find(*dc);
+    if (it == from_dc.end()) it = from_dc.emplace(*dc, Solve(*dc)).first;
+    auto path = it->second.find(host);
+    if (path == it->second.end()) continue;
+    c = path->second;
+    c.reference_host = *dc;
+    c.reference_label = absl::StrCat("its authenticating DC ", *dc);
+    uses_authenticating_dcs_ = true;
+  }
+}
+
+std::optional<std::string> AuthenticatingDc(const FleetIndex& index, const std::string& host) {
+  auto is_dc = [&](const std::string& key) {
+    const model::HostEvidence* h = index.Host(key);
+    return h != nullptr && h->identity.role() == v1::ROLE_DC;
+  };
+  // A domain member's time service syncs from the DC it found through the DC locator, the
+  // same one it authenticates to (w32tm /query /status: "Source: DC02.contoso.com").
+  for (const v1::Evidence* e : index.Of(host, v1::Evidence::kW32TmStatus)) {
+    if (auto dc = index.Resolve(e->w32tm_status().source()); dc && is_dc(*dc)) return dc;
+  }
+  // Else the DC the host's stripchart was run against (by hand: the DC it works with).
+  for (const v1::Evidence* e : index.Of(host, v1::Evidence::kW32TmStripchart)) {
+    const v1::W32tmStripchart& s = e->w32tm_stripchart();
+    if (auto dc = index.Resolve(s.target().empty() ? e->subject() : s.target()); dc && is_dc(*dc)) {
+      return dc;
+    }
+  }
+  return std::nullopt;
 }
 
 std::map<std::string, HostClock> ClockGraph::Solve(const std::string& root) const {
@@ -108,7 +153,7 @@ std::map<std::string, HostClock> ClockGraph::Solve(const std::string& root) cons
   std::map<std::string, HostClock> best;
   using Item = std::pair<absl::Duration, std::string>;
   std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
-  best[root] = HostClock{absl::ZeroDuration(), absl::ZeroDuration(), {}, false};
+  best[root] = HostClock{absl::ZeroDuration(), absl::ZeroDuration(), {}, false, root, root};
   queue.push({absl::ZeroDuration(), root});
   while (!queue.empty()) {
     auto [unc, node] = queue.top();
@@ -128,6 +173,8 @@ std::map<std::string, HostClock> ClockGraph::Solve(const std::string& root) cons
       c.evidence.push_back(e.note);
       c.stale = std::all_of(c.evidence.begin(), c.evidence.end(),
                             [](const EvidenceNote& n) { return n.stale; });
+      c.reference_host = root;
+      c.reference_label = root;
       best[e.to] = std::move(c);
       queue.push({u, e.to});
     }
@@ -137,7 +184,9 @@ std::map<std::string, HostClock> ClockGraph::Solve(const std::string& root) cons
 
 std::string ClockGraph::ReferenceLabel() const {
   if (!reference_.empty()) return absl::StrCat("the PDC emulator ", reference_);
-  return to_reference_.empty() ? "no reference" : "the fleet median";
+  if (to_reference_.empty()) return "no reference";
+  return uses_authenticating_dcs_ ? "each host's authenticating DC (else the fleet median)"
+                                  : "the fleet median";
 }
 
 std::optional<HostClock> ClockGraph::ToReference(const std::string& host) const {
@@ -147,15 +196,19 @@ std::optional<HostClock> ClockGraph::ToReference(const std::string& host) const 
 }
 
 std::optional<HostClock> ClockGraph::Between(const std::string& a, const std::string& b) const {
-  auto ca = ToReference(a);
-  auto cb = ToReference(b);
-  if (!ca || !cb) return std::nullopt;
+  auto fa = frame_.find(a);
+  auto fb = frame_.find(b);
+  if (fa == frame_.end() || fb == frame_.end()) return std::nullopt;
+  const HostClock* ca = &fa->second;
+  const HostClock* cb = &fb->second;
   HostClock c;
   c.offset = ca->offset - cb->offset;
   c.uncertainty = ca->uncertainty + cb->uncertainty;
   c.evidence = ca->evidence;
   c.evidence.insert(c.evidence.end(), cb->evidence.begin(), cb->evidence.end());
   c.stale = ca->stale && cb->stale;
+  c.reference_host = b;
+  c.reference_label = b;
   return c;
 }
 

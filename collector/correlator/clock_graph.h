@@ -12,24 +12,30 @@
 
 namespace kerbside::correlator {
 
-// One host's clock against the fleet's reference. offset: positive = the host is ahead.
+// One host's clock against its reference. offset: positive = the host is ahead.
 struct HostClock {
   absl::Duration offset;
   absl::Duration uncertainty;
   std::vector<EvidenceNote> evidence;  // the readings the offset was derived from
   bool stale = false;                  // every reading on the path is stale
+  std::string reference_host;          // host key; "" = the fleet median
+  std::string reference_label;         // "the PDC emulator DC01", "its authenticating DC DC02"
 };
 
 // Every clock reading of the fleet (collector exchanges, w32tm /stripchart, KDC times from
-// probes) as edges between hosts, and each host's offset to the reference: the PDC emulator
-// when known (the domain's time root), else the fleet median (DESIGN.md §3). Paths are the ones
-// with the least summed uncertainty; a host with no path to the reference has no entry.
+// probes) as edges between hosts, and each host's offset to its reference (DESIGN.md §3): the
+// PDC emulator when known (the domain's time root); else the host's authenticating DC, the one
+// its time service syncs from (w32tm /query /status Source) or, failing that, the DC its
+// stripchart ran against; else the fleet median. Paths are the ones with the least summed
+// uncertainty; a host with no path to a reference has no entry.
 class ClockGraph {
  public:
   explicit ClockGraph(const FleetIndex& index);
 
-  const std::string& reference() const { return reference_; }  // host key, "" = fleet median
-  std::string ReferenceLabel() const;  // "the PDC emulator DC01", "the fleet median"
+  const std::string& reference() const { return reference_; }  // the PDC emulator, or ""
+  // "the PDC emulator DC01", "each host's authenticating DC (else the fleet median)",
+  // "the fleet median".
+  std::string ReferenceLabel() const;
   std::optional<HostClock> ToReference(const std::string& host) const;
   // Offset of `a` against `b` (positive = a ahead), when both reach the reference.
   std::optional<HostClock> Between(const std::string& a, const std::string& b) const;
@@ -48,8 +54,16 @@ class ClockGraph {
 
   std::map<std::string, std::vector<Edge>> adjacency_;
   std::string reference_;
+  // Every reachable host in one frame (PDC- or median-anchored), for Between.
+  std::map<std::string, HostClock> frame_;
+  // Each host against its own reference.
   std::map<std::string, HostClock> to_reference_;
+  bool uses_authenticating_dcs_ = false;
 };
+
+// The DC `host` authenticates to, as its evidence shows: the DC its time service syncs from
+// (w32tm /query /status Source), else the DC its stripchart ran against. Only hosts known as DCs.
+std::optional<std::string> AuthenticatingDc(const FleetIndex& index, const std::string& host);
 
 }  // namespace kerbside::correlator
 

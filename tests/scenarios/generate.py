@@ -66,11 +66,11 @@ class Bundle:
         with open(path, "wb") as f:
             f.write(data)
 
-    def host(self, name, collected_at=NOW):
+    def host(self, name, collected_at=NOW, pdc=None):
         h = HOSTS[name]
         self.write(f"hosts/{name}/host.json", json.dumps({
             "name": name, "fqdn": fqdn(name), "role": h["role"], "site": "HQ",
-            "domain": DOMAIN, "ips": [h["ip"]], "pdc_emulator": h["pdc"],
+            "domain": DOMAIN, "ips": [h["ip"]], "pdc_emulator": h["pdc"] if pdc is None else pdc,
             "collected_at": collected_at}, indent=2))
 
     def expected(self, diagnoses):
@@ -146,6 +146,18 @@ def stripchart(b, host, target, host_ahead_seconds):
     for i, jitter in enumerate([0.0012, -0.0008, 0.0003, 0.0010, -0.0004]):
         lines.append(f"09:59:{50 + 2 * i:02d}, {printed + jitter:+011.7f}s")
     b.write(f"hosts/{host}/w32tm-stripchart-{target}.txt", "\n".join(lines) + "\n", utf16=True)
+
+
+def w32tm_status(b, host, source):
+    """w32tm /query /status of a domain member syncing from `source` (tests/data/windows/)."""
+    lines = ["Leap Indicator: 0(no warning)",
+             "Stratum: 3 (secondary reference - syncd by (S)NTP)",
+             "Precision: -23 (119.209ns per tick)", "Root Delay: 0.0312500s",
+             "Root Dispersion: 0.0512345s",
+             f"ReferenceId: 0x0A00000A (source IP:  {ip(source)})",
+             "Last Successful Sync Time: 11/26/2026 9:58:01 AM",
+             f"Source: {source}.{DOMAIN}", "Poll Interval: 10 (1024s)"]
+    b.write(f"hosts/{host}/w32tm-status.txt", "\n".join(lines) + "\n", utf16=True)
 
 
 # ---- AD ------------------------------------------------------------------------------------
@@ -301,8 +313,10 @@ def write_queues(b, per_sender, extra_healthy=True, ps51=()):
         get_queue(b, sender, qs, ps51=sender in ps51)
 
 
-def D(blamed, causes, not_checked=(), ruled_out=(), pattern=None):
+def D(blamed, causes, not_checked=(), ruled_out=(), pattern=None, summary_contains=None):
     d = {"blamed_host": blamed, "causes": [{"cause": c, "confidence": k} for c, k in causes]}
+    if summary_contains:
+        d["causes"][0]["summary_contains"] = summary_contains
     if pattern:
         d["pattern_kind"] = pattern
     if not_checked:
@@ -530,6 +544,20 @@ def main():
                               queue("EX01", "EX03", error=SEED_454, n=2)]})
     probes(b, "EX01", [("DC01", "udp", "refused"), ("DC01", "tcp", "refused")])
     b.expected([D("EX01", [("kerberos_ports_blocked", "likely")])])
+
+    # 021: no PDC emulator in the bundle. EX02 syncs from DC02 (its authenticating DC) and is
+    # 7m12s ahead of it: judged against DC02, not the fleet median (DESIGN.md §3).
+    b = Bundle("021-clock-skew-authenticating-dc", "no PDC known; EX02 7m12s ahead of DC02")
+    for h in ("DC01", "DC02", "EX01", "EX02", "EX03"):
+        b.host(h, pdc=False)
+    for h in ("DC02", "EX01", "EX03"):
+        stripchart(b, h, "DC01", 0.2)
+    stripchart(b, "EX02", "DC02", 432)
+    w32tm_status(b, "EX02", "DC02")
+    w32tm_status(b, "EX01", "DC01")
+    write_queues(b, all_to("EX02"))
+    b.expected([D("EX02", [("clock_skew", "likely")], pattern="target_side",
+                  summary_contains="EX02 is 7m12s ahead of its authenticating DC DC02")])
 
 
 if __name__ == "__main__":

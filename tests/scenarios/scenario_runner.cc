@@ -54,6 +54,15 @@ std::string Compare(const nlohmann::json& want, const nlohmann::json& got) {
     if (CausesText(w["causes"]) != CausesText(g["causes"])) {
       return absl::StrCat("[", i + 1, "] causes ", CausesText(g["causes"]));
     }
+    for (size_t k = 0; k < w["causes"].size(); ++k) {
+      const auto& wc = w["causes"][k];
+      if (!wc.contains("summary_contains")) continue;
+      const std::string summary = g["causes"][k]["summary"].get<std::string>();
+      if (summary.find(wc["summary_contains"].get<std::string>()) == std::string::npos) {
+        return absl::StrCat("[", i + 1, "] ", wc["cause"].get<std::string>(),
+                            " summary: ", summary);
+      }
+    }
     for (const char* list : {"not_checked", "ruled_out"}) {
       if (!w.contains(list)) continue;
       std::set<std::string> have;

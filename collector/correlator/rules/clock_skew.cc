@@ -1,7 +1,7 @@
 // KB 979174 cause 1: a clock on one Kerberos leg is off by more than the max skew. The sender's
 // TGS request fails when S and its KDC disagree; the target rejects the authenticator when S and
-// T disagree. Each host is judged against the fleet's reference (the PDC emulator when known),
-// so the host that is off is named, not just the pair.
+// T disagree. Each host is judged against its reference (the PDC emulator when known, else its
+// authenticating DC, else the fleet median), so the host that is off is named, not just the pair.
 #include <map>
 
 #include "absl/strings/match.h"
@@ -39,7 +39,7 @@ class ClockSkewRule : public Rule {
       }
       if (absl::AbsDuration(c->offset) > ctx.max_clock_skew) {
         off[h] = *c;
-      } else if (h != ctx.clocks.reference()) {
+      } else if (h != c->reference_host) {
         within.push_back(absl::StrCat(h, " ", FormatSignedDuration(c->offset)));
       }
     }
@@ -116,7 +116,7 @@ class ClockSkewRule : public Rule {
       std::string summary =
           absl::StrCat(blamed, " is ", FormatShortDuration(c.offset),
                        c.offset > absl::ZeroDuration() ? " ahead of " : " behind ",
-                       ctx.clocks.ReferenceLabel(), " (limit ", limit, ")");
+                       c.reference_label, " (limit ", limit, ")");
       for (const auto& [h, other] : off) {
         if (h != blamed) {
           absl::StrAppend(&summary, "; ", h, " is ", FormatSignedDuration(other.offset), " too");

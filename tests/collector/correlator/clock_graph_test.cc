@@ -1,0 +1,122 @@
+// Each host's clock reference (DESIGN.md §3): the PDC emulator when known, else its
+// authenticating DC, else the fleet median.
+#include "collector/correlator/clock_graph.h"
+
+#include "absl/strings/ascii.h"
+#include "common/proto_time.h"
+#include "gtest/gtest.h"
+
+namespace kerbside::correlator {
+namespace {
+
+const absl::Time kNow = absl::FromUnixSeconds(1800000000);
+
+class ClockGraphTest : public ::testing::Test {
+ protected:
+  model::HostEvidence& Host(const std::string& name, v1::Role role, bool pdc = false) {
+    model::HostEvidence& h = fleet_.hosts[name];
+    h.name = name;
+    h.has_identity = true;
+    h.identity.set_netbios_name(name);
+    h.identity.set_fqdn(absl::AsciiStrToLower(name) + ".contoso.com");
+    h.identity.set_role(role);
+    h.identity.set_pdc_emulator(pdc);
+    return h;
+  }
+  // `host` is `offset` ahead of `reference` (a host name or "collector").
+  void Reading(const std::string& host, const std::string& reference, absl::Duration offset) {
+    v1::Evidence e;
+    e.set_host(host);
+    *e.mutable_observed_host_time() = ToProto(kNow);
+    v1::ClockReading* r = e.mutable_clock_reading();
+    r->set_method(v1::ClockReading::COLLECTOR_EXCHANGE);
+    r->set_reference(reference);
+    *r->mutable_offset() = ToProto(offset);
+    *r->mutable_uncertainty() = ToProto(absl::Milliseconds(1));
+    fleet_.hosts[host].evidence.push_back(e);
+  }
+  void TimeSource(const std::string& host, const std::string& source) {
+    v1::Evidence e;
+    e.set_host(host);
+    *e.mutable_observed_host_time() = ToProto(kNow);
+    e.mutable_w32tm_status()->set_source(source);
+    fleet_.hosts[host].evidence.push_back(e);
+  }
+  model::FleetModel fleet_;
+};
+
+TEST_F(ClockGraphTest, ThePdcEmulatorWinsWhenMeasured) {
+  Host("DC01", v1::ROLE_DC, /*pdc=*/true);
+  Host("DC02", v1::ROLE_DC);
+  Host("EX02", v1::ROLE_EXCHANGE);
+  TimeSource("EX02", "dc02.contoso.com");
+  Reading("DC01", "collector", absl::ZeroDuration());
+  Reading("DC02", "collector", absl::Minutes(1));
+  Reading("EX02", "collector", absl::Minutes(8));
+  const FleetIndex index(fleet_, kNow, absl::Hours(24));
+  const ClockGraph g(index);
+  EXPECT_EQ(g.reference(), "DC01");
+  auto ex02 = g.ToReference("EX02");
+  ASSERT_TRUE(ex02.has_value());
+  EXPECT_EQ(ex02->offset, absl::Minutes(8));
+  EXPECT_EQ(ex02->reference_label, "the PDC emulator DC01");
+}
+
+TEST_F(ClockGraphTest, WithoutThePdcEachHostAgainstItsAuthenticatingDc) {
+  // The PDC emulator sent nothing. DC01 is 7 minutes ahead of everything else; EX01, EX02 and
+  // EX03 authenticate to (and sync from) DC01, so against DC01 each of them is 7 minutes behind,
+  // which is what their Kerberos sees. The fleet median would blame DC01 alone instead.
+  Host("DC01", v1::ROLE_DC);
+  for (const char* ex : {"EX01", "EX02", "EX03"}) {
+    Host(ex, v1::ROLE_EXCHANGE);
+    TimeSource(ex, "DC01.contoso.com");
+    Reading(ex, "collector", absl::ZeroDuration());
+  }
+  Reading("DC01", "collector", absl::Minutes(7));
+  const FleetIndex index(fleet_, kNow, absl::Hours(24));
+  EXPECT_EQ(AuthenticatingDc(index, "EX02"), "DC01");
+  EXPECT_EQ(AuthenticatingDc(index, "DC01"), std::nullopt);
+  const ClockGraph g(index);
+  EXPECT_EQ(g.reference(), "");
+  EXPECT_EQ(g.ReferenceLabel(), "each host's authenticating DC (else the fleet median)");
+  auto ex02 = g.ToReference("EX02");
+  ASSERT_TRUE(ex02.has_value());
+  EXPECT_EQ(ex02->offset, -absl::Minutes(7));
+  EXPECT_EQ(ex02->reference_host, "DC01");
+  EXPECT_EQ(ex02->reference_label, "its authenticating DC DC01");
+  EXPECT_EQ(ex02->evidence.size(), 2u);  // EX02 and DC01 against the collector
+  // DC01 has no authenticating DC of its own: the fleet median.
+  auto dc01 = g.ToReference("DC01");
+  ASSERT_TRUE(dc01.has_value());
+  EXPECT_EQ(dc01->offset, absl::Minutes(7));
+  EXPECT_EQ(dc01->reference_label, "the fleet median");
+  // Pairs are still measured in one frame.
+  auto pair = g.Between("DC01", "EX03");
+  ASSERT_TRUE(pair.has_value());
+  EXPECT_EQ(pair->offset, absl::Minutes(7));
+}
+
+TEST_F(ClockGraphTest, AnUnmeasuredOrNonDcSourceFallsBackToTheFleetMedian) {
+  Host("DC01", v1::ROLE_DC);
+  Host("EX01", v1::ROLE_EXCHANGE);
+  Host("EX02", v1::ROLE_EXCHANGE);
+  Host("EX03", v1::ROLE_EXCHANGE);
+  TimeSource("EX01", "DC01.contoso.com");  // DC01 has no clock reading
+  TimeSource("EX02", "Local CMOS Clock");  // not a DC
+  TimeSource("EX03", "ex01.contoso.com");  // a host, but not a DC
+  Reading("EX01", "collector", absl::ZeroDuration());
+  Reading("EX02", "collector", absl::Minutes(9));
+  Reading("EX03", "collector", absl::Seconds(1));
+  const FleetIndex index(fleet_, kNow, absl::Hours(24));
+  EXPECT_EQ(AuthenticatingDc(index, "EX03"), std::nullopt);
+  const ClockGraph g(index);
+  EXPECT_EQ(g.ReferenceLabel(), "the fleet median");
+  auto ex02 = g.ToReference("EX02");
+  ASSERT_TRUE(ex02.has_value());
+  EXPECT_EQ(ex02->offset, absl::Minutes(9) - absl::Seconds(1));
+  EXPECT_EQ(ex02->reference_label, "the fleet median");
+  EXPECT_FALSE(g.ToReference("DC01").has_value());  // no reading: no offset, not "0"
+}
+
+}  // namespace
+}  // namespace kerbside::correlator
