@@ -1,4 +1,6 @@
 // Prometheus Alertmanager, API v2: POST /api/v2/alerts with a JSON array of alerts.
+#include <algorithm>
+
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -31,10 +33,16 @@ class AlertmanagerSink final : public AlertSink {
         action == diagnoses::kActionResolve ? a.ends_at.value_or(now) : now + 4 * resend_;
     nlohmann::ordered_json alerts = nlohmann::ordered_json::array();
     alerts.push_back(Entry(a, a.cause, ends));
-    if (!a.previous_cause.empty() && a.previous_cause != a.cause) {
-      // The cause is a label, so a changed cause is a new alert to Alertmanager: end the old
-      // one in the same request, so the group sees one change.
-      alerts.push_back(Entry(a, a.previous_cause, now));
+    // The cause is a label, so a changed cause is a new alert to Alertmanager: end the old ones
+    // in the same request, so the group sees one change. Every message repeats it (ending an
+    // ended alert is a no-op), so a dropped update cannot leave an old cause open.
+    std::vector<std::string> ended = a.former_causes;
+    if (!a.previous_cause.empty() &&
+        std::find(ended.begin(), ended.end(), a.previous_cause) == ended.end()) {
+      ended.push_back(a.previous_cause);
+    }
+    for (const std::string& cause : ended) {
+      if (cause != a.cause) alerts.push_back(Entry(a, cause, now));
     }
     HttpRequest r;
     r.url = endpoint_;

@@ -20,6 +20,7 @@ nlohmann::ordered_json AlertToJson(const Alert& a) {
   j["targets"] = a.targets;
   j["pattern"] = a.pattern;
   j["previous_cause"] = a.previous_cause;
+  j["former_causes"] = a.former_causes;
   // Nanoseconds: the outbox must give back exactly the times it was handed.
   j["starts_at_unix_ns"] = absl::ToUnixNanos(a.starts_at);
   j["changed_at_unix_ns"] = absl::ToUnixNanos(a.changed_at);
@@ -48,6 +49,7 @@ absl::StatusOr<Alert> AlertFromJson(const std::string& text) {
     a.targets = j.value("targets", std::vector<std::string>{});
     a.pattern = j.value("pattern", "");
     a.previous_cause = j.value("previous_cause", "");
+    a.former_causes = j.value("former_causes", std::vector<std::string>{});
     a.starts_at = absl::FromUnixNanos(j.at("starts_at_unix_ns").get<int64_t>());
     a.changed_at = absl::FromUnixNanos(j.at("changed_at_unix_ns").get<int64_t>());
     if (j.contains("ends_at_unix_ns") && !j["ends_at_unix_ns"].is_null()) {

@@ -30,6 +30,10 @@ struct Alert {
   // Set on the update that replaced one cause by another on the same group: receivers that
   // key alerts by their labels (Alertmanager) end the old one.
   std::string previous_cause;
+  // Every cause this alert carried before the current one, oldest first. Receivers that key
+  // alerts by labels end all of them with every message, so a change A -> B -> C leaves neither
+  // A nor B open even if an update was dropped.
+  std::vector<std::string> former_causes;
   absl::Time starts_at;  // first seen
   absl::Time changed_at;
   std::optional<absl::Time> ends_at;  // set on resolve

@@ -1,5 +1,6 @@
 #include "collector/diagnoses/diagnosis_keeper.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -211,7 +212,20 @@ absl::Status DiagnosisKeeper::Observe(const CorrelationRun& run, absl::Time now)
     if (material) rec.last_changed = now;
     Alert& a = cur.alert;
     a.key = rec.alert_key;
-    if (from != continues.end() && from->second != key) a.previous_cause = from->second.first;
+    if (from != continues.end()) {
+      // Carried over from what the alert said before; a renamed group adds its old cause.
+      if (auto before = AlertOf(rec); before.ok()) a.former_causes = before->former_causes;
+      if (from->second != key) {
+        a.previous_cause = from->second.first;
+        a.former_causes.push_back(from->second.first);
+      }
+      std::erase(a.former_causes, a.cause);  // back to an earlier cause: it is current again
+      std::vector<std::string> unique;
+      for (const std::string& c : a.former_causes) {
+        if (std::find(unique.begin(), unique.end(), c) == unique.end()) unique.push_back(c);
+      }
+      a.former_causes = std::move(unique);
+    }
     a.starts_at = rec.first_seen;
     bool page = false;
     if (rec.state == kStatePending && now - rec.first_seen >= options_.hold) {

@@ -91,6 +91,23 @@ TEST(AlertmanagerSinkTest, ResolveEndsAtResolveTimeAndChangedCauseEndsTheOldOne)
   EXPECT_EQ(j[0]["labels"]["cause"], "spn_missing");
   EXPECT_EQ(j[1]["labels"]["cause"], "clock_skew");
   EXPECT_EQ(j[1]["endsAt"], "2026-11-18T11:06:40.000Z");
+
+  // A -> B -> C: every message ends both former causes (again: ending twice is harmless).
+  a = SampleAlert();
+  a.cause = "dc_replication";
+  a.previous_cause = "spn_missing";
+  a.former_causes = {"clock_skew", "spn_missing"};
+  for (const char* action : {diagnoses::kActionTrigger, diagnoses::kActionResolve}) {
+    r = sink->Build(a, action, kT0);
+    ASSERT_TRUE(r.ok());
+    const auto k = nlohmann::json::parse(r->body);
+    ASSERT_EQ(k.size(), 3u) << action;
+    EXPECT_EQ(k[0]["labels"]["cause"], "dc_replication");
+    EXPECT_EQ(k[1]["labels"]["cause"], "clock_skew");
+    EXPECT_EQ(k[2]["labels"]["cause"], "spn_missing");
+    EXPECT_EQ(k[1]["endsAt"], "2026-11-18T11:06:40.000Z");
+    EXPECT_EQ(k[2]["endsAt"], "2026-11-18T11:06:40.000Z");
+  }
 }
 
 TEST(PagerDutySinkTest, TriggerAndResolvePayloads) {

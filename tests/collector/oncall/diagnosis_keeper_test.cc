@@ -111,6 +111,38 @@ TEST_F(KeeperTest, ChangedCauseOnSameGroupUpdatesTheAlert) {
   EXPECT_EQ(alert->previous_cause, correlator::kClockSkew);
 }
 
+TEST_F(KeeperTest, EveryFormerCauseTravelsWithTheAlert) {
+  auto keeper = MakeKeeper();
+  const auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
+  const auto spn = MakeDiagnosis(correlator::kSpnMissing, "EX02");
+  const auto repl = MakeDiagnosis(correlator::kDcReplication, "EX02");
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(60)).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({spn}), kT0 + absl::Seconds(70)).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({spn}), kT0 + absl::Seconds(75)).ok());  // no change
+  ASSERT_TRUE(keeper->Observe(Correlated({repl}), kT0 + absl::Seconds(80)).ok());
+  auto kept = keeper->Kept();
+  ASSERT_EQ(kept.size(), 1u);
+  auto alert = AlertOf(kept[0]);
+  ASSERT_TRUE(alert.ok());
+  EXPECT_EQ(alert->cause, correlator::kDcReplication);
+  EXPECT_EQ(alert->previous_cause, correlator::kSpnMissing);
+  EXPECT_EQ(alert->former_causes,
+            (std::vector<std::string>{correlator::kClockSkew, correlator::kSpnMissing}));
+  // Back to the first cause: it is current again, not former.
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(90)).ok());
+  alert = AlertOf(keeper->Kept()[0]);
+  ASSERT_TRUE(alert.ok());
+  EXPECT_EQ(alert->former_causes,
+            (std::vector<std::string>{correlator::kSpnMissing, correlator::kDcReplication}));
+  // And the resolve ends them all.
+  ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(100)).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(140)).ok());
+  std::vector<std::string> delivered = Drain(store_.get(), "am");
+  ASSERT_FALSE(delivered.empty());
+  EXPECT_EQ(delivered.back(), "resolve clock_skew clock_skew/EX02");
+}
+
 TEST_F(KeeperTest, RestartNeitherLosesNorRefires) {
   const auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
   {
