@@ -1,7 +1,10 @@
 // The HTTP client of the alert sinks, on libcurl.
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -19,17 +22,52 @@ size_t CollectBody(char* data, size_t size, size_t n, void* out) {
   return size * n;
 }
 
+// The two header values Retry-After needs, raw; parsed once the response is complete.
+struct RawHeaders {
+  std::string retry_after;
+  std::string date;
+};
+
 size_t CollectHeader(char* data, size_t size, size_t n, void* out) {
   absl::string_view line(data, size * n);
+  auto* raw = static_cast<RawHeaders*>(out);
+  // A redirect or 100-continue starts a new header block: keep the last response's values.
+  if (absl::StartsWith(line, "HTTP/")) *raw = RawHeaders();
   if (absl::StartsWithIgnoreCase(line, "retry-after:")) {
-    int64_t seconds = 0;
-    // The HTTP-date form is rare from alerting APIs; only the delta-seconds form is honoured.
-    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line.substr(12)), &seconds) && seconds >= 0) {
-      static_cast<HttpResponse*>(out)->retry_after = absl::Seconds(seconds);
-    }
+    raw->retry_after = std::string(absl::StripAsciiWhitespace(line.substr(12)));
+  } else if (absl::StartsWithIgnoreCase(line, "date:")) {
+    raw->date = std::string(absl::StripAsciiWhitespace(line.substr(5)));
   }
   return size * n;
 }
+
+std::optional<absl::Time> HttpDate(absl::string_view text) {
+  if (text.empty()) return std::nullopt;
+  const time_t t = curl_getdate(std::string(text).c_str(), nullptr);
+  if (t == -1) return std::nullopt;
+  return absl::FromTimeT(t);
+}
+
+}  // namespace
+
+void ParseRetryAfter(absl::string_view retry_after, absl::string_view date, HttpResponse* out) {
+  out->retry_after.reset();
+  out->retry_at.reset();
+  int64_t seconds = 0;
+  if (absl::SimpleAtoi(retry_after, &seconds)) {
+    if (seconds >= 0) out->retry_after = absl::Seconds(seconds);
+    return;
+  }
+  const std::optional<absl::Time> at = HttpDate(retry_after);
+  if (!at) return;
+  if (const std::optional<absl::Time> sent = HttpDate(date)) {
+    out->retry_after = std::max(absl::ZeroDuration(), *at - *sent);
+  } else {
+    out->retry_at = *at;
+  }
+}
+
+namespace {
 
 class CurlHttpClient final : public HttpClient {
  public:
@@ -59,7 +97,8 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &CollectBody);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &CollectHeader);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+    RawHeaders raw;
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &raw);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "kerbside-collector/" KERBSIDE_VERSION);
     const CURLcode rc = curl_easy_perform(curl);
     long status = 0;
@@ -72,6 +111,7 @@ class CurlHttpClient final : public HttpClient {
                                                  " (CURLcode ", static_cast<int>(rc), ")"));
     }
     response.status = static_cast<int>(status);
+    ParseRetryAfter(raw.retry_after, raw.date, &response);
     return response;
   }
 };

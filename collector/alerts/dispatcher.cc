@@ -114,6 +114,9 @@ absl::StatusOr<absl::Time> Dispatcher::Step(size_t index, absl::Time now) {
     error = absl::StrCat("HTTP ", resp->status, ": ", Excerpt(resp->body));
     if (!Retriable(resp->status)) return drop(kRejected, error);
     retry_after = resp->retry_after;
+    if (!retry_after && resp->retry_at) {
+      retry_after = std::max(absl::ZeroDuration(), *resp->retry_at - now);
+    }
   } else {
     error = resp.status().ToString();
   }

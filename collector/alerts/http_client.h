@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace kerbside::alerts {
@@ -22,8 +23,19 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 0;
   std::string body;
-  std::optional<absl::Duration> retry_after;  // the server's Retry-After, in seconds form
+  // The server's Retry-After as a delay: its delta-seconds form, or its HTTP-date form measured
+  // against the response's own Date header (so neither clock's error counts).
+  std::optional<absl::Duration> retry_after;
+  // Retry-After's HTTP-date when the response had no usable Date: the caller measures it
+  // against its own clock.
+  std::optional<absl::Time> retry_at;
 };
+
+// Retry-After (RFC 9110 §10.2.3) from the raw header values ("" when absent): "120" -> 120 s;
+// "Wed, 21 Oct 2026 07:28:00 GMT" -> that instant minus `date` (never negative), or, without a
+// parsable `date`, the instant itself in `retry_at`. Garbage gives neither. Pure; HTTP-dates
+// are read by libcurl's curl_getdate.
+void ParseRetryAfter(absl::string_view retry_after, absl::string_view date, HttpResponse* out);
 
 // POSTs alert payloads. An error Status means no HTTP answer at all (refused, timeout, TLS);
 // any HTTP status, 4xx and 5xx included, is a response.

@@ -20,7 +20,7 @@ class ScriptedHttp : public HttpClient {
  public:
   absl::StatusOr<HttpResponse> Post(const HttpRequest& r) override {
     posted.push_back(r.body);
-    if (script.empty()) return HttpResponse{202, "{}", std::nullopt};
+    if (script.empty()) return HttpResponse{202, "{}", std::nullopt, std::nullopt};
     absl::StatusOr<HttpResponse> next = script.front();
     script.pop_front();
     return next;
@@ -97,7 +97,7 @@ TEST(RetryDelayTest, DoublesUpToTheCapAndHonoursRetryAfter) {
 TEST_F(DispatcherTest, TooManyRequestsThenAcceptedDeliversOnceInOrder) {
   Queue("trigger", "clock_skew/EX02");
   Queue("resolve", "clock_skew/EX02");
-  http_.script.push_back(HttpResponse{429, "slow down", absl::Seconds(3)});
+  http_.script.push_back(HttpResponse{429, "slow down", absl::Seconds(3), std::nullopt});
   EXPECT_EQ(Step(), kT0 + absl::Seconds(3));  // Retry-After beats the 1 s backoff
   clock_.Advance(absl::Seconds(1));
   EXPECT_EQ(Step(), kT0 + absl::Seconds(3));  // not due: nothing sent, the resolve waits too
@@ -113,6 +113,36 @@ TEST_F(DispatcherTest, TooManyRequestsThenAcceptedDeliversOnceInOrder) {
   EXPECT_EQ(Count(kDelivered), 2);
 }
 
+TEST_F(DispatcherTest, RetryAfterAsAnInstantIsMeasuredOnTheCollectorClock) {
+  Queue("trigger", "clock_skew/EX02");
+  const HttpResponse busy{503, "", std::nullopt, kT0 + absl::Seconds(45)};
+  http_.script.push_back(busy);
+  EXPECT_EQ(Step(), kT0 + absl::Seconds(45));
+}
+
+TEST(ParseRetryAfterTest, SecondsOrHttpDate) {
+  HttpResponse r;
+  ParseRetryAfter("120", "", &r);
+  EXPECT_EQ(r.retry_after, absl::Seconds(120));
+  // The date form is measured against the response's own Date: the server's clock both times.
+  ParseRetryAfter("Fri, 27 Nov 2026 10:02:00 GMT", "Fri, 27 Nov 2026 10:00:30 GMT", &r);
+  EXPECT_EQ(r.retry_after, absl::Seconds(90));
+  EXPECT_FALSE(r.retry_at.has_value());
+  ParseRetryAfter("Fri, 27 Nov 2026 09:00:00 GMT", "Fri, 27 Nov 2026 10:00:30 GMT", &r);
+  EXPECT_EQ(r.retry_after, absl::ZeroDuration());  // already past: no negative waits
+  // Without a Date the instant itself goes to the caller.
+  ParseRetryAfter("Fri, 27 Nov 2026 10:02:00 GMT", "", &r);
+  EXPECT_FALSE(r.retry_after.has_value());
+  ASSERT_TRUE(r.retry_at.has_value());
+  EXPECT_EQ(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *r.retry_at, absl::UTCTimeZone()),
+            "2026-11-27T10:02:00Z");
+  for (const char* junk : {"", "soon", "-5", "Fri, 99 Nov 2026"}) {
+    ParseRetryAfter(junk, "", &r);
+    EXPECT_FALSE(r.retry_after.has_value()) << junk;
+    EXPECT_FALSE(r.retry_at.has_value()) << junk;
+  }
+}
+
 TEST_F(DispatcherTest, SinkDownBacksOffThenDeliversEverythingInOrder) {
   Queue("trigger", "a/EX02");
   Queue("resolve", "a/EX02");
@@ -120,7 +150,7 @@ TEST_F(DispatcherTest, SinkDownBacksOffThenDeliversEverythingInOrder) {
   // Ten minutes of refused connections and 503s.
   std::vector<absl::Duration> waits;
   for (int i = 0; i < 20; ++i) {
-    http_.script.push_back(i % 2 ? absl::StatusOr<HttpResponse>(HttpResponse{503, "", {}})
+    http_.script.push_back(i % 2 ? absl::StatusOr<HttpResponse>(HttpResponse{503, "", {}, {}})
                                  : absl::UnavailableError("curl: Connection refused (CURLcode 7)"));
   }
   absl::Time next = Step();
@@ -147,7 +177,7 @@ TEST_F(DispatcherTest, SinkDownBacksOffThenDeliversEverythingInOrder) {
 TEST_F(DispatcherTest, BadRequestIsNeverRetried) {
   Queue("trigger", "a/EX02");
   Queue("trigger", "b/EX03");
-  http_.script.push_back(HttpResponse{400, R"({"status":"invalid event"})", {}});
+  http_.script.push_back(HttpResponse{400, R"({"status":"invalid event"})", {}, {}});
   EXPECT_EQ(Step(), clock_.Now());
   EXPECT_EQ(Step(), clock_.Now());
   EXPECT_EQ(Step(), absl::InfiniteFuture());
@@ -159,7 +189,7 @@ TEST_F(DispatcherTest, BadRequestIsNeverRetried) {
 
 TEST_F(DispatcherTest, GivesUpAfterTheBound) {
   Queue("trigger", "a/EX02");
-  for (int i = 0; i < 1000; ++i) http_.script.push_back(HttpResponse{500, "", {}});
+  for (int i = 0; i < 1000; ++i) http_.script.push_back(HttpResponse{500, "", {}, {}});
   absl::Time next = Step();
   while (Count(kGaveUp) == 0) {
     clock_.Set(next);
