@@ -152,6 +152,11 @@ class Statement {
   }
   void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
   int Step() { return sqlite3_step(stmt_); }
+  // For the next row of a statement prepared once and run many times.
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
   absl::Status Run(absl::string_view what) {
     const int rc = Step();
     return rc == SQLITE_DONE ? absl::OkStatus() : SqliteError(db_, rc, what);
@@ -169,6 +174,73 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
   int rc_;
 };
+
+// The event window's statements, prepared once per batch: a batch may carry hundreds of keys.
+struct WindowStatements {
+  explicit WindowStatements(sqlite3* db)
+      : read(db, R"sql(
+            SELECT payload, first_received_unix_ns FROM event_window
+            WHERE host = ?1 AND source = ?2 AND origin = ?3 AND event_key = ?4)sql"),
+        put(db, R"sql(
+            INSERT OR REPLACE INTO event_window
+              (host, source, origin, event_key, provider, event_id, occurrences,
+               first_seen_host_unix_ns, last_seen_host_unix_ns, last_seen_collector_unix_ns,
+               first_received_unix_ns, last_received_unix_ns, payload)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13))sql") {}
+  absl::Status status() const {
+    RETURN_IF_ERROR(read.status("prepare read event window"));
+    return put.status("prepare put event window");
+  }
+  Statement read, put;
+};
+
+// Merges one event aggregate into the window (see Store::ReplaceSourceEvidence).
+absl::Status MergeIntoEventWindow(sqlite3* db, const std::string& path, WindowStatements& st,
+                                  const std::string& host, const std::string& source,
+                                  absl::Time received_at, const v1::Evidence& item,
+                                  const EventWindowPolicy& window) {
+  const std::string key = events::AggregateKey(item.event_aggregate());
+  v1::Evidence merged = item;
+  absl::Time first_received = received_at;
+  st.read.Reset();
+  st.read.Bind(1, host);
+  st.read.Bind(2, source);
+  st.read.Bind(3, item.origin());
+  st.read.Bind(4, key);
+  const int rc = st.read.Step();
+  if (rc == SQLITE_ROW) {
+    first_received = absl::FromUnixNanos(st.read.Int(1));
+    v1::Evidence kept;
+    if (!kept.ParseFromString(st.read.Text(0)) || !kept.has_event_aggregate()) {
+      return absl::DataLossError(absl::StrCat(path, ": event_window row of ", host, " ",
+                                              item.origin(), " does not parse"));
+    }
+    *merged.mutable_event_aggregate() =
+        events::MergeAggregates(kept.event_aggregate(), item.event_aggregate());
+  } else if (rc != SQLITE_DONE) {
+    return SqliteError(db, rc, "read event window");
+  }
+  const v1::EventAggregate& a = merged.event_aggregate();
+  // An occurrence without a time of its own counts as seen when it was received.
+  const absl::Time last_seen_collector =
+      a.last_seen().seconds() > 0 ? FromProto(a.last_seen()) - window.host_offset : received_at;
+  if (last_seen_collector < window.since) return absl::OkStatus();
+  st.put.Reset();
+  st.put.Bind(1, host);
+  st.put.Bind(2, source);
+  st.put.Bind(3, item.origin());
+  st.put.Bind(4, key);
+  st.put.Bind(5, a.provider());
+  st.put.Bind(6, static_cast<int64_t>(a.event_id()));
+  st.put.Bind(7, a.count());
+  st.put.Bind(8, absl::ToUnixNanos(FromProto(a.first_seen())));
+  st.put.Bind(9, absl::ToUnixNanos(FromProto(a.last_seen())));
+  st.put.Bind(10, absl::ToUnixNanos(last_seen_collector));
+  st.put.Bind(11, absl::ToUnixNanos(first_received));
+  st.put.Bind(12, absl::ToUnixNanos(received_at));
+  st.put.BindBlob(13, merged.SerializeAsString());
+  return st.put.Run("put event window");
+}
 
 }  // namespace
 
@@ -344,8 +416,12 @@ absl::Status Store::ReplaceSourceEvidence(const std::string& host, const std::st
       del.Bind(2, source);
       RETURN_IF_ERROR(del.Run("delete evidence"));
     }
-    for (const v1::Evidence& e : aggregates) {
-      RETURN_IF_ERROR(MergeIntoEventWindowLocked(host, source, received_at, e, window));
+    if (!aggregates.empty()) {
+      WindowStatements st(db_);
+      RETURN_IF_ERROR(st.status());
+      for (const v1::Evidence& e : aggregates) {
+        RETURN_IF_ERROR(MergeIntoEventWindow(db_, path_, st, host, source, received_at, e, window));
+      }
     }
     {
       Statement prune(db_, "DELETE FROM event_window WHERE last_seen_collector_unix_ns < ?1");
@@ -353,13 +429,14 @@ absl::Status Store::ReplaceSourceEvidence(const std::string& host, const std::st
       prune.Bind(1, absl::ToUnixNanos(window.since));
       RETURN_IF_ERROR(prune.Run("prune event window"));
     }
+    Statement st(db_, R"sql(
+        INSERT INTO evidence (host, source, item, kind, subject, received_at_unix_ns, payload)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql");
+    RETURN_IF_ERROR(st.status("prepare put evidence"));
     for (size_t i = 0; i < snapshot.size(); ++i) {
       const v1::Evidence& e = *snapshot[i];
       const auto* field = e.GetDescriptor()->FindFieldByNumber(e.kind_case());
-      Statement st(db_, R"sql(
-          INSERT INTO evidence (host, source, item, kind, subject, received_at_unix_ns, payload)
-          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql");
-      RETURN_IF_ERROR(st.status("prepare put evidence"));
+      st.Reset();
       st.Bind(1, host);
       st.Bind(2, source);
       st.Bind(3, static_cast<int64_t>(i));
@@ -407,63 +484,6 @@ absl::StatusOr<std::vector<v1::Evidence>> Store::LoadEvidence(const std::string&
   }
   if (rc != SQLITE_DONE) return SqliteError(db_, rc, "load evidence");
   return out;
-}
-
-absl::Status Store::MergeIntoEventWindowLocked(const std::string& host, const std::string& source,
-                                               absl::Time received_at, const v1::Evidence& item,
-                                               const EventWindowPolicy& window) {
-  const std::string key = events::AggregateKey(item.event_aggregate());
-  v1::Evidence merged = item;
-  absl::Time first_received = received_at;
-  {
-    Statement st(db_, R"sql(
-        SELECT payload, first_received_unix_ns FROM event_window
-        WHERE host = ?1 AND source = ?2 AND origin = ?3 AND event_key = ?4)sql");
-    RETURN_IF_ERROR(st.status("prepare read event window"));
-    st.Bind(1, host);
-    st.Bind(2, source);
-    st.Bind(3, item.origin());
-    st.Bind(4, key);
-    const int rc = st.Step();
-    if (rc == SQLITE_ROW) {
-      v1::Evidence kept;
-      if (!kept.ParseFromString(st.Text(0)) || !kept.has_event_aggregate()) {
-        return absl::DataLossError(absl::StrCat(path_, ": event_window row of ", host, " ",
-                                                item.origin(), " does not parse"));
-      }
-      *merged.mutable_event_aggregate() =
-          events::MergeAggregates(kept.event_aggregate(), item.event_aggregate());
-      first_received = absl::FromUnixNanos(st.Int(1));
-    } else if (rc != SQLITE_DONE) {
-      return SqliteError(db_, rc, "read event window");
-    }
-  }
-  const v1::EventAggregate& a = merged.event_aggregate();
-  // An occurrence without a time of its own counts as seen when it was received.
-  const absl::Time last_seen_collector =
-      a.last_seen().seconds() > 0 ? FromProto(a.last_seen()) - window.host_offset : received_at;
-  if (last_seen_collector < window.since) return absl::OkStatus();
-  Statement st(db_, R"sql(
-      INSERT OR REPLACE INTO event_window
-        (host, source, origin, event_key, provider, event_id, occurrences,
-         first_seen_host_unix_ns, last_seen_host_unix_ns, last_seen_collector_unix_ns,
-         first_received_unix_ns, last_received_unix_ns, payload)
-      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13))sql");
-  RETURN_IF_ERROR(st.status("prepare put event window"));
-  st.Bind(1, host);
-  st.Bind(2, source);
-  st.Bind(3, item.origin());
-  st.Bind(4, key);
-  st.Bind(5, a.provider());
-  st.Bind(6, static_cast<int64_t>(a.event_id()));
-  st.Bind(7, a.count());
-  st.Bind(8, absl::ToUnixNanos(FromProto(a.first_seen())));
-  st.Bind(9, absl::ToUnixNanos(FromProto(a.last_seen())));
-  st.Bind(10, absl::ToUnixNanos(last_seen_collector));
-  st.Bind(11, absl::ToUnixNanos(first_received));
-  st.Bind(12, absl::ToUnixNanos(received_at));
-  st.BindBlob(13, merged.SerializeAsString());
-  return st.Run("put event window");
 }
 
 absl::StatusOr<std::vector<v1::Evidence>> Store::LoadEventWindow(const std::string& host,

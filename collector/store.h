@@ -131,10 +131,6 @@ class Store {
   explicit Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   absl::Status Exec(const std::string& sql);
   absl::Status Migrate();
-  absl::Status MergeIntoEventWindowLocked(const std::string& host, const std::string& source,
-                                          absl::Time received_at, const v1::Evidence& item,
-                                          const EventWindowPolicy& window)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
   sqlite3* db_;
