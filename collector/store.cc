@@ -2,11 +2,16 @@
 
 #include <sqlite3.h>
 
+#include <map>
+#include <utility>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/events/event_aggregate.h"
+#include "common/events/event_window.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
+#include "spdlog/spdlog.h"
 
 namespace kerbside::collector {
 namespace {
@@ -98,18 +103,21 @@ const char* const kMigrations[] = {
     CREATE INDEX alert_outbox_by_sink ON alert_outbox (sink, id);
     )sql",
     // 4 -> 5: the window of recent events. A source's events no longer live in its snapshot
-    // (which the next export of a rotated log would wipe) but here, one row per event key,
-    // merged across batches and pruned by age. Old snapshot events go; agents resend them
-    // within one interval.
+    // (which the next export of a rotated log would wipe) but here, one row per host, source,
+    // channel and event key, advanced by every read (common/events/event_window.h) and pruned
+    // by age. Migrate() then moves the events of the old snapshots in (C++: they are protos).
     R"sql(
     CREATE TABLE event_window (
       host TEXT NOT NULL,
       source TEXT NOT NULL,
-      origin TEXT NOT NULL,             -- file or channel the events came from
+      channel TEXT NOT NULL,            -- event log channel (record ids are per channel)
       event_key TEXT NOT NULL,          -- provider, event id and key facts (AggregateKey)
+      origin TEXT NOT NULL,             -- the file or command the last read came from
       provider TEXT NOT NULL,
       event_id INTEGER NOT NULL,
-      occurrences INTEGER NOT NULL,
+      occurrences INTEGER NOT NULL,     -- carried + the last read's count
+      carried_occurrences INTEGER NOT NULL,         -- of earlier reads, no longer in view
+      carried_is_lower_bound INTEGER NOT NULL,
       first_seen_host_unix_ns INTEGER NOT NULL,     -- the host's clock
       last_seen_host_unix_ns INTEGER NOT NULL,      -- the host's clock
       -- The last occurrence placed on the collector's clock (host time minus the host's
@@ -117,11 +125,11 @@ const char* const kMigrations[] = {
       last_seen_collector_unix_ns INTEGER NOT NULL,
       first_received_unix_ns INTEGER NOT NULL,      -- collector clock
       last_received_unix_ns INTEGER NOT NULL,       -- collector clock
-      payload BLOB NOT NULL,            -- serialized kerbside.v1.Evidence, merged EventAggregate
-      PRIMARY KEY (host, source, origin, event_key)
+      latest BLOB NOT NULL,             -- serialized kerbside.v1.EventAggregate, the last read
+      payload BLOB NOT NULL,            -- serialized kerbside.v1.Evidence, the window's aggregate
+      PRIMARY KEY (host, source, channel, event_key)
     );
     CREATE INDEX event_window_by_age ON event_window (last_seen_collector_unix_ns);
-    DELETE FROM evidence WHERE kind IN ('events', 'event_aggregate');
     )sql",
 };
 
@@ -179,14 +187,18 @@ class Statement {
 struct WindowStatements {
   explicit WindowStatements(sqlite3* db)
       : read(db, R"sql(
-            SELECT payload, first_received_unix_ns FROM event_window
-            WHERE host = ?1 AND source = ?2 AND origin = ?3 AND event_key = ?4)sql"),
+            SELECT latest, carried_occurrences, carried_is_lower_bound, payload,
+                   first_received_unix_ns
+            FROM event_window
+            WHERE host = ?1 AND source = ?2 AND channel = ?3 AND event_key = ?4)sql"),
         put(db, R"sql(
             INSERT OR REPLACE INTO event_window
-              (host, source, origin, event_key, provider, event_id, occurrences,
-               first_seen_host_unix_ns, last_seen_host_unix_ns, last_seen_collector_unix_ns,
-               first_received_unix_ns, last_received_unix_ns, payload)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13))sql") {}
+              (host, source, channel, event_key, origin, provider, event_id, occurrences,
+               carried_occurrences, carried_is_lower_bound, first_seen_host_unix_ns,
+               last_seen_host_unix_ns, last_seen_collector_unix_ns, first_received_unix_ns,
+               last_received_unix_ns, latest, payload)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                    ?17))sql") {}
   absl::Status status() const {
     RETURN_IF_ERROR(read.status("prepare read event window"));
     return put.status("prepare put event window");
@@ -194,52 +206,108 @@ struct WindowStatements {
   Statement read, put;
 };
 
-// Merges one event aggregate into the window (see Store::ReplaceSourceEvidence).
+// Advances one key of the window with the batch's read of it (`item`: an event aggregate).
 absl::Status MergeIntoEventWindow(sqlite3* db, const std::string& path, WindowStatements& st,
                                   const std::string& host, const std::string& source,
                                   absl::Time received_at, const v1::Evidence& item,
                                   const EventWindowPolicy& window) {
-  const std::string key = events::AggregateKey(item.event_aggregate());
-  v1::Evidence merged = item;
+  const v1::EventAggregate& fresh = item.event_aggregate();
+  const std::string key = events::AggregateKey(fresh);
+  events::WindowEntry entry;
   absl::Time first_received = received_at;
   st.read.Reset();
   st.read.Bind(1, host);
   st.read.Bind(2, source);
-  st.read.Bind(3, item.origin());
+  st.read.Bind(3, fresh.channel());
   st.read.Bind(4, key);
   const int rc = st.read.Step();
   if (rc == SQLITE_ROW) {
-    first_received = absl::FromUnixNanos(st.read.Int(1));
-    v1::Evidence kept;
-    if (!kept.ParseFromString(st.read.Text(0)) || !kept.has_event_aggregate()) {
-      return absl::DataLossError(absl::StrCat(path, ": event_window row of ", host, " ",
-                                              item.origin(), " does not parse"));
+    events::WindowEntry kept;
+    v1::Evidence kept_total;
+    if (!kept.latest.ParseFromString(st.read.Text(0)) ||
+        !kept_total.ParseFromString(st.read.Text(3)) || !kept_total.has_event_aggregate()) {
+      // Unreadable: start the key afresh rather than refuse the host's batches forever.
+      spdlog::error("{}: event_window row {}/{}/{} does not parse; starting it again", path, host,
+                    source, fresh.channel());
+      entry = events::StartWindow(fresh);
+    } else {
+      kept.carried = st.read.Int(1);
+      kept.carried_is_lower_bound = st.read.Int(2) != 0;
+      kept.total = kept_total.event_aggregate();
+      entry = events::AdvanceWindow(kept, fresh);
+      first_received = absl::FromUnixNanos(st.read.Int(4));
     }
-    *merged.mutable_event_aggregate() =
-        events::MergeAggregates(kept.event_aggregate(), item.event_aggregate());
-  } else if (rc != SQLITE_DONE) {
+  } else if (rc == SQLITE_DONE) {
+    entry = events::StartWindow(fresh);
+  } else {
     return SqliteError(db, rc, "read event window");
   }
-  const v1::EventAggregate& a = merged.event_aggregate();
+  const v1::EventAggregate& a = entry.total;
   // An occurrence without a time of its own counts as seen when it was received.
   const absl::Time last_seen_collector =
       a.last_seen().seconds() > 0 ? FromProto(a.last_seen()) - window.host_offset : received_at;
   if (last_seen_collector < window.since) return absl::OkStatus();
+  v1::Evidence shown = item;
+  *shown.mutable_event_aggregate() = a;
   st.put.Reset();
   st.put.Bind(1, host);
   st.put.Bind(2, source);
-  st.put.Bind(3, item.origin());
+  st.put.Bind(3, fresh.channel());
   st.put.Bind(4, key);
-  st.put.Bind(5, a.provider());
-  st.put.Bind(6, static_cast<int64_t>(a.event_id()));
-  st.put.Bind(7, a.count());
-  st.put.Bind(8, absl::ToUnixNanos(FromProto(a.first_seen())));
-  st.put.Bind(9, absl::ToUnixNanos(FromProto(a.last_seen())));
-  st.put.Bind(10, absl::ToUnixNanos(last_seen_collector));
-  st.put.Bind(11, absl::ToUnixNanos(first_received));
-  st.put.Bind(12, absl::ToUnixNanos(received_at));
-  st.put.BindBlob(13, merged.SerializeAsString());
+  st.put.Bind(5, item.origin());
+  st.put.Bind(6, a.provider());
+  st.put.Bind(7, static_cast<int64_t>(a.event_id()));
+  st.put.Bind(8, a.count());
+  st.put.Bind(9, entry.carried);
+  st.put.Bind(10, int64_t{entry.carried_is_lower_bound ? 1 : 0});
+  st.put.Bind(11, absl::ToUnixNanos(FromProto(a.first_seen())));
+  st.put.Bind(12, absl::ToUnixNanos(FromProto(a.last_seen())));
+  st.put.Bind(13, absl::ToUnixNanos(last_seen_collector));
+  st.put.Bind(14, absl::ToUnixNanos(first_received));
+  st.put.Bind(15, absl::ToUnixNanos(received_at));
+  st.put.BindBlob(16, entry.latest.SerializeAsString());
+  st.put.BindBlob(17, shown.SerializeAsString());
   return st.put.Run("put event window");
+}
+
+// A batch's events as one read per (channel, event key): records aggregated, and the
+// aggregates of several files of one channel (a log and its rotated copy) combined, so a key
+// is advanced once per batch and a copy is not counted twice.
+std::vector<v1::Evidence> EventReads(const std::vector<v1::Evidence>& items) {
+  std::vector<v1::Evidence> out;
+  std::map<std::pair<std::string, std::string>, size_t> index;
+  auto add = [&](v1::Evidence e) {
+    const v1::EventAggregate& a = e.event_aggregate();
+    auto [it, fresh] =
+        index.emplace(std::make_pair(a.channel(), events::AggregateKey(a)), out.size());
+    if (fresh) {
+      out.push_back(std::move(e));
+      return;
+    }
+    v1::Evidence& kept = out[it->second];
+    // The newest read names the origin.
+    const bool newer = FromProto(a.last_seen()) > FromProto(kept.event_aggregate().last_seen());
+    v1::EventAggregate combined =
+        events::CombineAggregates(kept.event_aggregate(), e.event_aggregate());
+    if (newer) {
+      e.clear_event_aggregate();
+      kept = std::move(e);
+    }
+    *kept.mutable_event_aggregate() = std::move(combined);
+  };
+  for (const v1::Evidence& e : items) {
+    if (e.kind_case() == v1::Evidence::kEventAggregate) {
+      add(e);
+    } else if (e.kind_case() == v1::Evidence::kEvents) {
+      // Records (an agent that does not aggregate): the window keeps aggregates only.
+      for (v1::EventAggregate& a : events::AggregateEvents(e.events())) {
+        v1::Evidence item = e;
+        *item.mutable_event_aggregate() = std::move(a);
+        add(std::move(item));
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -297,6 +365,7 @@ absl::Status Store::Migrate() {
   for (int v = version; v < latest; ++v) {
     RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
     absl::Status s = Exec(kMigrations[v]);
+    if (s.ok() && v + 1 == 5) s = MoveSnapshotEventsToWindowLocked();
     if (s.ok()) s = Exec(absl::StrCat("PRAGMA user_version = ", v + 1));
     if (!s.ok()) {
       Exec("ROLLBACK").IgnoreError();
@@ -305,6 +374,41 @@ absl::Status Store::Migrate() {
     RETURN_IF_ERROR(Exec("COMMIT"));
   }
   return absl::OkStatus();
+}
+
+absl::Status Store::MoveSnapshotEventsToWindowLocked() {
+  // Schema 4 kept events in each source's snapshot. Each becomes the first read of its keys,
+  // received when the snapshot was, so a restart into the new schema loses no event.
+  struct Old {
+    std::string host, source;
+    absl::Time received;
+    v1::Evidence evidence;
+  };
+  std::vector<Old> old;
+  {
+    Statement st(db_, R"sql(
+        SELECT host, source, received_at_unix_ns, payload FROM evidence
+        WHERE kind IN ('events', 'event_aggregate') ORDER BY host, source, item)sql");
+    RETURN_IF_ERROR(st.status("prepare read snapshot events"));
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      Old o{st.Text(0), st.Text(1), absl::FromUnixNanos(st.Int(2)), {}};
+      if (!o.evidence.ParseFromString(st.Text(3))) {
+        spdlog::warn("{}: an old snapshot event of {} does not parse; dropped", path_, o.host);
+        continue;
+      }
+      old.push_back(std::move(o));
+    }
+    if (rc != SQLITE_DONE) return SqliteError(db_, rc, "read snapshot events");
+  }
+  WindowStatements st(db_);
+  RETURN_IF_ERROR(st.status());
+  for (const Old& o : old) {
+    for (const v1::Evidence& e : EventReads({o.evidence})) {
+      RETURN_IF_ERROR(MergeIntoEventWindow(db_, path_, st, o.host, o.source, o.received, e, {}));
+    }
+  }
+  return Exec("DELETE FROM evidence WHERE kind IN ('events', 'event_aggregate')");
 }
 
 absl::Status Store::UpsertHost(const HostRecord& host) {
@@ -391,21 +495,10 @@ absl::Status Store::ReplaceSourceEvidence(const std::string& host, const std::st
                                           const std::vector<v1::Evidence>& items,
                                           const EventWindowPolicy& window) {
   std::vector<const v1::Evidence*> snapshot;
-  std::vector<v1::Evidence> aggregates;
   for (const v1::Evidence& e : items) {
-    if (!IsEventKind(e)) {
-      snapshot.push_back(&e);
-    } else if (e.kind_case() == v1::Evidence::kEventAggregate) {
-      aggregates.push_back(e);
-    } else {
-      // Records (an agent that does not aggregate): the window keeps aggregates only.
-      for (v1::EventAggregate& a : events::AggregateEvents(e.events())) {
-        v1::Evidence item = e;
-        *item.mutable_event_aggregate() = std::move(a);
-        aggregates.push_back(std::move(item));
-      }
-    }
+    if (!IsEventKind(e)) snapshot.push_back(&e);
   }
+  const std::vector<v1::Evidence> aggregates = EventReads(items);
   absl::MutexLock lock(&mu_);
   RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto run = [&]() -> absl::Status {
@@ -492,10 +585,10 @@ absl::StatusOr<std::vector<v1::Evidence>> Store::LoadEventWindow(const std::stri
   Statement st(db_, host.empty()
                         ? "SELECT payload, host, last_received_unix_ns FROM event_window "
                           "WHERE last_seen_collector_unix_ns >= ?1 "
-                          "ORDER BY host, source, origin, first_seen_host_unix_ns, event_key"
+                          "ORDER BY host, source, channel, first_seen_host_unix_ns, event_key"
                         : "SELECT payload, host, last_received_unix_ns FROM event_window "
                           "WHERE last_seen_collector_unix_ns >= ?1 AND host = ?2 "
-                          "ORDER BY source, origin, first_seen_host_unix_ns, event_key");
+                          "ORDER BY source, channel, first_seen_host_unix_ns, event_key");
   RETURN_IF_ERROR(st.status("prepare load event window"));
   st.Bind(1, absl::ToUnixNanos(since));
   if (!host.empty()) st.Bind(2, host);
@@ -504,8 +597,9 @@ absl::StatusOr<std::vector<v1::Evidence>> Store::LoadEventWindow(const std::stri
   while ((rc = st.Step()) == SQLITE_ROW) {
     v1::Evidence e;
     if (!e.ParseFromString(st.Text(0))) {
-      return absl::DataLossError(
-          absl::StrCat(path_, ": event_window row of ", st.Text(1), " does not parse"));
+      // One bad row must not hide every host's events: skip it, say so.
+      spdlog::error("{}: an event_window row of {} does not parse; skipped", path_, st.Text(1));
+      continue;
     }
     // The window's item is as recent as the last batch that reported it.
     *e.mutable_received_at() = ToProto(absl::FromUnixNanos(st.Int(2)));

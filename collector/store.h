@@ -93,10 +93,10 @@ class Store {
 
   // A source's batch is a full snapshot: replaces everything that source said about the host,
   // with its health, in one transaction. Events are the exception: they join the window of
-  // recent events (one aggregate per host, source, origin and event key, merged with what
-  // earlier batches said), so an exported log that rotates does not erase what it held.
-  // Records are aggregated first. The window is pruned to `window.since` in the same
-  // transaction.
+  // recent events (one entry per host, source, channel and event key, advanced by each read as
+  // common/events/event_window.h says), so an exported log that rotates does not erase what it
+  // held and a re-read counts once. Records are aggregated first; several files of one channel
+  // are combined. The window is pruned to `window.since` in the same transaction.
   absl::Status ReplaceSourceEvidence(const std::string& host, const std::string& source,
                                      const v1::SourceHealth& health, absl::Time received_at,
                                      const std::vector<v1::Evidence>& items,
@@ -131,6 +131,7 @@ class Store {
   explicit Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   absl::Status Exec(const std::string& sql);
   absl::Status Migrate();
+  absl::Status MoveSnapshotEventsToWindowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
   sqlite3* db_;

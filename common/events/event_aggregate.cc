@@ -32,8 +32,19 @@ google::protobuf::Timestamp Proto(absl::Time t) {
   return p;
 }
 
+// At most `max_bytes` of UTF-8 `s`, never splitting a character: a cut one would make the
+// aggregate an invalid proto3 string, which no reader could parse back.
+std::string CutAtCharacter(const std::string& s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 struct Group {
   v1::EventAggregate agg;
+  uint64_t min_record = UINT64_MAX, max_record = 0;
+  bool every_record_has_id = true;
   absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
   v1::EventRecord first_record, last_record;
   std::map<std::string, size_t> field_index;  // field -> index in agg.distinct_values
@@ -58,6 +69,9 @@ std::vector<v1::EventAggregate> AggregateEvents(const v1::EventBatch& batch,
     }
     Group& g = groups[it->second];
     g.agg.set_count(g.agg.count() + 1);
+    if (r.record_id() == 0) g.every_record_has_id = false;
+    g.min_record = std::min(g.min_record, r.record_id());
+    g.max_record = std::max(g.max_record, r.record_id());
     const absl::Time t = TimeOf(r);
     // Ties keep the earliest record as first and the latest in the batch as last.
     if (t < g.first) {
@@ -74,7 +88,7 @@ std::vector<v1::EventAggregate> AggregateEvents(const v1::EventBatch& batch,
       auto [fi, fresh] = g.field_index.emplace(name, g.agg.distinct_values_size());
       if (fresh) g.agg.add_distinct_values()->set_field(name);
       v1::EventAggregate::DistinctValues& dv = *g.agg.mutable_distinct_values(fi->second);
-      const std::string value = f.value().substr(0, limits.max_value_bytes);
+      const std::string value = CutAtCharacter(f.value(), limits.max_value_bytes);
       if (std::find(dv.values().begin(), dv.values().end(), value) != dv.values().end()) continue;
       if (static_cast<size_t>(dv.values_size()) < limits.max_distinct_values) {
         dv.add_values(value);
@@ -88,6 +102,10 @@ std::vector<v1::EventAggregate> AggregateEvents(const v1::EventBatch& batch,
   for (Group& g : groups) {
     *g.agg.mutable_first_seen() = Proto(g.first);
     *g.agg.mutable_last_seen() = Proto(g.last);
+    if (g.every_record_has_id) {
+      g.agg.set_first_record_id(g.min_record);
+      g.agg.set_last_record_id(g.max_record);
+    }
     if (limits.max_examples > 0) *g.agg.add_examples() = g.first_record;
     if (limits.max_examples > 1 && g.agg.count() > 1) *g.agg.add_examples() = g.last_record;
     out.push_back(std::move(g.agg));
@@ -103,25 +121,42 @@ std::string AggregateKey(const v1::EventAggregate& a) {
   return key;
 }
 
-v1::EventAggregate MergeAggregates(const v1::EventAggregate& kept, const v1::EventAggregate& fresh,
-                                   const AggregateLimits& limits) {
+RangeRelation CompareRanges(const v1::EventAggregate& a, const v1::EventAggregate& b) {
+  const bool by_id = a.first_record_id() != 0 && a.last_record_id() != 0 &&
+                     b.first_record_id() != 0 && b.last_record_id() != 0;
+  // Nanoseconds since the epoch or record ids: either way an ordered pair per aggregate.
+  auto lo = [&](const v1::EventAggregate& x) {
+    return by_id ? static_cast<int64_t>(x.first_record_id())
+                 : absl::ToUnixNanos(TimeOf(x.first_seen()));
+  };
+  auto hi = [&](const v1::EventAggregate& x) {
+    return by_id ? static_cast<int64_t>(x.last_record_id())
+                 : absl::ToUnixNanos(TimeOf(x.last_seen()));
+  };
+  const int64_t alo = lo(a), ahi = hi(a), blo = lo(b), bhi = hi(b);
+  if (alo == blo && ahi == bhi) return RangeRelation::kSame;
+  if (blo > ahi) return RangeRelation::kAfter;
+  if (bhi < alo) return RangeRelation::kBefore;
+  if (blo <= alo && bhi >= ahi) return RangeRelation::kBContainsA;
+  if (alo <= blo && ahi >= bhi) return RangeRelation::kAContainsB;
+  return blo > alo ? RangeRelation::kBSlidForward : RangeRelation::kBSlidBack;
+}
+
+v1::EventAggregate UniteDetails(const v1::EventAggregate& kept, const v1::EventAggregate& fresh,
+                                const AggregateLimits& limits) {
+  v1::EventAggregate out = kept;
   const absl::Time kept_first = TimeOf(kept.first_seen()), kept_last = TimeOf(kept.last_seen());
   const absl::Time fresh_first = TimeOf(fresh.first_seen()), fresh_last = TimeOf(fresh.last_seen());
-  v1::EventAggregate out = fresh;
-  if (fresh_first > kept_last || fresh_last < kept_first) {
-    out.set_count(kept.count() + fresh.count());
-    out.set_count_is_lower_bound(kept.count_is_lower_bound() || fresh.count_is_lower_bound());
+  if (fresh_first < kept_first) *out.mutable_first_seen() = fresh.first_seen();
+  if (fresh_last > kept_last) *out.mutable_last_seen() = fresh.last_seen();
+  if (kept.first_record_id() != 0 && fresh.first_record_id() != 0) {
+    out.set_first_record_id(std::min(kept.first_record_id(), fresh.first_record_id()));
+    out.set_last_record_id(std::max(kept.last_record_id(), fresh.last_record_id()));
   } else {
-    const bool fresh_holds_kept = fresh_first <= kept_first && fresh_last >= kept_last;
-    const bool kept_holds_fresh = kept_first <= fresh_first && kept_last >= fresh_last;
-    const v1::EventAggregate& larger = kept.count() > fresh.count() ? kept : fresh;
-    out.set_count(larger.count());
-    out.set_count_is_lower_bound(larger.count_is_lower_bound() ||
-                                 !(fresh_holds_kept || kept_holds_fresh));
+    out.set_first_record_id(0);
+    out.set_last_record_id(0);
   }
-  *out.mutable_first_seen() = kept_first < fresh_first ? kept.first_seen() : fresh.first_seen();
-  *out.mutable_last_seen() = kept_last > fresh_last ? kept.last_seen() : fresh.last_seen();
-  if (out.channel().empty()) out.set_channel(kept.channel());
+  if (out.channel().empty()) out.set_channel(fresh.channel());
 
   // Examples: the earliest and the latest occurrence among both.
   std::vector<const v1::EventRecord*> candidates;
@@ -162,6 +197,31 @@ v1::EventAggregate MergeAggregates(const v1::EventAggregate& kept, const v1::Eve
         }
       }
     }
+  }
+  return out;
+}
+
+v1::EventAggregate CombineAggregates(const v1::EventAggregate& a, const v1::EventAggregate& b,
+                                     const AggregateLimits& limits) {
+  v1::EventAggregate out = UniteDetails(a, b, limits);
+  const v1::EventAggregate& larger = a.count() >= b.count() ? a : b;
+  switch (CompareRanges(a, b)) {
+    case RangeRelation::kAfter:
+    case RangeRelation::kBefore:
+      out.set_count(a.count() + b.count());
+      out.set_count_is_lower_bound(a.count_is_lower_bound() || b.count_is_lower_bound());
+      break;
+    case RangeRelation::kSame:
+    case RangeRelation::kBContainsA:
+    case RangeRelation::kAContainsB:
+      out.set_count(larger.count());
+      out.set_count_is_lower_bound(larger.count_is_lower_bound());
+      break;
+    case RangeRelation::kBSlidForward:
+    case RangeRelation::kBSlidBack:
+      out.set_count(larger.count());
+      out.set_count_is_lower_bound(true);
+      break;
   }
   return out;
 }

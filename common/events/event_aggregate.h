@@ -28,14 +28,31 @@ std::vector<v1::EventAggregate> AggregateEvents(const v1::EventBatch& batch,
 // equal keys whatever the order of the facts map. For storage keys, not for display.
 std::string AggregateKey(const v1::EventAggregate& aggregate);
 
-// Two snapshots of one key, as a source sends them over time (the same exported file re-read,
-// a grown one, a rotated one), merged into one: first/last seen and examples span both, distinct
-// values are the bounded union. Occurrences are counted once where that can be known: snapshots
-// that do not overlap in time add up; when one's time range contains the other's, it already
-// holds the other's occurrences and the larger count is kept; a partial overlap keeps the larger
-// count and marks it a lower bound. Pure. `kept` and `fresh` must have the same AggregateKey.
-v1::EventAggregate MergeAggregates(const v1::EventAggregate& kept, const v1::EventAggregate& fresh,
-                                   const AggregateLimits& limits = {});
+// Two aggregates of one key from exports read at the same time (a log and its rotated copy,
+// two files of one channel), as one: first/last seen, record ids and examples span both,
+// distinct values are the bounded union. Exports whose ranges (record ids when both know them,
+// else times) do not overlap add up; when one's range holds the other's, it holds its
+// occurrences too and the larger count stands; a partial overlap keeps the larger count and
+// marks it a lower bound. Pure; `a` and `b` must have the same AggregateKey.
+v1::EventAggregate CombineAggregates(const v1::EventAggregate& a, const v1::EventAggregate& b,
+                                     const AggregateLimits& limits = {});
+
+// `fresh`'s time span, record ids, examples and distinct values united into `kept`'s, counts
+// untouched (the caller decides them). Pure.
+v1::EventAggregate UniteDetails(const v1::EventAggregate& kept, const v1::EventAggregate& fresh,
+                                const AggregateLimits& limits = {});
+
+// How two aggregates' ranges relate: by record ids when both have them, else by time.
+enum class RangeRelation {
+  kSame,          // equal ranges
+  kAfter,         // b starts after a ends
+  kBefore,        // b ends before a starts
+  kBContainsA,    // b's range holds a's (and is larger)
+  kAContainsB,    // a's range holds b's (and is larger)
+  kBSlidForward,  // b starts inside a and ends after it
+  kBSlidBack,     // b starts before a and ends inside it
+};
+RangeRelation CompareRanges(const v1::EventAggregate& a, const v1::EventAggregate& b);
 
 // The other way, for readers that want records: each aggregate's examples as records.
 v1::EventBatch ExamplesOf(const v1::EventAggregate& aggregate);

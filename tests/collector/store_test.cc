@@ -157,8 +157,9 @@ v1::EventRecord Ev1035(absl::Time at, const std::string& ip, uint64_t record) {
 }
 
 // What the host-folder source sends for one events file: `n` 1035s from `ip`, one a minute,
-// the last at `last`, as records (the store aggregates them) in one item.
-v1::Evidence EventsFile(const std::string& ip, int n, absl::Time last) {
+// the last at `last`, record ids from `first_record` up, as records (the store aggregates them)
+// in one item.
+v1::Evidence EventsFile(const std::string& ip, int n, absl::Time last, uint64_t first_record = 1) {
   v1::Evidence e;
   e.set_host("EX02");
   e.set_source("host_folder");
@@ -166,7 +167,7 @@ v1::Evidence EventsFile(const std::string& ip, int n, absl::Time last) {
   *e.mutable_observed_host_time() = ToProto(last);
   for (int i = 0; i < n; ++i) {
     *e.mutable_events()->add_events() =
-        Ev1035(last - absl::Minutes(n - 1 - i), ip, static_cast<uint64_t>(i + 1));
+        Ev1035(last - absl::Minutes(n - 1 - i), ip, first_record + static_cast<uint64_t>(i));
   }
   return e;
 }
@@ -207,7 +208,8 @@ class EventWindowTest : public StoreTest {
 TEST_F(EventWindowTest, EventsOutliveTheSnapshotThatCarriedThem) {
   ASSERT_TRUE(Send({Queues(), EventsFile("10.1.1.11", 100, kNow - absl::Hours(2))}, kNow).ok());
   // The log was exported again after it rotated: only newer events from another sender.
-  ASSERT_TRUE(Send({Queues(), EventsFile("10.1.1.13", 5, kNow)}, kNow + absl::Minutes(5)).ok());
+  ASSERT_TRUE(
+      Send({Queues(), EventsFile("10.1.1.13", 5, kNow, 101)}, kNow + absl::Minutes(5)).ok());
   // The snapshot holds only the latest batch's non-event items...
   auto snapshot = store_->LoadEvidence("EX02");
   ASSERT_TRUE(snapshot.ok());
@@ -272,15 +274,36 @@ TEST_F(EventWindowTest, SurvivesARestart) {
   const auto w = Window(kNow);
   ASSERT_EQ(w.size(), 1u);
   EXPECT_EQ(w[0].event_aggregate().count(), 10);
-  // And merging continues where it stopped: a later, disjoint export adds up.
+  // And the window continues where it stopped: the rotated export adds up, and it growing too.
   ASSERT_TRUE(
-      Send({EventsFile("10.1.1.11", 5, kNow + absl::Hours(1))}, kNow + absl::Hours(1)).ok());
+      Send({EventsFile("10.1.1.11", 5, kNow + absl::Hours(1), 11)}, kNow + absl::Hours(1)).ok());
   EXPECT_EQ(Window(kNow + absl::Hours(1))[0].event_aggregate().count(), 15);
+  ASSERT_TRUE(
+      Send({EventsFile("10.1.1.11", 8, kNow + absl::Hours(2), 11)}, kNow + absl::Hours(2)).ok());
+  EXPECT_EQ(Window(kNow + absl::Hours(2))[0].event_aggregate().count(), 18);
 }
 
-TEST_F(EventWindowTest, WindowIsPerHostSourceAndOrigin) {
+TEST_F(EventWindowTest, ALogAndItsRotatedCopyAreCountedOnce) {
+  // events-frontend.1.xml (the rotated copy, records 1-10) beside events-frontend.xml (11-14),
+  // both read in every batch: one key, 14 occurrences, however many batches.
+  v1::Evidence copy = EventsFile("10.1.1.11", 10, kNow - absl::Hours(1), 1);
+  copy.set_origin("hosts/EX02/events-frontend.1.xml");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Send({copy, EventsFile("10.1.1.11", 4, kNow, 11)}, kNow + absl::Minutes(i)).ok());
+  }
+  auto w = Window(kNow + absl::Minutes(2));
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].event_aggregate().count(), 14);
+  EXPECT_FALSE(w[0].event_aggregate().count_is_lower_bound());
+  EXPECT_EQ(w[0].origin(), "hosts/EX02/events-frontend.xml");  // the newest file names it
+  // The copy is deleted: nothing is lost.
+  ASSERT_TRUE(Send({EventsFile("10.1.1.11", 4, kNow, 11)}, kNow + absl::Minutes(3)).ok());
+  EXPECT_EQ(Window(kNow + absl::Minutes(3))[0].event_aggregate().count(), 14);
+}
+
+TEST_F(EventWindowTest, WindowIsPerHostAndChannel) {
   v1::Evidence other = EventsFile("10.1.1.11", 4, kNow);
-  other.set_origin("hosts/EX02/events-hub.xml");
+  for (auto& r : *other.mutable_events()->mutable_events()) r.set_channel("System");
   ASSERT_TRUE(Send({EventsFile("10.1.1.11", 10, kNow), other}, kNow).ok());
   ASSERT_EQ(Window(kNow).size(), 2u);
   auto all = store_->LoadEventWindow("", kNow - absl::Hours(24));
@@ -289,6 +312,41 @@ TEST_F(EventWindowTest, WindowIsPerHostSourceAndOrigin) {
   auto none = store_->LoadEventWindow("EX01", kNow - absl::Hours(24));
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
+}
+
+TEST_F(StoreTest, UpgradeToTheEventWindowKeepsTheSnapshotsEvents) {
+  // A schema-4 store whose host_folder snapshot still holds events: made by opening a current
+  // store, putting an events item where schema 4 kept it, and winding the version back.
+  {
+    auto store = Store::Open(path_);
+    ASSERT_TRUE(store.ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  const std::string blob = EventsFile("10.1.1.11", 7, kNow).SerializeAsString();
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE event_window; PRAGMA user_version = 4;", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "INSERT INTO evidence VALUES ('EX02', 'host_folder', 0, 'events', "
+                               "'frontend', 1800000000000000000, ?1)",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  sqlite3_bind_blob(st, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+
+  auto store = Store::Open(path_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*(*store)->SchemaVersion(), Store::LatestSchemaVersion());
+  EXPECT_EQ(*(*store)->CountEvidence("EX02"), 0);  // no longer in the snapshot...
+  auto w = (*store)->LoadEventWindow("EX02", absl::InfinitePast());
+  ASSERT_TRUE(w.ok());
+  ASSERT_EQ(w->size(), 1u);  // ...but in the window
+  EXPECT_EQ(w->front().event_aggregate().count(), 7);
+  EXPECT_EQ(FromProto(w->front().received_at()), kNow);
 }
 
 TEST_F(StoreTest, RefusesAStoreFromANewerBuild) {

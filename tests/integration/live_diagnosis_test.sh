@@ -122,15 +122,20 @@ wait_until 10 "the rotated export merged into the window" rotated
 sleep 2  # two more reads of the same file must not count its events again
 [ "$(window)" = '{"2080":5,"2095":2}' ] || fail "re-reading a file counted twice: $(window)"
 pass "after the log rotated the window keeps both exports' events, each counted once"
+# The new export grows: its new occurrence counts, its old ones do not count again.
+event 2080 203 "1 minute ago" >> "$ITEST_DIR/hosts/EX02/events-application.xml"
+grown() { [ "$(window)" = '{"2080":6,"2095":2}' ]; }
+wait_until 10 "the grown export in the window" grown
+pass "the rotated export growing adds only its new occurrence"
 stop_pid "$COLLECTOR_PID" TERM
 [ "$STOP_RC" = "0" ] || fail "collector stopped with $STOP_RC"
 start_collector 2 "$PORT"
 wait_until 10 "collector restarted" grep -q "listening on" "$ITEST_DIR/collector2.log"
-[ "$(window)" = '{"2080":5,"2095":2}' ] || fail "after a restart the window is $(window)"
+[ "$(window)" = '{"2080":6,"2095":2}' ] || fail "after a restart the window is $(window)"
 pass "the window survives a collector restart"
 cli export-bundle "$ITEST_DIR/export2" > "$ITEST_DIR/export2.out"
 json=$("$CLI" bundle check "$ITEST_DIR/export2" --json)
-expect_jq "$json" '.hosts[] | select(.name=="EX02") | .counts.events == 7' \
+expect_jq "$json" '.hosts[] | select(.name=="EX02") | .counts.events == 8' \
   "the export keeps every occurrence count (event-aggregates-application.json)"
 [ -f "$ITEST_DIR/export2/hosts/EX02/event-aggregates-application.json" ] ||
   fail "no event-aggregates file in the export"

@@ -95,49 +95,59 @@ TEST(EventAggregateTest, KeyIgnoresFactOrderButNotFactValues) {
   EXPECT_NE(AggregateKey(a), AggregateKey(b));
 }
 
-TEST(EventAggregateTest, MergeOfTheSameFileReadTwiceCountsOnce) {
-  const v1::EventAggregate m = MergeAggregates(Snapshot(1, 100), Snapshot(1, 100));
-  EXPECT_EQ(m.count(), 100);
-  EXPECT_FALSE(m.count_is_lower_bound());
+TEST(EventAggregateTest, RecordIdsSpanTheOccurrences) {
+  const v1::EventAggregate a = Snapshot(5, 9);
+  EXPECT_EQ(a.first_record_id(), 5u);
+  EXPECT_EQ(a.last_record_id(), 9u);
+  // One record without an id: the span is unknown, not partly known.
+  v1::EventBatch b;
+  *b.add_events() = Ev1035(1, "10.1.1.11", 7);
+  *b.add_events() = Ev1035(2, "10.1.1.11", 0);
+  const auto got = AggregateEvents(b);
+  EXPECT_EQ(got[0].first_record_id(), 0u);
+  EXPECT_EQ(got[0].last_record_id(), 0u);
 }
 
-TEST(EventAggregateTest, MergeOfAGrownFileKeepsTheLargerCount) {
-  const v1::EventAggregate m = MergeAggregates(Snapshot(1, 100), Snapshot(1, 150));
-  EXPECT_EQ(m.count(), 150);
-  EXPECT_FALSE(m.count_is_lower_bound());
-  EXPECT_EQ(FromProto(m.last_seen()), absl::FromUnixSeconds(1800000150));
-  ASSERT_EQ(m.examples_size(), 2);
-  EXPECT_EQ(m.examples(0).record_id(), 1u);
-  EXPECT_EQ(m.examples(1).record_id(), 150u);
+TEST(EventAggregateTest, RangesCompareByRecordIdsElseByTime) {
+  EXPECT_EQ(CompareRanges(Snapshot(1, 100), Snapshot(1, 100)), RangeRelation::kSame);
+  EXPECT_EQ(CompareRanges(Snapshot(1, 100), Snapshot(101, 120)), RangeRelation::kAfter);
+  EXPECT_EQ(CompareRanges(Snapshot(101, 120), Snapshot(1, 100)), RangeRelation::kBefore);
+  EXPECT_EQ(CompareRanges(Snapshot(1, 100), Snapshot(1, 150)), RangeRelation::kBContainsA);
+  EXPECT_EQ(CompareRanges(Snapshot(1, 150), Snapshot(20, 150)), RangeRelation::kAContainsB);
+  EXPECT_EQ(CompareRanges(Snapshot(1, 100), Snapshot(51, 130)), RangeRelation::kBSlidForward);
+  EXPECT_EQ(CompareRanges(Snapshot(51, 130), Snapshot(1, 100)), RangeRelation::kBSlidBack);
+  // The host's clock stepped back an hour between two exports: by time the newer export looks
+  // older, by record id it is what it is, newer.
+  v1::EventAggregate later = Snapshot(101, 120);
+  *later.mutable_first_seen() = ToProto(FromProto(later.first_seen()) - absl::Hours(1));
+  *later.mutable_last_seen() = ToProto(FromProto(later.last_seen()) - absl::Hours(1));
+  EXPECT_EQ(CompareRanges(Snapshot(1, 100), later), RangeRelation::kAfter);
+  later.set_first_record_id(0);
+  EXPECT_EQ(CompareRanges(Snapshot(1, 100), later), RangeRelation::kBefore);
 }
 
-TEST(EventAggregateTest, MergeOfDisjointSnapshotsAddsUp) {
-  // The file was rotated: the new export starts after the old one ended.
-  const v1::EventAggregate m = MergeAggregates(Snapshot(1, 100), Snapshot(200, 249));
-  EXPECT_EQ(m.count(), 150);
-  EXPECT_FALSE(m.count_is_lower_bound());
-  EXPECT_EQ(FromProto(m.first_seen()), absl::FromUnixSeconds(1800000001));
-  EXPECT_EQ(FromProto(m.last_seen()), absl::FromUnixSeconds(1800000249));
-  ASSERT_EQ(m.examples_size(), 2);
-  EXPECT_EQ(m.examples(0).record_id(), 1u);
-  EXPECT_EQ(m.examples(1).record_id(), 249u);
-  // An older snapshot arriving late adds up the same way.
-  EXPECT_EQ(MergeAggregates(Snapshot(200, 249), Snapshot(1, 100)).count(), 150);
+TEST(EventAggregateTest, CombiningALogAndItsRotatedCopyCountsEachOccurrenceOnce) {
+  const v1::EventAggregate both = CombineAggregates(Snapshot(1, 100), Snapshot(101, 130));
+  EXPECT_EQ(both.count(), 130);
+  EXPECT_FALSE(both.count_is_lower_bound());
+  EXPECT_EQ(both.first_record_id(), 1u);
+  EXPECT_EQ(both.last_record_id(), 130u);
+  ASSERT_EQ(both.examples_size(), 2);
+  EXPECT_EQ(both.examples(0).record_id(), 1u);
+  EXPECT_EQ(both.examples(1).record_id(), 130u);
+  // A copy of the same export: once.
+  EXPECT_EQ(CombineAggregates(Snapshot(1, 100), Snapshot(1, 100)).count(), 100);
+  EXPECT_EQ(CombineAggregates(Snapshot(1, 100), Snapshot(20, 60)).count(), 100);
+  // Partly overlapping copies: the larger count, marked a lower bound.
+  const v1::EventAggregate partly = CombineAggregates(Snapshot(1, 100), Snapshot(51, 130));
+  EXPECT_EQ(partly.count(), 100);
+  EXPECT_TRUE(partly.count_is_lower_bound());
 }
 
-TEST(EventAggregateTest, MergeOfPartlyOverlappingSnapshotsIsALowerBound) {
-  // [1,100] and [51,130]: 130 distinct occurrences, but which 50 are common cannot be known.
-  const v1::EventAggregate m = MergeAggregates(Snapshot(1, 100), Snapshot(51, 130));
-  EXPECT_EQ(m.count(), 100);
-  EXPECT_TRUE(m.count_is_lower_bound());
-  // And the mark sticks through later merges.
-  EXPECT_TRUE(MergeAggregates(m, Snapshot(500, 500)).count_is_lower_bound());
-  EXPECT_EQ(MergeAggregates(m, Snapshot(500, 500)).count(), 101);
-}
-
-TEST(EventAggregateTest, MergeUnitesDistinctValuesWithinTheBound) {
+TEST(EventAggregateTest, UnitingDetailsKeepsDistinctValuesWithinTheBound) {
   const v1::EventAggregate m =
-      MergeAggregates(Snapshot(1, 10), Snapshot(11, 30), {.max_distinct_values = 16});
+      UniteDetails(Snapshot(1, 10), Snapshot(11, 30), {.max_distinct_values = 16});
+  EXPECT_EQ(m.count(), 10);  // counts are the caller's business
   ASSERT_EQ(m.distinct_values_size(), 3);
   EXPECT_EQ(m.distinct_values(2).field(), "Session");
   EXPECT_EQ(m.distinct_values(2).values(0), "08DC1");  // kept's values come first
@@ -145,6 +155,20 @@ TEST(EventAggregateTest, MergeUnitesDistinctValuesWithinTheBound) {
   EXPECT_TRUE(m.distinct_values(2).truncated());
   EXPECT_EQ(m.distinct_values(1).values_size(), 1);
   EXPECT_FALSE(m.distinct_values(1).truncated());
+}
+
+TEST(EventAggregateTest, LongValuesAreCutAtACharacterBoundary) {
+  v1::EventRecord r = Ev1035(1, "10.1.1.11", 1);
+  // 255 ASCII bytes, then "é" (2 bytes): a cut at 256 bytes would split it.
+  r.mutable_fields(0)->set_value(std::string(255, 'a') + "\xC3\xA9" + "tail");
+  v1::EventBatch b;
+  *b.add_events() = r;
+  const auto got = AggregateEvents(b);
+  const std::string& kept = got[0].distinct_values(0).values(0);
+  EXPECT_EQ(kept, std::string(255, 'a'));
+  // So the aggregate still serializes and parses as a proto3 message.
+  v1::EventAggregate back;
+  EXPECT_TRUE(back.ParseFromString(got[0].SerializeAsString()));
 }
 
 TEST(EventAggregateTest, EmptyBatch) { EXPECT_TRUE(AggregateEvents(v1::EventBatch()).empty()); }

@@ -1,0 +1,84 @@
+// The window's count across reads of an exported log: the same export again, grown, rotated,
+// slid forward, an old copy back.
+#include "common/events/event_window.h"
+
+#include "common/proto_time.h"
+#include "gtest/gtest.h"
+
+namespace kerbside::events {
+namespace {
+
+// A read of an export holding one 1035 per second for seconds [from, to], record ids = seconds.
+v1::EventAggregate Read(int from, int to) {
+  v1::EventBatch b;
+  for (int i = from; i <= to; ++i) {
+    v1::EventRecord* r = b.add_events();
+    r->set_provider("MSExchangeFrontEndTransport");
+    r->set_event_id(1035);
+    r->set_channel("Application");
+    r->set_record_id(static_cast<uint64_t>(i));
+    *r->mutable_time_created() = ToProto(absl::FromUnixSeconds(1800000000 + i));
+    (*r->mutable_facts())["source_ip"] = "10.1.1.11";
+  }
+  return AggregateEvents(b)[0];
+}
+
+WindowEntry Reads(std::initializer_list<std::pair<int, int>> reads) {
+  auto it = reads.begin();
+  WindowEntry e = StartWindow(Read(it->first, it->second));
+  for (++it; it != reads.end(); ++it) e = AdvanceWindow(e, Read(it->first, it->second));
+  return e;
+}
+
+TEST(EventWindowTest, TheSameExportReadAgainCountsOnce) {
+  const WindowEntry e = Reads({{1, 100}, {1, 100}, {1, 100}});
+  EXPECT_EQ(e.total.count(), 100);
+  EXPECT_FALSE(e.total.count_is_lower_bound());
+}
+
+TEST(EventWindowTest, AGrowingExportReplacesItsEarlierRead) {
+  const WindowEntry e = Reads({{1, 100}, {1, 150}, {1, 151}});
+  EXPECT_EQ(e.total.count(), 151);
+  EXPECT_EQ(e.carried, 0);
+  EXPECT_FALSE(e.total.count_is_lower_bound());
+}
+
+TEST(EventWindowTest, ARotatedExportThatGrowsIsCountedInFull) {
+  // The review's case: [1,100] then a rotated [200,249], then that one grown to [200,300].
+  const WindowEntry e = Reads({{1, 100}, {200, 249}, {200, 300}});
+  EXPECT_EQ(e.total.count(), 201);
+  EXPECT_EQ(e.carried, 100);
+  EXPECT_FALSE(e.total.count_is_lower_bound());
+  EXPECT_EQ(FromProto(e.total.first_seen()), absl::FromUnixSeconds(1800000001));
+  EXPECT_EQ(FromProto(e.total.last_seen()), absl::FromUnixSeconds(1800000300));
+  EXPECT_EQ(e.total.first_record_id(), 1u);
+  EXPECT_EQ(e.total.last_record_id(), 300u);
+}
+
+TEST(EventWindowTest, AnExportWhoseStartMovedCarriesWhatLeftIt) {
+  // "The last N events" with nothing new: the oldest fall out, exactly counted.
+  const WindowEntry e = Reads({{1, 100}, {31, 100}});
+  EXPECT_EQ(e.total.count(), 100);
+  EXPECT_EQ(e.carried, 30);
+  EXPECT_FALSE(e.total.count_is_lower_bound());
+}
+
+TEST(EventWindowTest, ASlidingExportIsALowerBound) {
+  // [1,100] then [51,130]: 130 occurrences; which of the first read's left is not known.
+  const WindowEntry e = Reads({{1, 100}, {51, 130}});
+  EXPECT_EQ(e.total.count(), 100);
+  EXPECT_TRUE(e.total.count_is_lower_bound());
+  // Growth after the slide still counts.
+  EXPECT_EQ(AdvanceWindow(e, Read(51, 140)).total.count(), 110);
+}
+
+TEST(EventWindowTest, AnOldCopyComingBackIsNotCountedAgain) {
+  const WindowEntry e = Reads({{1, 100}, {200, 249}, {1, 100}});
+  EXPECT_EQ(e.total.count(), 150);
+  EXPECT_TRUE(e.total.count_is_lower_bound());
+  // The newer read stays the reference: it growing still counts.
+  EXPECT_EQ(AdvanceWindow(e, Read(200, 260)).total.count(), 161);
+}
+
+}  // namespace
+}  // namespace kerbside::events
