@@ -25,7 +25,7 @@ void ClockGraph::AddReading(const std::string& from, const std::string& to, absl
   adjacency_[to].push_back({from, -offset, uncertainty, std::move(note)});
 }
 
-ClockGraph::ClockGraph(const FleetIndex& index) {
+ClockGraph::ClockGraph(const FleetIndex& index, absl::Duration tolerance) {
   for (const v1::Evidence* e : index.All(v1::Evidence::kClockReading)) {
     const v1::ClockReading& r = e->clock_reading();
     std::string to =
@@ -116,7 +116,11 @@ ClockGraph::ClockGraph(const FleetIndex& index) {
   std::map<std::string, std::map<std::string, HostClock>> from_dc;
   for (auto& [host, c] : to_reference_) {
     const std::optional<std::string> dc = AuthenticatingDc(index, host);
-    if (!dc || *dc == host || frame_.count(*dc) == 0) continue;
+    if (!dc || *dc == host) continue;
+    auto dc_in_frame = frame_.find(*dc);
+    if (dc_in_frame == frame_.end() || absl::AbsDuration(dc_in_frame->second.offset) > tolerance) {
+      continue;
+    }
     auto it = from_dc.find(*dc);
     if (it == from_dc.end()) it = from_dc.emplace(*dc, Solve(*dc)).first;
     auto path = it->second.find(host);

@@ -26,11 +26,13 @@ struct HostClock {
 // probes) as edges between hosts, and each host's offset to its reference (DESIGN.md §3): the
 // PDC emulator when known (the domain's time root); else the host's authenticating DC, the one
 // its time service syncs from (w32tm /query /status Source) or, failing that, the DC its
-// stripchart ran against; else the fleet median. Paths are the ones with the least summed
+// stripchart ran against, provided that DC itself is within `tolerance` of the fleet median (a
+// DC that is off is no reference: its members are then judged against the median, and the DC
+// is the one named); else the fleet median. Paths are the ones with the least summed
 // uncertainty; a host with no path to a reference has no entry.
 class ClockGraph {
  public:
-  explicit ClockGraph(const FleetIndex& index);
+  ClockGraph(const FleetIndex& index, absl::Duration tolerance);
 
   const std::string& reference() const { return reference_; }  // the PDC emulator, or ""
   // "the PDC emulator DC01", "each host's authenticating DC (else the fleet median)",

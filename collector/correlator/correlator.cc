@@ -201,7 +201,7 @@ Diagnoses Correlate(const model::FleetModel& fleet, absl::Time now,
   out.max_clock_skew = fleet.max_clock_skew.value_or(options.max_clock_skew);
   const FleetIndex index(fleet, now, options.stale_after);
   const PairMatrix matrix(index);
-  const ClockGraph clocks(index);
+  const ClockGraph clocks(index, out.max_clock_skew);
   out.clock_reference = clocks.ReferenceLabel();
 
   std::vector<Diagnosis> judged;

@@ -559,6 +559,18 @@ def main():
     b.expected([D("EX02", [("clock_skew", "likely")], pattern="target_side",
                   summary_contains="EX02 is 7m12s ahead of its authenticating DC DC02")])
 
+    # 022: DC02 runs 10 minutes ahead of the PDC emulator and EX02, which syncs from it, follows
+    # it (a little further still). EX02's clock is off, but the DC it follows is what to fix.
+    b = Bundle("022-clock-skew-member-follows-its-dc", "DC02 10m ahead, EX02 follows it")
+    base(b)
+    good_clocks(b, skip=("DC02", "EX02"))
+    stripchart(b, "DC02", "DC01", 600.1)
+    stripchart(b, "EX02", "DC01", 600.3)
+    w32tm_status(b, "EX02", "DC02")
+    write_queues(b, all_to("EX02"))
+    b.expected([D("DC02", [("clock_skew", "likely")],
+                  summary_contains="DC02 is 10m ahead of the PDC emulator DC01 (limit 5m); EX02 is +10m00.299s too (it syncs from DC02)")])
+
 
 if __name__ == "__main__":
     main()

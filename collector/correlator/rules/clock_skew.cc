@@ -26,6 +26,15 @@ class ClockSkewRule : public Rule {
     for (const std::string& s : g.senders) {
       for (const std::string& kdc : KdcsOf(ctx.index, s)) involved.insert(kdc);
     }
+    // The DCs the senders and targets take their time (and tickets) from: a DC that is off
+    // drags its members with it.
+    std::map<std::string, std::string> time_source;
+    for (const std::string& h : std::set<std::string>(involved)) {
+      if (auto dc = AuthenticatingDc(ctx.index, h); dc && *dc != h) {
+        time_source[h] = *dc;
+        involved.insert(*dc);
+      }
+    }
 
     // Hosts off against the reference, and hosts not measured at all.
     std::map<std::string, HostClock> off;
@@ -104,11 +113,19 @@ class ClockSkewRule : public Rule {
 
     const std::string limit = FormatShortDuration(ctx.max_clock_skew);
     if (!off.empty()) {
-      // Blame the host furthest off; name every other host over the limit too.
+      // Blame the host furthest off; name every other host over the limit too. A member that
+      // is off the same way as the DC it syncs from follows that DC: the DC is the one to fix.
       auto worst = off.begin();
       for (auto it = off.begin(); it != off.end(); ++it) {
         if (absl::AbsDuration(it->second.offset) > absl::AbsDuration(worst->second.offset)) {
           worst = it;
+        }
+      }
+      if (auto src = time_source.find(worst->first); src != time_source.end()) {
+        auto dc = off.find(src->second);
+        if (dc != off.end() && (dc->second.offset > absl::ZeroDuration()) ==
+                                   (worst->second.offset > absl::ZeroDuration())) {
+          worst = dc;
         }
       }
       const std::string& blamed = worst->first;
@@ -119,7 +136,10 @@ class ClockSkewRule : public Rule {
                        c.reference_label, " (limit ", limit, ")");
       for (const auto& [h, other] : off) {
         if (h != blamed) {
-          absl::StrAppend(&summary, "; ", h, " is ", FormatSignedDuration(other.offset), " too");
+          auto src = time_source.find(h);
+          const bool follows = src != time_source.end() && src->second == blamed;
+          absl::StrAppend(&summary, "; ", h, " is ", FormatSignedDuration(other.offset), " too",
+                          follows ? absl::StrCat(" (it syncs from ", blamed, ")") : "");
         }
       }
       if (c.stale) {
@@ -153,6 +173,18 @@ class ClockSkewRule : public Rule {
                          " is the PDC emulator of the forest root: give it a reliable source: "
                          "w32tm /config /manualpeerlist:\"<ntp server>,0x8\" /syncfromflags:manual "
                          "/reliable:yes /update"));
+      }
+      std::vector<std::string> followers;
+      for (const auto& [h, other] : off) {
+        auto src = time_source.find(h);
+        if (h != blamed && src != time_source.end() && src->second == blamed)
+          followers.push_back(h);
+      }
+      if (!followers.empty()) {
+        fix.push_back(
+            absl::StrCat("Once ", blamed, " is right, on ", absl::StrJoin(followers, ", "),
+                         followers.size() == 1 ? " (which syncs from it)" : " (which sync from it)",
+                         ": w32tm /resync"));
       }
       fix.push_back(absl::StrCat("Then retry the queues: Retry-Queue -Identity <queue> on ",
                                  JoinNames(g.senders)));

@@ -54,7 +54,7 @@ TEST_F(ClockGraphTest, ThePdcEmulatorWinsWhenMeasured) {
   Reading("DC02", "collector", absl::Minutes(1));
   Reading("EX02", "collector", absl::Minutes(8));
   const FleetIndex index(fleet_, kNow, absl::Hours(24));
-  const ClockGraph g(index);
+  const ClockGraph g(index, absl::Minutes(5));
   EXPECT_EQ(g.reference(), "DC01");
   auto ex02 = g.ToReference("EX02");
   ASSERT_TRUE(ex02.has_value());
@@ -63,9 +63,44 @@ TEST_F(ClockGraphTest, ThePdcEmulatorWinsWhenMeasured) {
 }
 
 TEST_F(ClockGraphTest, WithoutThePdcEachHostAgainstItsAuthenticatingDc) {
-  // The PDC emulator sent nothing. DC01 is 7 minutes ahead of everything else; EX01, EX02 and
-  // EX03 authenticate to (and sync from) DC01, so against DC01 each of them is 7 minutes behind,
-  // which is what their Kerberos sees. The fleet median would blame DC01 alone instead.
+  // The PDC emulator sent nothing. EX02 syncs from DC02, which agrees with the fleet within a
+  // minute; EX02 itself is 8 minutes ahead of the fleet, 7 of DC02: it is judged against DC02.
+  Host("DC01", v1::ROLE_DC);
+  Host("DC02", v1::ROLE_DC);
+  for (const char* ex : {"EX01", "EX02", "EX03"}) Host(ex, v1::ROLE_EXCHANGE);
+  TimeSource("EX02", "DC02.contoso.com");
+  TimeSource("EX01", "DC01.contoso.com");
+  Reading("DC01", "collector", absl::ZeroDuration());
+  Reading("EX01", "collector", absl::ZeroDuration());
+  Reading("EX03", "collector", absl::ZeroDuration());
+  Reading("DC02", "collector", absl::Minutes(1));
+  Reading("EX02", "collector", absl::Minutes(8));
+  const FleetIndex index(fleet_, kNow, absl::Hours(24));
+  EXPECT_EQ(AuthenticatingDc(index, "EX02"), "DC02");
+  EXPECT_EQ(AuthenticatingDc(index, "DC02"), std::nullopt);
+  const ClockGraph g(index, absl::Minutes(5));
+  EXPECT_EQ(g.reference(), "");
+  EXPECT_EQ(g.ReferenceLabel(), "each host's authenticating DC (else the fleet median)");
+  auto ex02 = g.ToReference("EX02");
+  ASSERT_TRUE(ex02.has_value());
+  EXPECT_EQ(ex02->offset, absl::Minutes(7));
+  EXPECT_EQ(ex02->reference_host, "DC02");
+  EXPECT_EQ(ex02->reference_label, "its authenticating DC DC02");
+  EXPECT_EQ(ex02->evidence.size(), 2u);  // EX02 and DC02 against the collector
+  // DC02 has no authenticating DC of its own: the fleet median.
+  auto dc02 = g.ToReference("DC02");
+  ASSERT_TRUE(dc02.has_value());
+  EXPECT_EQ(dc02->offset, absl::Minutes(1));
+  EXPECT_EQ(dc02->reference_label, "the fleet median");
+  // Pairs are still measured in one frame.
+  auto pair = g.Between("EX02", "EX03");
+  ASSERT_TRUE(pair.has_value());
+  EXPECT_EQ(pair->offset, absl::Minutes(8));
+}
+
+TEST_F(ClockGraphTest, ADcThatIsOffIsNoReference) {
+  // DC01 is 7 minutes ahead of everything else. Judged against DC01, its members would each be
+  // 7 minutes behind and be blamed; DC01 is the one that is off.
   Host("DC01", v1::ROLE_DC);
   for (const char* ex : {"EX01", "EX02", "EX03"}) {
     Host(ex, v1::ROLE_EXCHANGE);
@@ -74,26 +109,15 @@ TEST_F(ClockGraphTest, WithoutThePdcEachHostAgainstItsAuthenticatingDc) {
   }
   Reading("DC01", "collector", absl::Minutes(7));
   const FleetIndex index(fleet_, kNow, absl::Hours(24));
-  EXPECT_EQ(AuthenticatingDc(index, "EX02"), "DC01");
-  EXPECT_EQ(AuthenticatingDc(index, "DC01"), std::nullopt);
-  const ClockGraph g(index);
-  EXPECT_EQ(g.reference(), "");
-  EXPECT_EQ(g.ReferenceLabel(), "each host's authenticating DC (else the fleet median)");
+  const ClockGraph g(index, absl::Minutes(5));
+  EXPECT_EQ(g.ReferenceLabel(), "the fleet median");
   auto ex02 = g.ToReference("EX02");
   ASSERT_TRUE(ex02.has_value());
-  EXPECT_EQ(ex02->offset, -absl::Minutes(7));
-  EXPECT_EQ(ex02->reference_host, "DC01");
-  EXPECT_EQ(ex02->reference_label, "its authenticating DC DC01");
-  EXPECT_EQ(ex02->evidence.size(), 2u);  // EX02 and DC01 against the collector
-  // DC01 has no authenticating DC of its own: the fleet median.
+  EXPECT_EQ(ex02->offset, absl::ZeroDuration());
+  EXPECT_EQ(ex02->reference_label, "the fleet median");
   auto dc01 = g.ToReference("DC01");
   ASSERT_TRUE(dc01.has_value());
   EXPECT_EQ(dc01->offset, absl::Minutes(7));
-  EXPECT_EQ(dc01->reference_label, "the fleet median");
-  // Pairs are still measured in one frame.
-  auto pair = g.Between("DC01", "EX03");
-  ASSERT_TRUE(pair.has_value());
-  EXPECT_EQ(pair->offset, absl::Minutes(7));
 }
 
 TEST_F(ClockGraphTest, AnUnmeasuredOrNonDcSourceFallsBackToTheFleetMedian) {
@@ -109,7 +133,7 @@ TEST_F(ClockGraphTest, AnUnmeasuredOrNonDcSourceFallsBackToTheFleetMedian) {
   Reading("EX03", "collector", absl::Seconds(1));
   const FleetIndex index(fleet_, kNow, absl::Hours(24));
   EXPECT_EQ(AuthenticatingDc(index, "EX03"), std::nullopt);
-  const ClockGraph g(index);
+  const ClockGraph g(index, absl::Minutes(5));
   EXPECT_EQ(g.ReferenceLabel(), "the fleet median");
   auto ex02 = g.ToReference("EX02");
   ASSERT_TRUE(ex02.has_value());
