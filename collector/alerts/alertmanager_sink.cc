@@ -32,17 +32,13 @@ class AlertmanagerSink final : public AlertSink {
     const absl::Time ends =
         action == diagnoses::kActionResolve ? a.ends_at.value_or(now) : now + 4 * resend_;
     nlohmann::ordered_json alerts = nlohmann::ordered_json::array();
-    alerts.push_back(Entry(a, a.cause, ends));
-    // The cause is a label, so a changed cause is a new alert to Alertmanager: end the old ones
-    // in the same request, so the group sees one change. Every message repeats it (ending an
-    // ended alert is a no-op), so a dropped update cannot leave an old cause open.
-    std::vector<std::string> ended = a.former_causes;
-    if (!a.previous_cause.empty() &&
-        std::find(ended.begin(), ended.end(), a.previous_cause) == ended.end()) {
-      ended.push_back(a.previous_cause);
-    }
-    for (const std::string& cause : ended) {
-      if (cause != a.cause) alerts.push_back(Entry(a, cause, now));
+    const diagnoses::Alert::Former current{a.cause, a.blamed_host, a.site, a.severity};
+    alerts.push_back(Entry(current, a, ends));
+    // Cause, blamed host and site are labels, so changing one makes a new alert to Alertmanager:
+    // end the former label sets in the same request, so the group sees one change. Every
+    // message repeats it (ending an ended alert is a no-op): a dropped update leaves none open.
+    for (const diagnoses::Alert::Former& f : a.former) {
+      if (f != current) alerts.push_back(Entry(f, a, now));
     }
     HttpRequest r;
     r.url = endpoint_;
@@ -55,14 +51,15 @@ class AlertmanagerSink final : public AlertSink {
   std::optional<absl::Duration> refresh_interval() const override { return resend_; }
 
  private:
-  nlohmann::ordered_json Entry(const diagnoses::Alert& a, const std::string& cause,
+  // One alert for Alertmanager: `labels` identify it, `a` says what it is about.
+  nlohmann::ordered_json Entry(const diagnoses::Alert::Former& labels, const diagnoses::Alert& a,
                                absl::Time ends) const {
     nlohmann::ordered_json e;
     e["labels"] = {{"alertname", kAlertName},
-                   {"cause", cause},
-                   {"blamed_host", a.blamed_host},
-                   {"site", a.site},
-                   {"severity", a.severity}};
+                   {"cause", labels.cause},
+                   {"blamed_host", labels.blamed_host},
+                   {"site", labels.site},
+                   {"severity", labels.severity}};
     e["annotations"] = {{"summary", a.summary},
                         {"fix", a.fix},
                         {"queues", absl::StrJoin(a.queues, "\n")},

@@ -20,7 +20,13 @@ nlohmann::ordered_json AlertToJson(const Alert& a) {
   j["targets"] = a.targets;
   j["pattern"] = a.pattern;
   j["previous_cause"] = a.previous_cause;
-  j["former_causes"] = a.former_causes;
+  j["former"] = nlohmann::ordered_json::array();
+  for (const Alert::Former& f : a.former) {
+    j["former"].push_back({{"cause", f.cause},
+                           {"blamed_host", f.blamed_host},
+                           {"site", f.site},
+                           {"severity", f.severity}});
+  }
   // Nanoseconds: the outbox must give back exactly the times it was handed.
   j["starts_at_unix_ns"] = absl::ToUnixNanos(a.starts_at);
   j["changed_at_unix_ns"] = absl::ToUnixNanos(a.changed_at);
@@ -49,7 +55,13 @@ absl::StatusOr<Alert> AlertFromJson(const std::string& text) {
     a.targets = j.value("targets", std::vector<std::string>{});
     a.pattern = j.value("pattern", "");
     a.previous_cause = j.value("previous_cause", "");
-    a.former_causes = j.value("former_causes", std::vector<std::string>{});
+    if (j.contains("former")) {
+      for (const auto& f : j.at("former")) {
+        a.former.push_back({f.at("cause").get<std::string>(),
+                            f.at("blamed_host").get<std::string>(), f.value("site", ""),
+                            f.value("severity", "critical")});
+      }
+    }
     a.starts_at = absl::FromUnixNanos(j.at("starts_at_unix_ns").get<int64_t>());
     a.changed_at = absl::FromUnixNanos(j.at("changed_at_unix_ns").get<int64_t>());
     if (j.contains("ends_at_unix_ns") && !j["ends_at_unix_ns"].is_null()) {

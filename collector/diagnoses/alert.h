@@ -30,10 +30,19 @@ struct Alert {
   // Set on the update that replaced one cause by another on the same group: receivers that
   // key alerts by their labels (Alertmanager) end the old one.
   std::string previous_cause;
-  // Every cause this alert carried before the current one, oldest first. Receivers that key
-  // alerts by labels end all of them with every message, so a change A -> B -> C leaves neither
-  // A nor B open even if an update was dropped.
-  std::vector<std::string> former_causes;
+  // Every label set (cause, blamed host, site, severity) this alert carried before the current
+  // one, oldest first.
+  // Receivers that key alerts by labels (Alertmanager) end all of them with every message, so a
+  // change A -> B -> C, or a blame moved from a member to its DC, leaves nothing open even if an
+  // update was dropped.
+  struct Former {
+    std::string cause;
+    std::string blamed_host;
+    std::string site;
+    std::string severity;
+    bool operator==(const Former&) const = default;
+  };
+  std::vector<Former> former;
   absl::Time starts_at;  // first seen
   absl::Time changed_at;
   std::optional<absl::Time> ends_at;  // set on resolve

@@ -213,18 +213,22 @@ absl::Status DiagnosisKeeper::Observe(const CorrelationRun& run, absl::Time now)
     Alert& a = cur.alert;
     a.key = rec.alert_key;
     if (from != continues.end()) {
-      // Carried over from what the alert said before; a renamed group adds its old cause.
-      if (auto before = AlertOf(rec); before.ok()) a.former_causes = before->former_causes;
+      // Carried over from what the alert said before; a renamed group adds its old labels.
+      auto before = AlertOf(rec);
+      if (before.ok()) a.former = before->former;
       if (from->second != key) {
-        a.previous_cause = from->second.first;
-        a.former_causes.push_back(from->second.first);
+        if (from->second.first != key.first) a.previous_cause = from->second.first;
+        a.former.push_back({from->second.first, from->second.second,
+                            before.ok() ? before->site : std::string(),
+                            before.ok() ? before->severity : std::string("critical")});
       }
-      std::erase(a.former_causes, a.cause);  // back to an earlier cause: it is current again
-      std::vector<std::string> unique;
-      for (const std::string& c : a.former_causes) {
-        if (std::find(unique.begin(), unique.end(), c) == unique.end()) unique.push_back(c);
+      // Back to earlier labels: they are current again, not former.
+      std::vector<Alert::Former> unique;
+      for (const Alert::Former& f : a.former) {
+        if (f == Alert::Former{a.cause, a.blamed_host, a.site, a.severity}) continue;
+        if (std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(f);
       }
-      a.former_causes = std::move(unique);
+      a.former = std::move(unique);
     }
     a.starts_at = rec.first_seen;
     bool page = false;

@@ -85,6 +85,7 @@ TEST(AlertmanagerSinkTest, ResolveEndsAtResolveTimeAndChangedCauseEndsTheOldOne)
   a = SampleAlert();
   a.cause = "spn_missing";
   a.previous_cause = "clock_skew";
+  a.former = {{"clock_skew", "EX02", "HQ", "critical"}};
   r = sink->Build(a, diagnoses::kActionTrigger, kT0);
   const auto j = nlohmann::json::parse(r->body);
   ASSERT_EQ(j.size(), 2u);
@@ -92,22 +93,36 @@ TEST(AlertmanagerSinkTest, ResolveEndsAtResolveTimeAndChangedCauseEndsTheOldOne)
   EXPECT_EQ(j[1]["labels"]["cause"], "clock_skew");
   EXPECT_EQ(j[1]["endsAt"], "2026-11-18T11:06:40.000Z");
 
-  // A -> B -> C: every message ends both former causes (again: ending twice is harmless).
+  // A -> B -> C, the blame moving from EX02 to DC02 on the way: every message ends both former
+  // label sets as they were (again: ending twice is harmless).
   a = SampleAlert();
   a.cause = "dc_replication";
+  a.blamed_host = "DC02";
   a.previous_cause = "spn_missing";
-  a.former_causes = {"clock_skew", "spn_missing"};
+  a.former = {{"clock_skew", "EX02", "HQ", "critical"}, {"spn_missing", "EX02", "HQ", "warning"}};
   for (const char* action : {diagnoses::kActionTrigger, diagnoses::kActionResolve}) {
     r = sink->Build(a, action, kT0);
     ASSERT_TRUE(r.ok());
     const auto k = nlohmann::json::parse(r->body);
     ASSERT_EQ(k.size(), 3u) << action;
     EXPECT_EQ(k[0]["labels"]["cause"], "dc_replication");
+    EXPECT_EQ(k[0]["labels"]["blamed_host"], "DC02");
     EXPECT_EQ(k[1]["labels"]["cause"], "clock_skew");
+    EXPECT_EQ(k[1]["labels"]["blamed_host"], "EX02");
     EXPECT_EQ(k[2]["labels"]["cause"], "spn_missing");
+    EXPECT_EQ(k[2]["labels"]["severity"], "warning");
     EXPECT_EQ(k[1]["endsAt"], "2026-11-18T11:06:40.000Z");
     EXPECT_EQ(k[2]["endsAt"], "2026-11-18T11:06:40.000Z");
   }
+  // The same blame moved to another host, same cause: the old label set is ended too.
+  a = SampleAlert();
+  a.blamed_host = "DC02";
+  a.former = {{"clock_skew", "EX02", "HQ", "critical"}};
+  r = sink->Build(a, diagnoses::kActionTrigger, kT0);
+  const auto moved = nlohmann::json::parse(r->body);
+  ASSERT_EQ(moved.size(), 2u);
+  EXPECT_EQ(moved[1]["labels"]["blamed_host"], "EX02");
+  EXPECT_EQ(moved[1]["endsAt"], "2026-11-18T11:06:40.000Z");
 }
 
 TEST(PagerDutySinkTest, TriggerAndResolvePayloads) {

@@ -127,20 +127,43 @@ TEST_F(KeeperTest, EveryFormerCauseTravelsWithTheAlert) {
   ASSERT_TRUE(alert.ok());
   EXPECT_EQ(alert->cause, correlator::kDcReplication);
   EXPECT_EQ(alert->previous_cause, correlator::kSpnMissing);
-  EXPECT_EQ(alert->former_causes,
-            (std::vector<std::string>{correlator::kClockSkew, correlator::kSpnMissing}));
+  auto causes = [](const Alert& x) {
+    std::vector<std::string> out;
+    for (const Alert::Former& f : x.former) out.push_back(f.cause + "/" + f.blamed_host);
+    return out;
+  };
+  EXPECT_EQ(causes(*alert), (std::vector<std::string>{"clock_skew/EX02", "spn_missing/EX02"}));
   // Back to the first cause: it is current again, not former.
   ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(90)).ok());
   alert = AlertOf(keeper->Kept()[0]);
   ASSERT_TRUE(alert.ok());
-  EXPECT_EQ(alert->former_causes,
-            (std::vector<std::string>{correlator::kSpnMissing, correlator::kDcReplication}));
+  EXPECT_EQ(causes(*alert), (std::vector<std::string>{"spn_missing/EX02", "dc_replication/EX02"}));
   // And the resolve ends them all.
   ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(100)).ok());
   ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(140)).ok());
   std::vector<std::string> delivered = Drain(store_.get(), "am");
   ASSERT_FALSE(delivered.empty());
   EXPECT_EQ(delivered.back(), "resolve clock_skew clock_skew/EX02");
+}
+
+TEST_F(KeeperTest, BlameMovedToAnotherHostEndsTheOldLabels) {
+  // A member's clock was blamed, then the DC it follows (same queues, same cause).
+  auto keeper = MakeKeeper();
+  const auto member = MakeDiagnosis(correlator::kClockSkew, "EX02");
+  const auto dc = MakeDiagnosis(correlator::kClockSkew, "DC02");
+  ASSERT_TRUE(keeper->Observe(Correlated({member}), kT0).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({member}), kT0 + absl::Seconds(60)).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({dc}), kT0 + absl::Seconds(70)).ok());
+  auto kept = keeper->Kept();
+  ASSERT_EQ(kept.size(), 1u);
+  auto alert = AlertOf(kept[0]);
+  ASSERT_TRUE(alert.ok());
+  EXPECT_EQ(alert->blamed_host, "DC02");
+  EXPECT_EQ(alert->key, "clock_skew/EX02");  // the same alert, updated
+  EXPECT_TRUE(alert->previous_cause.empty());
+  ASSERT_EQ(alert->former.size(), 1u);
+  EXPECT_EQ(alert->former[0].blamed_host, "EX02");
+  EXPECT_EQ(alert->former[0].site, "HQ");
 }
 
 TEST_F(KeeperTest, RestartNeitherLosesNorRefires) {
