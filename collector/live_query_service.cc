@@ -204,8 +204,11 @@ grpc::Status LiveQueryServiceImpl::GetEvidence(grpc::ServerContext* context,
         // Each account's SPNs and key version: what two DCs would disagree about.
         std::vector<std::string> parts;
         for (const v1::ComputerAccount& a : e.computer_accounts().accounts()) {
-          parts.push_back(absl::StrCat(a.sam_account_name(), " kvno ", a.key_version_number(), " [",
-                                       absl::StrJoin(a.spns(), " "), "] from ", a.read_from_dc()));
+          parts.push_back(
+              absl::StrCat(a.sam_account_name(), " kvno ",
+                           a.key_version_number() >= 0 ? absl::StrCat(a.key_version_number())
+                                                       : std::string("not read"),
+                           " [", absl::StrJoin(a.spns(), " "), "] from ", a.read_from_dc()));
         }
         summary = absl::StrJoin(parts, "; ");
         break;
@@ -219,10 +222,11 @@ grpc::Status LiveQueryServiceImpl::GetEvidence(grpc::ServerContext* context,
                                FormatRfc3339(FromProto(a.last_seen())), " (host clock)");
         j["provider"] = a.provider();
         j["event_id"] = a.event_id();
-        j["occurrences"] = a.count();
-        j["occurrences_is_lower_bound"] = a.count_is_lower_bound();
-        j["first_occurrence_host_time"] = FormatRfc3339(FromProto(a.first_seen()));
-        j["last_occurrence_host_time"] = FormatRfc3339(FromProto(a.last_seen()));
+        // The names of event-aggregates-*.json (docs/bundle-extensions.md); times on the host.
+        j["count"] = a.count();
+        j["count_is_lower_bound"] = a.count_is_lower_bound();
+        j["first_seen"] = FormatRfc3339(FromProto(a.first_seen()));
+        j["last_seen"] = FormatRfc3339(FromProto(a.last_seen()));
         break;
       }
       default:

@@ -88,6 +88,7 @@ absl::StatusOr<v1::ComputerAccounts> ComputerAccountsFromLdap(const std::vector<
     a.set_sam_account_name(sam->front());
     a.set_dn(e.dn);
     a.set_read_from_dc(dc);
+    a.set_key_version_number(-1);  // not read (no attribute, or no right to read it), not 0
     if (const auto* spns = Values(e, "servicePrincipalName")) {
       std::vector<std::string> sorted = *spns;
       std::sort(sorted.begin(), sorted.end());

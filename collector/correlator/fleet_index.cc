@@ -79,6 +79,11 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Dur
       if (original.kind_case() == v1::Evidence::kEventAggregate) {
         v1::Evidence& records = aggregate_records_.emplace_back(original);
         *records.mutable_events() = events::ExamplesOf(original.event_aggregate());
+        const int n = records.events().events_size();
+        for (int i = 0; i < n; ++i) {
+          occurrences_[&records.events().events(i)] =
+              i == 0 ? std::max<int64_t>(1, original.event_aggregate().count() - (n - 1)) : 1;
+        }
         e = &records;
       }
       indexed_[key].push_back(e);
@@ -165,6 +170,11 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Dur
       }
     }
   }
+}
+
+int64_t FleetIndex::Occurrences(const v1::EventRecord& r) const {
+  auto it = occurrences_.find(&r);
+  return it == occurrences_.end() ? 1 : it->second;
 }
 
 const std::vector<const v1::Evidence*>& FleetIndex::About(const std::string& subject,

@@ -20,6 +20,9 @@ namespace kerbside::correlator {
 // Built once per correlation in time linear in the evidence.
 class FleetIndex {
  public:
+  // Holds pointers into itself (aggregates read as records): not copyable.
+  FleetIndex(const FleetIndex&) = delete;
+  FleetIndex& operator=(const FleetIndex&) = delete;
   FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Duration stale_after);
 
   // A NetBIOS name, FQDN or IP address to the host's key; nullopt when no host matches.
@@ -45,6 +48,9 @@ class FleetIndex {
   // duplicated SPN's host, as the client (by account or address).
   const std::vector<EventRef>& EventsAbout(const std::string& subject) const;
   const std::vector<EventRef>& EventsWithId(uint32_t id) const;
+  // How many occurrences a record stands for: 1, or for the examples of an aggregate its count
+  // (the first example carries all but one per other example), so counts stay true.
+  int64_t Occurrences(const v1::EventRecord& r) const;
   // Domain controllers, all and by AD site.
   const std::vector<std::string>& Dcs() const { return dcs_; }
   const std::vector<std::string>& DcsInSite(const std::string& site) const;
@@ -73,6 +79,7 @@ class FleetIndex {
   std::map<std::string, std::string> names_;  // lower-case name/FQDN/IP -> key
   // Event aggregates as records (their examples); a deque so pointers into it stay valid.
   std::deque<v1::Evidence> aggregate_records_;
+  std::map<const v1::EventRecord*, int64_t> occurrences_;
   std::map<std::string, std::vector<const v1::Evidence*>> indexed_;  // per host, as indexed
   std::map<std::pair<std::string, int>, std::vector<const v1::Evidence*>> by_host_;
   std::map<int, std::vector<const v1::Evidence*>> by_kind_;

@@ -20,7 +20,9 @@ nlohmann::ordered_json ComputerAccountsToJson(const v1::ComputerAccounts& accoun
         {"sam_account_name", a.sam_account_name()},
         {"dn", a.dn()},
         {"spns", std::vector<std::string>(a.spns().begin(), a.spns().end())},
-        {"key_version_number", a.key_version_number()},
+        {"key_version_number", a.key_version_number() >= 0
+                                   ? nlohmann::ordered_json(a.key_version_number())
+                                   : nlohmann::ordered_json(nullptr)},
         {"when_changed", a.has_when_changed()
                              ? nlohmann::ordered_json(FormatRfc3339(FromProto(a.when_changed())))
                              : nlohmann::ordered_json(nullptr)},

@@ -35,6 +35,13 @@ std::string FileWord(const std::string& s) {
   return out.empty() ? "x" : out;
 }
 
+// Pretty JSON for a bundle file. Strings from the hosts are UTF-8 (protobuf checks it), but a
+// bad byte must cost a replacement character, never an exception.
+template <typename J>
+std::string Pretty(const J& j) {
+  return j.dump(2, ' ', false, J::error_handler_t::replace) + "\n";
+}
+
 std::string Seconds7(absl::Duration d) { return absl::StrFormat("%.7f", absl::ToDoubleSeconds(d)); }
 
 std::string QueuesJson(const v1::QueueSnapshot& s) {
@@ -50,7 +57,7 @@ std::string QueuesJson(const v1::QueueSnapshot& s) {
          {"LastRetryTime",
           q.last_retry_time().empty() ? Json(nullptr) : Json(q.last_retry_time())}});
   }
-  return arr.dump(2) + "\n";
+  return Pretty(arr);
 }
 
 std::string ConnectorsJson(const v1::ReceiveConnectors& s) {
@@ -71,7 +78,7 @@ std::string ConnectorsJson(const v1::ReceiveConnectors& s) {
                    {"AuthMechanism", absl::StrJoin(c.auth_mechanism(), ", ")},
                    {"PermissionGroups", absl::StrJoin(c.permission_groups(), ", ")}});
   }
-  return arr.dump(2) + "\n";
+  return Pretty(arr);
 }
 
 std::string SetspnList(const std::string& dn,
@@ -175,7 +182,7 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
   if (fleet.max_clock_skew) {
     bundle["max_clock_skew_seconds"] = absl::ToDoubleSeconds(*fleet.max_clock_skew);
   }
-  out.files.push_back({"bundle.json", bundle.dump(2) + "\n"});
+  out.files.push_back({"bundle.json", Pretty(bundle)});
   for (const auto& [name, host] : fleet.hosts) {
     const std::string dir = absl::StrCat("hosts/", name, "/");
     const v1::HostIdentity& id = host.identity;
@@ -191,20 +198,20 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
       const absl::Time t = FromProto(e.observed_host_time());
       if (!when || t < *when) when = t;
     }
-    out.files.push_back({dir + "host.json",
-                         Json({{"name", name},
-                               {"fqdn", id.fqdn()},
-                               {"role", HostRoleName(id.role())},
-                               {"site", id.site()},
-                               {"domain", id.domain()},
-                               {"ips", std::vector<std::string>(id.ips().begin(), id.ips().end())},
-                               {"pdc_emulator", id.pdc_emulator()},
-                               {"collected_at", FormatRfc3339(when.value_or(collected_at))}})
-                                 .dump(2) +
-                             "\n"});
+    out.files.push_back(
+        {dir + "host.json",
+         Pretty(Json({{"name", name},
+                      {"fqdn", id.fqdn()},
+                      {"role", HostRoleName(id.role())},
+                      {"site", id.site()},
+                      {"domain", id.domain()},
+                      {"ips", std::vector<std::string>(id.ips().begin(), id.ips().end())},
+                      {"pdc_emulator", id.pdc_emulator()},
+                      {"collected_at", FormatRfc3339(when.value_or(collected_at))}}))});
     // Several items of one kind go to one file where the format allows (events), else numbered.
     std::map<std::string, std::string> events_by_file;
     std::map<std::string, std::vector<v1::EventAggregate>> aggregates_by_file;
+    v1::ComputerAccounts accounts;
     std::vector<v1::ClockReading> clock_readings;
     std::map<std::string, int> used;
     auto unique = [&](std::string path) {
@@ -232,9 +239,11 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
           break;
         }
         case v1::Evidence::kComputerAccounts:
-          // kerbside's own file: `setspn -L` would lose msDS-KeyVersionNumber and whenChanged.
-          out.files.push_back({unique(dir + "computer-accounts.json"),
-                               ComputerAccountsToJson(e.computer_accounts()).dump(2) + "\n"});
+          // kerbside's own file, one per host (each account names the DC it was read from):
+          // `setspn -L` would lose msDS-KeyVersionNumber and whenChanged.
+          for (const v1::ComputerAccount& a : e.computer_accounts().accounts()) {
+            *accounts.add_accounts() = a;
+          }
           break;
         case v1::Evidence::kSpnDuplicates:
           out.files.push_back({unique(dir + "setspn-x.txt"), SetspnDuplicates(e.spn_duplicates())});
@@ -276,7 +285,7 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
         }
         case v1::Evidence::kProbes:
           out.files.push_back(
-              {unique(dir + "probes.json"), ProbeResultsToJson(e.probes()).dump(2) + "\n"});
+              {unique(dir + "probes.json"), Pretty(ProbeResultsToJson(e.probes()))});
           break;
         case v1::Evidence::kClockReading:
           clock_readings.push_back(e.clock_reading());
@@ -287,12 +296,16 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
       }
     }
     for (auto& [path, xml] : events_by_file) out.files.push_back({path, std::move(xml)});
+    if (accounts.accounts_size() > 0) {
+      out.files.push_back(
+          {dir + "computer-accounts.json", Pretty(ComputerAccountsToJson(accounts))});
+    }
     for (const auto& [path, aggregates] : aggregates_by_file) {
-      out.files.push_back({path, EventAggregatesToJson(aggregates).dump(2) + "\n"});
+      out.files.push_back({path, Pretty(EventAggregatesToJson(aggregates))});
     }
     if (!clock_readings.empty()) {
       out.files.push_back(
-          {dir + "clock-readings.json", ClockReadingsToJson(clock_readings).dump(2) + "\n"});
+          {dir + "clock-readings.json", Pretty(ClockReadingsToJson(clock_readings))});
     }
   }
   return out;

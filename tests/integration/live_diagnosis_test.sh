@@ -104,14 +104,14 @@ expect_jq "$("$CLI" diagnose --bundle "$ITEST_DIR/export" --json)" \
 # The window of recent events. Selected by id: {"2080": occurrences, ...}.
 window() {
   cli evidence EX02 --kind event_aggregate --json |
-    jq -c '[.evidence[] | {key: (.event_id | tostring), value: .occurrences}] | from_entries'
+    jq -c '[.evidence[] | {key: (.event_id | tostring), value: .count}] | from_entries'
 }
 has_events() { [ "$(window)" = '{"2080":3,"2095":2}' ]; }
 wait_until 10 "EX02's events in the window" has_events
 pass "the window holds EX02's events, and not the one older than 24 h"
 json=$(cli evidence EX02 --kind event_aggregate --json)
 expect_jq "$json" '.evidence[] | select(.event_id == 2080) | .origin == "hosts/EX02/events-application.xml"
-  and (.first_occurrence_host_time | test("^20")) and .received_at != null' \
+  and (.first_seen | test("^20")) and .received_at != null' \
   "each event key carries its origin, the host's times and the receive time"
 # The log rotates: the new export holds only newer 2080s. 2095 stays, 2080 adds up.
 { event 2080 201 "10 minutes ago"; event 2080 202 "5 minutes ago"; } \

@@ -55,7 +55,7 @@ class ClockSkewRule : public Rule {
 
     // Corroboration: KRB_AP_ERR_SKEW anywhere in the fleet's Kerberos events, SSPI's TimeSkew in
     // the senders' LastError, and a broken time service on the host that is off.
-    std::map<std::string, int> skew_errors_by_host;
+    std::map<std::string, int64_t> skew_errors_by_host;
     std::vector<EvidenceNote> corroboration;
     const std::string skew = HexCode(kKrbApErrSkew);
     // Events on the involved hosts, and DC events naming them (client or service).
@@ -65,7 +65,9 @@ class ClockSkewRule : public Rule {
       if (!kIds.count(r.event_id()) || !seen.insert({&e, &r}).second) return;
       auto status = r.facts().find(r.event_id() >= 4768 ? "status" : "error_code");
       if (status == r.facts().end() || status->second != skew) return;
-      if (skew_errors_by_host[e.host()]++ == 0) {
+      const bool first = skew_errors_by_host[e.host()] == 0;
+      skew_errors_by_host[e.host()] += ctx.index.Occurrences(r);
+      if (first) {
         corroboration.push_back(ctx.index.Note(
             e, absl::StrCat("KRB_AP_ERR_SKEW (0x25) in event ", r.event_id(), " on ", e.host())));
       }
@@ -104,7 +106,7 @@ class ClockSkewRule : public Rule {
                          e, absl::StrCat("W32Time event ", r.event_id(), " on ", h)));
                    });
     }
-    int skew_errors = 0;
+    int64_t skew_errors = 0;
     std::string skew_host;
     for (const auto& [h, n] : skew_errors_by_host) {
       skew_errors += n;

@@ -70,7 +70,7 @@ class SpnMissingRule : public Rule {
       }
     }
     // The KDC's own answer: kerbside's ticket probe, or a 4769 failing with 0x7.
-    int principal_unknown = 0;
+    int64_t principal_unknown = 0;
     for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kProbes)) {
       for (const v1::TicketProbe& p : e->probes().tickets()) {
         if (p.krb_error_code() != kPrincipalUnknown) continue;
@@ -94,7 +94,7 @@ class SpnMissingRule : public Rule {
       if (code == r.facts().end() || code->second != unknown || name == r.facts().end()) continue;
       if (!IsTargetSmtpSpn(name->second, t, fqdn)) continue;
       if (security) {
-        ++principal_unknown;
+        principal_unknown += ctx.index.Occurrences(r);
         direct_fresh |= !ctx.index.IsStale(e);
         if (direct.size() < 8) {
           direct.push_back(ctx.index.Note(

@@ -42,7 +42,7 @@ TEST(LdapAccountsTest, SortsAndSkipsEntriesWithoutAccountName) {
   ASSERT_EQ(got->accounts_size(), 2);
   EXPECT_EQ(got->accounts(0).sam_account_name(), "EX02$");
   EXPECT_EQ(got->accounts(1).sam_account_name(), "svc");
-  EXPECT_EQ(got->accounts(1).key_version_number(), 0);  // not read: absent, not invented
+  EXPECT_EQ(got->accounts(1).key_version_number(), -1);  // not read: -1, never a real 0
 }
 
 TEST(LdapAccountsTest, BadValuesNameTheDnAndAttribute) {
