@@ -33,6 +33,8 @@ nlohmann::ordered_json EventAggregatesToJson(const std::vector<v1::EventAggregat
                                  {"count_is_lower_bound", a.count_is_lower_bound()},
                                  {"first_seen", FormatRfc3339(FromProto(a.first_seen()))},
                                  {"last_seen", FormatRfc3339(FromProto(a.last_seen()))},
+                                 {"first_record_id", a.first_record_id()},
+                                 {"last_record_id", a.last_record_id()},
                                  {"distinct_values", std::move(distinct)},
                                  {"examples_xml", events::RenderEventsXml(events::ExamplesOf(a))}});
   }
@@ -104,6 +106,19 @@ absl::StatusOr<std::vector<v1::EventAggregate>> ParseEventAggregatesJson(absl::s
     if (FromProto(agg.first_seen()) > FromProto(agg.last_seen())) {
       return bad("first_seen", "is after last_seen");
     }
+    uint64_t ids[2] = {agg.first_record_id(), agg.last_record_id()};
+    const char* id_keys[2] = {"first_record_id", "last_record_id"};
+    for (int k = 0; k < 2; ++k) {
+      auto it = a.find(id_keys[k]);
+      if (it == a.end() || it->is_null()) continue;  // the examples' ids stand
+      if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<int64_t>() >= 0)) {
+        return bad(id_keys[k], "expected a non-negative integer");
+      }
+      ids[k] = it->get<uint64_t>();
+    }
+    if (ids[0] > ids[1]) return bad("first_record_id", "is after last_record_id");
+    agg.set_first_record_id(ids[0]);
+    agg.set_last_record_id(ids[1]);
     if (auto dv = a.find("distinct_values"); dv != a.end() && !dv->is_null()) {
       if (!dv->is_array()) return bad("distinct_values", "expected an array");
       agg.clear_distinct_values();

@@ -52,6 +52,8 @@ TEST(KerbsideFilesTest, EventAggregatesKeepCountSpanAndFacts) {
   EXPECT_EQ(a.key_facts().at("connector"), "Default Frontend EX02");
   ASSERT_EQ(a.examples_size(), 2);
   EXPECT_EQ(a.examples(1).record_id(), 51622u);
+  EXPECT_EQ(a.first_record_id(), 48211u);
+  EXPECT_EQ(a.last_record_id(), 51622u);
   ASSERT_EQ(a.distinct_values_size(), 4);
   EXPECT_EQ(a.distinct_values(3).values(0), "10.1.1.11");
   auto again = ParseEventAggregatesJson(EventAggregatesToJson(*got).dump(), "again");
