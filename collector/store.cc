@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -118,6 +119,7 @@ const char* const kMigrations[] = {
       occurrences INTEGER NOT NULL,     -- carried + the last read's count
       carried_occurrences INTEGER NOT NULL,         -- of earlier reads, no longer in view
       carried_is_lower_bound INTEGER NOT NULL,
+      carried_span BLOB NOT NULL,       -- serialized kerbside.v1.EventAggregate: their span
       first_seen_host_unix_ns INTEGER NOT NULL,     -- the host's clock
       last_seen_host_unix_ns INTEGER NOT NULL,      -- the host's clock
       -- The last occurrence placed on the collector's clock (host time minus the host's
@@ -188,7 +190,7 @@ struct WindowStatements {
   explicit WindowStatements(sqlite3* db)
       : read(db, R"sql(
             SELECT latest, carried_occurrences, carried_is_lower_bound, payload,
-                   first_received_unix_ns
+                   first_received_unix_ns, carried_span
             FROM event_window
             WHERE host = ?1 AND source = ?2 AND channel = ?3 AND event_key = ?4)sql"),
         put(db, R"sql(
@@ -196,9 +198,9 @@ struct WindowStatements {
               (host, source, channel, event_key, origin, provider, event_id, occurrences,
                carried_occurrences, carried_is_lower_bound, first_seen_host_unix_ns,
                last_seen_host_unix_ns, last_seen_collector_unix_ns, first_received_unix_ns,
-               last_received_unix_ns, latest, payload)
+               last_received_unix_ns, latest, payload, carried_span)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                    ?17))sql") {}
+                    ?17, ?18))sql") {}
   absl::Status status() const {
     RETURN_IF_ERROR(read.status("prepare read event window"));
     return put.status("prepare put event window");
@@ -225,7 +227,8 @@ absl::Status MergeIntoEventWindow(sqlite3* db, const std::string& path, WindowSt
     events::WindowEntry kept;
     v1::Evidence kept_total;
     if (!kept.latest.ParseFromString(st.read.Text(0)) ||
-        !kept_total.ParseFromString(st.read.Text(3)) || !kept_total.has_event_aggregate()) {
+        !kept_total.ParseFromString(st.read.Text(3)) || !kept_total.has_event_aggregate() ||
+        !kept.carried_span.ParseFromString(st.read.Text(5))) {
       // Unreadable: start the key afresh rather than refuse the host's batches forever.
       spdlog::error("{}: event_window row {}/{}/{} does not parse; starting it again", path, host,
                     source, fresh.channel());
@@ -242,10 +245,15 @@ absl::Status MergeIntoEventWindow(sqlite3* db, const std::string& path, WindowSt
   } else {
     return SqliteError(db, rc, "read event window");
   }
+  // Carried occurrences older than the window leave it (the cutoff on the host's clock).
+  events::ForgetCarriedBefore(entry, window.since + window.host_offset);
   const v1::EventAggregate& a = entry.total;
-  // An occurrence without a time of its own counts as seen when it was received.
+  // An occurrence without a time of its own counts as seen when it was received; one stamped
+  // after its arrival (a clock that was ahead) as received, so it cannot outlive the window.
   const absl::Time last_seen_collector =
-      a.last_seen().seconds() > 0 ? FromProto(a.last_seen()) - window.host_offset : received_at;
+      a.last_seen().seconds() > 0
+          ? std::min(received_at, FromProto(a.last_seen()) - window.host_offset)
+          : received_at;
   if (last_seen_collector < window.since) return absl::OkStatus();
   v1::Evidence shown = item;
   *shown.mutable_event_aggregate() = a;
@@ -267,6 +275,7 @@ absl::Status MergeIntoEventWindow(sqlite3* db, const std::string& path, WindowSt
   st.put.Bind(15, absl::ToUnixNanos(received_at));
   st.put.BindBlob(16, entry.latest.SerializeAsString());
   st.put.BindBlob(17, shown.SerializeAsString());
+  st.put.BindBlob(18, entry.carried_span.SerializeAsString());
   return st.put.Run("put event window");
 }
 
@@ -403,10 +412,21 @@ absl::Status Store::MoveSnapshotEventsToWindowLocked() {
   }
   WindowStatements st(db_);
   RETURN_IF_ERROR(st.status());
-  for (const Old& o : old) {
-    for (const v1::Evidence& e : EventReads({o.evidence})) {
-      RETURN_IF_ERROR(MergeIntoEventWindow(db_, path_, st, o.host, o.source, o.received, e, {}));
+  // One snapshot per (host, source) held every file: read together, as a batch would be, so a
+  // log and its rotated copy are combined and not advanced one after the other.
+  for (size_t i = 0; i < old.size();) {
+    size_t j = i;
+    std::vector<v1::Evidence> items;
+    absl::Time received = old[i].received;
+    for (; j < old.size() && old[j].host == old[i].host && old[j].source == old[i].source; ++j) {
+      items.push_back(old[j].evidence);
+      received = std::max(received, old[j].received);
     }
+    for (const v1::Evidence& e : EventReads(items)) {
+      RETURN_IF_ERROR(
+          MergeIntoEventWindow(db_, path_, st, old[i].host, old[i].source, received, e, {}));
+    }
+    i = j;
   }
   return Exec("DELETE FROM evidence WHERE kind IN ('events', 'event_aggregate')");
 }

@@ -121,25 +121,34 @@ std::string AggregateKey(const v1::EventAggregate& a) {
   return key;
 }
 
-RangeRelation CompareRanges(const v1::EventAggregate& a, const v1::EventAggregate& b) {
-  const bool by_id = a.first_record_id() != 0 && a.last_record_id() != 0 &&
-                     b.first_record_id() != 0 && b.last_record_id() != 0;
-  // Nanoseconds since the epoch or record ids: either way an ordered pair per aggregate.
-  auto lo = [&](const v1::EventAggregate& x) {
-    return by_id ? static_cast<int64_t>(x.first_record_id())
-                 : absl::ToUnixNanos(TimeOf(x.first_seen()));
-  };
-  auto hi = [&](const v1::EventAggregate& x) {
-    return by_id ? static_cast<int64_t>(x.last_record_id())
-                 : absl::ToUnixNanos(TimeOf(x.last_seen()));
-  };
-  const int64_t alo = lo(a), ahi = hi(a), blo = lo(b), bhi = hi(b);
+namespace {
+
+RangeRelation Relate(int64_t alo, int64_t ahi, int64_t blo, int64_t bhi) {
   if (alo == blo && ahi == bhi) return RangeRelation::kSame;
   if (blo > ahi) return RangeRelation::kAfter;
   if (bhi < alo) return RangeRelation::kBefore;
   if (blo <= alo && bhi >= ahi) return RangeRelation::kBContainsA;
-  if (alo <= blo && ahi >= bhi) return RangeRelation::kAContainsB;
+  if (alo <= blo && ahi >= bhi) {
+    return bhi == ahi ? RangeRelation::kBTrailsA : RangeRelation::kAContainsB;
+  }
   return blo > alo ? RangeRelation::kBSlidForward : RangeRelation::kBSlidBack;
+}
+
+}  // namespace
+
+RangeRelation CompareRanges(const v1::EventAggregate& a, const v1::EventAggregate& b) {
+  auto ns = [](const google::protobuf::Timestamp& t) { return absl::ToUnixNanos(TimeOf(t)); };
+  const RangeRelation by_time =
+      Relate(ns(a.first_seen()), ns(a.last_seen()), ns(b.first_seen()), ns(b.last_seen()));
+  const bool by_id = a.first_record_id() != 0 && a.last_record_id() != 0 &&
+                     b.first_record_id() != 0 && b.last_record_id() != 0;
+  if (!by_id) return by_time;
+  const RangeRelation by_ids =
+      Relate(static_cast<int64_t>(a.first_record_id()), static_cast<int64_t>(a.last_record_id()),
+             static_cast<int64_t>(b.first_record_id()), static_cast<int64_t>(b.last_record_id()));
+  const bool apart_in_time = by_time == RangeRelation::kAfter || by_time == RangeRelation::kBefore;
+  const bool apart_by_id = by_ids == RangeRelation::kAfter || by_ids == RangeRelation::kBefore;
+  return apart_in_time && !apart_by_id ? by_time : by_ids;
 }
 
 v1::EventAggregate UniteDetails(const v1::EventAggregate& kept, const v1::EventAggregate& fresh,
@@ -213,6 +222,7 @@ v1::EventAggregate CombineAggregates(const v1::EventAggregate& a, const v1::Even
       break;
     case RangeRelation::kSame:
     case RangeRelation::kBContainsA:
+    case RangeRelation::kBTrailsA:
     case RangeRelation::kAContainsB:
       out.set_count(larger.count());
       out.set_count_is_lower_bound(larger.count_is_lower_bound());

@@ -42,13 +42,17 @@ v1::EventAggregate CombineAggregates(const v1::EventAggregate& a, const v1::Even
 v1::EventAggregate UniteDetails(const v1::EventAggregate& kept, const v1::EventAggregate& fresh,
                                 const AggregateLimits& limits = {});
 
-// How two aggregates' ranges relate: by record ids when both have them, else by time.
+// How two aggregates' ranges relate: by record ids when both have them, else by time. Record ids
+// that say the ranges overlap while the times are apart (a log cleared, its ids restarted)
+// yield to the times.
 enum class RangeRelation {
-  kSame,          // equal ranges
-  kAfter,         // b starts after a ends
-  kBefore,        // b ends before a starts
-  kBContainsA,    // b's range holds a's (and is larger)
-  kAContainsB,    // a's range holds b's (and is larger)
+  kSame,        // equal ranges
+  kAfter,       // b starts after a ends
+  kBefore,      // b ends before a starts
+  kBContainsA,  // b's range holds a's (and is larger)
+  kBTrailsA,    // b ends where a ends but starts later: a's oldest occurrences left b
+  kAContainsB,  // a's range holds b's and b ends earlier
+
   kBSlidForward,  // b starts inside a and ends after it
   kBSlidBack,     // b starts before a and ends inside it
 };

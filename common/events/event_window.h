@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "absl/time/time.h"
 #include "common/events/event_aggregate.h"
 #include "kerbside/v1/evidence.pb.h"
 
@@ -10,13 +11,16 @@ namespace kerbside::events {
 
 // One event key in the collector's window of recent events. A source re-reads an exported log
 // every interval: the same export again, the same one grown, a newer one after the log rotated,
-// or one whose range slid forward. Each read is compared with the last one (`latest`), not with
-// the running total, so a grown export replaces its earlier read instead of adding to it, and
-// occurrences that fell out of view are carried.
+// one whose range slid forward, or a read that lost a file for a moment. Each read is compared
+// with the last one (`latest`), not with the running total, so a grown export replaces its
+// earlier read instead of adding to it; occurrences that fell out of view are carried, with
+// their span, so they are not counted twice if a later read shows them again.
 struct WindowEntry {
-  int64_t carried = 0;  // occurrences of earlier exports no longer in view
+  int64_t carried = 0;  // occurrences of earlier reads no longer in view
   bool carried_is_lower_bound = false;
-  v1::EventAggregate latest;  // the last export's aggregate of this key
+  // The span (times, record ids) the carried occurrences came from; meaningful when carried > 0.
+  v1::EventAggregate carried_span;
+  v1::EventAggregate latest;  // the last complete read of this key
   v1::EventAggregate total;   // what the window shows: count = carried + latest.count
 };
 
@@ -24,15 +28,25 @@ struct WindowEntry {
 WindowEntry StartWindow(const v1::EventAggregate& fresh);
 
 // The next read of a key, `fresh` (ranges by record ids when both reads have them, else by
-// time):
+// time; see CompareRanges):
 //  - same range, or `fresh` holds `latest`'s (grown): nothing carried;
 //  - `fresh` starts after `latest` ends (rotated): all of `latest` carried;
-//  - `fresh` lies inside `latest` (the start moved, nothing new): the difference carried;
+//  - `fresh` ends where `latest` ends but starts later (the oldest fell out): exactly the
+//    difference carried;
 //  - `fresh` slid forward past part of `latest`: at least the difference carried, a lower bound;
-//  - `fresh` is older than `latest` (an old copy came back): not counted again; a lower bound.
+//  - `fresh` ends before `latest` ends (a log loses its oldest events, never its newest: a
+//    partial read, a file missing for a moment), or is older than `latest` (an old copy back):
+//    ignored, and `latest` stands;
+//  - `fresh` shows carried occurrences again: they are no longer carried (all of them when
+//    `fresh` covers their span; else none, and the count is a lower bound, never a double
+//    count).
 // Pure. `fresh` must have `kept.latest`'s AggregateKey.
 WindowEntry AdvanceWindow(const WindowEntry& kept, const v1::EventAggregate& fresh,
                           const AggregateLimits& limits = {});
+
+// Drops carried occurrences whose span ended before `cutoff` (the host's clock): they are older
+// than the window. The total then starts where `latest` starts.
+void ForgetCarriedBefore(WindowEntry& entry, absl::Time cutoff);
 
 }  // namespace kerbside::events
 

@@ -278,8 +278,10 @@ TEST_F(EventWindowTest, SurvivesARestart) {
   ASSERT_TRUE(
       Send({EventsFile("10.1.1.11", 5, kNow + absl::Hours(1), 11)}, kNow + absl::Hours(1)).ok());
   EXPECT_EQ(Window(kNow + absl::Hours(1))[0].event_aggregate().count(), 15);
-  ASSERT_TRUE(
-      Send({EventsFile("10.1.1.11", 8, kNow + absl::Hours(2), 11)}, kNow + absl::Hours(2)).ok());
+  // Grown: the same five (same ids, same times) and three more a minute apart.
+  ASSERT_TRUE(Send({EventsFile("10.1.1.11", 8, kNow + absl::Hours(1) + absl::Minutes(3), 11)},
+                   kNow + absl::Hours(2))
+                  .ok());
   EXPECT_EQ(Window(kNow + absl::Hours(2))[0].event_aggregate().count(), 18);
 }
 
@@ -323,19 +325,27 @@ TEST_F(StoreTest, UpgradeToTheEventWindowKeepsTheSnapshotsEvents) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  const std::string blob = EventsFile("10.1.1.11", 7, kNow).SerializeAsString();
-  sqlite3_stmt* st = nullptr;
+  // A log (records 6-7) and its rotated copy (1-5), two items of one snapshot.
+  v1::Evidence copy = EventsFile("10.1.1.11", 5, kNow - absl::Minutes(10), 1);
+  copy.set_origin("hosts/EX02/events-frontend.1.xml");
+  const std::string blobs[2] = {copy.SerializeAsString(),
+                                EventsFile("10.1.1.11", 2, kNow, 6).SerializeAsString()};
   ASSERT_EQ(sqlite3_exec(db, "DROP TABLE event_window; PRAGMA user_version = 4;", nullptr, nullptr,
                          nullptr),
             SQLITE_OK);
-  ASSERT_EQ(sqlite3_prepare_v2(db,
-                               "INSERT INTO evidence VALUES ('EX02', 'host_folder', 0, 'events', "
-                               "'frontend', 1800000000000000000, ?1)",
-                               -1, &st, nullptr),
-            SQLITE_OK);
-  sqlite3_bind_blob(st, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
-  ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
-  sqlite3_finalize(st);
+  for (int item = 0; item < 2; ++item) {
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db,
+                                 "INSERT INTO evidence VALUES ('EX02', 'host_folder', ?2, "
+                                 "'events', 'frontend', 1800000000000000000, ?1)",
+                                 -1, &st, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_blob(st, 1, blobs[item].data(), static_cast<int>(blobs[item].size()),
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, item);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+  }
   sqlite3_close(db);
 
   auto store = Store::Open(path_);
@@ -347,6 +357,16 @@ TEST_F(StoreTest, UpgradeToTheEventWindowKeepsTheSnapshotsEvents) {
   ASSERT_EQ(w->size(), 1u);  // ...but in the window
   EXPECT_EQ(w->front().event_aggregate().count(), 7);
   EXPECT_EQ(FromProto(w->front().received_at()), kNow);
+  // The first live read of both files changes nothing: 7, not 12.
+  ASSERT_TRUE((*store)
+                  ->ReplaceSourceEvidence("EX02", "host_folder", v1::SourceHealth(),
+                                          kNow + absl::Minutes(1),
+                                          {copy, EventsFile("10.1.1.11", 2, kNow, 6)}, {})
+                  .ok());
+  w = (*store)->LoadEventWindow("EX02", absl::InfinitePast());
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->front().event_aggregate().count(), 7);
+  EXPECT_FALSE(w->front().event_aggregate().count_is_lower_bound());
 }
 
 TEST_F(StoreTest, RefusesAStoreFromANewerBuild) {

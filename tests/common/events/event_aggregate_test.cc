@@ -113,7 +113,8 @@ TEST(EventAggregateTest, RangesCompareByRecordIdsElseByTime) {
   EXPECT_EQ(CompareRanges(Snapshot(1, 100), Snapshot(101, 120)), RangeRelation::kAfter);
   EXPECT_EQ(CompareRanges(Snapshot(101, 120), Snapshot(1, 100)), RangeRelation::kBefore);
   EXPECT_EQ(CompareRanges(Snapshot(1, 100), Snapshot(1, 150)), RangeRelation::kBContainsA);
-  EXPECT_EQ(CompareRanges(Snapshot(1, 150), Snapshot(20, 150)), RangeRelation::kAContainsB);
+  EXPECT_EQ(CompareRanges(Snapshot(1, 150), Snapshot(20, 150)), RangeRelation::kBTrailsA);
+  EXPECT_EQ(CompareRanges(Snapshot(1, 150), Snapshot(20, 60)), RangeRelation::kAContainsB);
   EXPECT_EQ(CompareRanges(Snapshot(1, 100), Snapshot(51, 130)), RangeRelation::kBSlidForward);
   EXPECT_EQ(CompareRanges(Snapshot(51, 130), Snapshot(1, 100)), RangeRelation::kBSlidBack);
   // The host's clock stepped back an hour between two exports: by time the newer export looks
@@ -124,6 +125,11 @@ TEST(EventAggregateTest, RangesCompareByRecordIdsElseByTime) {
   EXPECT_EQ(CompareRanges(Snapshot(1, 100), later), RangeRelation::kAfter);
   later.set_first_record_id(0);
   EXPECT_EQ(CompareRanges(Snapshot(1, 100), later), RangeRelation::kBefore);
+  // The log was cleared and its record ids started again: ids say "inside", times say "after".
+  v1::EventAggregate restarted = Snapshot(20, 30);
+  *restarted.mutable_first_seen() = ToProto(FromProto(restarted.first_seen()) + absl::Hours(2));
+  *restarted.mutable_last_seen() = ToProto(FromProto(restarted.last_seen()) + absl::Hours(2));
+  EXPECT_EQ(CompareRanges(Snapshot(1, 100), restarted), RangeRelation::kAfter);
 }
 
 TEST(EventAggregateTest, CombiningALogAndItsRotatedCopyCountsEachOccurrenceOnce) {

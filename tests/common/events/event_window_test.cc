@@ -80,5 +80,45 @@ TEST(EventWindowTest, AnOldCopyComingBackIsNotCountedAgain) {
   EXPECT_EQ(AdvanceWindow(e, Read(200, 260)).total.count(), 161);
 }
 
+TEST(EventWindowTest, AFileMissingForOneReadIsNotCountedTwice) {
+  // A log and its rotated copy read together (ids 1-7); one read misses the copy (locked, half
+  // written: ids 6-7 only); the next sees both again. 7 occurrences, not 12.
+  const WindowEntry e = Reads({{1, 7}, {6, 7}, {1, 7}});
+  EXPECT_EQ(e.total.count(), 7);
+  EXPECT_EQ(e.carried, 0);
+  EXPECT_FALSE(e.total.count_is_lower_bound());
+}
+
+TEST(EventWindowTest, AReadMissingTheNewestIsPartialAndIgnored) {
+  // A log loses its oldest events, never its newest: ids 1-60 after 1-100 is a partial read.
+  const WindowEntry e = Reads({{1, 100}, {1, 60}});
+  EXPECT_EQ(e.total.count(), 100);
+  EXPECT_FALSE(e.total.count_is_lower_bound());
+  // The next complete read carries on from the last complete one.
+  EXPECT_EQ(AdvanceWindow(e, Read(1, 120)).total.count(), 120);
+}
+
+TEST(EventWindowTest, CarriedOccurrencesPartlyShownAgainAreDroppedNotDoubled) {
+  // [1,100], then rotated [200,249] (100 carried, span 1-100), then a read [50,260] that shows
+  // part of the carried span again: how much is unknown, so none is carried, a lower bound.
+  const WindowEntry e = Reads({{1, 100}, {200, 249}, {50, 260}});
+  EXPECT_EQ(e.total.count(), 211);
+  EXPECT_TRUE(e.total.count_is_lower_bound());
+}
+
+TEST(EventWindowTest, CarriedOccurrencesOlderThanTheWindowAreForgotten) {
+  WindowEntry e = Reads({{1, 100}, {200, 249}});
+  ASSERT_EQ(e.total.count(), 150);
+  // The cutoff is after the carried span (seconds 1-100) and before the latest read.
+  ForgetCarriedBefore(e, absl::FromUnixSeconds(1800000150));
+  EXPECT_EQ(e.total.count(), 50);
+  EXPECT_EQ(FromProto(e.total.first_seen()), absl::FromUnixSeconds(1800000200));
+  EXPECT_EQ(e.total.first_record_id(), 200u);
+  // A cutoff inside the span keeps it.
+  WindowEntry kept = Reads({{1, 100}, {200, 249}});
+  ForgetCarriedBefore(kept, absl::FromUnixSeconds(1800000050));
+  EXPECT_EQ(kept.total.count(), 150);
+}
+
 }  // namespace
 }  // namespace kerbside::events
