@@ -571,6 +571,29 @@ def main():
     b.expected([D("DC02", [("clock_skew", "likely")],
                   summary_contains="DC02 is 10m ahead of the PDC emulator DC01 (limit 5m); EX02 is +10m00.299s too (it syncs from DC02)")])
 
+    # 023: each clock within the limit of the PDC emulator, EX01 2m40s behind and EX02 3m20s
+    # ahead: 6m apart, so EX02 rejects EX01's authenticators. EX03 (on time) delivers to EX02.
+    b = Bundle("023-clock-skew-legs-apart", "EX01 -160 s, EX02 +200 s: 6 minutes apart")
+    base(b)
+    good_clocks(b, skip=("EX01", "EX02"))
+    stripchart(b, "EX01", "DC01", -160)
+    stripchart(b, "EX02", "DC01", 200)
+    write_queues(b, {"EX01": [queue("EX01", "EX02", error=SEED_454, n=1)]})
+    b.expected([D("EX02", [("clock_skew", "likely")], pattern="pair_only",
+                  summary_contains="EX01 and EX02 are 6m apart")])
+
+    # 024: DC02 is 6 minutes ahead and EX02 syncs from it, but EX02 is 45 minutes ahead: that is
+    # EX02's own clock, not DC02's doing.
+    b = Bundle("024-clock-skew-member-off-on-its-own", "DC02 +6m, EX02 +45m on its own")
+    base(b)
+    good_clocks(b, skip=("DC02", "EX02"))
+    stripchart(b, "DC02", "DC01", 360)
+    stripchart(b, "EX02", "DC01", 2700)
+    w32tm_status(b, "EX02", "DC02")
+    write_queues(b, all_to("EX02"))
+    b.expected([D("EX02", [("clock_skew", "likely")], pattern="target_side",
+                  summary_contains="EX02 is 45m ahead of the PDC emulator DC01")])
+
 
 if __name__ == "__main__":
     main()

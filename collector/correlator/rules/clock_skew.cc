@@ -3,6 +3,7 @@
 // T disagree. Each host is judged against its reference (the PDC emulator when known, else its
 // authenticating DC, else the fleet median), so the host that is off is named, not just the pair.
 #include <map>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -125,8 +126,9 @@ class ClockSkewRule : public Rule {
       }
       if (auto src = time_source.find(worst->first); src != time_source.end()) {
         auto dc = off.find(src->second);
-        if (dc != off.end() && (dc->second.offset > absl::ZeroDuration()) ==
-                                   (worst->second.offset > absl::ZeroDuration())) {
+        // Follows: off with it, within the limit of it (45m off beside a DC 6m off is its own).
+        auto gap = ctx.clocks.Between(worst->first, src->second);
+        if (dc != off.end() && gap && absl::AbsDuration(gap->offset) <= ctx.max_clock_skew) {
           worst = dc;
         }
       }
@@ -139,7 +141,9 @@ class ClockSkewRule : public Rule {
       for (const auto& [h, other] : off) {
         if (h != blamed) {
           auto src = time_source.find(h);
-          const bool follows = src != time_source.end() && src->second == blamed;
+          auto gap = ctx.clocks.Between(h, blamed);
+          const bool follows = src != time_source.end() && src->second == blamed && gap &&
+                               absl::AbsDuration(gap->offset) <= ctx.max_clock_skew;
           absl::StrAppend(&summary, "; ", h, " is ", FormatSignedDuration(other.offset), " too",
                           follows ? absl::StrCat(" (it syncs from ", blamed, ")") : "");
         }
@@ -179,8 +183,11 @@ class ClockSkewRule : public Rule {
       std::vector<std::string> followers;
       for (const auto& [h, other] : off) {
         auto src = time_source.find(h);
-        if (h != blamed && src != time_source.end() && src->second == blamed)
+        auto gap = ctx.clocks.Between(h, blamed);
+        if (h != blamed && src != time_source.end() && src->second == blamed && gap &&
+            absl::AbsDuration(gap->offset) <= ctx.max_clock_skew) {
           followers.push_back(h);
+        }
       }
       if (!followers.empty()) {
         fix.push_back(
@@ -192,6 +199,71 @@ class ClockSkewRule : public Rule {
                                  JoinNames(g.senders)));
       return Supported(kClockSkew, confidence, blamed, std::move(summary), std::move(evidence),
                        std::move(fix));
+    }
+    // Every host within the limit of its reference can still be too far from another one on a
+    // Kerberos leg: the sender from the target (which checks the authenticator's time) or from
+    // its KDC (the TGS exchange), e.g. -3m and +3m against the reference, 6m apart.
+    struct Leg {
+      std::string a, b;
+      HostClock apart;  // a against b, positive = a ahead
+    };
+    std::optional<Leg> widest;
+    auto leg = [&](const std::string& a, const std::string& b) {
+      if (a == b) return;
+      std::optional<HostClock> c = ctx.clocks.Between(a, b);
+      if (!c || absl::AbsDuration(c->offset) <= ctx.max_clock_skew) return;
+      if (!widest || absl::AbsDuration(c->offset) > absl::AbsDuration(widest->apart.offset)) {
+        widest = Leg{a, b, *c};
+      }
+    };
+    for (const FailingPair* p : g.pairs) {
+      if (p->target_known) leg(p->sender, p->target);
+      for (const std::string& kdc : KdcsOf(ctx.index, p->sender)) leg(p->sender, kdc);
+    }
+    if (widest) {
+      const absl::Duration a_off = ctx.clocks.ToReference(widest->a)->offset;
+      const absl::Duration b_off = ctx.clocks.ToReference(widest->b)->offset;
+      // Blame the one further from the reference; both want a look.
+      const bool blame_a = absl::AbsDuration(a_off) >= absl::AbsDuration(b_off);
+      const std::string& blamed = blame_a ? widest->a : widest->b;
+      const std::string& other = blame_a ? widest->b : widest->a;
+      std::string summary =
+          absl::StrCat(widest->a, " and ", widest->b, " are ",
+                       FormatShortDuration(absl::AbsDuration(widest->apart.offset)), " apart (",
+                       widest->a, " ", FormatSignedDuration(a_off), ", ", widest->b, " ",
+                       FormatSignedDuration(b_off), " against ", ctx.clocks.ReferenceLabel(),
+                       "), more than the limit ", limit, " though each is within it");
+      if (skew_errors > 0) {
+        absl::StrAppend(&summary, "; ", skew_errors, " KRB_AP_ERR_SKEW on ", skew_host);
+      }
+      std::vector<EvidenceNote> evidence = widest->apart.evidence;
+      evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
+      return Supported(
+          kClockSkew,
+          Grade(true, !widest->apart.stale,
+                skew_errors > 0 || time_skew_status > 0 || !corroboration.empty()),
+          blamed, std::move(summary), std::move(evidence),
+          {absl::StrCat("On ", blamed, " and ", other,
+                        ": w32tm /query /status — both must sync from the domain hierarchy "
+                        "(Source: a DC); then w32tm /resync /rediscover on each"),
+           absl::StrCat("Then retry the queues: Retry-Queue -Identity <queue> on ",
+                        JoinNames(g.senders))});
+    }
+    if (unmeasured.empty() && (skew_errors > 0 || time_skew_status > 0)) {
+      // The clocks agree now, but the KDC or the target said otherwise: a clock that was fixed
+      // since, or one that jumps. Not ruled out.
+      return Supported(
+          kClockSkew, Confidence::kPossible, skew_errors > 0 ? skew_host : *g.targets.begin(),
+          absl::StrCat(
+              skew_errors > 0 ? absl::StrCat(skew_errors, " KRB_AP_ERR_SKEW on ", skew_host)
+                              : std::string("'Security status TimeSkew' in the queues"),
+              ", yet every measured clock is within ", limit, " of ", ctx.clocks.ReferenceLabel(),
+              ": a clock that was set right since, or one that jumps"),
+          corroboration,
+          {"w32tm /query /status and the System log's Time-Service events on the hosts "
+           "involved: look for a clock that steps (events 1, 35, 37, 50)",
+           absl::StrCat("Then retry the queues: Retry-Queue -Identity <queue> on ",
+                        JoinNames(g.senders))});
     }
     if (unmeasured.empty()) {
       return RuledOut(
