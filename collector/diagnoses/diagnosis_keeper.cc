@@ -221,6 +221,12 @@ absl::Status DiagnosisKeeper::Observe(const CorrelationRun& run, absl::Time now)
         a.former.push_back({from->second.first, from->second.second,
                             before.ok() ? before->site : std::string(),
                             before.ok() ? before->severity : std::string("critical")});
+      } else if (before.ok() && (before->severity != a.severity || before->site != a.site)) {
+        // Same cause and host, other labels (the confidence rose to confirmed, the site became
+        // known): to Alertmanager a new alert, so the old one is ended and the receivers told.
+        a.former.push_back({before->cause, before->blamed_host, before->site, before->severity});
+        material = true;
+        rec.last_changed = now;
       }
       // Back to earlier labels: they are current again, not former.
       std::vector<Alert::Former> unique;

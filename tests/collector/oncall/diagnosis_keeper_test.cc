@@ -166,6 +166,31 @@ TEST_F(KeeperTest, BlameMovedToAnotherHostEndsTheOldLabels) {
   EXPECT_EQ(alert->former[0].site, "HQ");
 }
 
+TEST_F(KeeperTest, ChangedSeverityIsAnUpdateThatEndsTheOldLabels) {
+  auto keeper = MakeKeeper();
+  auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(60)).ok());
+  auto before = AlertOf(keeper->Kept()[0]);
+  ASSERT_TRUE(before.ok());
+  // The same diagnosis, its site now known: a label of the alert changed.
+  CorrelationRun run = Correlated({skew});
+  run.site_by_host["EX02"] = "Branch";
+  ASSERT_TRUE(keeper->Observe(run, kT0 + absl::Seconds(70)).ok());
+  auto after = AlertOf(keeper->Kept()[0]);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->site, "Branch");
+  ASSERT_EQ(after->former.size(), 1u);
+  EXPECT_EQ(after->former[0].site, "HQ");
+  EXPECT_EQ(keeper->Kept()[0].last_changed, kT0 + absl::Seconds(70));
+  EXPECT_EQ(Drain(store_.get(), "am"),
+            (std::vector<std::string>{"trigger clock_skew clock_skew/EX02",
+                                      "trigger clock_skew clock_skew/EX02"}));
+  // Unchanged next time: no update.
+  ASSERT_TRUE(keeper->Observe(run, kT0 + absl::Seconds(80)).ok());
+  EXPECT_TRUE(Drain(store_.get(), "am").empty());
+}
+
 TEST_F(KeeperTest, RestartNeitherLosesNorRefires) {
   const auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
   {
