@@ -25,17 +25,19 @@ using kerbside::collector::Store;
 
 const absl::Time kNow = absl::FromUnixSeconds(1800000000);
 
-// `keys` distinct 1035 keys (one per client IP), each seen 20 times in the last hour, as the
+// `keys` distinct 1035 keys (one per client IP), each seen 20 + `more` times, as the
 // host-folder source sends them: aggregated.
-std::vector<v1::Evidence> EventBatch(int keys) {
+std::vector<v1::Evidence> EventBatch(int keys, int more = 0) {
   v1::EventBatch records;
+  const int per_key = 20 + more;
   for (int k = 0; k < keys; ++k) {
-    for (int i = 0; i < 20; ++i) {
+    for (int i = 0; i < per_key; ++i) {
       v1::EventRecord* r = records.add_events();
       r->set_provider("MSExchangeFrontEndTransport");
       r->set_event_id(1035);
       r->set_channel("Application");
-      r->set_record_id(static_cast<uint64_t>(k * 20 + i));
+      // Record ids interleave the keys as a log does: occurrence i of every key, then i + 1.
+      r->set_record_id(static_cast<uint64_t>(1 + i * keys + k));
       *r->mutable_time_created() = ToProto(kNow - absl::Minutes(60 - 3 * i));
       const std::string ip = absl::StrCat("10.1.", k / 250, ".", k % 250);
       (*r->mutable_facts())["source_ip"] = ip;
@@ -73,11 +75,14 @@ std::vector<v1::Evidence> SnapshotBatch(const std::vector<v1::Evidence>& events)
   return out;
 }
 
-double MsPerBatch(Store* store, const std::vector<v1::Evidence>& batch, int batches) {
+// `batch(i)` is the i-th read; built before the clock starts.
+double MsPerBatch(Store* store, const std::vector<std::vector<v1::Evidence>>& reads) {
   v1::SourceHealth ok;
   ok.set_state(v1::SourceHealth::OK);
+  const int batches = static_cast<int>(reads.size());
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < batches; ++i) {
+    const std::vector<v1::Evidence>& batch = reads[static_cast<size_t>(i)];
     const absl::Time received = kNow + absl::Seconds(i);
     const EventWindowPolicy window{.since = received - absl::Hours(24),
                                    .host_offset = absl::ZeroDuration()};
@@ -97,25 +102,38 @@ int main() {
       std::filesystem::temp_directory_path() / absl::StrCat("kerbside-window-bench-", getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  std::printf("%-6s %-8s %14s %14s %7s %10s %12s\n", "keys", "batches", "window ms/b",
+  std::printf("%-6s %-8s %-9s %14s %14s %7s %10s %10s\n", "keys", "batches", "reads", "window ms/b",
               "snapshot ms/b", "ratio", "rows kept", "read ms");
+  int db = 0;
   for (int keys : {10, 100, 1000}) {
     const int batches = keys >= 1000 ? 20 : 100;
-    auto store = Store::Open((dir / absl::StrCat("w", keys, ".db")).string());
-    auto baseline = Store::Open((dir / absl::StrCat("s", keys, ".db")).string());
-    if (!store.ok() || !baseline.ok()) {
-      std::fprintf(stderr, "cannot open the store in %s\n", dir.c_str());
-      return 1;
+    // "same": the export unchanged between reads (the steady state); "growing": one new
+    // occurrence of every key per read (the row is rebuilt each time).
+    for (const bool growing : {false, true}) {
+      auto store = Store::Open((dir / absl::StrCat("w", ++db, ".db")).string());
+      auto baseline = Store::Open((dir / absl::StrCat("s", db, ".db")).string());
+      if (!store.ok() || !baseline.ok()) {
+        std::fprintf(stderr, "cannot open the store in %s\n", dir.c_str());
+        return 1;
+      }
+      std::vector<std::vector<v1::Evidence>> reads, snapshots;
+      for (int i = 0; i < batches; ++i) {
+        reads.push_back(growing || i == 0 ? EventBatch(keys, growing ? i : 0) : reads.front());
+        snapshots.push_back(SnapshotBatch(reads.back()));
+      }
+      const double window_ms = MsPerBatch(store->get(), reads);
+      const double snapshot_ms = MsPerBatch(baseline->get(), snapshots);
+      const auto read_start = std::chrono::steady_clock::now();
+      auto rows = (*store)->LoadEventWindow("EX02", kNow - absl::Hours(24));
+      const std::chrono::duration<double, std::milli> read =
+          std::chrono::steady_clock::now() - read_start;
+      const bool counted_once =
+          rows.ok() && !rows->empty() &&
+          rows->front().event_aggregate().count() == 20 + (growing ? batches - 1 : 0);
+      std::printf("%-6d %-8d %-9s %14.3f %14.3f %7.2f %10zu %10.3f%s\n", keys, batches,
+                  growing ? "growing" : "same", window_ms, snapshot_ms, window_ms / snapshot_ms,
+                  rows.ok() ? rows->size() : 0, read.count(), counted_once ? "" : "  COUNT WRONG");
     }
-    const std::vector<v1::Evidence> events = EventBatch(keys);
-    const double window_ms = MsPerBatch(store->get(), events, batches);
-    const double snapshot_ms = MsPerBatch(baseline->get(), SnapshotBatch(events), batches);
-    const auto read_start = std::chrono::steady_clock::now();
-    auto rows = (*store)->LoadEventWindow("EX02", kNow - absl::Hours(24));
-    const std::chrono::duration<double, std::milli> read =
-        std::chrono::steady_clock::now() - read_start;
-    std::printf("%-6d %-8d %14.3f %14.3f %7.2f %10zu %12.3f\n", keys, batches, window_ms,
-                snapshot_ms, window_ms / snapshot_ms, rows.ok() ? rows->size() : 0, read.count());
   }
   std::filesystem::remove_all(dir);
   return 0;

@@ -236,6 +236,8 @@ TEST_F(EventWindowTest, TheSameFileResentIsCountedOnce) {
   EXPECT_EQ(w[0].event_aggregate().count(), 100);
   EXPECT_FALSE(w[0].event_aggregate().count_is_lower_bound());
   EXPECT_EQ(*store_->CountEventWindow("EX02"), 1);
+  // Re-reads only touch the row: its receive time is the last batch's.
+  EXPECT_EQ(FromProto(w[0].received_at()), kNow + absl::Minutes(2));
 }
 
 TEST_F(EventWindowTest, OldOccurrencesAreOutsideTheWindow) {
