@@ -241,9 +241,10 @@ absl::Status MergeIntoEventWindow(sqlite3* db, const std::string& path, WindowSt
       item.has_observed_host_time() ? FromProto(item.observed_host_time()) : received_at;
   if (rc == SQLITE_ROW) {
     events::WindowEntry kept;
+    const bool latest_ok = kept.latest.ParseFromString(st.read.Text(0));
     // The steady state: the same export read again, nothing carried. Only the times move, so
     // the row is touched, not rebuilt (the bench: tests/bench/event_window_bench.cc).
-    if (st.read.Int(1) == 0 && kept.latest.ParseFromString(st.read.Text(0)) &&
+    if (latest_ok && st.read.Int(1) == 0 &&
         events::CompareRanges(kept.latest, fresh) == events::RangeRelation::kSame &&
         kept.latest.count() == fresh.count() &&
         kept.latest.count_is_lower_bound() == fresh.count_is_lower_bound()) {
@@ -261,9 +262,8 @@ absl::Status MergeIntoEventWindow(sqlite3* db, const std::string& path, WindowSt
       return st.touch.Run("touch event window");
     }
     v1::Evidence kept_total;
-    if (!kept.latest.ParseFromString(st.read.Text(0)) ||
-        !kept_total.ParseFromString(st.read.Text(3)) || !kept_total.has_event_aggregate() ||
-        !kept.carried_span.ParseFromString(st.read.Text(5))) {
+    if (!latest_ok || !kept_total.ParseFromString(st.read.Text(3)) ||
+        !kept_total.has_event_aggregate() || !kept.carried_span.ParseFromString(st.read.Text(5))) {
       // Unreadable: start the key afresh rather than refuse the host's batches forever.
       spdlog::error("{}: event_window row {}/{}/{} does not parse; starting it again", path, host,
                     source, fresh.channel());
@@ -664,12 +664,7 @@ absl::StatusOr<std::vector<v1::Evidence>> Store::LoadEventWindow(const std::stri
 }
 
 absl::StatusOr<int64_t> Store::CountEventWindow(const std::string& host) {
-  absl::MutexLock lock(&mu_);
-  Statement st(db_, "SELECT COUNT(*) FROM event_window WHERE host = ?1");
-  RETURN_IF_ERROR(st.status("prepare count event window"));
-  st.Bind(1, host);
-  if (st.Step() != SQLITE_ROW) return SqliteError(db_, SQLITE_ERROR, "count event window");
-  return st.Int(0);
+  return CountRowsOfHost("event_window", host);
 }
 
 absl::StatusOr<std::vector<SourceHealthRecord>> Store::LoadSourceHealth() {
@@ -688,11 +683,15 @@ absl::StatusOr<std::vector<SourceHealthRecord>> Store::LoadSourceHealth() {
 }
 
 absl::StatusOr<int64_t> Store::CountEvidence(const std::string& host) {
+  return CountRowsOfHost("evidence", host);
+}
+
+absl::StatusOr<int64_t> Store::CountRowsOfHost(const char* table, const std::string& host) {
   absl::MutexLock lock(&mu_);
-  Statement st(db_, "SELECT COUNT(*) FROM evidence WHERE host = ?1");
-  RETURN_IF_ERROR(st.status("prepare count evidence"));
+  Statement st(db_, absl::StrCat("SELECT COUNT(*) FROM ", table, " WHERE host = ?1").c_str());
+  RETURN_IF_ERROR(st.status(absl::StrCat("prepare count ", table)));
   st.Bind(1, host);
-  if (st.Step() != SQLITE_ROW) return SqliteError(db_, SQLITE_ERROR, "count evidence");
+  if (st.Step() != SQLITE_ROW) return SqliteError(db_, SQLITE_ERROR, absl::StrCat("count ", table));
   return st.Int(0);
 }
 

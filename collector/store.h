@@ -131,6 +131,8 @@ class Store {
   explicit Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   absl::Status Exec(const std::string& sql);
   absl::Status Migrate();
+  // Rows of `table` (a fixed name, never input) whose host is `host`.
+  absl::StatusOr<int64_t> CountRowsOfHost(const char* table, const std::string& host);
   absl::Status MoveSnapshotEventsToWindowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
