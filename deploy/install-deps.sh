@@ -13,11 +13,18 @@ packages=(
   libpugixml-dev libcsv-dev libgtest-dev libgmock-dev libbenchmark-dev libldap2-dev
   # fuzzing (libFuzzer + ASan from clang)
   clang libclang-rt-14-dev
-  # tests and demo
-  prometheus prometheus-alertmanager curl
+  # tests and demo (python3: the probe test's hole-punching UDP server and port picking)
+  prometheus prometheus-alertmanager curl python3
   openssl jq faketime libfaketime krb5-kdc krb5-admin-server krb5-user iproute2 procps
-  # the lab (tests/lab): Samba AD DCs in network namespaces
-  samba samba-ad-dc winbind ldap-utils bind9-dnsutils nftables
+  # the lab (tests/lab): Samba AD DCs in network namespaces. samba-ad-provision holds the AD
+  # schema files `samba-tool domain provision` reads; it is only a Recommends of samba-ad-dc, so
+  # --no-install-recommends leaves it out (a fresh machine failed on exactly that).
+  samba samba-ad-dc samba-ad-provision winbind ldap-utils bind9-dnsutils nftables
+  # the Windows agent (deploy/windows/build-deps.sh, the `windows` tests under Wine): mingw-w64
+  # with the posix thread model, Wine, ccache; re2's tables from unicode-data with python3-six;
+  # zlib for gRPC; dpkg-dev for `apt-get source`
+  g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix libz-mingw-w64-dev ccache
+  wine wine64 unicode-data python3-six dpkg-dev
 )
 
 if [ "$(id -u)" -ne 0 ]; then
