@@ -1,15 +1,22 @@
 // kerbside-agent: runs on every Exchange server and domain controller and streams to the
 // collector.
 #include <cstdio>
-#include <cstdlib>
-#include <iostream>
+#include <filesystem>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_join.h"
 #include "agent/config.h"
-#include "agent/probes/probe_report.h"
-#include "agent/probes/probe_runner.h"
+#include "agent/config_keys.h"
+#include "agent/config_policy.h"
+#include "agent/platform/log_sinks.h"
+#include "agent/platform/policy_store.h"
+#include "agent/platform/service.h"
+#include "agent/sources/platform_sources.h"
 #include "agent/sources/source.h"
 #include "agent/sources/source_runner.h"
 #include "agent/stream_client.h"
@@ -17,95 +24,161 @@
 #include "common/clock.h"
 #include "common/grpc_tls.h"
 #include "common/logging.h"
-#include "common/probes/probes_json.h"
 #include "common/signals.h"
 #include "grpcpp/security/credentials.h"
 #include "spdlog/spdlog.h"
 
 namespace {
 
-int Run(const kerbside::agent::AgentFlags& flags) {
-  auto config = kerbside::agent::ValidateAgentFlags(flags);
+using kerbside::agent::AgentConfig;
+using kerbside::agent::AgentFlags;
+
+// The settings in force: flags and file, then the policy over them (it wins).
+absl::StatusOr<AgentConfig> LoadConfig(const AgentFlags& base,
+                                       kerbside::agent::platform::PolicyStore& policy,
+                                       std::vector<std::string>* from_policy) {
+  AgentFlags flags = base;
+  auto values = policy.Read();
+  if (!values.ok()) return values.status();
+  if (absl::Status s = kerbside::agent::ApplyPolicy(*values, policy.origin(), &flags, from_policy);
+      !s.ok()) {
+    return s;
+  }
+  return kerbside::agent::ValidateAgentFlags(flags);
+}
+
+// One run of the agent with one configuration: until Stop() (a signal, a service stop, or a
+// changed policy).
+class AgentSession {
+ public:
+  explicit AgentSession(AgentConfig config) : config_(std::move(config)) {}
+
+  int Run() {
+    std::shared_ptr<grpc::ChannelCredentials> creds;
+    if (config_.plaintext) {
+      spdlog::warn(
+          "*** PLAINTEXT MODE: the stream to {} is neither encrypted nor authenticated. "
+          "Use only for loopback demos. ***",
+          config_.collector);
+      creds = grpc::InsecureChannelCredentials();
+    } else {
+      auto c = kerbside::MakeMutualTlsChannelCredentials(config_.tls);
+      if (!c.ok()) {
+        spdlog::critical("TLS: {}", c.status().ToString());
+        return 2;
+      }
+      creds = *c;
+    }
+    spdlog::info("starting as {} ({}, {}) site={} collector={}", config_.identity.netbios_name(),
+                 config_.identity.fqdn(), kerbside::v1::Role_Name(config_.identity.role()),
+                 config_.identity.site(), config_.collector);
+    kerbside::agent::StreamClient client(config_, creds, &kerbside::RealClock());
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) return 0;
+      client_ = &client;
+    }
+    kerbside::agent::SourceRunner sources(
+        kerbside::agent::MakeSources(config_, {.clock = &kerbside::RealClock(),
+                                               .inventory = [&client] { return client.inventory(); }}),
+        &kerbside::RealClock(),
+        [&client](kerbside::v1::EvidenceBatch b) { client.Publish(std::move(b)); });
+    sources.Start();
+    client.Run();
+    sources.Stop();
+    std::lock_guard lock(mu_);
+    client_ = nullptr;
+    return 0;
+  }
+
+  void Stop() {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    if (client_ != nullptr) client_->Stop();
+  }
+
+ private:
+  AgentConfig config_;
+  std::mutex mu_;
+  bool stopped_ = false;                                // guarded by mu_
+  kerbside::agent::StreamClient* client_ = nullptr;    // guarded by mu_
+};
+
+// Runs the agent until a termination signal (or a service stop, which raises one). A changed
+// policy restarts the session with the new settings; a policy that does not validate is logged
+// and the running settings stay.
+int RunAgent(const AgentFlags& base) {
+  auto policy = kerbside::agent::platform::MakePolicyStore();
+  std::vector<std::string> from_policy;
+  auto config = LoadConfig(base, *policy, &from_policy);
   if (!config.ok()) {
+    // Said on stderr and, on Windows, in the event log: a service has no terminal.
+    (void)kerbside::SetupLogging("agent", "info",
+                                 kerbside::agent::platform::PlatformLogSinks());
+    spdlog::critical("configuration: {}", std::string(config.status().message()));
     std::fprintf(stderr, "kerbside-agent: configuration: %s\n",
                  std::string(config.status().message()).c_str());
     return 2;
   }
-  if (!config->probes.runner.realm.empty()) {
-    // As for `probe --once`: GSS-API's own krb5 contexts must not read /etc/krb5.conf. Set
-    // before the credentials below start gRPC's threads.
-    setenv("KRB5_CONFIG", "/dev/null", 1);
-  }
-  if (absl::Status s = kerbside::SetupLogging("agent", config->log_level); !s.ok()) {
+  if (absl::Status s = kerbside::SetupLogging("agent", config->log_level,
+                                              kerbside::agent::platform::PlatformLogSinks());
+      !s.ok()) {
     std::fprintf(stderr, "kerbside-agent: %s\n", std::string(s.message()).c_str());
     return 2;
   }
-  std::shared_ptr<grpc::ChannelCredentials> creds;
-  if (config->plaintext) {
-    spdlog::warn(
-        "*** PLAINTEXT MODE: the stream to {} is neither encrypted nor authenticated. "
-        "Use only for loopback demos. ***",
-        config->collector);
-    creds = grpc::InsecureChannelCredentials();
-  } else {
-    auto c = kerbside::MakeMutualTlsChannelCredentials(config->tls);
-    if (!c.ok()) {
-      spdlog::critical("TLS: {}", c.status().ToString());
-      return 2;
-    }
-    creds = *c;
+  if (!from_policy.empty()) {
+    spdlog::info("policy {} sets: {}", policy->origin(), absl::StrJoin(from_policy, ", "));
   }
-  spdlog::info("starting as {} ({}, {}) site={} collector={}", config->identity.netbios_name(),
-               config->identity.fqdn(), kerbside::v1::Role_Name(config->identity.role()),
-               config->identity.site(), config->collector);
-  kerbside::agent::StreamClient client(*config, creds, &kerbside::RealClock());
+  if (!config->probes.runner.realm.empty()) kerbside::agent::PrepareProbeEnvironment();
+
+  std::mutex mu;
+  bool terminating = false;                  // guarded by mu
+  std::shared_ptr<AgentSession> session;     // guarded by mu
   std::thread signals = kerbside::WaitForTerminationSignal([&](int signo) {
     spdlog::info("signal {}: stopping", signo);
-    client.Stop();
+    std::lock_guard lock(mu);
+    terminating = true;
+    if (session) session->Stop();
+    policy->Cancel();
   });
-  kerbside::agent::SourceRunner sources(
-      kerbside::agent::MakeSources(
-          *config,
-          {.clock = &kerbside::RealClock(), .inventory = [&client] { return client.inventory(); }}),
-      &kerbside::RealClock(),
-      [&client](kerbside::v1::EvidenceBatch b) { client.Publish(std::move(b)); });
-  sources.Start();
-  client.Run();
-  sources.Stop();
-  // Run() only returns after Stop(), which only the signal thread calls.
+  std::thread watcher([&] {
+    while (policy->WaitForChange()) {
+      std::vector<std::string> names;
+      auto next = LoadConfig(base, *policy, &names);
+      if (!next.ok()) {
+        spdlog::error("policy {} changed but cannot be used, keeping the running settings: {}",
+                      policy->origin(), std::string(next.status().message()));
+        continue;
+      }
+      std::lock_guard lock(mu);
+      if (terminating) break;
+      spdlog::info("policy {} changed: restarting with the new settings", policy->origin());
+      *config = *std::move(next);
+      if (session) session->Stop();
+    }
+  });
+  int code = 0;
+  while (true) {
+    std::shared_ptr<AgentSession> current;
+    {
+      std::lock_guard lock(mu);
+      if (terminating) break;
+      session = std::make_shared<AgentSession>(*config);
+      current = session;
+    }
+    code = current->Run();
+    if (code != 0) break;
+  }
+  {
+    std::lock_guard lock(mu);
+    terminating = true;
+  }
+  policy->Cancel();
+  watcher.join();
+  if (code != 0) kerbside::RaiseTermination();  // the signal thread waits for it
   signals.join();
   spdlog::info("stopped");
-  return 0;
-}
-
-// `kerbside-agent probe --once [--json]`: every probe once, a report or probes.json on stdout.
-// Exit 0 when the probes ran, whatever they found; 2 on configuration errors.
-int RunProbeOnce(const kerbside::agent::AgentFlags& flags, bool once, bool json) {
-  if (!once) {
-    std::fprintf(stderr,
-                 "kerbside-agent probe: only --once is supported; the agent's stream will run "
-                 "the probes on its schedule\n");
-    return 2;
-  }
-  auto config = kerbside::agent::ValidateProbeFlags(flags, /*require_targets=*/true);
-  if (!config.ok()) {
-    std::fprintf(stderr, "kerbside-agent: configuration: %s\n",
-                 std::string(config.status().message()).c_str());
-    return 2;
-  }
-  // Our own krb5 contexts read only kerbside's settings; GSS-API's krb5 mechanism creates
-  // contexts of its own from KRB5_CONFIG, so point it at an empty profile: /etc/krb5.conf
-  // must decide nothing (the ticket it needs is already in our MEMORY ccache). Set before any
-  // thread starts.
-  setenv("KRB5_CONFIG", "/dev/null", 1);
-  const kerbside::v1::ProbeResults results =
-      kerbside::agent::probes::RunProbes(config->runner, config->targets, kerbside::RealClock());
-  if (json) {
-    std::cout << kerbside::ProbeResultsToJson(results).dump(2) << "\n";
-  } else {
-    std::cout << kerbside::agent::probes::FormatProbeReport(results);
-  }
-  return 0;
+  return code;
 }
 
 }  // namespace
@@ -113,59 +186,35 @@ int RunProbeOnce(const kerbside::agent::AgentFlags& flags, bool once, bool json)
 int main(int argc, char** argv) {
   kerbside::BlockTerminationSignals();
   CLI::App app{"kerbside-agent: streams this host's evidence and clock to the collector"};
-  kerbside::agent::AgentFlags f;
+  AgentFlags f;
+  std::string config_file;
   app.set_config("--config", "", "TOML/INI configuration file (keys as the long flags)");
   app.allow_config_extras(CLI::config_extras_mode::error);
-  app.add_option("--collector", f.collector, "collector address host:port")->capture_default_str();
-  app.add_option("--ca", f.ca, "fleet CA certificate (PEM)");
-  app.add_option("--cert", f.cert, "this host's certificate (PEM)");
-  app.add_option("--key", f.key, "this host's private key (PEM)");
-  app.add_flag("--plaintext", f.plaintext, "no TLS (loopback demos only)");
-  app.add_option("--netbios_name", f.netbios_name, "this host's NetBIOS name, e.g. EX01");
-  app.add_option("--fqdn", f.fqdn, "this host's DNS name, e.g. ex01.contoso.com");
-  app.add_option("--role", f.role, "exchange or dc");
-  app.add_option("--site", f.site, "AD site");
-  app.add_option("--domain", f.domain, "AD DNS domain (default: from the FQDN)");
-  app.add_option("--ip", f.ips, "an IP address of this host (repeat)");
-  app.add_flag("--pdc_emulator", f.pdc_emulator, "this DC holds the PDC emulator role");
-  app.add_option("--heartbeat_interval", f.heartbeat_interval)->capture_default_str();
-  app.add_option("--backoff_initial", f.backoff_initial)->capture_default_str();
-  app.add_option("--backoff_max", f.backoff_max)->capture_default_str();
-  app.add_option("--log_level", f.log_level, "trace|debug|info|warn|error")->capture_default_str();
-  app.add_option("--host_folder", f.host_folder,
-                 "read this host's evidence from a folder in the bundle layout");
-  app.add_option("--host_folder_interval", f.host_folder_interval)->capture_default_str();
-  // Samba AD DC source (config keys as the long flags).
-  app.add_option("--samba_ldap_uri", f.samba_ldap_uri,
-                 "read this DC's directory: ldaps://HOST or ldap://HOST (StartTLS)");
-  app.add_option("--samba_ldap_ca", f.samba_ldap_ca, "CA of the DC's LDAP certificate (PEM)");
-  app.add_option("--samba_bind_dn", f.samba_bind_dn, "account for the simple bind (DN or UPN)");
-  app.add_option("--samba_bind_password_file", f.samba_bind_password_file,
-                 "file holding that account's password");
-  app.add_option("--samba_base_dn", f.samba_base_dn, "default: from --domain");
-  app.add_option("--exchange_server", f.exchange_servers,
-                 "NetBIOS name of an Exchange server whose account to read (repeat)");
-  app.add_option("--samba_showrepl", f.samba_showrepl,
-                 "also read replication with samba-tool drs showrepl --json (true|false)")
-      ->capture_default_str();
-  app.add_option("--samba_tool", f.samba_tool)->capture_default_str();
-  app.add_option("--samba_smb_conf", f.samba_smb_conf, "smb.conf for samba-tool -s");
-  app.add_option("--samba_interval", f.samba_interval)->capture_default_str();
-  app.add_option("--samba_timeout", f.samba_timeout)->capture_default_str();
-  // Probe settings (config keys as the long flags).
-  app.add_option("--realm", f.realm, "Kerberos realm, e.g. CONTOSO.COM");
-  app.add_option("--kdc", f.kdcs, "a domain controller to probe, host[:port] (repeat)");
-  app.add_option("--peer", f.peers, "an Exchange peer to probe, name[=host] (repeat)");
-  app.add_option("--smtp_ports", f.smtp_ports, "SMTP ports to probe")->capture_default_str();
-  app.add_option("--keytab", f.keytab, "this host's keytab (tickets and GSSAPI probes)");
-  app.add_option("--host_principal", f.host_principal, "default: the keytab's first principal");
-  app.add_option("--kdc_probe_client", f.kdc_probe_client, "client name of the AS-REQ probe")
-      ->capture_default_str();
-  app.add_option("--probe_interval", f.probe_interval)->capture_default_str();
-  app.add_option("--probe_attempt_timeout", f.probe_attempt_timeout)->capture_default_str();
-  app.add_option("--probe_concurrency", f.probe_concurrency)->capture_default_str();
-  app.add_option("--probe_kpasswd", f.probe_kpasswd, "also probe port 464 (true|false)")
-      ->capture_default_str();
+  for (const kerbside::agent::ConfigKey& key : kerbside::agent::AgentConfigKeys()) {
+    const std::string flag = std::string("--") + key.name;
+    switch (key.kind) {
+      case kerbside::agent::ConfigKeyKind::kFlag:
+        app.add_flag(flag, f.*std::get<bool AgentFlags::*>(key.field), key.help);
+        break;
+      case kerbside::agent::ConfigKeyKind::kBoolean:
+        app.add_option(flag, f.*std::get<bool AgentFlags::*>(key.field), key.help)
+            ->capture_default_str();
+        break;
+      case kerbside::agent::ConfigKeyKind::kList:
+        app.add_option(flag, f.*std::get<std::vector<std::string> AgentFlags::*>(key.field),
+                       key.help);
+        break;
+      case kerbside::agent::ConfigKeyKind::kText:
+        app.add_option(flag, f.*std::get<std::string AgentFlags::*>(key.field), key.help)
+            ->capture_default_str();
+        break;
+    }
+  }
+  bool as_service = false, install = false, uninstall = false;
+  app.add_flag("--service", as_service, "run as the Windows service (the SCM starts it so)");
+  app.add_flag("--install", install,
+               "install the Windows service, started with --config of this command line");
+  app.add_flag("--uninstall", uninstall, "stop and remove the Windows service");
   bool once = false, json = false;
   CLI::App* probe = app.add_subcommand("probe", "run every probe and print the results");
   probe->add_flag("--once", once, "run every probe once and exit");
@@ -176,6 +225,44 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return kerbside::ExitForParseError(app, e, "kerbside-agent");
   }
-  if (probe->parsed()) return RunProbeOnce(f, once, json);
-  return Run(f);
+  if (probe->parsed()) {
+    if (!once) {
+      std::fprintf(stderr,
+                   "kerbside-agent probe: only --once is supported; the agent's stream will run "
+                   "the probes on its schedule\n");
+      return 2;
+    }
+    return kerbside::agent::RunProbesOnce(f, json);
+  }
+  namespace platform = kerbside::agent::platform;
+  if (install || uninstall) {
+    absl::Status s;
+    if (install) {
+      // The service reads the same file (an absolute path: a service starts in System32).
+      std::vector<std::string> args;
+      if (const std::string file = app.get_config_ptr()->as<std::string>(); !file.empty()) {
+        args = {"--config", std::filesystem::absolute(file).string()};
+      }
+      s = platform::InstallService(args);
+    } else {
+      s = platform::UninstallService();
+    }
+    if (!s.ok()) {
+      std::fprintf(stderr, "kerbside-agent: %s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+    std::printf("kerbside-agent: service %s\n", install ? "installed" : "removed");
+    return 0;
+  }
+  if (as_service) {
+    int code = 0;
+    absl::Status s = platform::RunAsService([&] { return code = RunAgent(f); },
+                                            [] { kerbside::RaiseTermination(); });
+    if (!s.ok()) {
+      std::fprintf(stderr, "kerbside-agent: %s\n", std::string(s.message()).c_str());
+      return 2;
+    }
+    return code;
+  }
+  return RunAgent(f);
 }

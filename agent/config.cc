@@ -1,14 +1,13 @@
 #include "agent/config.h"
 
-#include <arpa/inet.h>
-
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "agent/probes/net.h"
+#include "agent/probes/probe_targets.h"
+#include "common/exchange/ip_range.h"
 #include "common/identity.h"
 #include "common/status_macros.h"
 
@@ -27,9 +26,9 @@ absl::StatusOr<absl::Duration> ParsePositive(absl::string_view key, const std::s
   return d;
 }
 
+// A literal address exactly as written (no spaces; the identity keeps the text).
 bool IsIpAddress(const std::string& s) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+  return absl::StripAsciiWhitespace(s) == s && exchange::ParseIpAddress(s).has_value();
 }
 
 // The Samba DC source reads the directory of the DC it runs on, with a password that must not

@@ -6,7 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "agent/probes/probe_runner.h"
+#include "agent/probes/probe_targets.h"
 #include "common/grpc_tls.h"
 #include "kerbside/v1/agent.pb.h"
 

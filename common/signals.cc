@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 namespace kerbside {
 namespace {
@@ -28,5 +29,7 @@ std::thread WaitForTerminationSignal(std::function<void(int)> on_signal) {
     if (sigwait(&set, &signo) == 0) on_signal(signo);
   });
 }
+
+void RaiseTermination() { kill(getpid(), SIGTERM); }
 
 }  // namespace kerbside

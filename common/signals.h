@@ -14,6 +14,10 @@ void BlockTerminationSignals();
 // Starts a thread that waits for SIGTERM or SIGINT and then runs `on_signal(signo)` once.
 std::thread WaitForTerminationSignal(std::function<void(int)> on_signal);
 
+// Makes the waiter above run as for SIGTERM: how a Windows service stop, or a test, asks the
+// process to end the same way a signal does.
+void RaiseTermination();
+
 }  // namespace kerbside
 
 #endif  // KERBSIDE_COMMON_SIGNALS_H_

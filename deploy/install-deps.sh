@@ -13,8 +13,9 @@ packages=(
   libpugixml-dev libcsv-dev libgtest-dev libgmock-dev libbenchmark-dev libldap2-dev
   # fuzzing (libFuzzer + ASan from clang)
   clang libclang-rt-14-dev
-  # tests and demo (python3: the probe test's hole-punching UDP server and port picking)
-  prometheus prometheus-alertmanager curl python3
+  # tests and demo (python3: the probe test's UDP servers and port picking; python3-yaml: the
+  # check of the Windows build files)
+  prometheus prometheus-alertmanager curl python3 python3-yaml
   openssl jq faketime libfaketime krb5-kdc krb5-admin-server krb5-user iproute2 procps
   # the lab (tests/lab): Samba AD DCs in network namespaces. samba-ad-provision holds the AD
   # schema files `samba-tool domain provision` reads; it is only a Recommends of samba-ad-dc, so

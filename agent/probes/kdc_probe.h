@@ -13,17 +13,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "agent/probes/probe_targets.h"
 #include "common/clock.h"
 #include "kerbside/v1/evidence.pb.h"
 
 namespace kerbside::agent::probes {
-
-struct KdcTarget {
-  std::string name;  // as configured or from the inventory ("dc01.contoso.com")
-  std::string host;  // what to connect to (name or address)
-  int port = 88;
-  int kpasswd_port = 464;
-};
 
 struct KdcProbeOptions {
   std::string realm;

@@ -50,47 +50,6 @@ Fd NonBlockingSocket(int family, int type) {
 
 }  // namespace
 
-absl::StatusOr<HostPort> ParseHostPort(absl::string_view text, int default_port) {
-  HostPort hp;
-  hp.port = default_port;
-  absl::string_view port_text;
-  if (text.empty()) return absl::InvalidArgumentError("empty address");
-  if (text.front() == '[') {
-    const size_t close = text.find(']');
-    if (close == absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat("'", text, "': missing ']'"));
-    }
-    hp.host = std::string(text.substr(1, close - 1));
-    absl::string_view rest = text.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') {
-        return absl::InvalidArgumentError(absl::StrCat("'", text, "': junk after ']'"));
-      }
-      port_text = rest.substr(1);
-    }
-  } else if (std::count(text.begin(), text.end(), ':') == 1) {
-    const size_t colon = text.find(':');
-    hp.host = std::string(text.substr(0, colon));
-    port_text = text.substr(colon + 1);
-  } else {
-    hp.host = std::string(text);  // a name, IPv4, or a bare IPv6 address
-  }
-  if (hp.host.empty()) return absl::InvalidArgumentError(absl::StrCat("'", text, "': no host"));
-  if (!port_text.empty() || (text.back() == ':')) {
-    int port = 0;
-    if (!absl::SimpleAtoi(port_text, &port) || port < 1 || port > 65535) {
-      return absl::InvalidArgumentError(absl::StrCat("'", text, "': port is not 1-65535"));
-    }
-    hp.port = port;
-  }
-  return hp;
-}
-
-std::string FormatHostPort(const std::string& host, int port) {
-  if (host.find(':') != std::string::npos) return absl::StrCat("[", host, "]:", port);
-  return absl::StrCat(host, ":", port);
-}
-
 absl::StatusOr<SocketAddress> Resolve(const std::string& host, int port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

@@ -12,18 +12,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "agent/probes/probe_targets.h"
 #include "common/clock.h"
 
 namespace kerbside::agent::probes {
 
 // "host", "host:port", "[v6]:port" or a bare IPv6 address; port defaults to `default_port`.
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-absl::StatusOr<HostPort> ParseHostPort(absl::string_view text, int default_port);
-std::string FormatHostPort(const std::string& host, int port);
-
 struct SocketAddress {
   sockaddr_storage storage{};
   socklen_t length = 0;

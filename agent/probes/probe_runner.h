@@ -12,35 +12,13 @@
 #include "absl/random/bit_gen_ref.h"
 #include "absl/time/time.h"
 #include "agent/probes/kdc_probe.h"
+#include "agent/probes/probe_targets.h"
 #include "agent/probes/smtp_probe.h"
 #include "common/clock.h"
 #include "kerbside/v1/agent.pb.h"
 #include "kerbside/v1/evidence.pb.h"
 
 namespace kerbside::agent::probes {
-
-struct PeerTarget {
-  std::string name;  // FQDN (or short name) as ExchangeAuth names the peer: SMTPSVC/<name>
-  std::string host;  // where to connect; empty = name
-};
-
-struct ProbeTargets {
-  std::vector<KdcTarget> kdcs;
-  std::vector<PeerTarget> peers;
-};
-
-struct ProbeRunnerOptions {
-  std::string host;       // this host's NetBIOS name, for the report
-  std::string ehlo_name;  // this host's FQDN
-  std::string realm;
-  std::vector<int> smtp_ports = {25, 2525};
-  std::string keytab;          // empty: no ticket probe, no SMTP authentication
-  std::string host_principal;  // empty: the keytab's first principal
-  std::string kdc_probe_client = "kerbside-probe";  // the AS-REQ's client name
-  absl::Duration attempt_timeout = absl::Seconds(3);
-  int concurrency = 4;
-  bool kpasswd = true;  // also probe port 464
-};
 
 // The configured targets plus the collector's inventory: its DCs become KDCs, its Exchange
 // servers other than `self` (NetBIOS name) become peers. Configured entries win; names are

@@ -3,8 +3,7 @@
 #include <functional>
 
 #include "agent/sources/host_folder_source.h"
-#include "agent/sources/probe_source.h"
-#include "agent/sources/samba_dc_source.h"
+#include "agent/sources/platform_sources.h"
 #include "agent/sources/source.h"
 
 namespace kerbside::agent {
@@ -24,30 +23,12 @@ const SourceEntry kSources[] = {
      }},
     // Probes need a realm; their targets come from config and the collector's inventory.
     {"probes", [](const AgentConfig& c) { return !c.probes.runner.realm.empty(); },
-     [](const AgentConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
-       return std::make_unique<ProbeSource>(c.probes, ctx.inventory, ctx.clock);
-     }},
+     MakeProbeSource},
     // A Samba DC's own view of the Exchange accounts and of replication. Which accounts are
     // Exchange servers: config (exchange_server), the Exchange hosts of the collector's
     // inventory, and every SMTPSVC/SMTP SPN holder.
     {"samba_dc", [](const AgentConfig& c) { return !c.samba_ldap_uri.empty(); },
-     [](const AgentConfig& c, const SourceContext& ctx) -> std::unique_ptr<Source> {
-       SambaDcOptions o;
-       o.dc = c.identity.netbios_name();
-       o.ldap = {.uri = c.samba_ldap_uri,
-                 .ca_file = c.samba_ldap_ca,
-                 .bind_dn = c.samba_bind_dn,
-                 .password = "",
-                 .timeout = c.samba_timeout};
-       o.password_file = c.samba_bind_password_file;
-       o.base_dn = c.samba_base_dn;
-       o.exchange_servers = c.exchange_servers;
-       o.inventory = ctx.inventory;
-       o.showrepl_command = c.samba_showrepl_command;
-       o.interval = c.samba_interval;
-       o.timeout = c.samba_timeout;
-       return std::make_unique<SambaDcSource>(std::move(o));
-     }},
+     MakeSambaDcSource},
 };
 
 }  // namespace

@@ -1,0 +1,40 @@
+#ifndef KERBSIDE_AGENT_PLATFORM_SERVICE_H_
+#define KERBSIDE_AGENT_PLATFORM_SERVICE_H_
+
+// The agent as a Windows service (service_win.cc): installed by hand with --install (the MSI
+// does the same), started by the service control manager with --service. Elsewhere these return
+// UNIMPLEMENTED: on Linux the agent runs under systemd.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace kerbside::agent::platform {
+
+inline constexpr char kServiceName[] = "kerbside-agent";
+inline constexpr char kServiceDisplayName[] = "kerbside agent";
+// The event log source (Application log) the agent writes to.
+inline constexpr char kEventSource[] = "kerbside-agent";
+
+// Registers this executable as an automatic LocalSystem service started with `service_args`
+// (after --service), with restart-on-failure actions (10 s, 30 s, 60 s; count reset after a
+// day, non-crash failures included) and the event log source. ALREADY_EXISTS when installed.
+absl::Status InstallService(const std::vector<std::string>& service_args);
+
+// Stops the service (waiting up to `stop_timeout_ms`), deletes it and its event log source.
+absl::Status UninstallService(int stop_timeout_ms = 30000);
+
+// Hands the process to the service control manager: `body` runs while the service is RUNNING
+// and its return value is the service's exit code; a stop or shutdown control calls `stop`,
+// which must make `body` return. FAILED_PRECONDITION when not started by the SCM.
+absl::Status RunAsService(std::function<int()> body, std::function<void()> stop);
+
+// Where the agent keeps its state and logs: %ProgramData%\Kerbside on Windows,
+// /var/lib/kerbside elsewhere.
+std::string DataDirectory();
+
+}  // namespace kerbside::agent::platform
+
+#endif  // KERBSIDE_AGENT_PLATFORM_SERVICE_H_
