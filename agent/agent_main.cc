@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/random/random.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "agent/config.h"
 #include "agent/config_keys.h"
@@ -19,6 +21,7 @@
 #include "agent/sources/platform_sources.h"
 #include "agent/sources/source.h"
 #include "agent/sources/source_runner.h"
+#include "agent/spool.h"
 #include "agent/stream_client.h"
 #include "common/cli_errors.h"
 #include "common/clock.h"
@@ -51,7 +54,8 @@ absl::StatusOr<AgentConfig> LoadConfig(const AgentFlags& base,
 // changed policy).
 class AgentSession {
  public:
-  explicit AgentSession(AgentConfig config) : config_(std::move(config)) {}
+  AgentSession(AgentConfig config, kerbside::agent::Spool* spool)
+      : config_(std::move(config)), spool_(spool) {}
 
   int Run() {
     std::shared_ptr<grpc::ChannelCredentials> creds;
@@ -72,7 +76,7 @@ class AgentSession {
     spdlog::info("starting as {} ({}, {}) site={} collector={}", config_.identity.netbios_name(),
                  config_.identity.fqdn(), kerbside::v1::Role_Name(config_.identity.role()),
                  config_.identity.site(), config_.collector);
-    kerbside::agent::StreamClient client(config_, creds, &kerbside::RealClock());
+    kerbside::agent::StreamClient client(config_, creds, &kerbside::RealClock(), spool_);
     {
       std::lock_guard lock(mu_);
       if (stopped_) return 0;
@@ -99,10 +103,16 @@ class AgentSession {
 
  private:
   AgentConfig config_;
+  kerbside::agent::Spool* spool_;
   std::mutex mu_;
   bool stopped_ = false;                                // guarded by mu_
   kerbside::agent::StreamClient* client_ = nullptr;    // guarded by mu_
 };
+
+std::string RandomSpoolId() {
+  absl::BitGen gen;
+  return absl::StrFormat("%016x", absl::Uniform<uint64_t>(gen));
+}
 
 // Runs the agent until a termination signal (or a service stop, which raises one). A changed
 // policy restarts the session with the new settings; a policy that does not validate is logged
@@ -130,6 +140,18 @@ int RunAgent(const AgentFlags& base) {
     spdlog::info("policy {} sets: {}", policy->origin(), absl::StrJoin(from_policy, ", "));
   }
   if (!config->probes.runner.realm.empty()) kerbside::agent::PrepareProbeEnvironment();
+  // One spool for the process: a policy change restarts the session, not the spool.
+  const std::string spool_dir = config->spool_dir.empty()
+                                    ? kerbside::agent::platform::DefaultSpoolDirectory()
+                                    : config->spool_dir;
+  auto spool = kerbside::agent::Spool::Open(spool_dir, config->spool_max_bytes, RandomSpoolId());
+  if (!spool.ok()) {
+    spdlog::critical("spool: {}", spool.status().ToString());
+    return 2;
+  }
+  for (const std::string& w : (*spool)->open_warnings()) spdlog::warn("spool: {}", w);
+  spdlog::info("spool {} in {}: {} batches not yet acknowledged", (*spool)->id(),
+               spool_dir.empty() ? "memory" : spool_dir, (*spool)->pending_count());
 
   std::mutex mu;
   bool terminating = false;                  // guarded by mu
@@ -163,7 +185,7 @@ int RunAgent(const AgentFlags& base) {
     {
       std::lock_guard lock(mu);
       if (terminating) break;
-      session = std::make_shared<AgentSession>(*config);
+      session = std::make_shared<AgentSession>(*config, spool->get());
       current = session;
     }
     code = current->Run();

@@ -164,6 +164,12 @@ absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& f) {
   c.backoff_initial = *bi;
   c.backoff_max = *bm;
   c.log_level = f.log_level;
+  c.spool_dir = f.spool_dir;
+  if (!absl::SimpleAtoi(f.spool_max_bytes, &c.spool_max_bytes) || c.spool_max_bytes < (1u << 20) ||
+      c.spool_max_bytes > (uint64_t{16} << 30)) {
+    return Bad("spool_max_bytes",
+               absl::StrCat("'", f.spool_max_bytes, "' is not a byte count from 1 MiB to 16 GiB"));
+  }
   c.host_folder = f.host_folder;
   auto folder_interval = ParsePositive("host_folder_interval", f.host_folder_interval);
   if (!folder_interval.ok()) return folder_interval.status();

@@ -36,6 +36,9 @@ struct AgentFlags {
   std::string probe_attempt_timeout = "3s";
   std::string probe_concurrency = "4";
   bool probe_kpasswd = true;  // key "probe_kpasswd": also probe port 464
+  // Evidence not yet acknowledged (agent/spool.h): a folder, or empty for memory only.
+  std::string spool_dir;
+  std::string spool_max_bytes = "67108864";  // 64 MiB
   // Sources.
   std::string host_folder;  // a folder in the bundle layout for this host; empty: off
   std::string host_folder_interval = "60s";
@@ -69,6 +72,8 @@ struct AgentConfig {
   absl::Duration backoff_initial;
   absl::Duration backoff_max;
   std::string log_level;
+  std::string spool_dir;  // empty: in memory
+  uint64_t spool_max_bytes = 64u << 20;
   ProbeConfig probes;
   std::string host_folder;
   absl::Duration host_folder_interval;

@@ -23,6 +23,11 @@ const ConfigKey kKeys[] = {
     {"backoff_initial", K::kText, &F::backoff_initial, "first reconnection delay"},
     {"backoff_max", K::kText, &F::backoff_max, "longest reconnection delay"},
     {"log_level", K::kText, &F::log_level, "trace|debug|info|warn|error"},
+    {"spool_dir", K::kText, &F::spool_dir,
+     "keep unacknowledged evidence here across restarts (default: memory; Windows: "
+     "%ProgramData%\\Kerbside\\spool)"},
+    {"spool_max_bytes", K::kText, &F::spool_max_bytes,
+     "at most this many bytes of unacknowledged evidence; the oldest go first"},
     {"host_folder", K::kText, &F::host_folder,
      "read this host's evidence from a folder in the bundle layout"},
     {"host_folder_interval", K::kText, &F::host_folder_interval, "how often to re-read it"},

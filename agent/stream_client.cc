@@ -35,10 +35,11 @@ std::string DescribeFailure(const grpc::Status& s) {
 
 StreamClient::StreamClient(AgentConfig config,
                            std::shared_ptr<grpc::ChannelCredentials> credentials,
-                           const Clock* clock)
+                           const Clock* clock, Spool* spool)
     : config_(std::move(config)),
       credentials_(std::move(credentials)),
       clock_(clock),
+      spool_(spool),
       backoff_(config_.backoff_initial, config_.backoff_max, JitterSource()) {}
 
 int StreamClient::sessions_established() const {
@@ -46,11 +47,19 @@ int StreamClient::sessions_established() const {
   return sessions_established_;
 }
 
-void StreamClient::Publish(v1::EvidenceBatch batch) {
-  std::unique_lock lock(mu_);
-  batch.set_sequence(next_sequence_++);
+void StreamClient::Publish(v1::EvidenceBatch batch, bool supersedes) {
   const std::string source = batch.source();
-  batches_[source] = {std::move(batch), true};
+  auto sequence = spool_->Append(std::move(batch), supersedes);
+  if (!sequence.ok()) {
+    spdlog::error("evidence of source {} not kept: {}", source, sequence.status().ToString());
+    return;
+  }
+  if (const uint64_t dropped = spool_->TakeDroppedSinceLastCall(); dropped > 0) {
+    spdlog::warn("spool full ({} bytes at most): dropped the {} oldest unacknowledged batches",
+                 config_.spool_max_bytes, dropped);
+  }
+  std::unique_lock lock(mu_);
+  ++published_;
   cv_.notify_all();
 }
 
@@ -127,6 +136,7 @@ absl::Status StreamClient::RunSession() {
   v1::AgentMessage hello;
   *hello.mutable_hello()->mutable_identity() = config_.identity;
   *hello.mutable_hello()->mutable_sent_host_time() = ToProto(clock_->Now());
+  hello.mutable_hello()->set_spool_id(spool_->id());
   bool writable = write(hello);
 
   // Shared between this thread (timers) and the reader thread.
@@ -173,7 +183,8 @@ absl::Status StreamClient::RunSession() {
           break;
         }
         case v1::CollectorMessage::kEvidenceAck: {
-          spdlog::debug("evidence acknowledged up to {}", m.evidence_ack().sequence());
+          spdlog::debug("evidence batch {} acknowledged", m.evidence_ack().sequence());
+          spool_->Acknowledge(m.evidence_ack().sequence());
           break;
         }
         case v1::CollectorMessage::kInventory: {
@@ -199,11 +210,9 @@ absl::Status StreamClient::RunSession() {
     cv_.notify_all();  // wakes the timer loop below at once
   });
 
-  {
-    // A new session owes the collector every source's latest snapshot.
-    std::unique_lock lock(mu_);
-    for (auto& [source, entry] : batches_) entry.second = true;
-  }
+  // A new session owes the collector everything the spool holds: nothing is sent yet.
+  uint64_t sent_up_to = 0;
+  uint64_t seen_published = 0;
   bool counted = false;
   uint64_t exchange_id = 0;
   int burst_left = kBurstExchanges;
@@ -236,23 +245,20 @@ absl::Status StreamClient::RunSession() {
     if (now >= next_heartbeat) {
       v1::AgentMessage hb;
       *hb.mutable_heartbeat()->mutable_sent_host_time() = ToProto(now);
+      hb.mutable_heartbeat()->set_spooled_batches(spool_->pending_count());
       writable = write(hb);
       next_heartbeat = now + heartbeat_interval;
     }
     if (writable) {
-      std::vector<v1::AgentMessage> pending;
       {
         std::unique_lock lock(mu_);
-        for (auto& [source, entry] : batches_) {
-          if (!entry.second) continue;
-          entry.second = false;
-          v1::AgentMessage m;
-          *m.mutable_evidence() = entry.first;
-          pending.push_back(std::move(m));
-        }
+        seen_published = published_;
       }
-      for (const v1::AgentMessage& m : pending) {
+      for (v1::EvidenceBatch& batch : spool_->PendingAfter(sent_up_to)) {
+        v1::AgentMessage m;
+        *m.mutable_evidence() = std::move(batch);
         if (!(writable = write(m))) break;
+        sent_up_to = m.evidence().sequence();
         spdlog::debug("sent evidence batch {} of {} ({} items)", m.evidence().sequence(),
                       m.evidence().source(), m.evidence().items_size());
       }
@@ -266,8 +272,7 @@ absl::Status StreamClient::RunSession() {
     }
     const absl::Duration wait = std::min(next_heartbeat, next_exchange) - clock_->Now();
     std::unique_lock lock(mu_);
-    const bool have_pending = std::any_of(batches_.begin(), batches_.end(),
-                                          [](const auto& kv) { return kv.second.second; });
+    const bool have_pending = published_ != seen_published;
     if (!stop_ && !have_pending && wait > absl::ZeroDuration()) {
       cv_.wait_for(lock, absl::ToChronoNanoseconds(wait));
     }

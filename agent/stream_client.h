@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "agent/backoff.h"
 #include "agent/config.h"
+#include "agent/spool.h"
 #include "common/clock.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
@@ -22,15 +23,18 @@ namespace kerbside::agent {
 // reconnects with backoff when the stream ends. Run() returns after Stop().
 class StreamClient {
  public:
+  // `spool` keeps what the collector has not acknowledged; it outlives the client (a policy
+  // change makes a new client over the same spool).
   StreamClient(AgentConfig config, std::shared_ptr<grpc::ChannelCredentials> credentials,
-               const Clock* clock);
+               const Clock* clock, Spool* spool);
 
   void Run();
   void Stop();
 
-  // Hands the latest snapshot of a source to the stream: sent as soon as the collector has
-  // accepted the hello, and again after every reconnection until acknowledged.
-  void Publish(v1::EvidenceBatch batch);
+  // Hands a source's batch to the stream through the spool: sent as soon as the collector has
+  // accepted the hello, and again after every reconnection until the collector acknowledges it.
+  // `supersedes`: a full snapshot, which replaces that source's batches not yet acknowledged.
+  void Publish(v1::EvidenceBatch batch, bool supersedes = true);
 
   // The collector's latest fleet inventory (empty until the first hello ack).
   v1::Inventory inventory() const;
@@ -48,6 +52,7 @@ class StreamClient {
   AgentConfig config_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
   const Clock* clock_;
+  Spool* spool_;
   Backoff backoff_;
 
   // std::condition_variable waits on the monotonic clock. absl::CondVar turns timeouts into
@@ -56,11 +61,9 @@ class StreamClient {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;  // guarded by mu_
-  // Latest batch per source and whether the current session still has to send it.
-  std::map<std::string, std::pair<v1::EvidenceBatch, bool>> batches_;  // guarded by mu_
-  uint64_t next_sequence_ = 1;                                         // guarded by mu_
-  v1::Inventory inventory_;                                            // guarded by mu_
-  int sessions_established_ = 0;                                       // guarded by mu_
+  uint64_t published_ = 0;          // guarded by mu_: bumped by Publish, wakes the session
+  v1::Inventory inventory_;         // guarded by mu_
+  int sessions_established_ = 0;    // guarded by mu_
 };
 
 }  // namespace kerbside::agent

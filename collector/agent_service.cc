@@ -70,6 +70,8 @@ grpc::Status AgentServiceImpl::Connect(
       name, id.fqdn(), v1::Role_Name(id.role()), id.site(), peer, id.agent_version(),
       absl::FormatDuration(hello_skew));
   const uint64_t token = fleet_->Connected(id, peer, cert_subject);
+  // Bounded like every string from the wire; an agent without a spool id gets no dedupe.
+  const std::string spool_id = msg.hello().spool_id().substr(0, 64);
   auto tell = [&](IngestEvent::Kind kind, const std::string& source, int items) {
     if (options_.on_ingest) options_.on_ingest({kind, name, source, items});
   };
@@ -149,6 +151,14 @@ grpc::Status AgentServiceImpl::Connect(
       }
       case v1::AgentMessage::kEvidence: {
         const v1::EvidenceBatch& batch = msg.evidence();
+        if (AlreadyStored(name, spool_id, batch.source(), batch.sequence())) {
+          spdlog::info("host={} source={} batch={} already stored; acknowledged again", name,
+                       batch.source(), batch.sequence());
+          v1::CollectorMessage reply;
+          reply.mutable_evidence_ack()->set_sequence(batch.sequence());
+          ok = stream->Write(reply);
+          break;
+        }
         absl::Status stored = absl::OkStatus();
         std::vector<v1::Evidence> items;
         items.reserve(batch.items_size());
@@ -184,6 +194,7 @@ grpc::Status AgentServiceImpl::Connect(
           tell(IngestEvent::Kind::kBatchFailed, batch.source(), batch.items_size());
           break;
         }
+        RecordStored(name, spool_id, batch.source(), batch.sequence());
         tell(IngestEvent::Kind::kBatchStored, batch.source(), static_cast<int>(items.size()));
         v1::CollectorMessage reply;
         reply.mutable_evidence_ack()->set_sequence(batch.sequence());
@@ -201,6 +212,32 @@ grpc::Status AgentServiceImpl::Connect(
   fleet_->Disconnected(name, token);
   spdlog::info("agent disconnected host={} peer={}", name, peer);
   return grpc::Status::OK;
+}
+
+bool AgentServiceImpl::AlreadyStored(const std::string& host, const std::string& spool_id,
+                                     const std::string& source, uint64_t sequence) {
+  if (spool_id.empty()) return false;
+  std::lock_guard lock(stored_mu_);
+  auto h = stored_.find(host);
+  if (h == stored_.end() || h->second.spool_id != spool_id) return false;
+  auto s = h->second.by_source.find(source);
+  return s != h->second.by_source.end() && sequence <= s->second;
+}
+
+void AgentServiceImpl::RecordStored(const std::string& host, const std::string& spool_id,
+                                    const std::string& source, uint64_t sequence) {
+  if (spool_id.empty()) return;
+  // At most this many sources per host are remembered; beyond, batches are simply stored.
+  constexpr size_t kMaxSourcesPerHost = 256;
+  std::lock_guard lock(stored_mu_);
+  StoredSequences& h = stored_[host];
+  if (h.spool_id != spool_id) {
+    h.spool_id = spool_id;
+    h.by_source.clear();
+  }
+  if (h.by_source.size() >= kMaxSourcesPerHost && !h.by_source.count(source)) return;
+  uint64_t& last = h.by_source[source];
+  if (sequence > last) last = sequence;
 }
 
 }  // namespace kerbside::collector

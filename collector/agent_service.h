@@ -2,6 +2,8 @@
 #define KERBSIDE_COLLECTOR_AGENT_SERVICE_H_
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "collector/fleet.h"
@@ -42,10 +44,25 @@ class AgentServiceImpl final : public v1::AgentService::Service {
       grpc::ServerReaderWriter<v1::CollectorMessage, v1::AgentMessage>* stream) override;
 
  private:
+  // True when this (host, spool, source) already stored `sequence` or a later batch: a batch
+  // sent again after a reconnection lost its acknowledgement. It is acknowledged, not stored
+  // again, so an old snapshot can never replace a newer one.
+  bool AlreadyStored(const std::string& host, const std::string& spool_id,
+                     const std::string& source, uint64_t sequence);
+  void RecordStored(const std::string& host, const std::string& spool_id,
+                    const std::string& source, uint64_t sequence);
+
   Fleet* fleet_;
   Store* store_;
   const Clock* clock_;
   AgentServiceOptions options_;
+
+  struct StoredSequences {
+    std::string spool_id;
+    std::map<std::string, uint64_t> by_source;
+  };
+  std::mutex stored_mu_;
+  std::map<std::string, StoredSequences> stored_;  // guarded by stored_mu_; by host
 };
 
 }  // namespace kerbside::collector

@@ -35,6 +35,10 @@ absl::Status RunAsService(std::function<int()> body, std::function<void()> stop)
 // /var/lib/kerbside elsewhere.
 std::string DataDirectory();
 
+// Where the spool goes when the configuration names none: DataDirectory()\spool on Windows (a
+// service must not lose evidence to a restart); empty on Linux (memory), where packages set it.
+std::string DefaultSpoolDirectory();
+
 }  // namespace kerbside::agent::platform
 
 #endif  // KERBSIDE_AGENT_PLATFORM_SERVICE_H_

@@ -19,5 +19,6 @@ absl::Status RunAsService(std::function<int()>, std::function<void()>) {
   return WindowsOnly("--service");
 }
 std::string DataDirectory() { return "/var/lib/kerbside"; }
+std::string DefaultSpoolDirectory() { return ""; }
 
 }  // namespace kerbside::agent::platform

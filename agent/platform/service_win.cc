@@ -203,4 +203,6 @@ std::string DataDirectory() {
   return out;
 }
 
+std::string DefaultSpoolDirectory() { return DataDirectory() + "\\spool"; }
+
 }  // namespace kerbside::agent::platform

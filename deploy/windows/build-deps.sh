@@ -111,10 +111,14 @@ common_flags="-ffile-prefix-map=$top/src=/src -Wa,-mbig-obj"
 step() {
   local name=$1
   shift
-  local t0=$SECONDS
-  if ! "$@" >"$top/logs/$name.log" 2>&1; then
+  local t0=$SECONDS rc=0
+  # In the background, not in an `if`: bash ignores set -e inside a function called as a
+  # condition, which would let a failed command in the middle of a build pass unnoticed.
+  "$@" >"$top/logs/$name.log" 2>&1 &
+  wait $! || rc=$?
+  if [ "$rc" -ne 0 ]; then
     tail -n 40 "$top/logs/$name.log" >&2
-    die "$name failed (full log: $top/logs/$name.log)"
+    die "$name failed with exit code $rc (full log: $top/logs/$name.log)"
   fi
   say "$name: $((SECONDS - t0)) s"
 }
@@ -161,8 +165,11 @@ build_protobuf() {
 }
 
 build_cares() {
+  # Debian's backport of the CVE-2023-31130 fix uses INADDRSZ, which <arpa/nameser.h> defines on
+  # Linux and nothing defines on Windows (c-ares' own Windows config has NS_INADDRSZ only): the
+  # same value, given on the command line rather than by patching the source.
   cmake_build c-ares "$(srcdir c-ares)" -DCARES_STATIC=ON -DCARES_SHARED=OFF \
-    -DCARES_BUILD_TOOLS=OFF -DCARES_BUILD_TESTS=OFF
+    -DCARES_BUILD_TOOLS=OFF -DCARES_BUILD_TESTS=OFF -DCMAKE_C_FLAGS="$common_flags -DINADDRSZ=4"
 }
 
 build_re2() {
@@ -187,7 +194,7 @@ build_openssl() {
   # (a user-writable one is a known privilege escalation on Windows, CVE-2019-1552).
   CC="ccache $triple-gcc-posix" AR=$triple-ar RANLIB=$triple-ranlib RC=$triple-windres \
     CFLAGS="-ffile-prefix-map=$bld=/src/openssl" \
-    nice -n 10 ./Configure mingw64 no-shared no-tests no-docs \
+    nice -n 10 ./Configure mingw64 no-shared no-tests \
     --prefix="$prefix" --libdir=lib "--openssldir=C:/Program Files/Kerbside/ssl"
   nice -n 10 make -j "$jobs" build_libs
   make install_dev
