@@ -17,6 +17,9 @@ ninja -C "$build" -j2
 # Unit tests in parallel; integration tests one at a time (they start servers and time them).
 ctest --test-dir "$build" -L unit -j2 --output-on-failure
 ctest --test-dir "$build" -L integration --output-on-failure
+# The Debian packages: built, inspected, lintian, systemd-analyze verify, the packaged collector
+# started as its unit says.
+ctest --test-dir "$build" -L package --output-on-failure
 # The lab: Samba AD DCs in network namespaces (needs root, as CI has).
 ctest --test-dir "$build" -L lab --output-on-failure
 
