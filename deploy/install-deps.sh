@@ -17,6 +17,8 @@ packages=(
   # check of the Windows build files)
   prometheus prometheus-alertmanager curl python3 python3-yaml
   openssl jq faketime libfaketime krb5-kdc krb5-admin-server krb5-user iproute2 procps
+  # the Debian packages' test: lintian, and systemd-analyze verify from systemd
+  lintian systemd
   # the lab (tests/lab): Samba AD DCs in network namespaces. samba-ad-provision holds the AD
   # schema files `samba-tool domain provision` reads; it is only a Recommends of samba-ad-dc, so
   # --no-install-recommends leaves it out (a fresh machine failed on exactly that).
