@@ -170,6 +170,20 @@ absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& f) {
     return Bad("spool_max_bytes",
                absl::StrCat("'", f.spool_max_bytes, "' is not a byte count from 1 MiB to 16 GiB"));
   }
+  if (f.host_tools != "auto" && f.host_tools != "on" && f.host_tools != "off") {
+    return Bad("host_tools", absl::StrCat("'", f.host_tools, "' is not auto, on or off"));
+  }
+  c.host_tools = f.host_tools != "off";
+  c.host_tools_required = f.host_tools == "on";
+  auto tools_interval = ParsePositive("host_tools_interval", f.host_tools_interval);
+  if (!tools_interval.ok()) return tools_interval.status();
+  auto tools_timeout = ParsePositive("host_tools_timeout", f.host_tools_timeout);
+  if (!tools_timeout.ok()) return tools_timeout.status();
+  if (*tools_timeout >= *tools_interval) {
+    return Bad("host_tools_timeout", "must be shorter than host_tools_interval");
+  }
+  c.host_tools_interval = *tools_interval;
+  c.host_tools_timeout = *tools_timeout;
   c.host_folder = f.host_folder;
   auto folder_interval = ParsePositive("host_folder_interval", f.host_folder_interval);
   if (!folder_interval.ok()) return folder_interval.status();

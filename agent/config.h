@@ -40,6 +40,11 @@ struct AgentFlags {
   std::string spool_dir;
   std::string spool_max_bytes = "67108864";  // 64 MiB
   // Sources.
+  // The host's own tools (w32tm, repadmin, setspn, Get-Queue): auto (on where the platform has
+  // them: Windows), on, off.
+  std::string host_tools = "auto";
+  std::string host_tools_interval = "60s";
+  std::string host_tools_timeout = "30s";
   std::string host_folder;  // a folder in the bundle layout for this host; empty: off
   std::string host_folder_interval = "60s";
   // The Samba AD DC source (a DC reading its own directory). On when samba_ldap_uri is set.
@@ -75,6 +80,10 @@ struct AgentConfig {
   std::string spool_dir;  // empty: in memory
   uint64_t spool_max_bytes = 64u << 20;
   ProbeConfig probes;
+  bool host_tools = false;  // "auto" resolved by the registry against the platform's table
+  bool host_tools_required = false;  // "on": a platform without the tools is an error
+  absl::Duration host_tools_interval;
+  absl::Duration host_tools_timeout;
   std::string host_folder;
   absl::Duration host_folder_interval;
   // Samba DC source; samba_ldap_uri empty: off.

@@ -5,6 +5,7 @@
 
 #include "agent/platform/log_sinks.h"
 #include "agent/platform/service.h"
+#include "agent/platform/win_util.h"
 #include "spdlog/sinks/rotating_file_sink.h"
 #include "spdlog/sinks/win_eventlog_sink.h"
 
@@ -17,7 +18,7 @@ std::vector<spdlog::sink_ptr> PlatformLogSinks() {
   auto events = std::make_shared<spdlog::sinks::win_eventlog_sink_mt>(kEventSource, 1000);
   events->set_level(spdlog::level::warn);
   sinks.push_back(events);
-  const std::filesystem::path dir = std::filesystem::u8path(DataDirectory()) / "logs";
+  const std::filesystem::path dir = std::filesystem::path(win::Widen(DataDirectory())) / L"logs";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (!ec) {

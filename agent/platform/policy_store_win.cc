@@ -3,6 +3,8 @@
 // watched with RegNotifyChangeKeyValue so a changed policy takes effect without a restart.
 #include <windows.h>
 
+#include <cwchar>
+
 #include "absl/strings/str_cat.h"
 #include "agent/platform/policy_store.h"
 #include "agent/platform/win_util.h"

@@ -3,7 +3,10 @@
 #include <functional>
 
 #include "agent/sources/host_folder_source.h"
+#include "agent/platform/host_tools.h"
 #include "agent/sources/platform_sources.h"
+#include "agent/sources/tool_source.h"
+#include "agent/sources/unavailable_source.h"
 #include "agent/sources/source.h"
 
 namespace kerbside::agent {
@@ -20,6 +23,23 @@ const SourceEntry kSources[] = {
      [](const AgentConfig& c, const SourceContext&) -> std::unique_ptr<Source> {
        return std::make_unique<HostFolderSource>(c.host_folder, c.identity.netbios_name(),
                                                  c.host_folder_interval);
+     }},
+    // The host's own tools (Windows: w32tm, Get-Queue, repadmin, setspn), read through the
+    // bundle parsers. "auto" means: where the platform has a table of them.
+    {"host_tools",
+     [](const AgentConfig& c) {
+       return c.host_tools &&
+              (c.host_tools_required || !platform::HostToolCommands(c).empty());
+     },
+     [](const AgentConfig& c, const SourceContext&) -> std::unique_ptr<Source> {
+       std::vector<ToolCommand> commands = platform::HostToolCommands(c);
+       if (commands.empty()) {
+         return std::make_unique<UnavailableSource>(
+             "host_tools", c.host_tools_interval,
+             "host_tools = on, but this platform has no w32tm, repadmin or Exchange tools");
+       }
+       return std::make_unique<ToolSource>(c.identity.netbios_name(), std::move(commands),
+                                           c.host_tools_interval, c.host_tools_timeout);
      }},
     // Probes need a realm; their targets come from config and the collector's inventory.
     {"probes", [](const AgentConfig& c) { return !c.probes.runner.realm.empty(); },

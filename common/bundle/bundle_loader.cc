@@ -1,7 +1,6 @@
 #include "common/bundle/bundle_loader.h"
 
-#include <sys/stat.h>
-
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -11,6 +10,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/bundle/accounts_json.h"
 #include "common/bundle/clock_json.h"
 #include "common/bundle/event_aggregates_json.h"
@@ -206,9 +207,11 @@ absl::StatusOr<std::string> ReadText(const fs::path& path, size_t max_bytes,
 }
 
 std::optional<absl::Time> ModificationTime(const fs::path& path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) return std::nullopt;
-  return absl::TimeFromTimespec(st.st_mtim);
+  std::error_code ec;
+  const fs::file_time_type t = fs::last_write_time(path, ec);
+  if (ec) return std::nullopt;
+  return absl::FromChrono(std::chrono::time_point_cast<std::chrono::system_clock::duration>(
+      std::chrono::file_clock::to_sys(t)));
 }
 
 std::string Lower(std::string s) { return absl::AsciiStrToLower(s); }
@@ -298,6 +301,36 @@ void LoadHostFolderInto(const fs::path& folder, const std::string& folder_name,
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<v1::Evidence>> ParseBundleFile(const std::string& file_name,
+                                                          absl::string_view bytes) {
+  const std::string lower = Lower(file_name);
+  const FileParser* parser = nullptr;
+  std::string subject;
+  for (const FileParser& p : Parsers()) {
+    if (Matches(p, lower, file_name, &subject)) {
+      parser = &p;
+      break;
+    }
+  }
+  if (parser == nullptr) {
+    return absl::NotFoundError(absl::StrCat(file_name, ": not a file of the bundle layout"));
+  }
+  if (bytes.size() > parser->max_bytes) {
+    return text::ParseError(file_name, 0,
+                            absl::StrCat(bytes.size(), " bytes; more than the ",
+                                         parser->max_bytes, "-byte limit for this kind"));
+  }
+  auto decoded = text::DecodeToUtf8(bytes, file_name, parser->max_bytes);
+  if (!decoded.ok()) return decoded.status();
+  std::vector<v1::Evidence> items;
+  if (absl::Status s = parser->parse(decoded->text, file_name, &items); !s.ok()) return s;
+  for (v1::Evidence& e : items) {
+    e.set_origin(file_name);
+    e.set_subject(subject);
+  }
+  return items;
+}
 
 absl::StatusOr<model::FleetModel> LoadBundle(const std::string& dir) {
   std::error_code ec;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/model/fleet_model.h"
 
 namespace kerbside::bundle {
@@ -26,6 +27,14 @@ absl::StatusOr<model::FleetModel> LoadBundle(const std::string& dir);
 // and what the agent's host-folder source reads): evidence and per-file problems, with origins
 // "hosts/<name>/<file>".
 model::HostEvidence LoadHostFolder(const std::string& folder, const std::string& name);
+
+// One file of a host folder given as bytes, as a tool wrote it (any of the encodings the
+// loader accepts): `file_name` ("w32tm-status.txt", "setspn-l-EX02.txt") picks the parser and
+// names the origin in errors, exactly as if the bytes had been read from that file. The items
+// carry the kind, the subject and the origin; the caller stamps host, source and time.
+// NOT_FOUND when no bundle file has that name; a parse error names the file and line.
+absl::StatusOr<std::vector<v1::Evidence>> ParseBundleFile(const std::string& file_name,
+                                                          absl::string_view bytes);
 
 // When the bundle was collected: the newest collected_at of its host.json files. An offline
 // bundle is judged as of that moment, so reading it days later does not make it stale.

@@ -1,9 +1,8 @@
 #include "common/bundle/host_json.h"
 
-#include <arpa/inet.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/exchange/ip_range.h"
 #include "common/identity.h"
 #include "common/text/lines.h"
 #include "nlohmann/json.hpp"
@@ -70,9 +69,10 @@ absl::StatusOr<HostJson> ParseHostJson(absl::string_view text, absl::string_view
   if (auto it = j->find("ips"); it != j->end() && !it->is_null()) {
     if (!it->is_array()) return FieldError(file, "ips", "expected an array of strings");
     for (const auto& ip : *it) {
-      unsigned char buf[16];
-      if (!ip.is_string() || (inet_pton(AF_INET, ip.get<std::string>().c_str(), buf) != 1 &&
-                              inet_pton(AF_INET6, ip.get<std::string>().c_str(), buf) != 1)) {
+      // A literal address exactly as written (the identity keeps the text).
+      if (!ip.is_string() ||
+          absl::StripAsciiWhitespace(ip.get<std::string>()) != ip.get<std::string>() ||
+          !exchange::ParseIpAddress(ip.get<std::string>())) {
         return FieldError(file, "ips", absl::StrCat(ip.dump(), " is not an IP address"));
       }
       id.add_ips(ip.get<std::string>());

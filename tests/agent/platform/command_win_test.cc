@@ -29,8 +29,9 @@ TEST(RunCommandWinTest, ExitCodeOutputAndArgumentsRoundTrip) {
                       absl::Seconds(60));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->exit_code, 3);
-  EXPECT_EQ(r->out, "[two words]\n[quote\"d]\n[C:\\dir\\]\n[]\n");
-  EXPECT_EQ(r->err, "to stderr\n");
+  // Text-mode output, as every Windows tool writes it: CRLF (the parsers take both).
+  EXPECT_EQ(r->out, "[two words]\r\n[quote\"d]\r\n[C:\\dir\\]\r\n[]\r\n");
+  EXPECT_EQ(r->err, "to stderr\r\n");
 }
 
 TEST(RunCommandWinTest, DeadlineKillsTheChild) {

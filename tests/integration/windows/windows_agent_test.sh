@@ -65,6 +65,15 @@ wait_until 60 "EX01's host-folder evidence at the collector" has_evidence
 json=$(cli evidence EX01 --json)
 expect_jq "$json" '.sources[] | select(.source=="host_folder") | .health == "ok"' \
   "the Windows agent's host-folder source is healthy"
+# The native host_tools source ran too. Wine has no w32tm.exe and no Exchange PowerShell: the
+# source must say so (FAILING, with the reason), never look healthy.
+has_tools_source() {
+  cli evidence EX01 --json | jq -e '.sources[] | select(.source=="host_tools")' >/dev/null
+}
+wait_until 60 "the host_tools source reported" has_tools_source
+expect_jq "$(cli evidence EX01 --json)" '.sources[] | select(.source=="host_tools") |
+  .health != "ok" and (.reason | test("w32tm-status.txt: .*w32tm"))' \
+  "host_tools ran w32tm and reports, by file, that it could not (Wine has no w32tm.exe)"
 expect_jq "$(cli queues --json)" '[.queues[] | select(.stuck and .host=="EX01")] | length == 1' \
   "kerbside queues shows EX01's stuck queue, read by the Windows agent"
 
@@ -76,11 +85,12 @@ wait_until 30 "the changed queue file seen" grown
 pass "a changed queue file reaches the collector"
 
 # Figures for the note: size and idle memory. The Wine process that runs the .exe is the one
-# whose command line names it (the start_bg PID is the wine launcher).
+# whose command line names it with its --config (this script's own command line names the .exe
+# too, followed by other arguments).
 sleep 5
 size=$(stat -c %s "$AGENT_EXE")
 rss_kb=0
-for p in $(pgrep -f 'kerbside-agent.exe' || true); do
+for p in $(pgrep -f 'kerbside-agent\.exe --config' || true); do
   r=$(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
   [ "${r:-0}" -gt "$rss_kb" ] && rss_kb=$r
 done
@@ -89,7 +99,7 @@ echo "figures: kerbside-agent.exe $((size / 1024)) KiB; idle RSS under Wine ${rs
 
 # Ctrl+C (SIGINT to the Wine process) is the console stop: a clean "stopped".
 kill -INT "$AGENT_PID" 2>/dev/null || true
-for p in $(pgrep -f 'kerbside-agent.exe' || true); do kill -INT "$p" 2>/dev/null || true; done
+for p in $(pgrep -f 'kerbside-agent\.exe --config' || true); do kill -INT "$p" 2>/dev/null || true; done
 if wait_until 20 "the agent stops on Ctrl+C" grep -q "stopped" "$ITEST_DIR/agent.log"; then
   pass "the Windows agent stops cleanly on Ctrl+C"
 fi
