@@ -73,6 +73,10 @@ say "root ready in $((SECONDS - t0)) s"
 printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
 chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
 cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+# What an installed Debian has and a debootstrapped root lacks: /etc/hosts naming localhost
+# (the installer writes it; the tests and the demo connect to localhost).
+printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$rootfs/etc/hosts"
+echo kerbside-fresh >"$rootfs/etc/hostname"
 
 # A clean clone of the commit: what CI checks out, nothing of this working tree.
 git clone -q --no-local "$src" "$rootfs/root/kerbside"
