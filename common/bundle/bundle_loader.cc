@@ -216,6 +216,15 @@ std::optional<absl::Time> ModificationTime(const fs::path& path) {
 
 std::string Lower(std::string s) { return absl::AsciiStrToLower(s); }
 
+// The parser for a file of a host folder, by its name; nullptr when no bundle file has it.
+const FileParser* FindParser(const std::string& lower, const std::string& name,
+                             std::string* subject) {
+  for (const FileParser& p : Parsers()) {
+    if (Matches(p, lower, name, subject)) return &p;
+  }
+  return nullptr;
+}
+
 void LoadHostFolderInto(const fs::path& folder, const std::string& folder_name,
                         model::HostEvidence& host) {
   const std::string key = absl::AsciiStrToUpper(folder_name);
@@ -268,14 +277,8 @@ void LoadHostFolderInto(const fs::path& folder, const std::string& folder_name,
       host.ignored.push_back(rel);
       continue;
     }
-    const FileParser* parser = nullptr;
     std::string subject;
-    for (const FileParser& p : Parsers()) {
-      if (Matches(p, lower, name, &subject)) {
-        parser = &p;
-        break;
-      }
-    }
+    const FileParser* parser = FindParser(lower, name, &subject);
     if (parser == nullptr) {
       host.ignored.push_back(rel);
       continue;
@@ -304,15 +307,8 @@ void LoadHostFolderInto(const fs::path& folder, const std::string& folder_name,
 
 absl::StatusOr<std::vector<v1::Evidence>> ParseBundleFile(const std::string& file_name,
                                                           absl::string_view bytes) {
-  const std::string lower = Lower(file_name);
-  const FileParser* parser = nullptr;
   std::string subject;
-  for (const FileParser& p : Parsers()) {
-    if (Matches(p, lower, file_name, &subject)) {
-      parser = &p;
-      break;
-    }
-  }
+  const FileParser* parser = FindParser(Lower(file_name), file_name, &subject);
   if (parser == nullptr) {
     return absl::NotFoundError(absl::StrCat(file_name, ": not a file of the bundle layout"));
   }

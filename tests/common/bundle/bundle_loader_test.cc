@@ -153,5 +153,37 @@ TEST(BundleJsonTest, MaxClockSkew) {
   EXPECT_FALSE(ParseBundleJson(R"({"max_clock_skew_seconds":-1})", "b").ok());
 }
 
+// ParseBundleFile: a tool's output read as the file it would be saved to (the host_tools source).
+TEST(ParseBundleFileTest, DecodesAndParsesByFileName) {
+  // "w32tm /query /status" as UTF-16LE with a BOM, as a redirected Windows console may write it.
+  const std::string ascii =
+      "Leap Indicator: 0(no warning)\r\nStratum: 4 (secondary reference - syncd by (S)NTP)\r\n"
+      "Source: DC01.contoso.com\r\nLast Successful Sync Time: 11/27/2026 7:55:12 AM\r\n";
+  std::string utf16 = "\xff\xfe";
+  for (char c : ascii) {
+    utf16.push_back(c);
+    utf16.push_back('\0');
+  }
+  auto items = ParseBundleFile("w32tm-status.txt", utf16);
+  ASSERT_TRUE(items.ok()) << items.status();
+  ASSERT_EQ(items->size(), 1u);
+  EXPECT_EQ((*items)[0].kind_case(), v1::Evidence::kW32TmStatus);
+  EXPECT_EQ((*items)[0].origin(), "w32tm-status.txt");
+  EXPECT_EQ((*items)[0].w32tm_status().source(), "DC01.contoso.com");
+}
+
+TEST(ParseBundleFileTest, SubjectComesFromTheNameAndUnknownNamesAreRefused) {
+  auto items = ParseBundleFile("setspn-l-EX02.txt",
+                               "Registered ServicePrincipalNames for CN=EX02,CN=Computers,"
+                               "DC=contoso,DC=com:\n        SMTPSVC/EX02\n");
+  ASSERT_TRUE(items.ok()) << items.status();
+  ASSERT_EQ(items->size(), 1u);
+  EXPECT_EQ((*items)[0].subject(), "EX02");
+  EXPECT_EQ(ParseBundleFile("notes.txt", "x").status().code(), absl::StatusCode::kNotFound);
+  auto bad = ParseBundleFile("get-queue.json", "{not json");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_TRUE(absl::StrContains(bad.status().message(), "get-queue.json")) << bad.status();
+}
+
 }  // namespace
 }  // namespace kerbside::bundle
