@@ -2,7 +2,9 @@
 # The fresh-machine check: builds a clean Debian 12 root with mmdebstrap (variant minbase, from
 # the Debian mirror this machine is configured with), copies a clean clone of a commit (main by
 # default) into it, and runs exactly the README's two commands inside it with chroot, as root.
-# Prints each command's exit code and wall time; exits non-zero if either fails.
+# Prints each command's exit code and wall time; exits non-zero if either fails. Then installs
+# the Debian packages the test command built, starts the collector as its unit says, stops it
+# and purges them (tests/fresh-machine/packages-in-root.sh).
 #
 #   tests/fresh-machine/run.sh [COMMIT]        # needs root, ~1 h on 2 cores
 #   FRESH_KEEP=1 ...                           # keep the root afterwards (for a look inside)
@@ -111,9 +113,15 @@ run_in_root() {  # NAME COMMAND
   [ "$r" -eq 0 ] || tail -n 40 "$log/$name.log"
 }
 
-# Exactly the README's two commands.
+# Exactly the README's two commands, then the Debian packages for real in the same root:
+# installed, the collector started as its unit says, stopped, purged.
 run_in_root demo ./deploy/demo/run-demo.sh
 run_in_root tests ./tests/run-all.sh
+if [ "${rc[tests]}" -eq 0 ]; then
+  run_in_root packages ./tests/fresh-machine/packages-in-root.sh
+else
+  rc[packages]=skipped wall[packages]=0
+fi
 
 echo
 head=$(git -C "$rootfs/root/kerbside" rev-parse --short HEAD)
@@ -121,8 +129,10 @@ echo "== fresh-machine summary ($(date -u +%Y-%m-%dT%H:%M:%SZ), commit $head)"
 printf '%-28s %6s %8s\n' command exit seconds
 printf '%-28s %6s %8s\n' ./deploy/demo/run-demo.sh "${rc[demo]}" "${wall[demo]}"
 printf '%-28s %6s %8s\n' ./tests/run-all.sh "${rc[tests]}" "${wall[tests]}"
-grep -E '^(figures|build-deps: done|run-all:)' "$log/tests.log" || true
+printf '%-28s %6s %8s\n' '(packages in the root)' "${rc[packages]}" "${wall[packages]}"
+grep -E '^(figures|build-deps: done|run-all:)|figures:' "$log/tests.log" || true
+grep -E '^packages:' "$log/packages.log" 2>/dev/null || true
 # The logs outlive the root (which is removed unless FRESH_KEEP is set).
 keep_logs=/var/tmp/kerbside-fresh-logs-$head
 rm -rf "$keep_logs" && cp -r "$log" "$keep_logs" && echo "logs: $keep_logs"
-[ "${rc[demo]}" -eq 0 ] && [ "${rc[tests]}" -eq 0 ]
+[ "${rc[demo]}" -eq 0 ] && [ "${rc[tests]}" -eq 0 ] && [ "${rc[packages]}" = 0 ]
