@@ -14,8 +14,7 @@ packages=(
   # fuzzing (libFuzzer + ASan from clang)
   clang libclang-rt-14-dev
   # tests and demo (python3: the probe test's UDP servers and port picking; bc: its timing
-  # arithmetic; python3-yaml: the
-  # check of the Windows build files)
+  # arithmetic; python3-yaml: the check of the Windows build files)
   prometheus prometheus-alertmanager curl python3 python3-yaml bc
   openssl jq faketime libfaketime krb5-kdc krb5-admin-server krb5-user iproute2 procps
   # the Debian packages' test: lintian, and systemd-analyze verify from systemd
