@@ -37,9 +37,11 @@ using kerbside::agent::AgentConfig;
 using kerbside::agent::AgentFlags;
 
 // The settings in force: flags and file, then the policy over them (it wins).
+// `effective` receives the settings the configuration was made from.
 absl::StatusOr<AgentConfig> LoadConfig(const AgentFlags& base,
                                        kerbside::agent::platform::PolicyStore& policy,
-                                       std::vector<std::string>* from_policy) {
+                                       std::vector<std::string>* from_policy,
+                                       AgentFlags* effective) {
   AgentFlags flags = base;
   auto values = policy.Read();
   if (!values.ok()) return values.status();
@@ -47,6 +49,7 @@ absl::StatusOr<AgentConfig> LoadConfig(const AgentFlags& base,
       !s.ok()) {
     return s;
   }
+  *effective = flags;
   return kerbside::agent::ValidateAgentFlags(flags);
 }
 
@@ -120,7 +123,8 @@ std::string RandomSpoolId() {
 int RunAgent(const AgentFlags& base) {
   auto policy = kerbside::agent::platform::MakePolicyStore();
   std::vector<std::string> from_policy;
-  auto config = LoadConfig(base, *policy, &from_policy);
+  AgentFlags running;  // the settings the running session was made from
+  auto config = LoadConfig(base, *policy, &from_policy, &running);
   if (!config.ok()) {
     // Said on stderr and, on Windows, in the event log: a service has no terminal.
     (void)kerbside::SetupLogging("agent", "info",
@@ -166,7 +170,8 @@ int RunAgent(const AgentFlags& base) {
   std::thread watcher([&] {
     while (policy->WaitForChange()) {
       std::vector<std::string> names;
-      auto next = LoadConfig(base, *policy, &names);
+      AgentFlags effective;
+      auto next = LoadConfig(base, *policy, &names, &effective);
       if (!next.ok()) {
         spdlog::error("policy {} changed but cannot be used, keeping the running settings: {}",
                       policy->origin(), std::string(next.status().message()));
@@ -174,7 +179,14 @@ int RunAgent(const AgentFlags& base) {
       }
       std::lock_guard lock(mu);
       if (terminating) break;
+      // Group Policy rewrites its values at every refresh (90 minutes, and at boot): only a
+      // change of the settings restarts the session.
+      if (effective == running) {
+        spdlog::info("policy {} rewritten, settings unchanged", policy->origin());
+        continue;
+      }
       spdlog::info("policy {} changed: restarting with the new settings", policy->origin());
+      running = effective;
       *config = *std::move(next);
       if (session) session->Stop();
     }

@@ -59,6 +59,8 @@ struct AgentFlags {
   std::string samba_smb_conf;  // samba-tool -s FILE; empty: samba-tool's default
   std::string samba_interval = "60s";
   std::string samba_timeout = "20s";
+
+  bool operator==(const AgentFlags&) const = default;
 };
 
 struct ProbeConfig {
