@@ -89,7 +89,12 @@ class AgentSession {
         kerbside::agent::MakeSources(config_, {.clock = &kerbside::RealClock(),
                                                .inventory = [&client] { return client.inventory(); }}),
         &kerbside::RealClock(),
-        [&client](kerbside::v1::EvidenceBatch b) { client.Publish(std::move(b)); });
+        [&client](kerbside::v1::EvidenceBatch b, bool supersedes) {
+          client.Publish(std::move(b), supersedes);
+        });
+    sources.ResumeAfterSpooled(spool_->Pending());
+    client.set_on_acknowledged(
+        [&sources](const kerbside::v1::EvidenceBatch& b) { sources.Acknowledged(b); });
     sources.Start();
     client.Run();
     sources.Stop();

@@ -188,6 +188,26 @@ absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& f) {
   auto folder_interval = ParsePositive("host_folder_interval", f.host_folder_interval);
   if (!folder_interval.ok()) return folder_interval.status();
   c.host_folder_interval = *folder_interval;
+  if (f.event_log != "auto" && f.event_log != "on" && f.event_log != "off") {
+    return Bad("event_log", absl::StrCat("'", f.event_log, "' is not auto, on or off"));
+  }
+  c.event_log = f.event_log != "off";
+  c.event_log_required = f.event_log == "on";
+  auto event_interval = ParsePositive("event_log_interval", f.event_log_interval);
+  if (!event_interval.ok()) return event_interval.status();
+  c.event_log_interval = *event_interval;
+  auto lookback = ParsePositive("event_log_lookback", f.event_log_lookback);
+  if (!lookback.ok()) return lookback.status();
+  if (*lookback > absl::Hours(24 * 31)) {
+    return Bad("event_log_lookback", "at most 31 days (744h)");
+  }
+  c.event_log_lookback = *lookback;
+  if (!absl::SimpleAtoi(f.event_log_max_events, &c.event_log_max_events) ||
+      c.event_log_max_events < 1 || c.event_log_max_events > 100000) {
+    return Bad("event_log_max_events",
+               absl::StrCat("'", f.event_log_max_events, "' is not a count from 1 to 100000"));
+  }
+  c.event_log_bookmark = f.event_log_bookmark;
   RETURN_IF_ERROR(ValidateSambaFlags(f, &c));
   auto probes = ValidateProbeFlags(f, /*require_targets=*/false);
   if (!probes.ok()) return probes.status();

@@ -47,6 +47,14 @@ struct AgentFlags {
   std::string host_tools_timeout = "30s";
   std::string host_folder;  // a folder in the bundle layout for this host; empty: off
   std::string host_folder_interval = "60s";
+  // The Windows event log (agent/sources/event_log_source.h): auto (on where there is one), on,
+  // off; how often it is read, how far back a first read goes, how many events one batch holds,
+  // and where the bookmark is kept (empty: the data directory).
+  std::string event_log = "auto";
+  std::string event_log_interval = "10s";
+  std::string event_log_lookback = "24h";
+  std::string event_log_max_events = "2000";
+  std::string event_log_bookmark;
   // The Samba AD DC source (a DC reading its own directory). On when samba_ldap_uri is set.
   std::string samba_ldap_uri;  // ldaps://dc1.contoso.com, or ldap://... (StartTLS required)
   std::string samba_ldap_ca;   // PEM CA of the DC's LDAP certificate; empty: system store
@@ -88,6 +96,12 @@ struct AgentConfig {
   absl::Duration host_tools_timeout;
   std::string host_folder;
   absl::Duration host_folder_interval;
+  bool event_log = false;  // "auto" resolved by the registry against the platform
+  bool event_log_required = false;  // "on": a platform without an event log is an error
+  absl::Duration event_log_interval;
+  absl::Duration event_log_lookback;
+  size_t event_log_max_events = 2000;
+  std::string event_log_bookmark;  // empty: the platform's data directory
   // Samba DC source; samba_ldap_uri empty: off.
   std::string samba_ldap_uri, samba_ldap_ca, samba_bind_dn, samba_bind_password_file;
   std::string samba_base_dn;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "agent/atomic_file.h"
 
 namespace kerbside::agent {
 namespace {
@@ -16,24 +17,6 @@ namespace fs = std::filesystem;
 
 constexpr char kStateFile[] = "spool-state";
 constexpr char kBatchSuffix[] = ".batch";
-
-absl::Status WriteAtomically(const fs::path& path, const std::string& bytes) {
-  const fs::path tmp = fs::path(path).concat(".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return absl::InternalError(absl::StrCat("spool: cannot write ", tmp.string()));
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) return absl::InternalError(absl::StrCat("spool: write failed: ", tmp.string()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    return absl::InternalError(
-        absl::StrCat("spool: rename ", tmp.string(), ": ", ec.message()));
-  }
-  return absl::OkStatus();
-}
 
 }  // namespace
 
@@ -79,9 +62,9 @@ absl::Status Spool::Load(const std::string& random_id) {
     uint64_t sequence = 0;
     v1::EvidenceBatch batch;
     std::ifstream in(e.path(), std::ios::binary);
-    const bool ok = absl::SimpleAtoi(stem, &sequence) && sequence > 0 &&
-                    e.is_regular_file(ec) && e.file_size(ec) <= max_bytes_ &&
-                    batch.ParseFromIstream(&in) && batch.sequence() == sequence;
+    const bool ok = absl::SimpleAtoi(stem, &sequence) && sequence > 0 && e.is_regular_file(ec) &&
+                    e.file_size(ec) <= max_bytes_ && batch.ParseFromIstream(&in) &&
+                    batch.sequence() == sequence;
     if (!ok) {
       open_warnings_.push_back(absl::StrCat(e.path().string(), ": not a spooled batch, removed"));
       fs::remove(e.path(), ec);
@@ -99,7 +82,8 @@ absl::Status Spool::Load(const std::string& random_id) {
 
 absl::Status Spool::WriteState() {
   if (dir_.empty()) return absl::OkStatus();
-  return WriteAtomically(fs::path(dir_) / kStateFile, absl::StrCat(id_, " ", next_sequence_, "\n"));
+  return WriteFileAtomically(fs::path(dir_) / kStateFile,
+                             absl::StrCat(id_, " ", next_sequence_, "\n"), "spool");
 }
 
 void Spool::RemoveLocked(std::map<uint64_t, v1::EvidenceBatch>::iterator it) {
@@ -136,9 +120,8 @@ absl::StatusOr<uint64_t> Spool::Append(v1::EvidenceBatch batch, bool supersedes)
     ++dropped_total_;
   }
   if (!dir_.empty()) {
-    if (absl::Status s = WriteAtomically(PathOf(sequence), batch.SerializeAsString()); !s.ok()) {
-      return s;
-    }
+    absl::Status s = WriteFileAtomically(PathOf(sequence), batch.SerializeAsString(), "spool");
+    if (!s.ok()) return s;
   }
   sizes_[sequence] = size;
   bytes_ += size;
@@ -157,10 +140,13 @@ std::vector<v1::EvidenceBatch> Spool::PendingAfter(uint64_t after) const {
   return out;
 }
 
-void Spool::Acknowledge(uint64_t sequence) {
+std::optional<v1::EvidenceBatch> Spool::Acknowledge(uint64_t sequence) {
   std::lock_guard lock(mu_);
   auto it = batches_.find(sequence);
-  if (it != batches_.end()) RemoveLocked(it);
+  if (it == batches_.end()) return std::nullopt;
+  v1::EvidenceBatch batch = std::move(it->second);
+  RemoveLocked(it);
+  return batch;
 }
 
 size_t Spool::pending_count() const {

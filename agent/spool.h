@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,8 +40,10 @@ class Spool {
   std::vector<v1::EvidenceBatch> Pending() const;
   // Batches with a sequence above `after`, in order (what a session has not sent yet).
   std::vector<v1::EvidenceBatch> PendingAfter(uint64_t after) const;
-  // Forgets the batch with this sequence (acknowledgements are per batch). Unknown: no-op.
-  void Acknowledge(uint64_t sequence);
+  // Forgets the batch with this sequence (acknowledgements are per batch) and returns it, so
+  // its source can learn it was delivered (the event log saves its bookmark then). Unknown
+  // (already acknowledged, dropped when full): nullopt.
+  std::optional<v1::EvidenceBatch> Acknowledge(uint64_t sequence);
 
   const std::string& id() const { return id_; }
   size_t pending_count() const;

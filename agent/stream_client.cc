@@ -184,7 +184,10 @@ absl::Status StreamClient::RunSession() {
         }
         case v1::CollectorMessage::kEvidenceAck: {
           spdlog::debug("evidence batch {} acknowledged", m.evidence_ack().sequence());
-          spool_->Acknowledge(m.evidence_ack().sequence());
+          if (auto acked = spool_->Acknowledge(m.evidence_ack().sequence());
+              acked.has_value() && on_acknowledged_) {
+            on_acknowledged_(*acked);
+          }
           break;
         }
         case v1::CollectorMessage::kInventory: {
@@ -257,6 +260,7 @@ absl::Status StreamClient::RunSession() {
       for (v1::EvidenceBatch& batch : spool_->PendingAfter(sent_up_to)) {
         v1::AgentMessage m;
         *m.mutable_evidence() = std::move(batch);
+        m.mutable_evidence()->clear_resume_token();  // the host's own business
         if (!(writable = write(m))) break;
         sent_up_to = m.evidence().sequence();
         spdlog::debug("sent evidence batch {} of {} ({} items)", m.evidence().sequence(),

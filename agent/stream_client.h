@@ -2,6 +2,7 @@
 #define KERBSIDE_AGENT_STREAM_CLIENT_H_
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,6 +28,11 @@ class StreamClient {
   // change makes a new client over the same spool).
   StreamClient(AgentConfig config, std::shared_ptr<grpc::ChannelCredentials> credentials,
                const Clock* clock, Spool* spool);
+
+  // Called with each batch the collector acknowledged, on the stream's thread. Set before Run().
+  void set_on_acknowledged(std::function<void(const v1::EvidenceBatch&)> f) {
+    on_acknowledged_ = std::move(f);
+  }
 
   void Run();
   void Stop();
@@ -54,6 +60,7 @@ class StreamClient {
   const Clock* clock_;
   Spool* spool_;
   Backoff backoff_;
+  std::function<void(const v1::EvidenceBatch&)> on_acknowledged_;
 
   // std::condition_variable waits on the monotonic clock. absl::CondVar turns timeouts into
   // CLOCK_REALTIME deadlines, which never arrive when libfaketime shifts only this process's

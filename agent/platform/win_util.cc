@@ -51,4 +51,9 @@ absl::Status Win32Error(absl::string_view what, DWORD error) {
   }
 }
 
+bool RunningUnderWine() {
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
+}
+
 }  // namespace kerbside::win

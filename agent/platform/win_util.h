@@ -20,6 +20,11 @@ std::string Narrow(std::wstring_view utf16);
 absl::Status Win32Error(absl::string_view what, DWORD error);
 inline absl::Status LastError(absl::string_view what) { return Win32Error(what, GetLastError()); }
 
+// Whether this process runs under Wine (ntdll exports wine_get_version). Used only where Wine
+// has no implementation and calling in would abort the process (wevtapi's unimplemented stubs),
+// so the caller can say so instead.
+bool RunningUnderWine();
+
 // Closes a HANDLE on scope exit.
 class Handle {
  public:

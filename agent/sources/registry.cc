@@ -2,8 +2,14 @@
 // and how to make it. Probes (agent/probes) run on their own schedule and are not listed here.
 #include <functional>
 
-#include "agent/sources/host_folder_source.h"
+#include <filesystem>
+
+#include "agent/platform/event_log.h"
 #include "agent/platform/host_tools.h"
+#include "agent/platform/service.h"
+#include "agent/sources/event_log_source.h"
+#include "agent/sources/event_query.h"
+#include "agent/sources/host_folder_source.h"
 #include "agent/sources/platform_sources.h"
 #include "agent/sources/tool_source.h"
 #include "agent/sources/unavailable_source.h"
@@ -40,6 +46,29 @@ const SourceEntry kSources[] = {
        }
        return std::make_unique<ToolSource>(c.identity.netbios_name(), std::move(commands),
                                            c.host_tools_interval, c.host_tools_timeout);
+     }},
+    // The Windows event log, read incrementally after a bookmark. "auto": where there is one.
+    {"event_log",
+     [](const AgentConfig& c) {
+       return c.event_log && (c.event_log_required || platform::HasEventLog());
+     },
+     [](const AgentConfig& c, const SourceContext&) -> std::unique_ptr<Source> {
+       if (!platform::HasEventLog()) {
+         return std::make_unique<UnavailableSource>(
+             "event_log", c.event_log_interval,
+             "event_log = on, but this platform has no Windows event log");
+       }
+       EventLogSource::Options o;
+       o.host = c.identity.netbios_name();
+       o.query_xml = EventQueryList(c.identity.role(), c.event_log_lookback);
+       o.bookmark_path =
+           !c.event_log_bookmark.empty()
+               ? c.event_log_bookmark
+               : (std::filesystem::path(platform::DataDirectory()) / "event-log.bookmark.xml")
+                     .string();
+       o.interval = c.event_log_interval;
+       o.max_events = c.event_log_max_events;
+       return std::make_unique<EventLogSource>(std::move(o), platform::SubscribeEventLog);
      }},
     // Probes need a realm; their targets come from config and the collector's inventory.
     {"probes", [](const AgentConfig& c) { return !c.probes.runner.realm.empty(); },

@@ -1,6 +1,7 @@
 #ifndef KERBSIDE_AGENT_SOURCES_SOURCE_H_
 #define KERBSIDE_AGENT_SOURCES_SOURCE_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,6 +23,17 @@ class Source {
   virtual std::string id() const = 0;
   virtual absl::Duration interval() const = 0;
   virtual v1::EvidenceBatch Collect(absl::Time now) = 0;
+
+  // An incremental source (the event log) sends what is new since its last batch, so none of
+  // its batches may be superseded by a later one; a snapshot source's newest batch replaces its
+  // older ones in the spool.
+  virtual bool incremental() const { return false; }
+  // The collector acknowledged this source's batch `sequence` (spool sequences grow in publish
+  // order), which carried `resume_token`. Called from the stream's thread.
+  virtual void Acknowledged(uint64_t /*sequence*/, const std::string& /*resume_token*/) {}
+  // At start: the token of this source's newest batch still in the spool (kept on disk across a
+  // restart or a session change), so the source resumes after what is already spooled.
+  virtual void ResumeAfterSpooled(const std::string& /*resume_token*/) {}
 };
 
 // What sources may use besides their configuration.

@@ -6,7 +6,7 @@
 namespace kerbside::agent {
 
 SourceRunner::SourceRunner(std::vector<std::unique_ptr<Source>> sources, const Clock* clock,
-                           std::function<void(v1::EvidenceBatch)> publish)
+                           std::function<void(v1::EvidenceBatch, bool supersedes)> publish)
     : sources_(std::move(sources)), clock_(clock), publish_(std::move(publish)) {}
 
 SourceRunner::~SourceRunner() { Stop(); }
@@ -25,6 +25,25 @@ void SourceRunner::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void SourceRunner::ResumeAfterSpooled(const std::vector<v1::EvidenceBatch>& pending) {
+  for (auto& s : sources_) {
+    if (!s->incremental()) continue;
+    // `pending` is in sequence order: the last one of the source is its newest.
+    for (auto it = pending.rbegin(); it != pending.rend(); ++it) {
+      if (it->source() == s->id() && !it->resume_token().empty()) {
+        s->ResumeAfterSpooled(it->resume_token());
+        break;
+      }
+    }
+  }
+}
+
+void SourceRunner::Acknowledged(const v1::EvidenceBatch& batch) {
+  for (auto& s : sources_) {
+    if (s->id() == batch.source()) s->Acknowledged(batch.sequence(), batch.resume_token());
+  }
+}
+
 void SourceRunner::Loop() {
   absl::BitGen gen;
   std::vector<absl::Time> next(sources_.size(), clock_->Now());
@@ -36,7 +55,7 @@ void SourceRunner::Loop() {
       v1::EvidenceBatch batch = s.Collect(now);
       spdlog::info("source={} items={} health={} {}", s.id(), batch.items_size(),
                    v1::SourceHealth::State_Name(batch.health().state()), batch.health().reason());
-      publish_(std::move(batch));
+      publish_(std::move(batch), !s.incremental());
       next[i] = now + s.interval() * absl::Uniform(gen, 0.9, 1.1);
     }
     absl::Time soonest = next.front();

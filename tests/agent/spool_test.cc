@@ -47,8 +47,18 @@ TEST_F(SpoolTest, KeepsUntilAcknowledgedInOrder) {
   EXPECT_EQ(*(*spool)->Append(Batch("host_folder", 1), true), 3u);
   EXPECT_THAT(Sequences((*spool)->Pending()), ::testing::ElementsAre(1, 2, 3));
   EXPECT_THAT(Sequences((*spool)->PendingAfter(2)), ::testing::ElementsAre(3));
-  (*spool)->Acknowledge(2);
-  (*spool)->Acknowledge(99);  // unknown: nothing happens
+  // The acknowledged batch comes back to tell its source (the event log saves its bookmark).
+  v1::EvidenceBatch with_token = Batch("event_log", 1);
+  with_token.set_resume_token("<BookmarkList/>");
+  EXPECT_EQ(*(*spool)->Append(with_token, false), 4u);
+  auto acked = (*spool)->Acknowledge(4);
+  ASSERT_TRUE(acked.has_value());
+  EXPECT_EQ(acked->source(), "event_log");
+  EXPECT_EQ(acked->resume_token(), "<BookmarkList/>");
+  EXPECT_EQ(acked->sequence(), 4u);
+  EXPECT_TRUE((*spool)->Acknowledge(2).has_value());
+  EXPECT_FALSE((*spool)->Acknowledge(2).has_value());   // already acknowledged
+  EXPECT_FALSE((*spool)->Acknowledge(99).has_value());  // unknown: nothing happens
   EXPECT_THAT(Sequences((*spool)->Pending()), ::testing::ElementsAre(1, 3));
   EXPECT_EQ((*spool)->pending_count(), 2u);
 }

@@ -74,6 +74,15 @@ wait_until 60 "the host_tools source reported" has_tools_source
 expect_jq "$(cli evidence EX01 --json)" '.sources[] | select(.source=="host_tools") |
   .health != "ok" and (.reason | test("w32tm-status.txt: .*w32tm"))' \
   "host_tools ran w32tm and reports, by file, that it could not (Wine has no w32tm.exe)"
+# The event log source (on by default on Windows): Wine has no wevtapi, so it reports FAILING
+# with that reason, and the agent goes on.
+has_event_log_source() {
+  cli evidence EX01 --json | jq -e '.sources[] | select(.source=="event_log")' >/dev/null
+}
+wait_until 60 "the event_log source reported" has_event_log_source
+expect_jq "$(cli evidence EX01 --json)" '.sources[] | select(.source=="event_log") |
+  .health == "failing" and (.reason | test("EvtSubscribe: this is Wine"))' \
+  "event_log reports that Wine cannot read an event log (FAILING, not healthy)"
 expect_jq "$(cli queues --json)" '[.queues[] | select(.stuck and .host=="EX01")] | length == 1' \
   "kerbside queues shows EX01's stuck queue, read by the Windows agent"
 
