@@ -4,7 +4,7 @@
 # an Exchange-like SMTP server doing STARTTLS and GSSAPI (235, then 454 after ktadd), an
 # expired certificate, and the KDC clock offset with the agent under libfaketime (+600 s).
 set -euo pipefail
-AGENT=$1 SMTPD=$2 COLLECTOR=${3:-} CLI=${4:-} PKI=${5:-}
+AGENT=$1 SMTPD=$2 COLLECTOR=${3:-} CLI=${4:-} PKI=${5:-} CROSSCHECK=${6:-}
 . "$(dirname "$0")/lib.sh"
 itest_init probes
 LIBFAKETIME=$(find_libfaketime)
@@ -212,6 +212,29 @@ echo "figures, run 3 (libfaketime +600s):"
 jq -r '.kdc[] | select(.kdc_clock != null) | "  \(.address) \(.transport): offset \(.kdc_clock.offset_seconds)s +- \(.kdc_clock.uncertainty_seconds)s"' "$D/run3.json"
 jq -r '.tickets[] | "  ticket \(.service_principal): ok=\(.ok) \(.krb_error_name) \(.error_message)"' "$D/run3.json"
 echo "probing took $((SECONDS - start)) s"
+
+# The Windows agent's own Kerberos codec (no libkrb5 there) against this KDC and libkrb5: our
+# AS-REQ over UDP and TCP, the KRB-ERRORs, and the ticket inside a GSS-API token.
+# KERBSIDE_CROSSCHECK_SAVE=DIR keeps the raw messages (how tests/data/kerberos/ was made).
+if [ -n "$CROSSCHECK" ]; then
+  export KRB5CCNAME="FILE:$D/crosscheck.ccache"
+  kinit -k -t "$D/ex01.keytab" host/ex01.lab.test > "$D/kinit.log" 2>&1 ||
+    fail "kinit with ex01's keytab: $(cat "$D/kinit.log")"
+  # The service key's version as the KDC's database has it now (the ktadd above raised it).
+  kvno_now=$(kadmin.local -r "$REALM" -q "getprinc SMTPSVC/ex02.lab.test" 2>/dev/null |
+    sed -n 's/.*Key: vno \([0-9]*\).*/\1/p' | head -n 1)
+  [ -n "$kvno_now" ] || fail "no kvno from kadmin.local getprinc"
+  if timeout 30 "$CROSSCHECK" 127.0.0.1 "$P_ALL" "$REALM" host/ex01.lab.test \
+      SMTPSVC@ex02.lab.test "$kvno_now" ${KERBSIDE_CROSSCHECK_SAVE:+"$KERBSIDE_CROSSCHECK_SAVE"} \
+      > "$D/crosscheck.log" 2>&1; then
+    sed 's/^/  /' "$D/crosscheck.log"
+    pass "the Kerberos codec agrees with the KDC and libkrb5"
+  else
+    cat "$D/crosscheck.log"
+    fail "the Kerberos codec cross-check"
+  fi
+  unset KRB5CCNAME
+fi
 
 # The same probes run by the agent on its schedule and streamed to a collector (mutual TLS):
 # the collector keeps them as the host's evidence.
