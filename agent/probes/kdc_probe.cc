@@ -1,50 +1,29 @@
 #include "agent/probes/kdc_probe.h"
 
-#include <cstring>
+#include <vector>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
-#include "agent/probes/krb5_util.h"
+#include "absl/strings/str_split.h"
 #include "agent/probes/net.h"
+#include "agent/probes/run_all.h"
+#include "common/kerberos/krb_error_names.h"
+#include "common/kerberos/krb_messages.h"
 #include "common/proto_time.h"
 
 namespace kerbside::agent::probes {
 namespace {
 
-krb5_data AsData(absl::string_view bytes) {
-  krb5_data d;
-  d.magic = KV5M_DATA;
-  d.length = static_cast<unsigned int>(bytes.size());
-  d.data = const_cast<char*>(bytes.data());
-  return d;
-}
-
-// The outer DER tag of a Kerberos message (RFC 4120 5.10): [APPLICATION 30] for KRB-ERROR,
-// [APPLICATION 11] for AS-REP. libkrb5 has no public krb5_is_krb_error.
-bool IsKrbError(absl::string_view der) {
-  return !der.empty() && static_cast<unsigned char>(der[0]) == 0x7e;
-}
-bool IsAsRep(absl::string_view der) {
-  return !der.empty() && static_cast<unsigned char>(der[0]) == 0x6b;
-}
-
-// KRB-ERROR stime is a 32-bit krb5_timestamp; like MIT's ts2tt we read it unsigned so that
-// times after 2038 stay right.
-absl::Time KdcTime(const krb5_error& err) {
-  return absl::UnixEpoch() + absl::Seconds(static_cast<uint32_t>(err.stime)) +
-         absl::Microseconds(err.susec);
-}
-
-// Fills the error fields from a decoded KRB-ERROR; returns the krb5 message.
-void FillKrbError(krb5_context ctx, const krb5_error& err, v1::KdcProbe* out) {
-  const int number = static_cast<int>(err.error);
+// Fills the error fields from a decoded KRB-ERROR.
+void FillKrbError(const kerberos::KrbError& err, v1::KdcProbe* out) {
+  const int number = err.error_code;
   out->set_krb_error_code(number);
-  out->set_krb_error_name(KrbErrorName(number));
-  const char* msg = krb5_get_error_message(ctx, ERROR_TABLE_BASE_krb5 + number);
-  std::string detail = absl::StrCat(KrbErrorName(number), " (", number, "): ", msg);
-  krb5_free_error_message(ctx, msg);
-  if (err.text.length > 0) {
-    absl::StrAppend(&detail, "; e-text: ", absl::string_view(err.text.data, err.text.length));
+  out->set_krb_error_name(kerberos::KrbErrorName(number));
+  std::string detail = absl::StrCat(kerberos::KrbErrorName(number), " (", number, ")");
+  if (std::string d = kerberos::KrbErrorDescription(number); !d.empty()) {
+    absl::StrAppend(&detail, ": ", d);
   }
+  if (!err.e_text.empty()) absl::StrAppend(&detail, "; e-text: ", err.e_text);
   out->set_detail(detail);
 }
 
@@ -102,35 +81,25 @@ Exchange Send(const KdcTarget& target, int port, v1::KdcProbe::Transport transpo
 
 }  // namespace
 
-absl::StatusOr<std::string> BuildAsRequest(krb5_context ctx, const std::string& client) {
-  krb5_principal princ = nullptr;
-  if (krb5_error_code rc = krb5_parse_name(ctx, client.c_str(), &princ); rc != 0) {
-    return KrbStatus(ctx, rc, absl::StrCat("parsing principal '", client, "'"));
+absl::StatusOr<std::string> BuildAsRequest(const std::string& client, uint32_t nonce,
+                                           absl::Time now) {
+  const size_t at = client.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 == client.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("principal '", client, "' is not name[/instance]@REALM"));
   }
-  krb5_init_creds_context icc = nullptr;
-  krb5_error_code rc = krb5_init_creds_init(ctx, princ, nullptr, nullptr, 0, nullptr, &icc);
-  std::string request;
-  absl::Status status;
-  if (rc != 0) {
-    status = KrbStatus(ctx, rc, "krb5_init_creds_init");
-  } else {
-    krb5_data in{}, out{}, realm{};
-    unsigned int flags = 0;
-    rc = krb5_init_creds_step(ctx, icc, &in, &out, &realm, &flags);
-    if (rc != 0) {
-      status = KrbStatus(ctx, rc, "krb5_init_creds_step");
-    } else if (out.length == 0) {
-      status = absl::InternalError("krb5_init_creds_step produced no request");
-    } else {
-      request.assign(out.data, out.length);
+  kerberos::AsRequest q;
+  q.client.name_type = 1;  // NT-PRINCIPAL
+  q.client.components = absl::StrSplit(client.substr(0, at), '/');
+  for (const std::string& c : q.client.components) {
+    if (c.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("principal '", client, "' has an empty part"));
     }
-    krb5_free_data_contents(ctx, &out);
-    krb5_free_data_contents(ctx, &realm);
-    krb5_init_creds_free(ctx, icc);
   }
-  krb5_free_principal(ctx, princ);
-  if (!status.ok()) return status;
-  return request;
+  q.realm = client.substr(at + 1);
+  q.nonce = nonce;
+  q.till = now + absl::Hours(10);
+  return kerberos::EncodeAsRequest(q);
 }
 
 v1::ClockReading KdcClockReading(absl::Time sent, absl::Time received, absl::Time kdc_time,
@@ -148,23 +117,22 @@ v1::ClockReading KdcClockReading(absl::Time sent, absl::Time received, absl::Tim
   return r;
 }
 
-void InterpretKdcReply(krb5_context ctx, absl::string_view reply, absl::Time sent,
-                       absl::Time received, v1::KdcProbe* out) {
-  krb5_data data = AsData(reply);
-  if (IsKrbError(reply)) {
-    krb5_error* err = nullptr;
-    if (krb5_error_code rc = krb5_rd_error(ctx, &data, &err); rc != 0) {
+void InterpretKdcReply(absl::string_view reply, absl::Time sent, absl::Time received,
+                       v1::KdcProbe* out) {
+  const int type = kerberos::KrbMessageType(reply);
+  if (type == 30) {
+    auto err = kerberos::DecodeKrbError(reply);
+    if (!err.ok()) {
       out->set_outcome(v1::KdcProbe::ERROR);
-      out->set_detail(KrbStatus(ctx, rc, "decoding the KRB-ERROR").ToString());
+      out->set_detail(absl::StrCat("decoding the KRB-ERROR: ", err.status().message()));
       return;
     }
     out->set_outcome(v1::KdcProbe::ANSWERED);
-    FillKrbError(ctx, *err, out);
-    *out->mutable_kdc_clock() = KdcClockReading(sent, received, KdcTime(*err), out->kdc());
-    krb5_free_error(ctx, err);
+    FillKrbError(*err, out);
+    *out->mutable_kdc_clock() = KdcClockReading(sent, received, err->server_time, out->kdc());
     return;
   }
-  if (IsAsRep(reply)) {
+  if (type == 11) {
     out->set_outcome(v1::KdcProbe::ANSWERED);
     out->set_detail(
         "AS-REP: the client needs no pre-authentication; an AS-REP carries no KDC time "
@@ -180,7 +148,7 @@ std::string KpasswdProbeRequest() {
   return std::string("\x00\x06\x00\x01\x00\x00", 6);
 }
 
-void InterpretKpasswdReply(krb5_context ctx, absl::string_view reply, v1::KdcProbe* out) {
+void InterpretKpasswdReply(absl::string_view reply, v1::KdcProbe* out) {
   if (reply.size() < 6) {
     out->set_outcome(v1::KdcProbe::ERROR);
     out->set_detail(absl::StrCat("kpasswd reply too short (", reply.size(), " bytes)"));
@@ -197,13 +165,10 @@ void InterpretKpasswdReply(krb5_context ctx, absl::string_view reply, v1::KdcPro
     return;
   }
   const absl::string_view body = reply.substr(6 + ap_rep_len);
-  krb5_data data = AsData(body);
-  if (ap_rep_len == 0 && IsKrbError(body)) {
-    krb5_error* err = nullptr;
-    if (krb5_rd_error(ctx, &data, &err) == 0) {
-      FillKrbError(ctx, *err, out);
+  if (ap_rep_len == 0 && kerberos::KrbMessageType(body) == 30) {
+    if (auto err = kerberos::DecodeKrbError(body); err.ok()) {
+      FillKrbError(*err, out);
       out->set_detail(absl::StrCat("kpasswd service answered: ", out->detail()));
-      krb5_free_error(ctx, err);
       return;
     }
   }
@@ -214,13 +179,10 @@ v1::KdcProbe ProbeKdc(const KdcTarget& target, v1::KdcProbe::Transport transport
                       const KdcProbeOptions& options, const Clock& clock) {
   v1::KdcProbe p = Start(target, target.port, transport, v1::KdcProbe::KERBEROS);
   p.set_client_principal(absl::StrCat(options.client_principal, "@", options.realm));
-  auto ctx = KrbContext::Create(BaseRelations(options.realm, {}));
-  if (!ctx.ok()) {
-    p.set_outcome(v1::KdcProbe::ERROR);
-    p.set_detail(ctx.status().ToString());
-    return p;
-  }
-  auto request = BuildAsRequest(ctx->get(), p.client_principal());
+  // The nonce only has to differ between requests; a KDC echoes it in an AS-REP, never in a
+  // KRB-ERROR.
+  absl::BitGen gen;
+  auto request = BuildAsRequest(p.client_principal(), absl::Uniform<uint32_t>(gen), clock.Now());
   if (!request.ok()) {
     p.set_outcome(v1::KdcProbe::ERROR);
     p.set_detail(request.status().ToString());
@@ -228,7 +190,7 @@ v1::KdcProbe ProbeKdc(const KdcTarget& target, v1::KdcProbe::Transport transport
   }
   Exchange ex = Send(target, target.port, transport, *request, options, clock, &p);
   if (ex.result.outcome == NetOutcome::kOk) {
-    InterpretKdcReply(ctx->get(), ex.reply, ex.sent, ex.received, &p);
+    InterpretKdcReply(ex.reply, ex.sent, ex.received, &p);
   } else if (transport == v1::KdcProbe::TCP && ex.connected &&
              ex.result.outcome == NetOutcome::kTimedOut) {
     p.set_detail(absl::StrCat("TCP handshake completed, but ", p.detail()));
@@ -242,13 +204,7 @@ v1::KdcProbe ProbeKpasswd(const KdcTarget& target, v1::KdcProbe::Transport trans
   Exchange ex =
       Send(target, target.kpasswd_port, transport, KpasswdProbeRequest(), options, clock, &p);
   if (ex.result.outcome == NetOutcome::kOk) {
-    auto ctx = KrbContext::Create(BaseRelations(options.realm, {}));
-    if (!ctx.ok()) {
-      p.set_outcome(v1::KdcProbe::ANSWERED);
-      p.set_detail("kpasswd service answered (reply not decoded)");
-      return p;
-    }
-    InterpretKpasswdReply(ctx->get(), ex.reply, &p);
+    InterpretKpasswdReply(ex.reply, &p);
   } else if (ex.result.outcome == NetOutcome::kTimedOut) {
     if (transport == v1::KdcProbe::UDP) {
       p.set_detail(absl::StrCat(p.detail(),
@@ -259,6 +215,53 @@ v1::KdcProbe ProbeKpasswd(const KdcTarget& target, v1::KdcProbe::Transport trans
     }
   }
   return p;
+}
+
+std::vector<v1::KdcProbe> ProbeKdcs(const std::vector<KdcTarget>& kdcs,
+                                    const KdcProbeOptions& options, bool kpasswd, int concurrency,
+                                    const Clock& clock) {
+  struct Attempt {
+    const KdcTarget* target;
+    v1::KdcProbe::Transport transport;
+    bool kpasswd;
+  };
+  std::vector<Attempt> attempts;
+  for (const KdcTarget& k : kdcs) {
+    for (auto t : {v1::KdcProbe::UDP, v1::KdcProbe::TCP}) attempts.push_back({&k, t, false});
+    if (kpasswd) {
+      for (auto t : {v1::KdcProbe::UDP, v1::KdcProbe::TCP}) attempts.push_back({&k, t, true});
+    }
+  }
+  std::vector<v1::KdcProbe> results(attempts.size());
+  std::vector<std::function<void()>> tasks;
+  for (size_t i = 0; i < attempts.size(); ++i) {
+    tasks.push_back([&, i]() {
+      const Attempt& a = attempts[i];
+      results[i] = a.kpasswd ? ProbeKpasswd(*a.target, a.transport, options, clock)
+                             : ProbeKdc(*a.target, a.transport, options, clock);
+    });
+  }
+  RunAll(tasks, concurrency);
+  return results;
+}
+
+v1::ProbeResults RunKdcProbeRound(const ProbeRunnerOptions& options, const ProbeTargets& targets,
+                                  const Clock& clock) {
+  v1::ProbeResults results;
+  results.set_host(options.host);
+  results.set_realm(options.realm);
+  *results.mutable_attempt_timeout() = ToProto(options.attempt_timeout);
+  *results.mutable_started_host_time() = ToProto(clock.Now());
+  KdcProbeOptions kdc;
+  kdc.realm = options.realm;
+  kdc.timeout = options.attempt_timeout;
+  if (!options.kdc_probe_client.empty()) kdc.client_principal = options.kdc_probe_client;
+  for (v1::KdcProbe& r :
+       ProbeKdcs(targets.kdcs, kdc, options.kpasswd, options.concurrency, clock)) {
+    *results.add_kdc() = std::move(r);
+  }
+  *results.mutable_finished_host_time() = ToProto(clock.Now());
+  return results;
 }
 
 }  // namespace kerbside::agent::probes

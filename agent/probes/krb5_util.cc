@@ -185,59 +185,6 @@ int ProtocolErrorNumber(krb5_error_code code) {
   return (n >= 0 && n < 128) ? static_cast<int>(n) : -1;
 }
 
-std::string KrbErrorName(int e) {
-  switch (e) {
-    case 0:
-      return "KDC_ERR_NONE";
-    case 1:
-      return "KDC_ERR_NAME_EXP";
-    case 2:
-      return "KDC_ERR_SERVICE_EXP";
-    case 3:
-      return "KDC_ERR_BAD_PVNO";
-    case 6:
-      return "KDC_ERR_C_PRINCIPAL_UNKNOWN";
-    case 7:
-      return "KDC_ERR_S_PRINCIPAL_UNKNOWN";
-    case 8:
-      return "KDC_ERR_PRINCIPAL_NOT_UNIQUE";
-    case 12:
-      return "KDC_ERR_POLICY";
-    case 14:
-      return "KDC_ERR_ETYPE_NOSUPP";
-    case 18:
-      return "KDC_ERR_CLIENT_REVOKED";
-    case 23:
-      return "KDC_ERR_KEY_EXPIRED";
-    case 24:
-      return "KDC_ERR_PREAUTH_FAILED";
-    case 25:
-      return "KDC_ERR_PREAUTH_REQUIRED";
-    case 31:
-      return "KRB_AP_ERR_BAD_INTEGRITY";
-    case 32:
-      return "KRB_AP_ERR_TKT_EXPIRED";
-    case 33:
-      return "KRB_AP_ERR_TKT_NYV";
-    case 34:
-      return "KRB_AP_ERR_REPEAT";
-    case 37:
-      return "KRB_AP_ERR_SKEW";
-    case 41:
-      return "KRB_AP_ERR_MODIFIED";
-    case 44:
-      return "KRB_AP_ERR_BADKEYVER";
-    case 52:
-      return "KRB_ERR_RESPONSE_TOO_BIG";
-    case 60:
-      return "KRB_ERR_GENERIC";
-    case 68:
-      return "KDC_ERR_WRONG_REALM";
-    default:
-      return absl::StrCat("KRB_ERR_", e);
-  }
-}
-
 std::string EnctypeName(int32_t enctype) {
   char buf[128];
   if (krb5_enctype_to_name(enctype, FALSE, buf, sizeof buf) == 0) return buf;

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/kerberos/krb_error_names.h"
 
 namespace kerbside::agent::probes {
 
@@ -56,8 +57,8 @@ std::optional<int32_t> KrbCodeOf(const absl::Status& status);
 // Protocol error number (RFC 4120 7.5.9, e.g. 25) from a krb5 error code
 // (ERROR_TABLE_BASE_krb5 + number), or -1 when the code is not a protocol error.
 int ProtocolErrorNumber(krb5_error_code code);
-// "KDC_ERR_PREAUTH_REQUIRED" for 25; "KRB_ERR_<n>" for numbers without a name.
-std::string KrbErrorName(int protocol_error);
+// "KDC_ERR_PREAUTH_REQUIRED" for 25 (common/kerberos, shared with the Windows agent).
+using kerberos::KrbErrorName;
 // "aes256-cts-hmac-sha1-96" for 18, "enctype <n>" when unknown.
 std::string EnctypeName(int32_t enctype);
 

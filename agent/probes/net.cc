@@ -34,9 +34,9 @@ NetResult TimedOut(absl::string_view what, const Deadline& d) {
 }
 
 // Waits for `events` on fd. Returns 1 when ready, 0 at the deadline, -errno on failure.
-int WaitFor(int fd, short events, const Deadline& deadline) {
+int WaitFor(SocketHandle fd, short events, const Deadline& deadline) {
   while (true) {
-    pollfd p{fd, events, 0};
+    pollfd p{static_cast<int>(fd), events, 0};
     const int n = ::poll(&p, 1, deadline.PollMs());
     if (n > 0) return 1;
     if (n == 0) return 0;
@@ -75,45 +75,19 @@ absl::StatusOr<SocketAddress> Resolve(const std::string& host, int port) {
   return a;
 }
 
-int Deadline::PollMs() const {
-  absl::Duration left = end_ - clock_.Now();
-  if (left < absl::ZeroDuration()) left = absl::ZeroDuration();
-  if (left > timeout_) left = timeout_;
-  return static_cast<int>(std::ceil(absl::ToDoubleMilliseconds(left)));
-}
-
 Fd& Fd::operator=(Fd&& o) noexcept {
   if (this != &o) {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0) ::close(static_cast<int>(fd_));
     fd_ = o.release();
   }
   return *this;
 }
 
 Fd::~Fd() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) ::close(static_cast<int>(fd_));
 }
 
-const char* NetOutcomeName(NetOutcome o) {
-  switch (o) {
-    case NetOutcome::kOk:
-      return "ok";
-    case NetOutcome::kRefused:
-      return "refused";
-    case NetOutcome::kTimedOut:
-      return "timed out";
-    case NetOutcome::kError:
-      return "error";
-  }
-  return "?";
-}
-
-std::string FrameTcp(absl::string_view payload) {
-  const uint32_t n = htonl(static_cast<uint32_t>(payload.size()));
-  std::string out(reinterpret_cast<const char*>(&n), 4);
-  out.append(payload.data(), payload.size());
-  return out;
-}
+void InitializeSockets() {}
 
 Exchange UdpExchange(const SocketAddress& to, absl::string_view request, const Clock& clock,
                      absl::Duration timeout) {
@@ -125,12 +99,13 @@ Exchange UdpExchange(const SocketAddress& to, absl::string_view request, const C
     return ex;
   }
   // connect(2) on UDP only fixes the peer, so that ICMP port unreachable is reported to us.
-  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to.storage), to.length) != 0) {
+  if (::connect(static_cast<int>(fd.get()), reinterpret_cast<const sockaddr*>(&to.storage),
+                to.length) != 0) {
     ex.result = FromErrno(errno, "connect");
     return ex;
   }
   ex.sent = clock.Now();
-  if (::send(fd.get(), request.data(), request.size(), 0) < 0) {
+  if (::send(static_cast<int>(fd.get()), request.data(), request.size(), 0) < 0) {
     ex.result = FromErrno(errno, "send");
     return ex;
   }
@@ -145,7 +120,7 @@ Exchange UdpExchange(const SocketAddress& to, absl::string_view request, const C
       ex.result = FromErrno(-w, "poll");
       return ex;
     }
-    const ssize_t n = ::recv(fd.get(), buf.data(), buf.size(), 0);
+    const ssize_t n = ::recv(static_cast<int>(fd.get()), buf.data(), buf.size(), 0);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) continue;
       ex.received = clock.Now();
@@ -164,24 +139,26 @@ Exchange UdpExchange(const SocketAddress& to, absl::string_view request, const C
 NetResult TcpConnect(const SocketAddress& to, const Deadline& deadline, Fd* out) {
   Fd fd = NonBlockingSocket(to.storage.ss_family, SOCK_STREAM);
   if (fd.get() < 0) return FromErrno(errno, "socket");
-  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to.storage), to.length) != 0) {
+  if (::connect(static_cast<int>(fd.get()), reinterpret_cast<const sockaddr*>(&to.storage),
+                to.length) != 0) {
     if (errno != EINPROGRESS) return FromErrno(errno, "connect");
     const int w = WaitFor(fd.get(), POLLOUT, deadline);
     if (w == 0) return TimedOut("the TCP handshake", deadline);
     if (w < 0) return FromErrno(-w, "poll");
     int err = 0;
     socklen_t len = sizeof err;
-    ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+    ::getsockopt(static_cast<int>(fd.get()), SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) return FromErrno(err, "connect");
   }
   *out = std::move(fd);
   return NetResult{};
 }
 
-NetResult SendAll(int fd, absl::string_view data, const Deadline& deadline) {
+NetResult SendAll(SocketHandle fd, absl::string_view data, const Deadline& deadline) {
   size_t off = 0;
   while (off < data.size()) {
-    const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    const ssize_t n =
+        ::send(static_cast<int>(fd), data.data() + off, data.size() - off, MSG_NOSIGNAL);
     if (n >= 0) {
       off += static_cast<size_t>(n);
       continue;
@@ -195,11 +172,11 @@ NetResult SendAll(int fd, absl::string_view data, const Deadline& deadline) {
   return NetResult{};
 }
 
-NetResult RecvExact(int fd, size_t n, const Deadline& deadline, std::string* out) {
+NetResult RecvExact(SocketHandle fd, size_t n, const Deadline& deadline, std::string* out) {
   size_t got = 0;
   char buf[16384];
   while (got < n) {
-    const ssize_t r = ::recv(fd, buf, std::min(sizeof buf, n - got), 0);
+    const ssize_t r = ::recv(static_cast<int>(fd), buf, std::min(sizeof buf, n - got), 0);
     if (r > 0) {
       out->append(buf, static_cast<size_t>(r));
       got += static_cast<size_t>(r);
@@ -218,36 +195,6 @@ NetResult RecvExact(int fd, size_t n, const Deadline& deadline, std::string* out
     if (w < 0) return FromErrno(-w, "poll");
   }
   return NetResult{};
-}
-
-Exchange TcpFramedExchange(const SocketAddress& to, absl::string_view request, const Clock& clock,
-                           absl::Duration timeout, size_t max_reply) {
-  Exchange ex;
-  Deadline deadline(clock, timeout);
-  Fd fd;
-  const absl::Time start = clock.Now();
-  ex.result = TcpConnect(to, deadline, &fd);
-  if (ex.result.outcome != NetOutcome::kOk) return ex;
-  ex.connected = true;
-  ex.sent = clock.Now();
-  ex.connect_latency = ex.sent - start;
-  ex.result = SendAll(fd.get(), request, deadline);
-  if (ex.result.outcome != NetOutcome::kOk) return ex;
-  std::string len;
-  ex.result = RecvExact(fd.get(), 4, deadline, &len);
-  if (ex.result.outcome != NetOutcome::kOk) return ex;
-  // The reply's first bytes arrived: that is when the KDC's answer reached this host.
-  ex.received = clock.Now();
-  uint32_t n = 0;
-  std::memcpy(&n, len.data(), 4);
-  n = ntohl(n);
-  if (n > max_reply) {
-    ex.result.outcome = NetOutcome::kError;
-    ex.result.detail = absl::StrCat("reply length ", n, " is not plausible");
-    return ex;
-  }
-  ex.result = RecvExact(fd.get(), n, deadline, &ex.reply);
-  return ex;
 }
 
 }  // namespace kerbside::agent::probes

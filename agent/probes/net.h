@@ -1,12 +1,20 @@
 #ifndef KERBSIDE_AGENT_PROBES_NET_H_
 #define KERBSIDE_AGENT_PROBES_NET_H_
 
-// Sockets with deadlines for the probes: non-blocking file descriptors, poll(2) with the time
-// left, outcomes that keep "refused" apart from "no answer". Nothing here retries: one attempt
-// costs at most one timeout.
+// Sockets with deadlines for the probes: non-blocking sockets, poll with the time left, outcomes
+// that keep "refused" apart from "no answer". Nothing here retries: one attempt costs at most
+// one timeout. net_common.cc is portable; net.cc (POSIX) and net_win.cc (Winsock) hold the
+// socket calls.
 
+// The socket address types of each platform (declarations only).
+#if defined(_WIN32)
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <sys/socket.h>
+#endif
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -44,25 +52,31 @@ class Deadline {
   absl::Time end_;
 };
 
-// An owned file descriptor.
+// A socket: a file descriptor on POSIX, a SOCKET on Windows (both fit; -1 is "none" on both,
+// INVALID_SOCKET being ~0).
+using SocketHandle = std::intptr_t;
+inline constexpr SocketHandle kNoSocket = -1;
+
+// An owned socket.
 class Fd {
  public:
   Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
+  explicit Fd(SocketHandle fd) : fd_(fd) {}
   Fd(Fd&& o) noexcept : fd_(o.release()) {}
   Fd& operator=(Fd&& o) noexcept;
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   ~Fd();
-  int get() const { return fd_; }
-  int release() {
-    int f = fd_;
-    fd_ = -1;
+  SocketHandle get() const { return fd_; }
+  bool valid() const { return fd_ != kNoSocket; }
+  SocketHandle release() {
+    SocketHandle f = fd_;
+    fd_ = kNoSocket;
     return f;
   }
 
  private:
-  int fd_ = -1;
+  SocketHandle fd_ = kNoSocket;
 };
 
 enum class NetOutcome { kOk, kRefused, kTimedOut, kError };
@@ -70,7 +84,7 @@ const char* NetOutcomeName(NetOutcome o);
 
 struct NetResult {
   NetOutcome outcome = NetOutcome::kOk;
-  int error_number = 0;  // errno when kRefused / kError
+  int error_number = 0;  // errno (WSAGetLastError on Windows) when kRefused / kError
   std::string detail;
 };
 
@@ -91,9 +105,12 @@ Exchange UdpExchange(const SocketAddress& to, absl::string_view request, const C
 
 // TCP connect with a deadline: kRefused for RST (ECONNREFUSED), kTimedOut when nothing came.
 NetResult TcpConnect(const SocketAddress& to, const Deadline& deadline, Fd* out);
-NetResult SendAll(int fd, absl::string_view data, const Deadline& deadline);
+NetResult SendAll(SocketHandle fd, absl::string_view data, const Deadline& deadline);
 // Reads exactly `n` bytes (appended to `out`).
-NetResult RecvExact(int fd, size_t n, const Deadline& deadline, std::string* out);
+NetResult RecvExact(SocketHandle fd, size_t n, const Deadline& deadline, std::string* out);
+
+// What the platform's sockets need once per process (WSAStartup on Windows; nothing on POSIX).
+void InitializeSockets();
 
 // Connect, send `request` (already framed), read a 4-byte big-endian length and that many
 // bytes: the framing of Kerberos (RFC 4120 7.2.2) and kpasswd (RFC 3244) over TCP. The whole

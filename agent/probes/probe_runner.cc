@@ -10,46 +10,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "agent/probes/net.h"
+#include "agent/probes/run_all.h"
 #include "common/proto_time.h"
 
 namespace kerbside::agent::probes {
-namespace {
-
-// Runs tasks on at most `concurrency` threads and waits for all of them. Each task bounds its
-// own time, so the pool needs no cancellation.
-void RunAll(std::vector<std::function<void()>>& tasks, int concurrency) {
-  std::atomic<size_t> next{0};
-  auto worker = [&]() {
-    for (size_t i = next++; i < tasks.size(); i = next++) tasks[i]();
-  };
-  const int n = std::max(1, std::min<int>(concurrency, static_cast<int>(tasks.size())));
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i) threads.emplace_back(worker);
-  for (std::thread& t : threads) t.join();
-}
-
-bool SameName(const std::string& a, const std::string& b) { return absl::EqualsIgnoreCase(a, b); }
-
-}  // namespace
-
-ProbeTargets MergeTargets(const ProbeTargets& configured, const v1::Inventory& inventory,
-                          const std::string& self) {
-  ProbeTargets out = configured;
-  for (const v1::HostIdentity& h : inventory.hosts()) {
-    const std::string name = h.fqdn().empty() ? h.netbios_name() : h.fqdn();
-    const std::string host = h.ips().empty() ? name : h.ips(0);
-    if (h.role() == v1::ROLE_DC) {
-      bool known = false;
-      for (const KdcTarget& k : out.kdcs) known |= SameName(k.name, name) || SameName(k.host, host);
-      if (!known) out.kdcs.push_back(KdcTarget{name, host});
-    } else if (h.role() == v1::ROLE_EXCHANGE && !SameName(h.netbios_name(), self)) {
-      bool known = false;
-      for (const PeerTarget& p : out.peers) known |= SameName(p.name, name);
-      if (!known) out.peers.push_back(PeerTarget{name, host});
-    }
-  }
-  return out;
-}
 
 std::vector<std::string> SmtpServiceNames(const std::string& peer) {
   const size_t dot = peer.find('.');
@@ -59,42 +23,8 @@ std::vector<std::string> SmtpServiceNames(const std::string& peer) {
 
 v1::ProbeResults RunProbes(const ProbeRunnerOptions& options, const ProbeTargets& targets,
                            const Clock& clock) {
-  v1::ProbeResults results;
-  results.set_host(options.host);
-  results.set_realm(options.realm);
-  *results.mutable_attempt_timeout() = ToProto(options.attempt_timeout);
-  *results.mutable_started_host_time() = ToProto(clock.Now());
-
-  KdcProbeOptions kdc_options;
-  kdc_options.realm = options.realm;
-  kdc_options.timeout = options.attempt_timeout;
-  if (!options.kdc_probe_client.empty()) kdc_options.client_principal = options.kdc_probe_client;
-
   // Phase 1: every DC, both transports, 88 and 464.
-  struct KdcAttempt {
-    const KdcTarget* target;
-    v1::KdcProbe::Transport transport;
-    bool kpasswd;
-  };
-  std::vector<KdcAttempt> attempts;
-  for (const KdcTarget& k : targets.kdcs) {
-    for (auto t : {v1::KdcProbe::UDP, v1::KdcProbe::TCP}) attempts.push_back({&k, t, false});
-    if (options.kpasswd) {
-      for (auto t : {v1::KdcProbe::UDP, v1::KdcProbe::TCP}) attempts.push_back({&k, t, true});
-    }
-  }
-  std::vector<v1::KdcProbe> kdc_results(attempts.size());
-  std::vector<std::function<void()>> tasks;
-  for (size_t i = 0; i < attempts.size(); ++i) {
-    tasks.push_back([&, i]() {
-      const KdcAttempt& a = attempts[i];
-      kdc_results[i] = a.kpasswd ? ProbeKpasswd(*a.target, a.transport, kdc_options, clock)
-                                 : ProbeKdc(*a.target, a.transport, kdc_options, clock);
-    });
-  }
-  RunAll(tasks, options.concurrency);
-  for (auto& r : kdc_results) *results.add_kdc() = std::move(r);
-
+  v1::ProbeResults results = RunKdcProbeRound(options, targets, clock);
   // The KDCs libkrb5 may use: those that answered on 88. If none answered over UDP, tell
   // libkrb5 to use TCP first.
   TicketProbeOptions ticket_options;
@@ -102,10 +32,15 @@ v1::ProbeResults RunProbes(const ProbeRunnerOptions& options, const ProbeTargets
   ticket_options.keytab = options.keytab;
   ticket_options.client_principal = options.host_principal;
   bool udp_answered = false;
-  for (size_t i = 0; i < attempts.size(); ++i) {
-    const v1::KdcProbe& r = results.kdc(static_cast<int>(i));
-    if (attempts[i].kpasswd || r.outcome() != v1::KdcProbe::ANSWERED) continue;
-    const std::string kdc = FormatHostPort(attempts[i].target->host, attempts[i].target->port);
+  for (const v1::KdcProbe& r : results.kdc()) {
+    if (r.service() != v1::KdcProbe::KERBEROS || r.outcome() != v1::KdcProbe::ANSWERED) continue;
+    const KdcTarget* target = nullptr;
+    for (const KdcTarget& k : targets.kdcs) {
+      // Several targets can share a name (one address, several ports): the port tells them apart.
+      if (k.name == r.kdc() && k.port == r.port()) target = &k;
+    }
+    if (target == nullptr) continue;
+    const std::string kdc = FormatHostPort(target->host, target->port);
     if (std::find(ticket_options.kdcs.begin(), ticket_options.kdcs.end(), kdc) ==
         ticket_options.kdcs.end()) {
       ticket_options.kdcs.push_back(kdc);
@@ -134,7 +69,7 @@ v1::ProbeResults RunProbes(const ProbeRunnerOptions& options, const ProbeTargets
   smtp_options.step_timeout = options.attempt_timeout;
   if (have_keytab && have_kdc) smtp_options.kerberos = ticket_options;
 
-  tasks.clear();
+  std::vector<std::function<void()>> tasks;
   if (have_keytab) {
     tasks.push_back([&]() {
       if (have_kdc) {

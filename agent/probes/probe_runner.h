@@ -20,12 +20,6 @@
 
 namespace kerbside::agent::probes {
 
-// The configured targets plus the collector's inventory: its DCs become KDCs, its Exchange
-// servers other than `self` (NetBIOS name) become peers. Configured entries win; names are
-// compared case-insensitively; an inventory host is reached at its first IP when it has one.
-ProbeTargets MergeTargets(const ProbeTargets& configured, const v1::Inventory& inventory,
-                          const std::string& self);
-
 // SMTPSVC/<short name> and SMTPSVC/<fqdn> for a peer ("ex02.contoso.com"); one for a short
 // name.
 std::vector<std::string> SmtpServiceNames(const std::string& peer);

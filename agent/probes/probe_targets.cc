@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -46,6 +47,31 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view text, int default_port)
 std::string FormatHostPort(const std::string& host, int port) {
   if (host.find(':') != std::string::npos) return absl::StrCat("[", host, "]:", port);
   return absl::StrCat(host, ":", port);
+}
+
+namespace {
+
+bool SameName(const std::string& a, const std::string& b) { return absl::EqualsIgnoreCase(a, b); }
+
+}  // namespace
+
+ProbeTargets MergeTargets(const ProbeTargets& configured, const v1::Inventory& inventory,
+                          const std::string& self) {
+  ProbeTargets out = configured;
+  for (const v1::HostIdentity& h : inventory.hosts()) {
+    const std::string name = h.fqdn().empty() ? h.netbios_name() : h.fqdn();
+    const std::string host = h.ips().empty() ? name : h.ips(0);
+    if (h.role() == v1::ROLE_DC) {
+      bool known = false;
+      for (const KdcTarget& k : out.kdcs) known |= SameName(k.name, name) || SameName(k.host, host);
+      if (!known) out.kdcs.push_back(KdcTarget{name, host});
+    } else if (h.role() == v1::ROLE_EXCHANGE && !SameName(h.netbios_name(), self)) {
+      bool known = false;
+      for (const PeerTarget& p : out.peers) known |= SameName(p.name, name);
+      if (!known) out.peers.push_back(PeerTarget{name, host});
+    }
+  }
+  return out;
 }
 
 }  // namespace kerbside::agent::probes

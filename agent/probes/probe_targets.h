@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "kerbside/v1/agent.pb.h"
 
 namespace kerbside::agent::probes {
 
@@ -52,6 +53,12 @@ struct ProbeRunnerOptions {
   int concurrency = 4;
   bool kpasswd = true;  // also probe port 464
 };
+
+// The configured targets plus the collector's inventory: its DCs become KDCs, its Exchange
+// servers other than `self` (NetBIOS name) become peers. Configured entries win; names are
+// compared case-insensitively; an inventory host is reached at its first IP when it has one.
+ProbeTargets MergeTargets(const ProbeTargets& configured, const v1::Inventory& inventory,
+                          const std::string& self);
 
 }  // namespace kerbside::agent::probes
 

@@ -190,7 +190,7 @@ class SmtpConn {
         if (n == 0) return StepError{"connection closed by the server", false};
         if (errno == EINTR) continue;
         if (errno != EAGAIN) return StepError{absl::StrCat("recv: ", std::strerror(errno)), false};
-        pollfd p{fd_.get(), POLLIN, 0};
+        pollfd p{static_cast<int>(fd_.get()), POLLIN, 0};
         const int w = ::poll(&p, 1, d.PollMs());
         if (w == 0) {
           return StepError{absl::StrCat("no reply within ", absl::FormatDuration(d.timeout())),
@@ -226,7 +226,7 @@ class SmtpConn {
       }
       return StepError{msg, false};
     }
-    pollfd p{fd_.get(), events, 0};
+    pollfd p{static_cast<int>(fd_.get()), events, 0};
     const int w = ::poll(&p, 1, d.PollMs());
     if (w == 0) {
       return StepError{absl::StrCat(what, ": nothing within ", absl::FormatDuration(d.timeout())),

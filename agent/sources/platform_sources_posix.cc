@@ -14,7 +14,7 @@
 namespace kerbside::agent {
 
 std::unique_ptr<Source> MakeProbeSource(const AgentConfig& c, const SourceContext& ctx) {
-  return std::make_unique<ProbeSource>(c.probes, ctx.inventory, ctx.clock);
+  return std::make_unique<ProbeSource>(c.probes, ctx.inventory, ctx.clock, probes::RunProbes);
 }
 
 std::unique_ptr<Source> MakeSambaDcSource(const AgentConfig& c, const SourceContext& ctx) {

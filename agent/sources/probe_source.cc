@@ -1,7 +1,7 @@
 #include "agent/sources/probe_source.h"
 
 #include "absl/strings/str_cat.h"
-#include "agent/probes/probe_runner.h"
+#include "absl/strings/str_join.h"
 #include "common/proto_time.h"
 
 namespace kerbside::agent {
@@ -25,16 +25,18 @@ v1::EvidenceBatch ProbeSource::Collect(absl::Time now) {
   e->set_source(id());
   e->set_origin("probes.json");
   *e->mutable_observed_host_time() = ToProto(now);
-  *e->mutable_probes() = probes::RunProbes(config_.runner, targets, *clock_);
+  *e->mutable_probes() = run_(config_.runner, targets, *clock_);
   int failed = 0;
   for (const v1::KdcProbe& k : e->probes().kdc()) {
     failed += k.outcome() == v1::KdcProbe::ERROR;
   }
   // Probes that find a blocked port did their job; only probes that could not run degrade.
-  batch.mutable_health()->set_state(failed > 0 ? v1::SourceHealth::DEGRADED : v1::SourceHealth::OK);
-  if (failed > 0) {
-    batch.mutable_health()->set_reason(absl::StrCat(failed, " KDC probe(s) could not run"));
-  }
+  std::vector<std::string> reasons;
+  if (failed > 0) reasons.push_back(absl::StrCat(failed, " KDC probe(s) could not run"));
+  if (!not_built_.empty()) reasons.push_back(not_built_);
+  batch.mutable_health()->set_state(reasons.empty() ? v1::SourceHealth::OK
+                                                    : v1::SourceHealth::DEGRADED);
+  if (!reasons.empty()) batch.mutable_health()->set_reason(absl::StrJoin(reasons, "; "));
   return batch;
 }
 

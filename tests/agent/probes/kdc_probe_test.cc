@@ -86,11 +86,16 @@ TEST_F(KrbTest, ProfileComesFromKerbsideNotFromFiles) {
   krb5_free_default_realm(ctx_->get(), realm);
 }
 
-TEST_F(KrbTest, BuildsAnAsRequestWithoutCredentials) {
-  auto req = BuildAsRequest(ctx_->get(), "kerbside-probe@LAB.TEST");
+TEST(AsRequestTest, BuildsAnAsRequestWithoutCredentials) {
+  auto req = BuildAsRequest("kerbside-probe@LAB.TEST", 42, kT0);
   ASSERT_TRUE(req.ok()) << req.status();
   ASSERT_GT(req->size(), 50u);
   EXPECT_EQ(static_cast<unsigned char>((*req)[0]), 0x6a);  // [APPLICATION 10] AS-REQ
+  EXPECT_TRUE(BuildAsRequest("host/ex01.lab.test@LAB.TEST", 42, kT0).ok());
+  for (const char* bad : {"kerbside-probe", "@LAB.TEST", "kerbside-probe@", "host//x@LAB.TEST"}) {
+    auto r = BuildAsRequest(bad, 42, kT0);
+    EXPECT_TRUE(absl::IsInvalidArgument(r.status())) << bad;
+  }
 }
 
 TEST_F(KrbTest, KrbErrorGivesCodeNameAndKdcClock) {
@@ -100,7 +105,7 @@ TEST_F(KrbTest, KrbErrorGivesCodeNameAndKdcClock) {
       kT0 + absl::Milliseconds(2) - absl::Seconds(600) + absl::Microseconds(123456);
   v1::KdcProbe p;
   p.set_kdc("dc01");
-  InterpretKdcReply(ctx_->get(), MakeError(25, kdc), sent, received, &p);
+  InterpretKdcReply(MakeError(25, kdc), sent, received, &p);
   EXPECT_EQ(p.outcome(), v1::KdcProbe::ANSWERED);
   EXPECT_EQ(p.krb_error_code(), 25);
   EXPECT_EQ(p.krb_error_name(), "KDC_ERR_PREAUTH_REQUIRED");
@@ -113,7 +118,7 @@ TEST_F(KrbTest, KrbErrorGivesCodeNameAndKdcClock) {
 
 TEST_F(KrbTest, GarbageIsAnError) {
   v1::KdcProbe p;
-  InterpretKdcReply(ctx_->get(), "HTTP/1.1 400 Bad Request", kT0, kT0, &p);
+  InterpretKdcReply("HTTP/1.1 400 Bad Request", kT0, kT0, &p);
   EXPECT_EQ(p.outcome(), v1::KdcProbe::ERROR);
   EXPECT_FALSE(p.has_kdc_clock());
 }
@@ -127,12 +132,15 @@ TEST_F(KrbTest, KpasswdReplyWithKrbError) {
   reply += std::string("\x00\x01\x00\x00", 4);
   reply += err;
   v1::KdcProbe p;
-  InterpretKpasswdReply(ctx_->get(), reply, &p);
+  InterpretKpasswdReply(reply, &p);
   EXPECT_EQ(p.outcome(), v1::KdcProbe::ANSWERED);
   EXPECT_EQ(p.krb_error_code(), 41);
+  EXPECT_NE(p.detail().find("kpasswd service answered: KRB_AP_ERR_MODIFIED (41)"),
+            std::string::npos)
+      << p.detail();
   EXPECT_EQ(KpasswdProbeRequest().size(), 6u);
   v1::KdcProbe short_reply;
-  InterpretKpasswdReply(ctx_->get(), "\x00\x02", &short_reply);
+  InterpretKpasswdReply("\x00\x02", &short_reply);
   EXPECT_EQ(short_reply.outcome(), v1::KdcProbe::ERROR);
 }
 

@@ -1,0 +1,15 @@
+#ifndef KERBSIDE_COMMON_KERBEROS_KRB_ERROR_NAMES_H_
+#define KERBSIDE_COMMON_KERBEROS_KRB_ERROR_NAMES_H_
+
+#include <string>
+
+namespace kerbside::kerberos {
+
+// RFC 4120 §7.5.9 protocol error numbers: the name ("KDC_ERR_S_PRINCIPAL_UNKNOWN"), or
+// "KRB_ERR_<n>" for one not listed; and a short description in English ("" when not listed).
+std::string KrbErrorName(int protocol_error);
+std::string KrbErrorDescription(int protocol_error);
+
+}  // namespace kerbside::kerberos
+
+#endif  // KERBSIDE_COMMON_KERBEROS_KRB_ERROR_NAMES_H_
