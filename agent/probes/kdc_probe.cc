@@ -7,7 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "agent/probes/net.h"
 #include "agent/probes/run_all.h"
-#include "common/kerberos/krb_error_names.h"
+#include "common/kerberos/krb_names.h"
 #include "common/kerberos/krb_messages.h"
 #include "common/proto_time.h"
 

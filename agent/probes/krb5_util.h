@@ -16,7 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "common/kerberos/krb_error_names.h"
+#include "common/kerberos/krb_names.h"
 
 namespace kerbside::agent::probes {
 

@@ -15,12 +15,6 @@
 
 namespace kerbside::agent::probes {
 
-std::vector<std::string> SmtpServiceNames(const std::string& peer) {
-  const size_t dot = peer.find('.');
-  if (dot == std::string::npos) return {absl::StrCat("SMTPSVC/", peer)};
-  return {absl::StrCat("SMTPSVC/", peer.substr(0, dot)), absl::StrCat("SMTPSVC/", peer)};
-}
-
 v1::ProbeResults RunProbes(const ProbeRunnerOptions& options, const ProbeTargets& targets,
                            const Clock& clock) {
   // Phase 1: every DC, both transports, 88 and 464.

@@ -20,10 +20,6 @@
 
 namespace kerbside::agent::probes {
 
-// SMTPSVC/<short name> and SMTPSVC/<fqdn> for a peer ("ex02.contoso.com"); one for a short
-// name.
-std::vector<std::string> SmtpServiceNames(const std::string& peer);
-
 v1::ProbeResults RunProbes(const ProbeRunnerOptions& options, const ProbeTargets& targets,
                            const Clock& clock);
 

@@ -74,4 +74,10 @@ ProbeTargets MergeTargets(const ProbeTargets& configured, const v1::Inventory& i
   return out;
 }
 
+std::vector<std::string> SmtpServiceNames(const std::string& peer) {
+  const size_t dot = peer.find('.');
+  if (dot == std::string::npos) return {absl::StrCat("SMTPSVC/", peer)};
+  return {absl::StrCat("SMTPSVC/", peer.substr(0, dot)), absl::StrCat("SMTPSVC/", peer)};
+}
+
 }  // namespace kerbside::agent::probes

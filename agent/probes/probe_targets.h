@@ -54,6 +54,15 @@ struct ProbeRunnerOptions {
   bool kpasswd = true;  // also probe port 464
 };
 
+// SMTPSVC/<short name> and SMTPSVC/<fqdn> for a peer ("ex02.contoso.com"); one for a short
+// name.
+std::vector<std::string> SmtpServiceNames(const std::string& peer);
+
+struct ServiceToProbe {
+  std::string peer;
+  std::string service;  // "SMTPSVC/ex02"
+};
+
 // The configured targets plus the collector's inventory: its DCs become KDCs, its Exchange
 // servers other than `self` (NetBIOS name) become peers. Configured entries win; names are
 // compared case-insensitively; an inventory host is reached at its first IP when it has one.

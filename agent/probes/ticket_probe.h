@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "agent/probes/probe_targets.h"
 #include "common/clock.h"
 #include "kerbside/v1/evidence.pb.h"
 
@@ -71,10 +72,6 @@ class KerberosClient {
 std::string KdcFromTraceLine(const std::string& line);
 
 // One TicketProbe per (peer, service) pair; all of them carry the TGT failure if there is one.
-struct ServiceToProbe {
-  std::string peer;
-  std::string service;  // "SMTPSVC/ex02"
-};
 std::vector<v1::TicketProbe> ProbeTickets(const TicketProbeOptions& options,
                                           const std::vector<ServiceToProbe>& services,
                                           const Clock& clock);

@@ -1,24 +1,42 @@
-// Windows: the KDC probes run (portable, common/kerberos over Winsock); the service-ticket and
-// SMTP probes (SSPI) and the directory source (wldap32) are not built yet, and say so, so the
-// collector shows "not checked" rather than "healthy".
+// Windows: the KDC probes (portable, common/kerberos over Winsock) and service tickets through
+// SSPI run; the SMTP probe and the directory source (wldap32) are not built yet, and say so, so
+// the collector shows "not checked" rather than "healthy".
 #include <cstdio>
 #include <iostream>
 
 #include "agent/probes/kdc_probe.h"
 #include "agent/probes/net.h"
 #include "agent/probes/probe_report.h"
+#include "agent/probes/sspi_ticket_probe.h"
 #include "agent/sources/platform_sources.h"
 #include "agent/sources/probe_source.h"
 #include "agent/sources/unavailable_source.h"
 #include "common/clock.h"
 #include "common/probes/probes_json.h"
+#include "common/proto_time.h"
 
 namespace kerbside::agent {
 namespace {
 
 constexpr char kNotBuilt[] =
-    "the service-ticket and SMTP probes are not in the Windows build yet (they need SSPI): "
-    "only KDC reachability and the KDC clock are probed here";
+    "the SMTP probe (STARTTLS, X-EXPS GSSAPI through SSPI) is not in the Windows build yet: "
+    "KDC reachability, the KDC clock and service tickets are probed here";
+
+// A round: the KDC probes, then a ticket for SMTPSVC/<short> and SMTPSVC/<fqdn> of every peer
+// with this process's own credentials (the machine account, when run as LocalSystem).
+v1::ProbeResults RunWindowsProbeRound(const probes::ProbeRunnerOptions& options,
+                                      const probes::ProbeTargets& targets, const Clock& clock) {
+  v1::ProbeResults results = probes::RunKdcProbeRound(options, targets, clock);
+  std::vector<probes::ServiceToProbe> services;
+  for (const probes::PeerTarget& p : targets.peers) {
+    for (const std::string& s : probes::SmtpServiceNames(p.name)) services.push_back({p.name, s});
+  }
+  for (v1::TicketProbe& t : probes::ProbeTicketsSspi(options.realm, services, clock)) {
+    *results.add_tickets() = std::move(t);
+  }
+  *results.mutable_finished_host_time() = ToProto(clock.Now());
+  return results;
+}
 
 }  // namespace
 
@@ -43,7 +61,7 @@ int RunProbesOnce(const AgentFlags& flags, bool json) {
   }
   std::fprintf(stderr, "kerbside-agent probe: %s\n", kNotBuilt);
   const v1::ProbeResults results =
-      probes::RunKdcProbeRound(config->runner, config->targets, RealClock());
+      RunWindowsProbeRound(config->runner, config->targets, RealClock());
   if (json) {
     std::cout << ProbeResultsToJson(results).dump(2) << "\n";
   } else {

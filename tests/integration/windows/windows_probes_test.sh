@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The Windows agent's KDC probe under Wine against a real MIT krb5kdc on loopback: the AS-REQ
-# from common/kerberos over Winsock (UDP and TCP), the KRB-ERROR's code and the KDC's clock,
-# a closed port refused, a swallowing socket timed out; and the probes that the Windows build
-# does not have yet (tickets, SMTP through SSPI) said so, not faked.
+# The Windows agent's probes under Wine against a real MIT krb5kdc on loopback: the AS-REQ from
+# common/kerberos over Winsock (UDP and TCP), the KRB-ERROR's code and the KDC's clock, a closed
+# port refused, a swallowing socket timed out; service tickets through SSPI's Kerberos package
+# (Wine backs it with the host's MIT GSS-API and its default ccache, which stands in for the
+# machine account's logon session here): kvno and etype of SMTPSVC/ex02, an unknown SPN; and
+# the probe the Windows build does not have yet (SMTP) said so, not faked.
 set -euo pipefail
 AGENT_EXE=$1
 . "$(dirname "$0")/../lib.sh"
@@ -23,7 +25,9 @@ while len(ports) < 3:
     socks += [t, u]; ports.append(p)
 print(*ports)')
 
-printf '%s\n' "[libdefaults]" "  default_realm = $REALM" > "$D/krb5.conf"
+printf '%s\n' "[libdefaults]" "  default_realm = $REALM" "  dns_lookup_kdc = false" \
+  "  rdns = false" "[realms]" "  $REALM = {" "    kdc = 127.0.0.1:$P_KDC" "  }" \
+  "[domain_realm]" "  .lab.test = $REALM" > "$D/krb5.conf"
 printf '%s\n' "[kdcdefaults]" "  kdc_listen = \"127.0.0.1:$P_KDC\"" \
   "  kdc_tcp_listen = \"127.0.0.1:$P_KDC\"" "[realms]" "  $REALM = {" \
   "    database_name = $D/principal" "    key_stash_file = $D/stash" \
@@ -31,7 +35,14 @@ printf '%s\n' "[kdcdefaults]" "  kdc_listen = \"127.0.0.1:$P_KDC\"" \
   "[logging]" "  kdc = FILE:$D/kdc-log.log" > "$D/kdc.conf"
 : > "$D/kadm5.acl"
 kdb5_util -r "$REALM" create -s -P "kerbside-test-master" > "$D/kdb5_util.log" 2>&1
-kadmin.local -r "$REALM" -q "addprinc -randkey host/ex01.lab.test" > "$D/kadmin.log" 2>&1
+kadmin() { kadmin.local -r "$REALM" -q "$1" >> "$D/kadmin.log" 2>&1; }
+kadmin "addprinc -randkey host/ex01.lab.test"
+kadmin "addprinc -randkey SMTPSVC/ex02.lab.test"
+kadmin "cpw -randkey SMTPSVC/ex02.lab.test"  # kvno 2, so a default of 1 cannot pass
+kadmin "ktadd -k $D/ex01.keytab host/ex01.lab.test"
+KVNO=$(kadmin.local -r "$REALM" -q "getprinc SMTPSVC/ex02.lab.test" 2>/dev/null |
+  sed -n 's/.*Key: vno \([0-9]*\).*/\1/p' | head -n 1)
+[ -n "$KVNO" ] || fail "no kvno for SMTPSVC/ex02.lab.test"
 start_bg kdc krb5kdc -n -P "$D/kdc.pid"
 start_bg hole python3 -c "
 import socket, time
@@ -41,6 +52,9 @@ print('holding', flush=True); time.sleep(120)"
 listening() { ss -Hlntu | grep -q "127.0.0.1:$P_KDC "; }
 wait_until 10 "KDC listening" listening
 wait_until 10 "black hole listening" grep -q holding "$D/hole.log"
+# This host's TGT in the ccache Wine's Kerberos package reads.
+export KRB5CCNAME="FILE:$D/ex01.ccache"
+kinit -k -t "$D/ex01.keytab" host/ex01.lab.test > "$D/kinit.log" 2>&1 || fail "kinit"
 
 probe() {  # CLIENT
   timeout 60 "$WINE" "$AGENT_EXE" --netbios_name EX01 --fqdn ex01.lab.test --realm "$REALM" \
@@ -73,9 +87,15 @@ case $udp_closed in
   refused | timed_out) pass "Windows agent, udp: a closed port is $udp_closed (Wine: no ICMP)" ;;
   *) fail "Windows agent, udp: a closed port is '$udp_closed'" ;;
 esac
-expect_jq "$json" '.tickets == null or (.tickets | length == 0)' \
-  "no ticket results are made up"
-grep -q "not in the Windows build yet" "$D/probe-stderr.log" ||
+tk() { echo ".tickets[] | select(.service_principal == \"$1@$REALM\")"; }
+echo "$json" | jq -c '.tickets[]'
+expect_jq "$json" "$(tk SMTPSVC/ex02.lab.test) | .ok and .kvno == $KVNO and
+  .enctype_name == \"aes256-cts-hmac-sha1-96\"" \
+  "SSPI ticket for SMTPSVC/ex02.lab.test: kvno $KVNO, aes256 (from the AP-REQ in the token)"
+expect_jq "$json" "$(tk SMTPSVC/ex02) | .ok == false and .failed_step == \"service_ticket\"" \
+  "SSPI: SMTPSVC/ex02 (short name, no such SPN) fails at the service ticket"
+echo "$json" | jq -c "$(tk SMTPSVC/ex02) | {krb_error_code, error_message}"
+grep -q "SMTP probe .* not in the Windows build yet" "$D/probe-stderr.log" ||
   fail "the probe run does not say which probes the Windows build lacks"
 pass "the probe run says which probes the Windows build lacks"
 elapsed=$(echo "$t1 - $t0" | bc)

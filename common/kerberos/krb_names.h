@@ -10,6 +10,10 @@ namespace kerbside::kerberos {
 std::string KrbErrorName(int protocol_error);
 std::string KrbErrorDescription(int protocol_error);
 
+// RFC 3961/3962/4757/8009 encryption types by their MIT names ("aes256-cts-hmac-sha1-96" for
+// 18, "arcfour-hmac" for 23); "enctype <n>" for one not listed.
+std::string KrbEnctypeName(int enctype);
+
 }  // namespace kerbside::kerberos
 
 #endif  // KERBSIDE_COMMON_KERBEROS_KRB_ERROR_NAMES_H_

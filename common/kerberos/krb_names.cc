@@ -1,4 +1,4 @@
-#include "common/kerberos/krb_error_names.h"
+#include "common/kerberos/krb_names.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -56,6 +56,31 @@ std::string KrbErrorName(int protocol_error) {
 std::string KrbErrorDescription(int protocol_error) {
   const ErrorInfo* e = Find(protocol_error);
   return e != nullptr ? e->description : "";
+}
+
+std::string KrbEnctypeName(int enctype) {
+  switch (enctype) {
+    case 1:
+      return "des-cbc-crc";
+    case 3:
+      return "des-cbc-md5";
+    case 16:
+      return "des3-cbc-sha1";
+    case 17:
+      return "aes128-cts-hmac-sha1-96";
+    case 18:
+      return "aes256-cts-hmac-sha1-96";
+    case 19:
+      return "aes128-cts-hmac-sha256-128";
+    case 20:
+      return "aes256-cts-hmac-sha384-192";
+    case 23:
+      return "arcfour-hmac";
+    case 24:
+      return "arcfour-hmac-exp";
+    default:
+      return absl::StrCat("enctype ", enctype);
+  }
 }
 
 }  // namespace kerbside::kerberos
