@@ -225,31 +225,76 @@ const FileParser* FindParser(const std::string& lower, const std::string& name,
   return nullptr;
 }
 
+bool Within(const fs::path& path, const fs::path& root) {
+  auto [r, p] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
+  return r == root.end();
+}
+
+// An entry of the bundle as what it is: links are followed only when they resolve inside `root`
+// (canonical), so a bundle cannot make the reader open /etc/shadow or list /; a loop or a
+// dangling link is a problem of that entry. Every call takes an error_code: nothing throws.
+struct Entry {
+  fs::path path;  // what to open (the link's target when it is one)
+  fs::file_type type = fs::file_type::none;
+  std::string problem;  // set when the entry cannot be used
+};
+
+Entry Resolve(const fs::path& entry, const fs::path& root, const std::string& rel) {
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(entry, ec);
+  if (ec) return {{}, fs::file_type::none, absl::StrCat(rel, ": ", ec.message())};
+  if (!fs::is_symlink(st)) return {entry, st.type(), ""};
+  const fs::path target = fs::canonical(entry, ec);
+  if (ec) {
+    return {{},
+            fs::file_type::none,
+            absl::StrCat(rel, ": a link that does not resolve (", ec.message(), "); not followed")};
+  }
+  if (!Within(target, root)) {
+    return {
+        {},
+        fs::file_type::none,
+        absl::StrCat(rel, ": a link out of the bundle (to ", target.string(), "); not followed")};
+  }
+  const fs::file_status ts = fs::status(target, ec);
+  if (ec) return {{}, fs::file_type::none, absl::StrCat(rel, ": ", ec.message())};
+  return {target, ts.type(), ""};
+}
+
 void LoadHostFolderInto(const fs::path& folder, const std::string& folder_name,
-                        model::HostEvidence& host) {
+                        const fs::path& root, model::HostEvidence& host) {
   const std::string key = absl::AsciiStrToUpper(folder_name);
   host.name = key;
   host.identity.set_netbios_name(key);
   const std::string rel_dir = absl::StrCat("hosts/", folder_name, "/");
 
-  std::vector<fs::directory_entry> files;
+  struct File {
+    std::string name;
+    Entry entry;
+  };
+  std::vector<File> files;
   std::error_code ec;
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
-    files.push_back(*it);
+    const std::string name = it->path().filename().string();
+    files.push_back({name, Resolve(it->path(), root, rel_dir + name)});
   }
   if (ec) {
     host.problems.push_back({rel_dir, absl::StrCat(rel_dir, ": cannot list: ", ec.message())});
     return;
   }
   std::sort(files.begin(), files.end(),
-            [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
+            [](const File& a, const File& b) { return a.name < b.name; });
 
   // host.json first: its collected_at dates every other file of the folder.
-  for (const fs::directory_entry& f : files) {
-    const std::string name = f.path().filename().string();
+  for (const File& f : files) {
+    const std::string& name = f.name;
     if (Lower(name) != "host.json") continue;
     const std::string rel = rel_dir + name;
-    auto text = ReadText(f.path(), 1u << 20, rel);
+    if (!f.entry.problem.empty()) {
+      host.problems.push_back({rel, f.entry.problem});
+      continue;
+    }
+    auto text = ReadText(f.entry.path, 1u << 20, rel);
     absl::StatusOr<HostJson> parsed =
         text.ok() ? ParseHostJson(*text, rel) : absl::StatusOr<HostJson>(text.status());
     if (!parsed.ok()) {
@@ -268,12 +313,16 @@ void LoadHostFolderInto(const fs::path& folder, const std::string& folder_name,
     host.collected_at = parsed->collected_at;
   }
 
-  for (const fs::directory_entry& f : files) {
-    const std::string name = f.path().filename().string();
+  for (const File& f : files) {
+    const std::string& name = f.name;
     const std::string lower = Lower(name);
     const std::string rel = rel_dir + name;
     if (lower == "host.json") continue;
-    if (!f.is_regular_file()) {
+    if (!f.entry.problem.empty()) {
+      host.problems.push_back({rel, f.entry.problem});
+      continue;
+    }
+    if (f.entry.type != fs::file_type::regular) {
       host.ignored.push_back(rel);
       continue;
     }
@@ -283,7 +332,7 @@ void LoadHostFolderInto(const fs::path& folder, const std::string& folder_name,
       host.ignored.push_back(rel);
       continue;
     }
-    auto text = ReadText(f.path(), parser->max_bytes, rel);
+    auto text = ReadText(f.entry.path, parser->max_bytes, rel);
     std::vector<v1::Evidence> items;
     absl::Status s = text.ok() ? parser->parse(*text, rel, &items) : text.status();
     if (!s.ok()) {
@@ -291,7 +340,7 @@ void LoadHostFolderInto(const fs::path& folder, const std::string& folder_name,
       continue;
     }
     const std::optional<absl::Time> observed =
-        host.collected_at ? host.collected_at : ModificationTime(f.path());
+        host.collected_at ? host.collected_at : ModificationTime(f.entry.path);
     for (v1::Evidence& e : items) {
       e.set_host(key);
       e.set_source("bundle");
@@ -314,8 +363,8 @@ absl::StatusOr<std::vector<v1::Evidence>> ParseBundleFile(const std::string& fil
   }
   if (bytes.size() > parser->max_bytes) {
     return text::ParseError(file_name, 0,
-                            absl::StrCat(bytes.size(), " bytes; more than the ",
-                                         parser->max_bytes, "-byte limit for this kind"));
+                            absl::StrCat(bytes.size(), " bytes; more than the ", parser->max_bytes,
+                                         "-byte limit for this kind"));
   }
   auto decoded = text::DecodeToUtf8(bytes, file_name, parser->max_bytes);
   if (!decoded.ok()) return decoded.status();
@@ -333,14 +382,23 @@ absl::StatusOr<model::FleetModel> LoadBundle(const std::string& dir) {
   if (!fs::is_directory(dir, ec)) {
     return absl::NotFoundError(absl::StrCat(dir, ": not a folder"));
   }
+  // The root as the operator named it, links resolved once: nothing below may leave it.
+  const fs::path root = fs::canonical(dir, ec);
+  if (ec) return absl::NotFoundError(absl::StrCat(dir, ": ", ec.message()));
   model::FleetModel fleet;
   fleet.format = "kerbside-bundle/1";
   fs::path hosts_dir;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     const std::string lower = Lower(name);
-    if (lower == "bundle.json" && it->is_regular_file()) {
-      auto text = ReadText(it->path(), 1u << 20, name);
+    if (lower != "bundle.json" && lower != "hosts") continue;
+    const Entry entry = Resolve(it->path(), root, name);
+    if (!entry.problem.empty()) {
+      fleet.problems.push_back({name, entry.problem});
+      continue;
+    }
+    if (lower == "bundle.json" && entry.type == fs::file_type::regular) {
+      auto text = ReadText(entry.path, 1u << 20, name);
       absl::StatusOr<BundleJson> parsed =
           text.ok() ? ParseBundleJson(*text, name) : absl::StatusOr<BundleJson>(text.status());
       if (!parsed.ok()) {
@@ -349,8 +407,8 @@ absl::StatusOr<model::FleetModel> LoadBundle(const std::string& dir) {
         if (!parsed->format.empty()) fleet.format = parsed->format;
         fleet.max_clock_skew = parsed->max_clock_skew;
       }
-    } else if (lower == "hosts" && it->is_directory()) {
-      hosts_dir = it->path();
+    } else if (lower == "hosts" && entry.type == fs::file_type::directory) {
+      hosts_dir = entry.path;
     }
   }
   if (ec) return absl::PermissionDeniedError(absl::StrCat(dir, ": cannot list: ", ec.message()));
@@ -359,8 +417,13 @@ absl::StatusOr<model::FleetModel> LoadBundle(const std::string& dir) {
     return fleet;
   }
   for (fs::directory_iterator it(hosts_dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_directory()) continue;
     const std::string name = it->path().filename().string();
+    const Entry entry = Resolve(it->path(), root, "hosts/" + name);
+    if (!entry.problem.empty()) {
+      fleet.problems.push_back({"hosts/" + name, entry.problem});
+      continue;
+    }
+    if (entry.type != fs::file_type::directory) continue;
     const std::string key = absl::AsciiStrToUpper(name);
     if (fleet.hosts.count(key) != 0) {
       fleet.problems.push_back(
@@ -368,7 +431,7 @@ absl::StatusOr<model::FleetModel> LoadBundle(const std::string& dir) {
                                          " (names are case-insensitive); skipped")});
       continue;
     }
-    LoadHostFolderInto(it->path(), name, fleet.hosts[key]);
+    LoadHostFolderInto(entry.path, name, root, fleet.hosts[key]);
   }
   if (ec) fleet.problems.push_back({"hosts/", absl::StrCat("hosts/: ", ec.message())});
   return fleet;
@@ -376,7 +439,16 @@ absl::StatusOr<model::FleetModel> LoadBundle(const std::string& dir) {
 
 model::HostEvidence LoadHostFolder(const std::string& folder, const std::string& name) {
   model::HostEvidence host;
-  LoadHostFolderInto(folder, name, host);
+  // The folder as configured, links resolved once, is the root its files may not leave.
+  std::error_code ec;
+  const fs::path root = fs::canonical(folder, ec);
+  if (ec) {
+    host.name = absl::AsciiStrToUpper(name);
+    host.identity.set_netbios_name(host.name);
+    host.problems.push_back({folder, absl::StrCat(folder, ": ", ec.message())});
+    return host;
+  }
+  LoadHostFolderInto(root, name, root, host);
   return host;
 }
 

@@ -318,12 +318,35 @@ absl::Status WriteBundle(const std::string& dir, const RenderedBundle& bundle) {
     return absl::AlreadyExistsError(
         absl::StrCat(dir, ": already holds a bundle; export into an empty folder"));
   }
+  // Only into a new or empty folder: whatever is already there (a link planted to redirect a
+  // write to /etc, say) is not ours to write through.
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec))
+      return absl::FailedPreconditionError(absl::StrCat(dir, ": not a folder"));
+    if (!fs::is_empty(dir, ec) || ec) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(dir, ": not empty; export into a new or empty folder"));
+    }
+  }
   for (const BundleFile& f : bundle.files) {
-    const fs::path path = fs::path(dir) / f.path;
+    const fs::path rel(f.path);
+    for (const fs::path& part : rel) {
+      if (part == ".." || part == "." || rel.is_absolute() || rel.has_root_name()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("bundle file '", f.path, "': not a plain path inside the bundle"));
+      }
+    }
+    const fs::path path = fs::path(dir) / rel;
     fs::create_directories(path.parent_path(), ec);
     if (ec) {
       return absl::PermissionDeniedError(
           absl::StrCat(path.parent_path().string(), ": cannot create: ", ec.message()));
+    }
+    // The folder was empty and we made every folder in it: anything at this path appeared
+    // since, and is not written through.
+    if (fs::symlink_status(path, ec).type() != fs::file_type::not_found) {
+      return absl::AlreadyExistsError(
+          absl::StrCat(path.string(), ": appeared while exporting; not written through"));
     }
     std::ofstream o(path, std::ios::binary);
     o << f.content;

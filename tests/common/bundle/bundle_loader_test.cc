@@ -117,6 +117,52 @@ TEST_F(BundleLoaderTest, HostJsonNameMustMatchFolderAndFieldsAreChecked) {
   EXPECT_FALSE(fleet->hosts.at("EX03").has_identity);
 }
 
+// Issue 12 item 3: a symlink loop aborted the CLI and the agent (std::filesystem_error), and
+// links were followed out of the bundle (a setspn-x.txt pointing at /etc/passwd was read).
+TEST_F(BundleLoaderTest, LinksAreFollowedOnlyInsideTheBundleAndLoopsAreProblems) {
+  const std::string w32tm =
+      "Leap Indicator: 0(no warning)\nStratum: 3 (secondary reference - syncd by (S)NTP)\n"
+      "Source: DC01.contoso.com\nPhase Offset: 0.0001s\n";
+  Write("hosts/EX01/w32tm-status-real.txt", w32tm);
+  // Inside the bundle: followed.
+  fs::create_symlink("w32tm-status-real.txt", dir_ / "hosts/EX01/w32tm-status.txt");
+  // A loop, a link out of the bundle, a dangling link.
+  fs::create_symlink("setspn-x.txt", dir_ / "hosts/EX01/setspn-x.txt");
+  fs::create_symlink("/etc/passwd", dir_ / "hosts/EX01/setspn-q-smtpsvc.txt");
+  fs::create_symlink("nowhere.txt", dir_ / "hosts/EX01/repadmin-showrepl.csv");
+  // A host folder that is a link out of the bundle, and one that loops.
+  fs::create_symlink("/", dir_ / "hosts/EX09");
+  fs::create_symlink("EX08", dir_ / "hosts/EX08");
+
+  auto fleet = LoadBundle(dir_.string());
+  ASSERT_TRUE(fleet.ok()) << fleet.status();
+  ASSERT_EQ(fleet->hosts.count("EX01"), 1u);
+  const model::HostEvidence& ex01 = fleet->hosts.at("EX01");
+  // Read through the link (the file it points to has a name no parser takes).
+  ASSERT_EQ(Count(ex01, v1::Evidence::kW32TmStatus), 1);
+  std::string all;
+  for (const auto& p : ex01.problems) all += p.message + "\n";
+  for (const auto& p : fleet->problems) all += p.message + "\n";
+  EXPECT_NE(all.find("hosts/EX01/setspn-x.txt: "), std::string::npos) << all;
+  EXPECT_NE(all.find("hosts/EX01/setspn-q-smtpsvc.txt: a link out of the bundle"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("hosts/EX01/repadmin-showrepl.csv: "), std::string::npos) << all;
+  EXPECT_NE(all.find("hosts/EX09: a link out of the bundle"), std::string::npos) << all;
+  EXPECT_NE(all.find("hosts/EX08: "), std::string::npos) << all;
+  EXPECT_EQ(fleet->hosts.count("EX09"), 0u);
+  EXPECT_EQ(fleet->hosts.count("EX08"), 0u);
+  for (const auto& e : ex01.evidence) EXPECT_NE(e.kind_case(), v1::Evidence::kSpnQuery);
+
+  // The host_folder source reads one folder the same way, the folder itself being its root.
+  model::HostEvidence alone = LoadHostFolder((dir_ / "hosts/EX01").string(), "EX01");
+  EXPECT_EQ(Count(alone, v1::Evidence::kW32TmStatus), 1);
+  EXPECT_FALSE(alone.problems.empty());
+  // A host folder that is itself a loop is a problem, not a crash.
+  model::HostEvidence loop = LoadHostFolder((dir_ / "hosts/EX08").string(), "EX08");
+  EXPECT_FALSE(loop.problems.empty());
+}
+
 TEST_F(BundleLoaderTest, NotAFolderIsAnError) {
   EXPECT_FALSE(LoadBundle((dir_ / "nope").string()).ok());
 }

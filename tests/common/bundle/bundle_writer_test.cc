@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -166,6 +168,35 @@ TEST(BundleWriterTest, EveryScenarioSurvivesTheRoundTrip) {
                 .code(),
             absl::StatusCode::kAlreadyExists);
   fs::remove_all(tmp);
+}
+
+// Issue 12 item 3: export-bundle wrote through links already in the target folder.
+TEST(BundleWriterTest, ExportsOnlyIntoANewOrEmptyFolderAndOnlyInsideIt) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("kerbside-writer-links-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "hosts");
+  const fs::path victim = dir.string() + "-victim.txt";
+  std::ofstream(victim) << "untouched";
+  fs::create_symlink(victim, dir / "hosts" / "EX01");
+  RenderedBundle r;
+  r.files.push_back({"bundle.json", "{}"});
+  r.files.push_back({"hosts/EX01/w32tm-status.txt", "overwritten"});
+  EXPECT_EQ(WriteBundle(dir.string(), r).code(), absl::StatusCode::kFailedPrecondition);
+  std::ifstream in(victim);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "untouched");
+
+  fs::remove_all(dir);
+  RenderedBundle escaping;
+  escaping.files.push_back({"hosts/../../escaped.txt", "x"});
+  EXPECT_EQ(WriteBundle(dir.string(), escaping).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(fs::exists(dir.parent_path() / "escaped.txt"));
+  fs::remove_all(dir);
+  ASSERT_TRUE(WriteBundle(dir.string(), r).ok());  // a new folder is fine
+  EXPECT_TRUE(fs::exists(dir / "hosts/EX01/w32tm-status.txt"));
+  fs::remove_all(dir);
+  fs::remove(victim);
 }
 
 // What the live collector has and no Windows tool writes: its own clock measurements, the
