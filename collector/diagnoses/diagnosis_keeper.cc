@@ -344,11 +344,29 @@ struct WakeArgs {
 bool ShouldWake(WakeArgs* a) { return *a->stopping || (*a->dirty && !a->was_dirty); }
 }  // namespace
 
+std::optional<absl::Time> DiagnosisKeeper::NextHoldExpiry() const {
+  absl::MutexLock lock(&mu_);
+  std::optional<absl::Time> next;
+  auto consider = [&](absl::Time t) {
+    if (!next || t < *next) next = t;
+  };
+  for (const auto& [key, k] : kept_) {
+    if (k.state == kStatePending) consider(k.first_seen + options_.hold);
+    if (k.state == kStateClearing && k.absent_since) {
+      consider(*k.absent_since + options_.resolve_hold);
+    }
+  }
+  return next;
+}
+
 void DiagnosisKeeper::Loop() {
   // Scheduling uses the monotonic clock (waiting, not timestamps): a stepped wall clock must
-  // neither stall nor rush the correlator.
+  // neither stall nor rush the correlator. Hold expiries are times on the injected clock; the
+  // wait until one is measured on that clock when the wait starts.
   using Steady = std::chrono::steady_clock;
   auto last_run = Steady::now() - std::chrono::hours(1);
+  // A hold expiry at or before the last run was handled by it (no spin on one that stays).
+  absl::Time last_run_time = absl::InfinitePast();
   auto since_last_run = [&] {
     return absl::Nanoseconds(
         std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - last_run).count());
@@ -360,8 +378,15 @@ void DiagnosisKeeper::Loop() {
         const absl::Duration since = since_last_run();
         if (dirty_ && since >= options_.min_interval) break;
         if (since >= options_.recheck_interval) break;
-        const absl::Duration wait =
-            (dirty_ ? options_.min_interval : options_.recheck_interval) - since;
+        absl::Duration wait = (dirty_ ? options_.min_interval : options_.recheck_interval) - since;
+        loop_mu_.Unlock();  // NextHoldExpiry takes mu_; never both at once
+        const std::optional<absl::Time> due = NextHoldExpiry();
+        const absl::Time now = clock_->Now();
+        loop_mu_.Lock();
+        if (due && *due > last_run_time) {
+          if (*due <= now) break;
+          wait = std::min(wait, *due - now);
+        }
         // Wakes early on Stop() or on the first Notify(); the loop recomputes the wait.
         WakeArgs args{&stopping_, &dirty_, dirty_};
         loop_mu_.AwaitWithTimeout(absl::Condition(&ShouldWake, &args), wait);
@@ -370,6 +395,7 @@ void DiagnosisKeeper::Loop() {
       dirty_ = false;
     }
     last_run = Steady::now();
+    last_run_time = clock_->Now();
     if (absl::Status s = RunOnce(); !s.ok()) {
       spdlog::error("diagnosis keeper: {}", s.ToString());
     }

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,6 +74,10 @@ class DiagnosisKeeper {
   void SetOnQueued(std::function<void()> on_queued);
 
   std::vector<collector::KeptDiagnosisRecord> Kept() const;
+  // When the next hold runs out (a pending diagnosis may page, a clearing one resolve), on the
+  // injected clock; nullopt when none is running. The loop wakes then, so paging happens at
+  // first seen + hold, not at the next evidence or recheck.
+  std::optional<absl::Time> NextHoldExpiry() const;
   int64_t runs() const;
   int64_t failed_runs() const;
 

@@ -241,3 +241,52 @@ TEST_F(KeeperTest, AlertCarriesSiteSeverityFixAndQueues) {
 
 }  // namespace
 }  // namespace kerbside::diagnoses
+
+namespace kerbside::diagnoses {
+namespace {
+
+TEST_F(KeeperTest, TheNextHoldExpiryIsKnown) {
+  auto keeper = MakeKeeper();  // hold 60 s, resolve hold 30 s
+  EXPECT_FALSE(keeper->NextHoldExpiry().has_value());
+  const auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0).ok());
+  EXPECT_EQ(keeper->NextHoldExpiry(), kT0 + absl::Seconds(60));
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(60)).ok());
+  EXPECT_FALSE(keeper->NextHoldExpiry().has_value());  // paged: no hold running
+  ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(70)).ok());
+  EXPECT_EQ(keeper->NextHoldExpiry(), kT0 + absl::Seconds(100));
+}
+
+// Issue 16: alerts came one diagnosis interval late, because nothing woke the keeper when a hold
+// ran out. With a 30 s recheck and a 1 s hold, the page must come about 1 s after the
+// diagnosis, not 30 s. (The injected clock is advanced by hand; the loop waits in real time.)
+TEST(KeeperLoopTest, PagesWhenTheHoldRunsOutNotAtTheNextRecheck) {
+  testing_util::TempStore store;
+  ManualClock clock{kT0};
+  KeeperOptions o;
+  o.min_interval = absl::Seconds(5);
+  o.recheck_interval = absl::Seconds(30);
+  o.hold = absl::Seconds(1);
+  o.sinks = {"am"};
+  const auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
+  DiagnosisKeeper keeper(store.get(), &clock, o, [&](absl::Time) -> absl::StatusOr<CorrelationRun> {
+    return Correlated({skew});
+  });
+  ASSERT_TRUE(keeper.Load().ok());
+  keeper.Start();
+  auto state = [&] {
+    auto kept = keeper.Kept();
+    return kept.empty() ? std::string("none") : kept[0].state;
+  };
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (state() != kStatePending && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_EQ(state(), kStatePending);
+  clock.Advance(absl::Seconds(1));
+  while (state() != kStateActive && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  keeper.Stop();
+  EXPECT_EQ(state(), kStateActive) << "not paged within 10 s of the hold running out";
+  EXPECT_EQ(keeper.runs(), 2);  // the first look and the one at the hold's end: no busy loop
+}
+
+}  // namespace
+}  // namespace kerbside::diagnoses
