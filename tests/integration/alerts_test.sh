@@ -66,7 +66,7 @@ collector() {  # collector LOGNAME LISTEN
   start_bg "$log" "$COLLECTOR" --listen "$listen" --db "$ITEST_DIR/collector.db" \
     --ca "$pki/ca.crt" --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key" \
     --heartbeat_interval 1s --time_exchange_interval 1s --metrics_listen 127.0.0.1:0 \
-    --diagnosis_interval 500ms --diagnosis_recheck_interval 1s --alert_hold 2s \
+    --diagnosis_interval 5s --diagnosis_recheck_interval 30s --alert_hold 2s \
     --alert_resolve_hold 2s --alert_retry_initial 500ms --alert_retry_max 2s \
     --alert_sink "alertmanager url=http://127.0.0.1:$AM_PORT resend=5s" \
     --alert_sink "pagerduty name=pd url=http://127.0.0.1:$PD_PORT/v2/enqueue routing_key=test-routing-key" \
@@ -159,6 +159,16 @@ pass "metrics: 3 connected, EX02 +${off}s, one active clock_skew, one PagerDuty 
 json=$(cli diagnose --json)
 expect_jq "$json" '.diagnoses[0].tracking | .state == "active" and .paged and
   (.first_seen | test("Z$")) and (.last_changed | test("Z$"))' "kerbside diagnose --json: tracking"
+# Paged when the hold ran out, not at the next correlation (5 s) or recheck (30 s): the
+# keeper's own first-seen and last-changed times, on the collector's clock (issue 16).
+held=$(echo "$json" | jq -r '.diagnoses[0].tracking | [.first_seen, .last_changed] | @tsv' |
+  python3 -c 'import sys, datetime as d
+a, b = sys.stdin.read().split()
+t = lambda s: d.datetime.fromisoformat(s.replace("Z", "+00:00"))
+print("%.3f" % (t(b) - t(a)).total_seconds())')
+if [ "$(echo "$held >= 2 && $held <= 2.5" | bc)" = 1 ]; then
+  pass "paged ${held}s after first seen (hold 2s, correlation every 5s, recheck 30s)"
+else fail "paged ${held}s after first seen; the hold is 2s"; fi
 cli diagnose | grep -q "clock_skew on EX02: active (paged), first seen" \
   || fail "kerbside diagnose text lacks first seen: $(cli diagnose | tail -n 3)"
 line=$(timeout 10 "$CLI" --collector "$ADDR" --ca "$pki/ca.crt" --cert "$pki/oncall.crt" \
