@@ -217,6 +217,8 @@ absl::Status StreamClient::RunSession() {
   uint64_t sent_up_to = 0;
   uint64_t seen_published = 0;
   bool counted = false;
+  bool backoff_reset = false;
+  std::chrono::steady_clock::time_point established_at;
   uint64_t exchange_id = 0;
   int burst_left = kBurstExchanges;
   absl::Time next_heartbeat = clock_->Now();
@@ -232,9 +234,18 @@ absl::Status StreamClient::RunSession() {
       if (state.reader_done) break;
       if (state.established && !counted) {
         counted = true;
-        backoff_.Reset();
+        established_at = std::chrono::steady_clock::now();
         std::unique_lock l(mu_);
         ++sessions_established_;
+      }
+      // A hello accepted is not a working stream: one that ends right after it (a batch the
+      // collector cannot take, say) must not reconnect at the initial backoff forever. The
+      // backoff starts again only after a session lived as long as its longest delay.
+      if (counted && !backoff_reset &&
+          std::chrono::steady_clock::now() - established_at >=
+              absl::ToChronoNanoseconds(config_.backoff_max)) {
+        backoff_reset = true;
+        backoff_.Reset();
       }
       heartbeat_interval = state.heartbeat_interval;
       exchange_interval = state.exchange_interval;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_tls.h"
 #include "common/proto_time.h"
+#include "common/wire_limits.h"
 #include "spdlog/spdlog.h"
 
 namespace kerbside::collector {
@@ -95,6 +96,7 @@ grpc::Status AgentServiceImpl::Connect(
   send_inventory_if_changed();
 
   std::deque<PendingExchange> pending;
+  grpc::Status refused = grpc::Status::OK;  // why the collector ended the stream, if it did
   while (ok && stream->Read(&msg)) {
     // Taken first, before any other work, so t2 is as close to arrival as we can get.
     const absl::Time t2 = clock_->Now();
@@ -159,6 +161,19 @@ grpc::Status AgentServiceImpl::Connect(
           ok = stream->Write(reply);
           break;
         }
+        if (static_cast<size_t>(batch.items_size()) > kMaxBatchItems) {
+          // No agent of ours sends this (it cuts its own batches): refuse it and end the stream
+          // rather than spend memory and time on it, and never acknowledge it.
+          refused = grpc::Status(
+              grpc::StatusCode::RESOURCE_EXHAUSTED,
+              absl::StrCat("evidence batch ", batch.sequence(), " of source ", batch.source(), ": ",
+                           batch.items_size(), " items, more than ", kMaxBatchItems));
+          spdlog::error("host={} {} ({} bytes); stream ended", name, refused.error_message(),
+                        msg.ByteSizeLong());
+          tell(IngestEvent::Kind::kBatchFailed, batch.source(), batch.items_size());
+          ok = false;
+          break;
+        }
         absl::Status stored = absl::OkStatus();
         std::vector<v1::Evidence> items;
         items.reserve(batch.items_size());
@@ -211,7 +226,7 @@ grpc::Status AgentServiceImpl::Connect(
   }
   fleet_->Disconnected(name, token);
   spdlog::info("agent disconnected host={} peer={}", name, peer);
-  return grpc::Status::OK;
+  return refused;
 }
 
 bool AgentServiceImpl::AlreadyStored(const std::string& host, const std::string& spool_id,

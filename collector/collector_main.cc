@@ -17,6 +17,7 @@
 #include "common/grpc_tls.h"
 #include "common/logging.h"
 #include "common/signals.h"
+#include "common/wire_limits.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "spdlog/spdlog.h"
@@ -130,6 +131,9 @@ int Run(const Flags& f) {
   builder.RegisterService(&agents);
   builder.RegisterService(&query);
   builder.RegisterService(&live);
+  // Explicit, not gRPC's default: an agent's batch is at most kMaxBatchBytes; a larger message
+  // ends that agent's stream (logged at its disconnection), never the collector.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(kerbside::kMaxAgentMessageBytes));
   // Agents keep one stream open for days; keepalives find dead peers behind NAT or firewalls.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);

@@ -1,6 +1,8 @@
 #include "agent/sources/source_runner.h"
 
 #include "absl/random/random.h"
+#include "agent/batch_limits.h"
+#include "common/wire_limits.h"
 #include "spdlog/spdlog.h"
 
 namespace kerbside::agent {
@@ -53,6 +55,9 @@ void SourceRunner::Loop() {
       if (now < next[i]) continue;
       Source& s = *sources_[i];
       v1::EvidenceBatch batch = s.Collect(now);
+      if (EnforceBatchLimits(&batch, kMaxBatchBytes, kMaxBatchItems)) {
+        spdlog::error("source={}: {}", s.id(), batch.health().reason());
+      }
       spdlog::info("source={} items={} health={} {}", s.id(), batch.items_size(),
                    v1::SourceHealth::State_Name(batch.health().state()), batch.health().reason());
       publish_(std::move(batch), !s.incremental());
