@@ -61,6 +61,12 @@ grpc::Status AgentServiceImpl::Connect(
     if (!covers.ok()) {
       return Refuse(grpc::StatusCode::PERMISSION_DENIED, peer, std::string(covers.message()));
     }
+    // The role is the certificate's, never the hello's: an Exchange server that claims to be a
+    // DC (and the PDC emulator, the fleet's clock reference) is refused (issue 12).
+    absl::Status role = CheckCertificateGrantsRole(*cert, id);
+    if (!role.ok()) {
+      return Refuse(grpc::StatusCode::PERMISSION_DENIED, peer, std::string(role.message()));
+    }
   }
   const std::string name = HostKey(id.netbios_name());
   const absl::Time hello_received = clock_->Now();

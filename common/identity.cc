@@ -89,6 +89,18 @@ absl::StatusOr<CertificateIdentity> ParseCertificatePem(absl::string_view pem) {
     if (ou == kOperatorOu) id.role = CertificateRole::kOperator;
     if (ou == kCollectorOu) id.role = CertificateRole::kCollector;
   }
+  int granted = 0;
+  for (const std::string& ou : id.organizational_units) {
+    if (ou == kExchangeRoleOu) {
+      id.host_role = v1::ROLE_EXCHANGE;
+      ++granted;
+    }
+    if (ou == kDcRoleOu) {
+      id.host_role = v1::ROLE_DC;
+      ++granted;
+    }
+  }
+  if (granted > 1) id.host_role = v1::ROLE_UNSPECIFIED;  // two roles: neither is believed
   auto* sans = static_cast<GENERAL_NAMES*>(
       X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr));
   if (sans != nullptr) {
@@ -143,6 +155,27 @@ absl::Status CheckCertificateCoversHost(const CertificateIdentity& cert,
   // cannot be used to claim "EX02 (ex01.contoso.com)".
   if (want_fqdn.substr(0, want_fqdn.find('.')) != want_netbios) {
     return refuse("the NetBIOS name is not the first label of the FQDN");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCertificateGrantsRole(const CertificateIdentity& cert,
+                                        const v1::HostIdentity& claimed) {
+  if (cert.host_role == v1::ROLE_UNSPECIFIED) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "certificate ", cert.subject, " grants no role (an OU ", kExchangeRoleOu, " or ", kDcRoleOu,
+        "); issue it with: kerbside-pki.sh host DIR exchange|dc FQDN"));
+  }
+  if (claimed.role() != cert.host_role) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("hello claims role ",
+                     HostRoleName(claimed.role()).empty() ? "(none)" : HostRoleName(claimed.role()),
+                     " but certificate ", cert.subject, " grants ", HostRoleName(cert.host_role)));
+  }
+  if (claimed.pdc_emulator() && cert.host_role != v1::ROLE_DC) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("hello claims the PDC emulator role, which only a DC holds; certificate ",
+                     cert.subject, " grants ", HostRoleName(cert.host_role)));
   }
   return absl::OkStatus();
 }

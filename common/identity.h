@@ -17,6 +17,9 @@ enum class CertificateRole { kUnknown, kHost, kOperator, kCollector };
 inline constexpr absl::string_view kHostOu = "kerbside-host";
 inline constexpr absl::string_view kOperatorOu = "kerbside-operator";
 inline constexpr absl::string_view kCollectorOu = "kerbside-collector";
+// A host certificate's second OU: the role it grants (deploy/pki/kerbside-pki.sh).
+inline constexpr absl::string_view kExchangeRoleOu = "kerbside-role-exchange";
+inline constexpr absl::string_view kDcRoleOu = "kerbside-role-dc";
 
 struct CertificateIdentity {
   std::string subject;  // one-line RFC 2253 form, for logs
@@ -24,6 +27,8 @@ struct CertificateIdentity {
   std::vector<std::string> dns_names;  // subjectAltName DNS entries
   std::vector<std::string> organizational_units;
   CertificateRole role = CertificateRole::kUnknown;
+  // For a host certificate: the role it grants (ROLE_UNSPECIFIED: none, or two that conflict).
+  v1::Role host_role = v1::ROLE_UNSPECIFIED;
   absl::Time not_before;
   absl::Time not_after;
 };
@@ -39,6 +44,11 @@ std::string NormalizeHostName(absl::string_view name);
 // On refusal, the error names both the claimed names and the certificate's.
 absl::Status CheckCertificateCoversHost(const CertificateIdentity& cert,
                                         absl::string_view netbios_name, absl::string_view fqdn);
+
+// True when the host certificate grants the role the hello claims, and the PDC emulator claim
+// (if any) comes with the DC role. The error names the certificate and both roles.
+absl::Status CheckCertificateGrantsRole(const CertificateIdentity& cert,
+                                        const v1::HostIdentity& claimed);
 
 absl::string_view CertificateRoleName(CertificateRole role);
 

@@ -32,8 +32,9 @@ pki=$demo/pki
 "$root/deploy/pki/kerbside-pki.sh" init "$pki" >/dev/null
 "$root/deploy/pki/kerbside-pki.sh" collector "$pki" collector.contoso.test localhost 127.0.0.1 \
   >/dev/null
-for h in dc01 ex01 ex02; do
-  "$root/deploy/pki/kerbside-pki.sh" host "$pki" "$h.contoso.test" 127.0.0.1 >/dev/null
+"$root/deploy/pki/kerbside-pki.sh" host "$pki" dc dc01.contoso.test 127.0.0.1 >/dev/null
+for h in ex01 ex02; do
+  "$root/deploy/pki/kerbside-pki.sh" host "$pki" exchange "$h.contoso.test" 127.0.0.1 >/dev/null
 done
 "$root/deploy/pki/kerbside-pki.sh" operator "$pki" oncall >/dev/null
 echo "fleet PKI in $pki (CA, collector, DC01/EX01/EX02, operator 'oncall')"

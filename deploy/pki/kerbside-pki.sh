@@ -2,13 +2,17 @@
 # The kerbside fleet PKI, with the OpenSSL command line.
 #
 #   kerbside-pki.sh init DIR                        fleet CA in DIR (ca.crt, ca.key)
-#   kerbside-pki.sh host DIR FQDN [IP...]           an agent's certificate: CN=FQDN, SAN FQDN,
-#                                                   its NetBIOS name (first label) and IPs
+#   kerbside-pki.sh host DIR ROLE FQDN [IP...]      an agent's certificate for ROLE (exchange or
+#                                                   dc): CN=FQDN, SAN FQDN, its NetBIOS name
+#                                                   (first label) and IPs
 #   kerbside-pki.sh collector DIR NAME [IP...]      the collector's server certificate
 #   kerbside-pki.sh operator DIR NAME               an operator's certificate for the CLI
 #
 # The role is carried in the subject's OU (kerbside-host, kerbside-collector, kerbside-operator):
 # the collector accepts only kerbside-host on the agent stream and kerbside-operator on queries.
+# A host certificate also grants the host's role in a second OU (kerbside-role-exchange or
+# kerbside-role-dc): the collector refuses a hello that claims another role, so an Exchange
+# server's certificate can never speak as a DC (or as the PDC emulator, the fleet's clock).
 #
 # Certificates start KERBSIDE_PKI_BACKDATE_DAYS (default 7) days before issuance: a host whose
 # clock is behind must still connect and report its skew (DESIGN.md §3). Validity:
@@ -19,7 +23,7 @@ backdate_days=${KERBSIDE_PKI_BACKDATE_DAYS:-7}
 valid_days=${KERBSIDE_PKI_DAYS:-825}
 
 die() { echo "kerbside-pki: $*" >&2; exit 2; }
-usage() { sed -n '2,17p' "$0" >&2; exit 2; }
+usage() { sed -n '2,22p' "$0" >&2; exit 2; }
 
 utc_stamp() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
 
@@ -69,14 +73,15 @@ CONF
   echo "fleet CA: $dir/ca.crt"
 }
 
-# issue DIR NAME OU EKU SAN
+# issue DIR NAME OU EKU SAN [ROLE_OU]
 issue() {
-  local dir=$1 name=$2 ou=$3 eku=$4 san=$5
+  local dir=$1 name=$2 ou=$3 eku=$4 san=$5 role_ou=${6:-}
   [ -f "$dir/ca.key" ] || die "no CA in $dir (run: $0 init $dir)"
   local base="$dir/$name"
   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$base.key" 2>/dev/null
   chmod 600 "$base.key"
-  openssl req -new -key "$base.key" -subj "/O=kerbside/OU=$ou/CN=$name" -out "$base.csr"
+  openssl req -new -key "$base.key" -subj "/O=kerbside/OU=$ou${role_ou:+/OU=$role_ou}/CN=$name" \
+    -out "$base.csr"
   local ext
   ext=$(mktemp)
   {
@@ -104,11 +109,16 @@ san_list() {  # san_list NAME... IP... -> "DNS:a, DNS:b, IP:c"
 }
 
 cmd_host() {
-  local dir=${1:?DIR} fqdn=${2:?FQDN}; shift 2
+  local dir=${1:?DIR} role=${2:?ROLE} fqdn=${3:?FQDN}; shift 3
+  case $role in
+    exchange | dc) ;;
+    *) die "host: the role is exchange or dc, not '$role' (host DIR ROLE FQDN [IP...])" ;;
+  esac
   fqdn=${fqdn,,}
   [[ $fqdn == *.* ]] || die "host: '$fqdn' is not a fully qualified name"
   local netbios=${fqdn%%.*}
-  issue "$dir" "$fqdn" kerbside-host clientAuth "$(san_list "$fqdn" "$netbios" "$@")"
+  issue "$dir" "$fqdn" kerbside-host clientAuth "$(san_list "$fqdn" "$netbios" "$@")" \
+    "kerbside-role-$role"
 }
 
 cmd_collector() {

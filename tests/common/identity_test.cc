@@ -62,6 +62,40 @@ TEST(ParseCertificatePemTest, ReadsHostCertificateMadeByOurPki) {
   EXPECT_TRUE(CheckCertificateCoversHost(*c, "EX01", "ex01.contoso.com").ok());
 }
 
+v1::HostIdentity Claim(v1::Role role, bool pdc = false) {
+  v1::HostIdentity id;
+  id.set_role(role);
+  id.set_pdc_emulator(pdc);
+  return id;
+}
+
+// Issue 12: the role is the certificate's, never the hello's.
+TEST(CheckCertificateGrantsRoleTest, TheHelloMayClaimOnlyWhatTheCertificateGrants) {
+  auto ex01 = ParseCertificatePem(*ReadFileToString(KERBSIDE_TEST_DATA "/pki/host-ex01.crt"));
+  auto dc01 = ParseCertificatePem(*ReadFileToString(KERBSIDE_TEST_DATA "/pki/host-dc01.crt"));
+  auto old =
+      ParseCertificatePem(*ReadFileToString(KERBSIDE_TEST_DATA "/pki/host-ex01-no-role.crt"));
+  ASSERT_TRUE(ex01.ok() && dc01.ok() && old.ok());
+  EXPECT_EQ(ex01->host_role, v1::ROLE_EXCHANGE);
+  EXPECT_EQ(dc01->host_role, v1::ROLE_DC);
+  EXPECT_EQ(old->host_role, v1::ROLE_UNSPECIFIED);
+
+  EXPECT_TRUE(CheckCertificateGrantsRole(*ex01, Claim(v1::ROLE_EXCHANGE)).ok());
+  EXPECT_TRUE(CheckCertificateGrantsRole(*dc01, Claim(v1::ROLE_DC, /*pdc=*/true)).ok());
+  absl::Status forged = CheckCertificateGrantsRole(*ex01, Claim(v1::ROLE_DC, /*pdc=*/true));
+  EXPECT_TRUE(absl::IsPermissionDenied(forged));
+  EXPECT_NE(forged.message().find("hello claims role dc but certificate"), std::string::npos)
+      << forged;
+  EXPECT_NE(forged.message().find("grants exchange"), std::string::npos) << forged;
+  // The PDC claim needs the DC role even when the role itself is not disputed.
+  auto pdc = CheckCertificateGrantsRole(*ex01, Claim(v1::ROLE_EXCHANGE, /*pdc=*/true));
+  EXPECT_NE(pdc.message().find("PDC emulator"), std::string::npos) << pdc;
+  // No role claimed, or a certificate that grants none: refused, saying how to issue one.
+  EXPECT_FALSE(CheckCertificateGrantsRole(*ex01, Claim(v1::ROLE_UNSPECIFIED)).ok());
+  auto none = CheckCertificateGrantsRole(*old, Claim(v1::ROLE_EXCHANGE));
+  EXPECT_NE(none.message().find("grants no role"), std::string::npos) << none;
+}
+
 TEST(ParseCertificatePemTest, ReadsOperatorRole) {
   auto pem = ReadFileToString(KERBSIDE_TEST_DATA "/pki/operator.crt");
   ASSERT_TRUE(pem.ok());

@@ -10,7 +10,7 @@ LIBFAKETIME=$(find_libfaketime)
 itest_fleet_pki "$PKI" dc01 ex01 ex02
 # A second, unrelated CA: its certificates must get nowhere.
 "$PKI" init "$ITEST_DIR/rogue" >/dev/null
-"$PKI" host "$ITEST_DIR/rogue" ex01.lab.test >/dev/null
+"$PKI" host "$ITEST_DIR/rogue" exchange ex01.lab.test >/dev/null
 
 start_collector() {
   start_bg "collector$1" "$COLLECTOR" --listen "127.0.0.1:$2" --db "$ITEST_DIR/collector.db" \
@@ -59,6 +59,18 @@ pass "agent with EX01's certificate claiming EX02 is refused"
 stop_pid "$IMPOSTOR_PID"
 json=$(cli hosts --json)
 expect_jq "$json" '[.hosts[].name] | index("EX02") == null' "the impostor does not appear"
+
+# Issue 12: EX01's own certificate, claiming to be a DC and the PDC emulator (the fleet's clock
+# reference): refused, because the certificate grants the Exchange role only.
+start_agent forger "$pki/ex01.lab.test" EX01 --role dc --pdc_emulator
+FORGER_PID=$LAST_PID
+wait_until 10 "collector refuses the role forger" \
+  grep -q "hello claims role dc but certificate .* grants exchange" "$ITEST_DIR/collector1.log"
+wait_until 10 "the forger sees PERMISSION_DENIED" grep -q "PERMISSION_DENIED\|claims role dc" \
+  "$ITEST_DIR/forger.log"
+stop_pid "$FORGER_PID"
+expect_jq "$(cli hosts --json)" '[.hosts[] | select(.name == "EX01") | .role] == ["exchange"]' \
+  "an Exchange certificate claiming 'dc, PDC emulator' is refused; EX01 stays an Exchange server"
 
 # A certificate from another CA never gets through the TLS handshake.
 CA=$pki/ca.crt start_agent rogue "$ITEST_DIR/rogue/ex01.lab.test" EX01 --role exchange

@@ -96,7 +96,12 @@ itest_fleet_pki() {
   pki=$ITEST_DIR/pki
   "$script" init "$pki" >/dev/null
   "$script" collector "$pki" collector.lab.test localhost 127.0.0.1 >/dev/null
-  for h in "$@"; do "$script" host "$pki" "$h.lab.test" 127.0.0.1 >/dev/null; done
+  # The role each certificate grants: dc* are DCs, the rest Exchange servers.
+  for h in "$@"; do
+    local role=exchange
+    [[ $h == dc* ]] && role=dc
+    "$script" host "$pki" "$role" "$h.lab.test" 127.0.0.1 >/dev/null
+  done
   "$script" operator "$pki" oncall >/dev/null
 }
 

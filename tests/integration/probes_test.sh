@@ -242,7 +242,7 @@ if [ -n "$COLLECTOR" ]; then
   pki=$D/pki
   "$PKI" init "$pki" >/dev/null
   "$PKI" collector "$pki" collector.lab.test localhost 127.0.0.1 >/dev/null
-  "$PKI" host "$pki" ex01.lab.test 127.0.0.1 >/dev/null
+  "$PKI" host "$pki" exchange ex01.lab.test 127.0.0.1 >/dev/null
   "$PKI" operator "$pki" oncall >/dev/null
   start_bg collector "$COLLECTOR" --listen 127.0.0.1:0 --db "$D/collector.db" \
     --ca "$pki/ca.crt" --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key"

@@ -21,7 +21,7 @@ echo "lab: EX01, EX02 seeded at $(lab_elapsed) s"
 pki=$ITEST_DIR/pki
 "$PKI" init "$pki" >/dev/null
 "$PKI" collector "$pki" collector.lab.test "$LAB_BRIDGE_IP" >/dev/null
-for h in dc1 dc2; do "$PKI" host "$pki" "$h.lab.test" "$(lab_ip "${h#dc}")" >/dev/null; done
+for h in dc1 dc2; do "$PKI" host "$pki" dc "$h.lab.test" "$(lab_ip "${h#dc}")" >/dev/null; done
 "$PKI" operator "$pki" oncall >/dev/null
 printf '%s\n' "$LAB_ADMIN_PASSWORD" > "$ITEST_DIR/bind.pw"
 chmod 600 "$ITEST_DIR/bind.pw"
