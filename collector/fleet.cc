@@ -1,6 +1,8 @@
 #include "collector/fleet.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/proto_time.h"
 #include "spdlog/spdlog.h"
 
@@ -146,12 +148,20 @@ std::pair<std::string, std::string> Fleet::ChooseReferenceLocked() const {
   if (!options_.reference_host.empty()) {
     return {options_.reference_host, "configured"};
   }
-  // The forest time root is the PDC emulator (DESIGN.md §3); map order makes the choice
-  // deterministic if two hosts claim the role.
+  // The forest time root is the PDC emulator (DESIGN.md §3). Only a DC's certificate may claim
+  // it (agent_service.cc); two DCs claiming it is a conflict worth saying, and map order makes
+  // the choice deterministic meanwhile.
+  std::vector<std::string> claims;
   for (const auto& [key, h] : hosts_) {
-    if (h.identity.pdc_emulator()) return {key, "PDC emulator"};
+    if (h.identity.pdc_emulator()) claims.push_back(key);
   }
-  return {"", "no PDC emulator known and none configured"};
+  if (claims.empty()) return {"", "no PDC emulator known and none configured"};
+  if (claims.size() == 1) return {claims.front(), "PDC emulator"};
+  return {claims.front(),
+          absl::StrCat("PDC emulator claimed by ", claims.size(), " DCs (",
+                       absl::StrJoin(claims, ", "), "): ", claims.front(),
+                       " is used until one claim is withdrawn; only one DC holds the role, set "
+                       "--reference_host or fix the others' pdc_emulator setting")};
 }
 
 std::optional<ClockEstimateValue> Fleet::EstimateLocked(const Host& h, absl::Time now) const {

@@ -76,6 +76,18 @@ TEST_F(FleetTest, NoReferenceWithoutPdcOrConfiguration) {
   EXPECT_FALSE(Find(r, "EX01")->has_clock_vs_reference());
 }
 
+// Issue 12: two PDC claims are a conflict the reference reason says, not a silent pick.
+TEST_F(FleetTest, TwoPdcClaimsAreSaid) {
+  Fleet fleet(store_.get(), &clock_, {});
+  fleet.Connected(Identity("DC02", v1::ROLE_DC, /*pdc=*/true), "p", "");
+  fleet.Connected(Identity("DC01", v1::ROLE_DC, /*pdc=*/true), "q", "");
+  v1::ListHostsResponse r = fleet.ListHosts();
+  EXPECT_EQ(r.reference_host(), "DC01");
+  EXPECT_NE(r.reference_reason().find("PDC emulator claimed by 2 DCs (DC01, DC02)"),
+            std::string::npos)
+      << r.reference_reason();
+}
+
 TEST_F(FleetTest, ConfiguredReferenceWins) {
   Fleet fleet(store_.get(), &clock_, {.reference_host = "dc02"});
   fleet.Connected(Identity("DC01", v1::ROLE_DC, true), "p", "");
