@@ -138,9 +138,13 @@ int Run(const Flags& f) {
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10 * 1000);
+  // gRPC sets SO_REUSEPORT by default: a second collector on the same port would bind too and
+  // take half the agents. One collector per port.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || bound_port == 0) {
-    spdlog::critical("cannot listen on {}", f.listen);
+    spdlog::critical("cannot listen on {} (in use by another process, a second collector?)",
+                     f.listen);
     return 1;
   }
   spdlog::info("listening on {} (port {}), store {} schema {}, {}", f.listen, bound_port, f.db,

@@ -1,12 +1,18 @@
 #include "collector/store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/events/event_aggregate.h"
 #include "common/events/event_window.h"
@@ -355,6 +361,36 @@ std::vector<v1::Evidence> EventReads(const std::vector<v1::Evidence>& items) {
 int Store::LatestSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  // One collector per database: two would split the agents between them and page twice. The
+  // lock is an flock on PATH.lock, held for the store's life and released by the kernel if the
+  // process dies; it names the holder's pid.
+  const std::string lock_path = path + ".lock";
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("store: cannot open ", lock_path, ": ", std::strerror(errno)));
+  }
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char holder[32] = {};
+    const ssize_t n = ::pread(lock_fd, holder, sizeof holder - 1, 0);
+    ::close(lock_fd);
+    if (err == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("store: ", path, " is in use by another collector (pid ",
+                       n > 0 ? absl::StripAsciiWhitespace(holder) : "unknown", ", lock ", lock_path,
+                       "): one collector per database"));
+    }
+    return absl::InternalError(absl::StrCat("store: lock ", lock_path, ": ", std::strerror(err)));
+  }
+  const std::string pid = absl::StrCat(::getpid(), "\n");
+  if (::ftruncate(lock_fd, 0) != 0 || ::pwrite(lock_fd, pid.data(), pid.size(), 0) < 0) {
+    // The lock holds without the pid; only the message of a refused second collector is poorer.
+  }
+  // A new database is created readable by its owner only: it holds the fleet's evidence and
+  // the alert outbox (with what the sinks are sent). SQLite gives -wal and -shm the same mode.
+  const int created = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (created >= 0) ::close(created);
   sqlite3* db = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &db,
@@ -362,16 +398,27 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   if (rc != SQLITE_OK) {
     absl::Status s = SqliteError(db, rc, absl::StrCat("open ", path));
     sqlite3_close(db);
+    ::close(lock_fd);
     return s;
   }
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    sqlite3_close(db);
+    ::close(lock_fd);
+    return absl::PermissionDeniedError(absl::StrCat(
+        "store: ", path, " opened read-only: the collector must write evidence and alerts"));
+  }
   std::unique_ptr<Store> store(new Store(db, path));
+  store->lock_fd_ = lock_fd;
   sqlite3_busy_timeout(db, 5000);
   RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
   RETURN_IF_ERROR(store->Migrate());
   return store;
 }
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  sqlite3_close(db_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
 
 absl::Status Store::Exec(const std::string& sql) {
   char* err = nullptr;

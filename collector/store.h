@@ -138,6 +138,7 @@ class Store {
   absl::Mutex mu_;
   sqlite3* db_;
   std::string path_;
+  int lock_fd_ = -1;  // the flock on path_ + ".lock": one collector per database
 };
 
 }  // namespace kerbside::collector

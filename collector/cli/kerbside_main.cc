@@ -313,6 +313,12 @@ int ExportBundle(const Connection& c, const std::string& dir) {
 int DiagnoseBundle(const DiagnoseFlags& f) {
   auto fleet = kerbside::bundle::LoadBundle(f.bundle);
   if (!fleet.ok()) return Fail(kExitUsage, std::string(fleet.status().message()));
+  // A folder with no host in it (`diagnose --bundle /`, a typo) is not a bundle whose fleet is
+  // healthy: nothing was looked at.
+  if (fleet->hosts.empty()) {
+    return Fail(kExitUsage, absl::StrCat(f.bundle, ": not a support bundle (no host folder under ",
+                                         "hosts/); nothing to judge"));
+  }
   auto now = BundleNow(*fleet, f.now);
   if (!now.ok()) return Fail(kExitUsage, std::string(now.status().message()));
   for (const auto& p : fleet->problems)

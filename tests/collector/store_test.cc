@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "absl/strings/str_cat.h"
 #include "common/proto_time.h"
 #include "gtest/gtest.h"
 
@@ -39,6 +40,24 @@ HostRecord Ex01(absl::Time t) {
   h.peer_address = "ipv4:10.1.1.11:50000";
   h.certificate_subject = "/O=kerbside/OU=kerbside-host/CN=ex01.contoso.com";
   return h;
+}
+
+// Issue 12: two collectors on one database split the agents; the database was created 0644.
+TEST_F(StoreTest, OneCollectorPerDatabaseAndOnlyItsOwnerReadsIt) {
+  auto first = Store::Open(path_);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const auto mode = std::filesystem::status(path_).permissions();
+  EXPECT_EQ(mode & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto second = Store::Open(path_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(second.status()));
+  EXPECT_NE(
+      second.status().message().find(absl::StrCat("in use by another collector (pid ", getpid())),
+      std::string::npos)
+      << second.status();
+  first->reset();  // the first collector stops: the database is free again
+  EXPECT_TRUE(Store::Open(path_).ok());
 }
 
 TEST_F(StoreTest, HostsAndClockSurviveReopen) {

@@ -29,6 +29,24 @@ cli() {
     --timeout 5 "$@"
 }
 
+# Issue 12: a second collector on the same port or the same database is refused (two would
+# split the agents and page twice).
+second() {  # second LISTEN DB
+  timeout 10 "$COLLECTOR" --listen "$1" --db "$2" --ca "$pki/ca.crt" \
+    --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key" --metrics_listen "" \
+    > "$ITEST_DIR/second.log" 2>&1
+}
+if second "127.0.0.1:$PORT" "$ITEST_DIR/other.db"; then fail "a second collector bound port $PORT"; fi
+grep -q "cannot listen on 127.0.0.1:$PORT" "$ITEST_DIR/second.log" ||
+  fail "second collector, same port: $(tail -n 2 "$ITEST_DIR/second.log")"
+pass "a second collector on the same port exits: $(grep -o 'cannot listen.*' "$ITEST_DIR/second.log")"
+if second 127.0.0.1:0 "$ITEST_DIR/collector.db"; then fail "a second collector used the database"; fi
+grep -q "in use by another collector (pid $COLLECTOR_PID" "$ITEST_DIR/second.log" ||
+  fail "second collector, same database: $(tail -n 2 "$ITEST_DIR/second.log")"
+pass "a second collector on the same database exits, naming the first one's pid"
+[ "$(stat -c %a "$ITEST_DIR/collector.db")" = 600 ] || fail "the database is not 0600"
+pass "the database is readable by its owner only (0600)"
+
 # start_agent LOGNAME CERTNAME NETBIOS [extra agent flags] -- [prefix command]
 start_agent() {
   local log=$1 cert=$2 name=$3; shift 3
@@ -132,6 +150,11 @@ if "$CLI" --collector "$ADDR" --ca "$pki/ca.crt" --cert "$ITEST_DIR/rogue/ex01.l
 fi
 grep -q "kerbside: collector at" "$ITEST_DIR/cli-rogue.out" || fail "unclear CLI error"
 pass "CLI with a foreign certificate exits non-zero: $(head -c 120 "$ITEST_DIR/cli-rogue.out")"
+# Issue 12: a folder that is not a bundle is not a healthy fleet.
+rc=0; "$CLI" diagnose --bundle / > "$ITEST_DIR/diag-root.out" 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "kerbside diagnose --bundle / exited $rc"
+grep -q "/: not a support bundle" "$ITEST_DIR/diag-root.out" || fail "unclear: $(cat "$ITEST_DIR/diag-root.out")"
+pass "kerbside diagnose --bundle / exits 2: $(head -c 100 "$ITEST_DIR/diag-root.out")"
 
 # A host whose clock is 30 days behind is outside its certificate's validity (which starts 7
 # days before issuance): TLS fails, and the agent says the clock is why instead of going dark.
