@@ -33,6 +33,15 @@ absl::StatusOr<int64_t> ExplicitInteger(DerReader& r, uint32_t n, const char* wh
   return DerInteger(e, what);
 }
 
+// An OPTIONAL [n] EXPLICIT KerberosString: left as it is when absent.
+absl::Status OptionalString(DerReader& r, uint32_t n, const char* what, std::string* out) {
+  ASSIGN_OR_RETURN(bool present, r.NextIsContext(n));
+  if (!present) return absl::OkStatus();
+  ASSIGN_OR_RETURN(DerElement e, Explicit(r, n, what));
+  ASSIGN_OR_RETURN(*out, DerString(e, what));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int32_t> Int32(int64_t v, const char* what) {
   if (v < INT32_MIN || v > INT32_MAX) return Bad(what, absl::StrCat(v, " is not an Int32"));
   return static_cast<int32_t>(v);
@@ -116,11 +125,7 @@ absl::StatusOr<KrbError> DecodeKrbError(absl::string_view der) {
   e.server_time += us;
   ASSIGN_OR_RETURN(int64_t code, ExplicitInteger(r, 6, "KRB-ERROR error-code"));
   ASSIGN_OR_RETURN(e.error_code, Int32(code, "KRB-ERROR error-code"));
-  ASSIGN_OR_RETURN(bool has_crealm, r.NextIsContext(7));
-  if (has_crealm) {
-    ASSIGN_OR_RETURN(DerElement s, Explicit(r, 7, "KRB-ERROR crealm"));
-    ASSIGN_OR_RETURN(e.client_realm, DerString(s, "KRB-ERROR crealm"));
-  }
+  RETURN_IF_ERROR(OptionalString(r, 7, "KRB-ERROR crealm", &e.client_realm));
   ASSIGN_OR_RETURN(bool has_cname, r.NextIsContext(8));
   if (has_cname) {
     ASSIGN_OR_RETURN(DerElement s, Explicit(r, 8, "KRB-ERROR cname"));
@@ -131,11 +136,7 @@ absl::StatusOr<KrbError> DecodeKrbError(absl::string_view der) {
   ASSIGN_OR_RETURN(e.realm, DerString(realm, "KRB-ERROR realm"));
   ASSIGN_OR_RETURN(DerElement sname, Explicit(r, 10, "KRB-ERROR sname"));
   ASSIGN_OR_RETURN(e.server_name, DecodePrincipal(sname, "KRB-ERROR sname"));
-  ASSIGN_OR_RETURN(bool has_etext, r.NextIsContext(11));
-  if (has_etext) {
-    ASSIGN_OR_RETURN(DerElement s, Explicit(r, 11, "KRB-ERROR e-text"));
-    ASSIGN_OR_RETURN(e.e_text, DerString(s, "KRB-ERROR e-text"));
-  }
+  RETURN_IF_ERROR(OptionalString(r, 11, "KRB-ERROR e-text", &e.e_text));
   ASSIGN_OR_RETURN(bool has_edata, r.NextIsContext(12));
   if (has_edata) {
     ASSIGN_OR_RETURN(DerElement s, Explicit(r, 12, "KRB-ERROR e-data"));
