@@ -7,8 +7,8 @@
 #include "absl/strings/str_split.h"
 #include "agent/probes/net.h"
 #include "agent/probes/run_all.h"
-#include "common/kerberos/krb_names.h"
 #include "common/kerberos/krb_messages.h"
+#include "common/kerberos/krb_names.h"
 #include "common/proto_time.h"
 
 namespace kerbside::agent::probes {

@@ -197,4 +197,34 @@ NetResult RecvExact(SocketHandle fd, size_t n, const Deadline& deadline, std::st
   return NetResult{};
 }
 
+NetResult RecvSome(SocketHandle fd, size_t max, const Deadline& deadline, std::string* out) {
+  std::string buf(std::max<size_t>(max, 1), '\0');
+  while (true) {
+    const ssize_t r = ::recv(static_cast<int>(fd), buf.data(), buf.size(), 0);
+    if (r > 0) {
+      out->append(buf.data(), static_cast<size_t>(r));
+      return NetResult{};
+    }
+    if (r == 0) {
+      NetResult res;
+      res.outcome = NetOutcome::kError;
+      res.detail = "connection closed by the server";
+      return res;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) return FromErrno(errno, "recv");
+    const int w = WaitFor(fd, POLLIN, deadline);
+    if (w == 0) return TimedOut("the request", deadline);
+    if (w < 0) return FromErrno(-w, "poll");
+  }
+}
+
+NetResult WaitSocket(SocketHandle fd, bool for_write, const Deadline& deadline,
+                     absl::string_view what) {
+  const int w = WaitFor(fd, for_write ? POLLOUT : POLLIN, deadline);
+  if (w == 0) return TimedOut(what, deadline);
+  if (w < 0) return FromErrno(-w, "poll");
+  return NetResult{};
+}
+
 }  // namespace kerbside::agent::probes

@@ -109,6 +109,14 @@ NetResult SendAll(SocketHandle fd, absl::string_view data, const Deadline& deadl
 // Reads exactly `n` bytes (appended to `out`).
 NetResult RecvExact(SocketHandle fd, size_t n, const Deadline& deadline, std::string* out);
 
+// Reads what has arrived, at most `max` bytes (appended to `out`), waiting until the deadline for
+// the first byte. The peer closing the connection is kError "connection closed by the server".
+NetResult RecvSome(SocketHandle fd, size_t max, const Deadline& deadline, std::string* out);
+// Waits until the socket is readable (or writable): kOk, kTimedOut with `what` in the detail, or
+// kError. For callers that read and write themselves (OpenSSL on a non-blocking socket).
+NetResult WaitSocket(SocketHandle fd, bool for_write, const Deadline& deadline,
+                     absl::string_view what);
+
 // What the platform's sockets need once per process (WSAStartup on Windows; nothing on POSIX).
 void InitializeSockets();
 

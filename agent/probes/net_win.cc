@@ -228,4 +228,34 @@ NetResult RecvExact(SocketHandle fd, size_t n, const Deadline& deadline, std::st
   return NetResult{};
 }
 
+NetResult RecvSome(SocketHandle fd, size_t max, const Deadline& deadline, std::string* out) {
+  std::string buf(std::max<size_t>(max, 1), '\0');
+  while (true) {
+    const int r = ::recv(Raw(fd), buf.data(), static_cast<int>(buf.size()), 0);
+    if (r > 0) {
+      out->append(buf.data(), static_cast<size_t>(r));
+      return NetResult{};
+    }
+    if (r == 0) {
+      NetResult res;
+      res.outcome = NetOutcome::kError;
+      res.detail = "connection closed by the server";
+      return res;
+    }
+    const int err = WSAGetLastError();
+    if (err != WSAEWOULDBLOCK) return FromWsa(err, "recv");
+    const int w = WaitFor(fd, POLLRDNORM, deadline);
+    if (w == 0) return TimedOut("the request", deadline);
+    if (w < 0) return FromWsa(-w, "WSAPoll");
+  }
+}
+
+NetResult WaitSocket(SocketHandle fd, bool for_write, const Deadline& deadline,
+                     absl::string_view what) {
+  const int w = WaitFor(fd, for_write ? POLLWRNORM : POLLRDNORM, deadline);
+  if (w == 0) return TimedOut(what, deadline);
+  if (w < 0) return FromWsa(-w, "WSAPoll");
+  return NetResult{};
+}
+
 }  // namespace kerbside::agent::probes

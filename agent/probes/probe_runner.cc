@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "agent/probes/gss_initiator_krb5.h"
 #include "agent/probes/net.h"
 #include "agent/probes/run_all.h"
 #include "common/proto_time.h"
@@ -51,17 +52,14 @@ v1::ProbeResults RunProbes(const ProbeRunnerOptions& options, const ProbeTargets
     for (const std::string& s : SmtpServiceNames(p.name)) services.push_back({p.name, s});
   }
   std::vector<v1::TicketProbe> tickets;
-  std::vector<SmtpTarget> smtp_targets;
-  for (const PeerTarget& p : targets.peers) {
-    for (int port : options.smtp_ports) {
-      smtp_targets.push_back({p.name, p.host.empty() ? p.name : p.host, port});
-    }
-  }
+  const std::vector<SmtpTarget> smtp_targets = SmtpTargetsFor(targets.peers, options.smtp_ports);
   std::vector<v1::SmtpProbe> smtp_results(smtp_targets.size());
   SmtpProbeOptions smtp_options;
   smtp_options.ehlo_name = options.ehlo_name.empty() ? "localhost" : options.ehlo_name;
   smtp_options.step_timeout = options.attempt_timeout;
-  if (have_keytab && have_kdc) smtp_options.kerberos = ticket_options;
+  if (have_keytab && have_kdc) smtp_options.gss = Krb5GssInitiatorFactory(ticket_options);
+  smtp_options.no_auth_reason =
+      have_keytab ? "no KDC answered the KDC probe" : "no keytab configured";
 
   std::vector<std::function<void()>> tasks;
   if (have_keytab) {
@@ -81,13 +79,8 @@ v1::ProbeResults RunProbes(const ProbeRunnerOptions& options, const ProbeTargets
     });
   }
   for (size_t i = 0; i < smtp_targets.size(); ++i) {
-    tasks.push_back([&, i]() {
-      smtp_results[i] = ProbeSmtp(smtp_targets[i], smtp_options, clock);
-      if (have_keytab && !have_kdc && !smtp_results[i].auth_attempted() &&
-          smtp_results[i].auth_skipped_reason() == "no keytab configured") {
-        smtp_results[i].set_auth_skipped_reason("no KDC answered the KDC probe");
-      }
-    });
+    tasks.push_back(
+        [&, i]() { smtp_results[i] = ProbeSmtp(smtp_targets[i], smtp_options, clock); });
   }
   RunAll(tasks, options.concurrency);
   for (auto& t : tickets) *results.add_tickets() = std::move(t);

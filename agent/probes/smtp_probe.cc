@@ -1,15 +1,9 @@
 #include "agent/probes/smtp_probe.h"
 
-#include <arpa/inet.h>
-#include <gssapi/gssapi.h>
-#include <gssapi/gssapi_krb5.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <poll.h>
 
-#include <cerrno>
-#include <cstring>
 #include <memory>
 
 #include "absl/strings/ascii.h"
@@ -21,6 +15,11 @@
 #include "absl/strings/strip.h"
 #include "agent/probes/net.h"
 #include "common/proto_time.h"
+
+// inet_ntop: <arpa/inet.h> on POSIX; on Windows <ws2tcpip.h>, which net.h includes.
+#if !defined(_WIN32)
+#include <arpa/inet.h>
+#endif
 
 namespace kerbside::agent::probes {
 
@@ -154,7 +153,8 @@ class SmtpConn {
     // so verification is off and the facts go into the report.
     SSL_CTX_set_verify(ssl_ctx_, SSL_VERIFY_NONE, nullptr);
     ssl_ = SSL_new(ssl_ctx_);
-    SSL_set_fd(ssl_, fd_.get());
+    // OpenSSL keeps a Windows SOCKET in an int too; socket handles fit.
+    SSL_set_fd(ssl_, static_cast<int>(fd_.get()));
     if (!sni.empty() && sni.find_first_not_of("0123456789.:") != std::string::npos) {
       SSL_set_tlsext_host_name(ssl_, sni.c_str());
     }
@@ -182,20 +182,12 @@ class SmtpConn {
       if (buffer_.size() > 64 * 1024) return StepError{"reply line longer than 64 KiB", false};
       char buf[4096];
       if (ssl_ == nullptr) {
-        const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
-        if (n > 0) {
-          buffer_.append(buf, static_cast<size_t>(n));
-          continue;
-        }
-        if (n == 0) return StepError{"connection closed by the server", false};
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN) return StepError{absl::StrCat("recv: ", std::strerror(errno)), false};
-        pollfd p{static_cast<int>(fd_.get()), POLLIN, 0};
-        const int w = ::poll(&p, 1, d.PollMs());
-        if (w == 0) {
+        NetResult r = RecvSome(fd_.get(), sizeof buf, d, &buffer_);
+        if (r.outcome == NetOutcome::kTimedOut) {
           return StepError{absl::StrCat("no reply within ", absl::FormatDuration(d.timeout())),
                            true};
         }
+        if (r.outcome != NetOutcome::kOk) return StepError{r.detail, false};
       } else {
         size_t n = 0;
         const int rc = SSL_read_ex(ssl_, buf, sizeof buf, &n);
@@ -212,10 +204,7 @@ class SmtpConn {
   // otherwise reports the error.
   std::optional<StepError> WaitSsl(int rc, const Deadline& d, const char* what) {
     const int err = SSL_get_error(ssl_, rc);
-    short events = 0;
-    if (err == SSL_ERROR_WANT_READ) events = POLLIN;
-    if (err == SSL_ERROR_WANT_WRITE) events = POLLOUT;
-    if (events == 0) {
+    if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
       std::string msg = absl::StrCat(what, " failed");
       if (err == SSL_ERROR_ZERO_RETURN) msg = absl::StrCat(what, ": connection closed");
       unsigned long e;
@@ -226,13 +215,9 @@ class SmtpConn {
       }
       return StepError{msg, false};
     }
-    pollfd p{static_cast<int>(fd_.get()), events, 0};
-    const int w = ::poll(&p, 1, d.PollMs());
-    if (w == 0) {
-      return StepError{absl::StrCat(what, ": nothing within ", absl::FormatDuration(d.timeout())),
-                       true};
-    }
-    return std::nullopt;
+    NetResult r = WaitSocket(fd_.get(), err == SSL_ERROR_WANT_WRITE, d, what);
+    if (r.outcome == NetOutcome::kOk) return std::nullopt;
+    return StepError{r.detail, r.outcome == NetOutcome::kTimedOut};
   }
 
   Fd fd_;
@@ -292,108 +277,16 @@ void DescribeTls(SSL* ssl, absl::Time now, v1::SmtpProbe* p) {
   X509_free(cert);
 }
 
-std::string GssMessage(OM_uint32 major, OM_uint32 minor) {
-  std::string out;
-  for (int type : {GSS_C_GSS_CODE, GSS_C_MECH_CODE}) {
-    const OM_uint32 code = type == GSS_C_GSS_CODE ? major : minor;
-    if (type == GSS_C_MECH_CODE && minor == 0) break;
-    OM_uint32 ctx = 0, min = 0;
-    do {
-      gss_buffer_desc buf = GSS_C_EMPTY_BUFFER;
-      if (gss_display_status(&min, code, type, GSS_C_NO_OID, &ctx, &buf) != GSS_S_COMPLETE) break;
-      if (!out.empty()) out += "; ";
-      out.append(static_cast<const char*>(buf.value), buf.length);
-      gss_release_buffer(&min, &buf);
-    } while (ctx != 0);
+// RFC 4752 3.1: the server's 4-octet offer (bit 0 "no security layer", max size), unwrapped;
+// our answer: no security layer (1), max size 0, no authorization identity, wrapped.
+absl::StatusOr<std::string> AnswerSecurityLayer(GssInitiator& gss, const std::string& offer) {
+  auto plain = gss.Unwrap(offer, 4);
+  if (!plain.ok()) return plain.status();
+  if ((static_cast<unsigned char>((*plain)[0]) & 1) == 0) {
+    return absl::FailedPreconditionError("the server offers no 'no security layer' option");
   }
-  return out;
+  return gss.Wrap(std::string("\x01\x00\x00\x00", 4));
 }
-
-// The client side of one GSSAPI authentication (RFC 4752), one step at a time.
-class GssClient {
- public:
-  ~GssClient() {
-    OM_uint32 minor;
-    if (ctx_ != GSS_C_NO_CONTEXT) gss_delete_sec_context(&minor, &ctx_, GSS_C_NO_BUFFER);
-    if (name_ != GSS_C_NO_NAME) gss_release_name(&minor, &name_);
-    if (cred_ != GSS_C_NO_CREDENTIAL) gss_release_cred(&minor, &cred_);
-  }
-
-  // The credential is this host's ccache (TGT + the service ticket already in it, so GSS-API
-  // needs no KDC and no krb5.conf); the name is the full principal, no canonicalisation.
-  bool Init(KerberosClient& kc, const std::string& principal, std::string* error) {
-    OM_uint32 minor = 0;
-    OM_uint32 major = gss_krb5_import_cred(&minor, kc.ccache(), nullptr, nullptr, &cred_);
-    if (GSS_ERROR(major)) {
-      *error = absl::StrCat("gss_krb5_import_cred: ", GssMessage(major, minor));
-      return false;
-    }
-    gss_buffer_desc nb{principal.size(), const_cast<char*>(principal.data())};
-    major = gss_import_name(&minor, &nb, GSS_KRB5_NT_PRINCIPAL_NAME, &name_);
-    if (GSS_ERROR(major)) {
-      *error = absl::StrCat("gss_import_name: ", GssMessage(major, minor));
-      return false;
-    }
-    return true;
-  }
-
-  // Feeds the server's token (empty at the start); returns the token to send.
-  bool Step(const std::string& in, std::string* out, std::string* error) {
-    OM_uint32 minor = 0;
-    gss_buffer_desc input{in.size(), const_cast<char*>(in.data())};
-    gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
-    const OM_uint32 major = gss_init_sec_context(
-        &minor, cred_, &ctx_, name_, const_cast<gss_OID>(gss_mech_krb5),
-        GSS_C_MUTUAL_FLAG | GSS_C_INTEG_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS,
-        in.empty() ? GSS_C_NO_BUFFER : &input, nullptr, &output, nullptr, nullptr);
-    out->assign(static_cast<const char*>(output.value), output.length);
-    gss_release_buffer(&minor, &output);
-    if (GSS_ERROR(major)) {
-      *error = absl::StrCat("gss_init_sec_context: ", GssMessage(major, minor));
-      return false;
-    }
-    complete_ = major == GSS_S_COMPLETE;
-    return true;
-  }
-
-  // RFC 4752 3.1: unwrap the server's 4-octet offer, answer "no security layer" (1), max
-  // size 0, no authorization identity.
-  bool SecurityLayer(const std::string& in, std::string* out, std::string* error) {
-    OM_uint32 minor = 0;
-    gss_buffer_desc input{in.size(), const_cast<char*>(in.data())};
-    gss_buffer_desc plain = GSS_C_EMPTY_BUFFER;
-    OM_uint32 major = gss_unwrap(&minor, ctx_, &input, &plain, nullptr, nullptr);
-    if (GSS_ERROR(major)) {
-      *error = absl::StrCat("gss_unwrap: ", GssMessage(major, minor));
-      return false;
-    }
-    const bool ok = plain.length == 4 && (static_cast<unsigned char*>(plain.value)[0] & 1);
-    gss_release_buffer(&minor, &plain);
-    if (!ok) {
-      *error = "the server offers no 'no security layer' option";
-      return false;
-    }
-    char reply[4] = {1, 0, 0, 0};
-    gss_buffer_desc rin{sizeof reply, reply};
-    gss_buffer_desc wrapped = GSS_C_EMPTY_BUFFER;
-    major = gss_wrap(&minor, ctx_, 0, GSS_C_QOP_DEFAULT, &rin, nullptr, &wrapped);
-    if (GSS_ERROR(major)) {
-      *error = absl::StrCat("gss_wrap: ", GssMessage(major, minor));
-      return false;
-    }
-    out->assign(static_cast<const char*>(wrapped.value), wrapped.length);
-    gss_release_buffer(&minor, &wrapped);
-    return true;
-  }
-
-  bool complete() const { return complete_; }
-
- private:
-  gss_cred_id_t cred_ = GSS_C_NO_CREDENTIAL;
-  gss_name_t name_ = GSS_C_NO_NAME;
-  gss_ctx_id_t ctx_ = GSS_C_NO_CONTEXT;
-  bool complete_ = false;
-};
 
 void Fail(v1::SmtpProbe* p, const char* step, const StepError& e) {
   p->set_failed_step(step);
@@ -405,23 +298,15 @@ void Fail(v1::SmtpProbe* p, const char* step, const StepError& e) {
 // longer usable (a step failed on the wire).
 bool Authenticate(SmtpConn& conn, const SmtpTarget& target, const SmtpProbeOptions& options,
                   const std::string& command, const Clock& clock, v1::SmtpProbe* p) {
-  const TicketProbeOptions& ko = *options.kerberos;
-  std::string kdc;
-  auto kc = KerberosClient::Login(ko, &kdc);
-  if (!kc.ok()) {
-    p->set_auth_skipped_reason(absl::StrCat("no TGT: ", kc.status().message()));
+  auto started = options.gss(absl::StrCat("SMTPSVC/", target.peer));
+  if (!started.ok()) {
+    p->set_auth_skipped_reason(std::string(started.status().message()));
     return true;
   }
-  const std::string principal = absl::StrCat("SMTPSVC/", target.peer, "@", ko.realm);
-  auto ticket = (*kc)->GetServiceTicket(principal, /*store=*/true, &kdc);
-  if (!ticket.ok()) {
-    p->set_auth_skipped_reason(absl::StrCat("no service ticket: ", ticket.status().message()));
-    return true;
-  }
-  GssClient gss;
-  std::string error, token;
-  if (!gss.Init(**kc, principal, &error) || !gss.Step("", &token, &error)) {
-    p->set_gss_error(error);
+  GssInitiator& gss = **started;
+  std::string token;
+  if (absl::Status s = gss.Step("", &token); !s.ok()) {
+    p->set_gss_error(std::string(s.message()));
     p->set_auth_skipped_reason("GSS-API could not start");
     return true;
   }
@@ -442,21 +327,22 @@ bool Authenticate(SmtpConn& conn, const SmtpTarget& target, const SmtpProbeOptio
     const std::string b64 = r.lines.empty() ? "" : r.lines.front();
     if (!absl::Base64Unescape(b64, &challenge)) {
       p->set_gss_error("the server's 334 challenge is not base64");
-      line = "*";  // RFC 4954: cancel
+      line.assign(1, '*');  // RFC 4954: cancel. (assign, not = "*": GCC 12's -Wrestrict misfires)
       continue;
     }
     std::string out;
-    bool ok;
+    absl::Status st;
     if (!gss.complete()) {
-      ok = gss.Step(challenge, &out, &error);
-    } else if (challenge.empty()) {
-      ok = true;  // an empty challenge after the context is complete: answer empty
-    } else {
-      ok = gss.SecurityLayer(challenge, &out, &error);
+      st = gss.Step(challenge, &out);
+    } else if (!challenge.empty()) {
+      // An empty challenge after the context is complete is answered empty.
+      auto answer = AnswerSecurityLayer(gss, challenge);
+      st = answer.status();
+      if (answer.ok()) out = *std::move(answer);
     }
-    if (!ok) {
-      p->set_gss_error(error);
-      line = "*";
+    if (!st.ok()) {
+      p->set_gss_error(std::string(st.message()));
+      line.assign(1, '*');
       continue;
     }
     line = absl::Base64Escape(out);
@@ -467,6 +353,15 @@ bool Authenticate(SmtpConn& conn, const SmtpTarget& target, const SmtpProbeOptio
 }
 
 }  // namespace
+
+std::vector<SmtpTarget> SmtpTargetsFor(const std::vector<PeerTarget>& peers,
+                                       const std::vector<int>& ports) {
+  std::vector<SmtpTarget> out;
+  for (const PeerTarget& p : peers) {
+    for (int port : ports) out.push_back({p.name, p.host.empty() ? p.name : p.host, port});
+  }
+  return out;
+}
 
 v1::SmtpProbe ProbeSmtp(const SmtpTarget& target, const SmtpProbeOptions& options,
                         const Clock& clock) {
@@ -557,8 +452,8 @@ v1::SmtpProbe ProbeSmtp(const SmtpTarget& target, const SmtpProbeOptions& option
   } else if (has(info.auth_mechanisms, "GSSAPI")) {
     command = "AUTH GSSAPI";
   }
-  if (!options.kerberos.has_value()) {
-    p.set_auth_skipped_reason("no keytab configured");
+  if (!options.gss) {
+    p.set_auth_skipped_reason(options.no_auth_reason);
   } else if (command.empty()) {
     p.set_auth_skipped_reason("the server advertises neither X-EXPS GSSAPI nor AUTH GSSAPI");
   } else if (!Authenticate(conn, target, options, command, clock, &p)) {

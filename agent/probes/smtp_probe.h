@@ -3,10 +3,11 @@
 
 // SMTP as Exchange speaks it between servers: banner, EHLO (AUTH, X-EXPS, STARTTLS,
 // X-ANONYMOUSTLS), STARTTLS with OpenSSL (protocol, cipher, certificate subject, SANs,
-// validity against this host's clock), EHLO again, and with a keytab a full GSSAPI
+// validity against this host's clock), EHLO again, and with Kerberos credentials a full GSSAPI
 // authentication (RFC 4954 + RFC 4752, or Exchange's X-EXPS GSSAPI) whose reply is what
 // the sender's queue would show: 235, or 454 4.7.0 Temporary authentication failure.
-// Never sends a message; QUITs after the handshake.
+// Never sends a message; QUITs after the handshake. Portable: the sockets are net.h's, the
+// GSS-API context comes from the platform (gss_initiator.h).
 
 #include <optional>
 #include <string>
@@ -15,7 +16,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "agent/probes/ticket_probe.h"
+#include "agent/probes/gss_initiator.h"
+#include "agent/probes/probe_targets.h"
 #include "common/clock.h"
 #include "kerbside/v1/evidence.pb.h"
 
@@ -54,9 +56,15 @@ struct SmtpTarget {
 struct SmtpProbeOptions {
   std::string ehlo_name = "localhost";             // this host's FQDN
   absl::Duration step_timeout = absl::Seconds(5);  // per step: connect, banner, EHLO, ...
-  // With a keytab, GSSAPI authentication is attempted; empty keytab: no authentication.
-  std::optional<TicketProbeOptions> kerberos;
+  // With a factory, GSSAPI authentication is attempted; without one, `no_auth_reason` is the
+  // probe's auth_skipped_reason.
+  GssInitiatorFactory gss;
+  std::string no_auth_reason = "no Kerberos credentials configured";
 };
+
+// One SMTP target per peer and port (the peer's address when it has one, else its name).
+std::vector<SmtpTarget> SmtpTargetsFor(const std::vector<PeerTarget>& peers,
+                                       const std::vector<int>& ports);
 
 v1::SmtpProbe ProbeSmtp(const SmtpTarget& target, const SmtpProbeOptions& options,
                         const Clock& clock);

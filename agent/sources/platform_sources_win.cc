@@ -1,12 +1,17 @@
-// Windows: the KDC probes (portable, common/kerberos over Winsock) and service tickets through
-// SSPI run; the SMTP probe and the directory source (wldap32) are not built yet, and say so, so
-// the collector shows "not checked" rather than "healthy".
+// Windows: the KDC probes (portable, common/kerberos over Winsock), service tickets and the SMTP
+// probe's GSSAPI authentication through SSPI with the process's own credentials; the directory
+// source (wldap32) is not built yet, and says so, so the collector shows "not checked" rather
+// than "healthy".
 #include <cstdio>
 #include <iostream>
 
+#include "agent/platform/win_util.h"
+#include "agent/probes/gss_initiator_sspi.h"
 #include "agent/probes/kdc_probe.h"
 #include "agent/probes/net.h"
 #include "agent/probes/probe_report.h"
+#include "agent/probes/run_all.h"
+#include "agent/probes/smtp_probe.h"
 #include "agent/probes/sspi_ticket_probe.h"
 #include "agent/sources/platform_sources.h"
 #include "agent/sources/probe_source.h"
@@ -18,12 +23,9 @@
 namespace kerbside::agent {
 namespace {
 
-constexpr char kNotBuilt[] =
-    "the SMTP probe (STARTTLS, X-EXPS GSSAPI through SSPI) is not in the Windows build yet: "
-    "KDC reachability, the KDC clock and service tickets are probed here";
-
-// A round: the KDC probes, then a ticket for SMTPSVC/<short> and SMTPSVC/<fqdn> of every peer
-// with this process's own credentials (the machine account, when run as LocalSystem).
+// A round: the KDC probes, then, concurrently, a ticket for SMTPSVC/<short> and SMTPSVC/<fqdn> of
+// every peer and the SMTP probe of every peer and port, both with this process's own credentials
+// (the machine account, when run as LocalSystem).
 v1::ProbeResults RunWindowsProbeRound(const probes::ProbeRunnerOptions& options,
                                       const probes::ProbeTargets& targets, const Clock& clock) {
   v1::ProbeResults results = probes::RunKdcProbeRound(options, targets, clock);
@@ -31,9 +33,24 @@ v1::ProbeResults RunWindowsProbeRound(const probes::ProbeRunnerOptions& options,
   for (const probes::PeerTarget& p : targets.peers) {
     for (const std::string& s : probes::SmtpServiceNames(p.name)) services.push_back({p.name, s});
   }
-  for (v1::TicketProbe& t : probes::ProbeTicketsSspi(options.realm, services, clock)) {
-    *results.add_tickets() = std::move(t);
+  const std::vector<probes::SmtpTarget> smtp_targets =
+      probes::SmtpTargetsFor(targets.peers, options.smtp_ports);
+  probes::SmtpProbeOptions smtp_options;
+  smtp_options.ehlo_name = options.ehlo_name.empty() ? "localhost" : options.ehlo_name;
+  smtp_options.step_timeout = options.attempt_timeout;
+  smtp_options.gss = probes::SspiGssInitiatorFactory(
+      win::RunningUnderWine() ? probes::SspiWrapLayout::kWine8 : probes::SspiWrapLayout::kWindows);
+  std::vector<v1::TicketProbe> tickets;
+  std::vector<v1::SmtpProbe> smtp(smtp_targets.size());
+  std::vector<std::function<void()>> tasks;
+  tasks.push_back([&]() { tickets = probes::ProbeTicketsSspi(options.realm, services, clock); });
+  for (size_t i = 0; i < smtp_targets.size(); ++i) {
+    tasks.push_back(
+        [&, i]() { smtp[i] = probes::ProbeSmtp(smtp_targets[i], smtp_options, clock); });
   }
+  probes::RunAll(tasks, options.concurrency);
+  for (v1::TicketProbe& t : tickets) *results.add_tickets() = std::move(t);
+  for (v1::SmtpProbe& s : smtp) *results.add_smtp() = std::move(s);
   *results.mutable_finished_host_time() = ToProto(clock.Now());
   return results;
 }
@@ -41,8 +58,7 @@ v1::ProbeResults RunWindowsProbeRound(const probes::ProbeRunnerOptions& options,
 }  // namespace
 
 std::unique_ptr<Source> MakeProbeSource(const AgentConfig& c, const SourceContext& ctx) {
-  return std::make_unique<ProbeSource>(c.probes, ctx.inventory, ctx.clock, probes::RunKdcProbeRound,
-                                       kNotBuilt);
+  return std::make_unique<ProbeSource>(c.probes, ctx.inventory, ctx.clock, RunWindowsProbeRound);
 }
 
 std::unique_ptr<Source> MakeSambaDcSource(const AgentConfig& c, const SourceContext&) {
@@ -59,7 +75,6 @@ int RunProbesOnce(const AgentFlags& flags, bool json) {
                  std::string(config.status().message()).c_str());
     return 2;
   }
-  std::fprintf(stderr, "kerbside-agent probe: %s\n", kNotBuilt);
   const v1::ProbeResults results =
       RunWindowsProbeRound(config->runner, config->targets, RealClock());
   if (json) {

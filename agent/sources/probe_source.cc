@@ -1,7 +1,6 @@
 #include "agent/sources/probe_source.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "common/proto_time.h"
 
 namespace kerbside::agent {
@@ -31,12 +30,11 @@ v1::EvidenceBatch ProbeSource::Collect(absl::Time now) {
     failed += k.outcome() == v1::KdcProbe::ERROR;
   }
   // Probes that find a blocked port did their job; only probes that could not run degrade.
-  std::vector<std::string> reasons;
-  if (failed > 0) reasons.push_back(absl::StrCat(failed, " KDC probe(s) could not run"));
-  if (!not_built_.empty()) reasons.push_back(not_built_);
-  batch.mutable_health()->set_state(reasons.empty() ? v1::SourceHealth::OK
-                                                    : v1::SourceHealth::DEGRADED);
-  if (!reasons.empty()) batch.mutable_health()->set_reason(absl::StrJoin(reasons, "; "));
+  batch.mutable_health()->set_state(failed == 0 ? v1::SourceHealth::OK
+                                                : v1::SourceHealth::DEGRADED);
+  if (failed > 0) {
+    batch.mutable_health()->set_reason(absl::StrCat(failed, " KDC probe(s) could not run"));
+  }
   return batch;
 }
 

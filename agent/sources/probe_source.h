@@ -11,20 +11,18 @@ namespace kerbside::agent {
 
 // kerbside's own probes (agent/probes) as a source: every probe_interval, the KDCs, tickets and
 // SMTP peers of the configuration plus the collector's inventory, as one ProbeResults item.
-// `run` is the platform's probe round (probes::RunProbes on Linux; KDC probes only on Windows
-// for now); `not_built`, when not empty, says which probes this platform does not run, and the
-// source reports DEGRADED with it, so the collector shows "not checked" for them.
+// `run` is the platform's probe round: probes::RunProbes on Linux (libkrb5 with the keytab), the
+// SSPI round on Windows (agent/sources/platform_sources_win.cc).
 class ProbeSource : public Source {
  public:
   using Runner = std::function<v1::ProbeResults(const probes::ProbeRunnerOptions&,
                                                 const probes::ProbeTargets&, const Clock&)>;
   ProbeSource(ProbeConfig config, std::function<v1::Inventory()> inventory, const Clock* clock,
-              Runner run, std::string not_built = "")
+              Runner run)
       : config_(std::move(config)),
         inventory_(std::move(inventory)),
         clock_(clock),
-        run_(std::move(run)),
-        not_built_(std::move(not_built)) {}
+        run_(std::move(run)) {}
   std::string id() const override { return "probes"; }
   absl::Duration interval() const override { return config_.interval; }
   v1::EvidenceBatch Collect(absl::Time now) override;
@@ -34,7 +32,6 @@ class ProbeSource : public Source {
   std::function<v1::Inventory()> inventory_;
   const Clock* clock_;
   Runner run_;
-  std::string not_built_;
 };
 
 }  // namespace kerbside::agent

@@ -3,10 +3,13 @@
 # common/kerberos over Winsock (UDP and TCP), the KRB-ERROR's code and the KDC's clock, a closed
 # port refused, a swallowing socket timed out; service tickets through SSPI's Kerberos package
 # (Wine backs it with the host's MIT GSS-API and its default ccache, which stands in for the
-# machine account's logon session here): kvno and etype of SMTPSVC/ex02, an unknown SPN; and
-# the probe the Windows build does not have yet (SMTP) said so, not faked.
+# machine account's logon session here): kvno and etype of SMTPSVC/ex02, an unknown SPN; the
+# SMTP probe against the native test receive connector (STARTTLS, X-EXPS GSSAPI accepted with the
+# SMTPSVC/ex02 keytab: 235 and the RFC 4752 security layer through SSPI's EncryptMessage and
+# DecryptMessage), and against one whose keytab is stale (454 4.7.0, as the KB's queues show).
 set -euo pipefail
 AGENT_EXE=$1
+SMTPD=$2
 . "$(dirname "$0")/../lib.sh"
 itest_init windows-probes
 : "${WINEPREFIX:?set by ctest}"
@@ -14,10 +17,10 @@ WINE=${KERBSIDE_WINE:-wine}
 D=$ITEST_DIR
 REALM=LAB.TEST
 
-read -r P_KDC P_CLOSED P_HOLE < <(python3 -c '
+read -r P_KDC P_CLOSED P_HOLE P_SMTP P_SMTP_STALE < <(python3 -c '
 import socket
 socks, ports = [], []
-while len(ports) < 3:
+while len(ports) < 5:
     t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try: u.bind(("127.0.0.1", p))
@@ -40,6 +43,10 @@ kadmin "addprinc -randkey host/ex01.lab.test"
 kadmin "addprinc -randkey SMTPSVC/ex02.lab.test"
 kadmin "cpw -randkey SMTPSVC/ex02.lab.test"  # kvno 2, so a default of 1 cannot pass
 kadmin "ktadd -k $D/ex01.keytab host/ex01.lab.test"
+# A keytab taken before the key changed (the stale kvno the KB's cause 3 is about), then the
+# current one: ktadd itself changes the key, so the first export is the stale one.
+kadmin "ktadd -k $D/ex02-stale.keytab SMTPSVC/ex02.lab.test"
+kadmin "ktadd -k $D/ex02.keytab SMTPSVC/ex02.lab.test"
 KVNO=$(kadmin.local -r "$REALM" -q "getprinc SMTPSVC/ex02.lab.test" 2>/dev/null |
   sed -n 's/.*Key: vno \([0-9]*\).*/\1/p' | head -n 1)
 [ -n "$KVNO" ] || fail "no kvno for SMTPSVC/ex02.lab.test"
@@ -49,9 +56,19 @@ import socket, time
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('127.0.0.1', $P_HOLE))
 t = socket.socket(); t.bind(('127.0.0.1', $P_HOLE)); t.listen(8)
 print('holding', flush=True); time.sleep(120)"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$D/smtp.key" -out "$D/smtp.crt" -days 30 \
+  -subj "/CN=ex02.lab.test/O=kerbside test" -addext "subjectAltName=DNS:ex02.lab.test" \
+  > "$D/openssl.log" 2>&1
+start_bg smtpd "$SMTPD" --port "$P_SMTP" --cert "$D/smtp.crt" --key "$D/smtp.key" \
+  --keytab "$D/ex02.keytab" --name ex02.lab.test
+start_bg smtpd-stale "$SMTPD" --port "$P_SMTP_STALE" --cert "$D/smtp.crt" --key "$D/smtp.key" \
+  --keytab "$D/ex02-stale.keytab" --name ex02.lab.test
 listening() { ss -Hlntu | grep -q "127.0.0.1:$P_KDC "; }
 wait_until 10 "KDC listening" listening
 wait_until 10 "black hole listening" grep -q holding "$D/hole.log"
+wait_until 10 "SMTP server listening" grep -q "listening on port" "$D/smtpd.log"
+wait_until 10 "SMTP server (stale keytab) listening" grep -q "listening on port" \
+  "$D/smtpd-stale.log"
 # This host's TGT in the ccache Wine's Kerberos package reads.
 export KRB5CCNAME="FILE:$D/ex01.ccache"
 kinit -k -t "$D/ex01.keytab" host/ex01.lab.test > "$D/kinit.log" 2>&1 || fail "kinit"
@@ -59,7 +76,8 @@ kinit -k -t "$D/ex01.keytab" host/ex01.lab.test > "$D/kinit.log" 2>&1 || fail "k
 probe() {  # CLIENT
   timeout 60 "$WINE" "$AGENT_EXE" --netbios_name EX01 --fqdn ex01.lab.test --realm "$REALM" \
     --kdc "127.0.0.1:$P_KDC" --kdc "127.0.0.1:$P_CLOSED" --kdc "127.0.0.1:$P_HOLE" \
-    --peer ex02.lab.test=127.0.0.1 --kdc_probe_client "$1" --probe_attempt_timeout 2s \
+    --peer ex02.lab.test=127.0.0.1 --smtp_ports "$P_SMTP,$P_SMTP_STALE" \
+    --kdc_probe_client "$1" --probe_attempt_timeout 2s \
     probe --once --json 2> "$D/probe-stderr.log"
 }
 sel() { echo ".kdc[] | select(.address == \"127.0.0.1:$1\" and .transport == \"$2\" and
@@ -95,9 +113,19 @@ expect_jq "$json" "$(tk SMTPSVC/ex02.lab.test) | .ok and .kvno == $KVNO and
 expect_jq "$json" "$(tk SMTPSVC/ex02) | .ok == false and .failed_step == \"service_ticket\"" \
   "SSPI: SMTPSVC/ex02 (short name, no such SPN) fails at the service ticket"
 echo "$json" | jq -c "$(tk SMTPSVC/ex02) | {krb_error_code, error_message}"
-grep -q "SMTP probe .* not in the Windows build yet" "$D/probe-stderr.log" ||
-  fail "the probe run does not say which probes the Windows build lacks"
-pass "the probe run says which probes the Windows build lacks"
+sm() { echo ".smtp[] | select(.peer == \"ex02.lab.test\" and .port == $1)"; }
+echo "$json" | jq -c '.smtp[] | {port, failed_step, error, tls: .tls.protocol, auth}'
+expect_jq "$json" "$(sm "$P_SMTP") | .tls.ok and
+  (.tls.certificate.subject | contains(\"CN=ex02.lab.test\"))" \
+  "SMTP probe on Windows: STARTTLS with OpenSSL over Winsock, the certificate described"
+expect_jq "$json" "$(sm "$P_SMTP") | .auth.attempted and .auth.command == \"X-EXPS GSSAPI\" and
+  .auth.reply.code == 235 and .auth.gss_error == \"\"" \
+  "SMTP probe on Windows: X-EXPS GSSAPI through SSPI accepted (235), security layer included"
+expect_jq "$json" "$(sm "$P_SMTP_STALE") | .auth.attempted and .auth.reply.code == 454 and
+  .auth.reply.enhanced_status == \"4.7.0\"" \
+  "SMTP probe on Windows: a receiver with a stale keytab answers 454 4.7.0"
+grep -q "not in the Windows build" "$D/probe-stderr.log" &&
+  fail "the probe run still says a probe is missing from the Windows build"
 elapsed=$(echo "$t1 - $t0" | bc)
 echo "Windows probe run under Wine: ${elapsed}s (2 s deadlines, timed-out attempts in parallel)"
 
