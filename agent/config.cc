@@ -34,6 +34,13 @@ bool IsIpAddress(const std::string& s) {
 // The Samba DC source reads the directory of the DC it runs on, with a password that must not
 // cross the wire in clear: TLS URIs only, and the password file must be readable now.
 absl::Status ValidateSambaFlags(const AgentFlags& f, AgentConfig* c) {
+  // Both directory sources (Samba's and Windows') read these servers' accounts.
+  for (const std::string& s : f.exchange_servers) {
+    if (s.empty() || s.size() > 15 || s.find_first_of(" ()*\\$.,=") != std::string::npos) {
+      return Bad("exchange_server", absl::StrCat("'", s, "' is not a NetBIOS name such as EX01"));
+    }
+    c->exchange_servers.push_back(absl::AsciiStrToUpper(s));
+  }
   if (f.samba_ldap_uri.empty()) {
     for (const auto& [key, value] :
          {std::pair{"samba_bind_dn", &f.samba_bind_dn},
@@ -71,12 +78,6 @@ absl::Status ValidateSambaFlags(const AgentFlags& f, AgentConfig* c) {
     for (absl::string_view label : absl::StrSplit(c->identity.domain(), '.', absl::SkipEmpty())) {
       absl::StrAppend(&c->samba_base_dn, c->samba_base_dn.empty() ? "" : ",", "DC=", label);
     }
-  }
-  for (const std::string& s : f.exchange_servers) {
-    if (s.empty() || s.size() > 15 || s.find_first_of(" ()*\\$.,=") != std::string::npos) {
-      return Bad("exchange_server", absl::StrCat("'", s, "' is not a NetBIOS name such as EX01"));
-    }
-    c->exchange_servers.push_back(absl::AsciiStrToUpper(s));
   }
   if (f.samba_showrepl) {
     c->samba_showrepl_command = {f.samba_tool, "drs", "showrepl", "--json", "-P"};
@@ -208,6 +209,32 @@ absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& f) {
                absl::StrCat("'", f.event_log_max_events, "' is not a count from 1 to 100000"));
   }
   c.event_log_bookmark = f.event_log_bookmark;
+  if (f.directory != "auto" && f.directory != "on" && f.directory != "off") {
+    return Bad("directory", absl::StrCat("'", f.directory, "' is not auto, on or off"));
+  }
+  c.directory = f.directory != "off";
+  c.directory_required = f.directory == "on";
+  if (c.directory_required && c.identity.role() != v1::ROLE_DC) {
+    return Bad("directory", "the directory source runs on a domain controller (role dc)");
+  }
+  c.directory_ldap_uri = f.directory_ldap_uri.empty() ? absl::StrCat("ldap://", c.identity.fqdn())
+                                                      : f.directory_ldap_uri;
+  {
+    const std::string uri = absl::AsciiStrToLower(c.directory_ldap_uri);
+    if (!absl::StartsWith(uri, "ldap://") && !absl::StartsWith(uri, "ldaps://")) {
+      return Bad("directory_ldap_uri", absl::StrCat("'", c.directory_ldap_uri,
+                                                    "' is not ldap://HOST[:PORT] or ldaps://HOST"));
+    }
+  }
+  for (absl::string_view label : absl::StrSplit(c.identity.domain(), '.', absl::SkipEmpty())) {
+    absl::StrAppend(&c.directory_base_dn, c.directory_base_dn.empty() ? "" : ",", "DC=", label);
+  }
+  auto directory_interval = ParsePositive("directory_interval", f.directory_interval);
+  if (!directory_interval.ok()) return directory_interval.status();
+  c.directory_interval = *directory_interval;
+  auto directory_timeout = ParsePositive("directory_timeout", f.directory_timeout);
+  if (!directory_timeout.ok()) return directory_timeout.status();
+  c.directory_timeout = *directory_timeout;
   RETURN_IF_ERROR(ValidateSambaFlags(f, &c));
   auto probes = ValidateProbeFlags(f, /*require_targets=*/false);
   if (!probes.ok()) return probes.status();

@@ -55,12 +55,19 @@ struct AgentFlags {
   std::string event_log_lookback = "24h";
   std::string event_log_max_events = "2000";
   std::string event_log_bookmark;
+  // A DC reading its own directory over LDAP with its machine account (Negotiate: Windows):
+  // auto (on for a Windows DC), on, off; the LDAP URI (default ldap://<fqdn>, this DC), how often
+  // and with what deadline.
+  std::string directory = "auto";
+  std::string directory_ldap_uri;
+  std::string directory_interval = "60s";
+  std::string directory_timeout = "20s";
   // The Samba AD DC source (a DC reading its own directory). On when samba_ldap_uri is set.
   std::string samba_ldap_uri;  // ldaps://dc1.contoso.com, or ldap://... (StartTLS required)
   std::string samba_ldap_ca;   // PEM CA of the DC's LDAP certificate; empty: system store
   std::string samba_bind_dn;   // a DN or UPN with read access to computer accounts
   std::string samba_bind_password_file;
-  std::string samba_base_dn;  // default: from domain ("DC=contoso,DC=com")
+  std::string samba_base_dn;                  // default: from domain ("DC=contoso,DC=com")
   std::vector<std::string> exchange_servers;  // key "exchange_server": NetBIOS names, repeated
   bool samba_showrepl = true;                 // also run samba-tool drs showrepl --json
   std::string samba_tool = "samba-tool";
@@ -90,22 +97,28 @@ struct AgentConfig {
   std::string spool_dir;  // empty: in memory
   uint64_t spool_max_bytes = 64u << 20;
   ProbeConfig probes;
-  bool host_tools = false;  // "auto" resolved by the registry against the platform's table
+  bool host_tools = false;           // "auto" resolved by the registry against the platform's table
   bool host_tools_required = false;  // "on": a platform without the tools is an error
   absl::Duration host_tools_interval;
   absl::Duration host_tools_timeout;
   std::string host_folder;
   absl::Duration host_folder_interval;
-  bool event_log = false;  // "auto" resolved by the registry against the platform
+  bool event_log = false;           // "auto" resolved by the registry against the platform
   bool event_log_required = false;  // "on": a platform without an event log is an error
   absl::Duration event_log_interval;
   absl::Duration event_log_lookback;
   size_t event_log_max_events = 2000;
-  std::string event_log_bookmark;  // empty: the platform's data directory
+  std::string event_log_bookmark;   // empty: the platform's data directory
+  bool directory = false;           // "auto" resolved by the registry against platform and role
+  bool directory_required = false;  // "on"
+  std::string directory_ldap_uri;   // resolved: ldap://<fqdn> by default
+  std::string directory_base_dn;    // the domain's DN, from domain
+  absl::Duration directory_interval;
+  absl::Duration directory_timeout;
   // Samba DC source; samba_ldap_uri empty: off.
   std::string samba_ldap_uri, samba_ldap_ca, samba_bind_dn, samba_bind_password_file;
   std::string samba_base_dn;
-  std::vector<std::string> exchange_servers;  // upper-case NetBIOS names
+  std::vector<std::string> exchange_servers;        // upper-case NetBIOS names
   std::vector<std::string> samba_showrepl_command;  // empty: replication not read
   absl::Duration samba_interval;
   absl::Duration samba_timeout;

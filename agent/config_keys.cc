@@ -44,6 +44,13 @@ const ConfigKey kKeys[] = {
      "at most this many events in one batch (the rest in the next)"},
     {"event_log_bookmark", K::kText, &F::event_log_bookmark,
      "where the event log bookmark is kept (default: the data directory)"},
+    {"directory", K::kText, &F::directory,
+     "read this DC's directory (SPNs, kvno, PDC emulator) as the machine account: auto (a "
+     "Windows DC), on, off"},
+    {"directory_ldap_uri", K::kText, &F::directory_ldap_uri,
+     "the DC to read: ldap://HOST[:PORT] or ldaps://HOST (default ldap://<fqdn>, this DC)"},
+    {"directory_interval", K::kText, &F::directory_interval, "how often to read the directory"},
+    {"directory_timeout", K::kText, &F::directory_timeout, "deadline of one directory read"},
     {"samba_ldap_uri", K::kText, &F::samba_ldap_uri,
      "read this DC's directory: ldaps://HOST or ldap://HOST (StartTLS)"},
     {"samba_ldap_ca", K::kText, &F::samba_ldap_ca, "CA of the DC's LDAP certificate (PEM)"},

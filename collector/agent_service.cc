@@ -215,6 +215,11 @@ grpc::Status AgentServiceImpl::Connect(
           tell(IngestEvent::Kind::kBatchFailed, batch.source(), batch.items_size());
           break;
         }
+        for (const v1::Evidence& item : items) {
+          if (item.kind_case() == v1::Evidence::kDomainRoles) {
+            fleet_->NoteDomainRoles(name, item.domain_roles());
+          }
+        }
         RecordStored(name, spool_id, batch.source(), batch.sequence());
         tell(IngestEvent::Kind::kBatchStored, batch.source(), static_cast<int>(items.size()));
         v1::CollectorMessage reply;

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/model/pdc_emulator.h"
 #include "common/proto_time.h"
 #include "spdlog/spdlog.h"
 
@@ -41,7 +42,8 @@ absl::Status Fleet::LoadFromStore() {
            .certificate_subject = r.certificate_subject,
            .connection_token = 0,
            .filter = ClockFilter(options_.clock_filter_samples, options_.clock_filter_max_age),
-           .clock = r.clock};
+           .clock = r.clock,
+           .pdc_report = std::nullopt};
     hosts_.insert_or_assign(HostKey(r.identity.netbios_name()), std::move(h));
   }
   return absl::OkStatus();
@@ -148,20 +150,31 @@ std::pair<std::string, std::string> Fleet::ChooseReferenceLocked() const {
   if (!options_.reference_host.empty()) {
     return {options_.reference_host, "configured"};
   }
-  // The forest time root is the PDC emulator (DESIGN.md §3). Only a DC's certificate may claim
-  // it (agent_service.cc); two DCs claiming it is a conflict worth saying, and map order makes
-  // the choice deterministic meanwhile.
+  // The forest time root is the PDC emulator (DESIGN.md §3): what the DCs' directories say
+  // (fSMORoleOwner), a DC's own claim only while none has said. Roles are the certificates'
+  // (agent_service.cc), so a non-DC neither claims nor reports.
+  std::vector<model::PdcReport> reports;
   std::vector<std::string> claims;
   for (const auto& [key, h] : hosts_) {
+    if (h.identity.role() != v1::ROLE_DC) continue;
     if (h.identity.pdc_emulator()) claims.push_back(key);
+    if (h.pdc_report) reports.push_back(*h.pdc_report);
   }
-  if (claims.empty()) return {"", "no PDC emulator known and none configured"};
-  if (claims.size() == 1) return {claims.front(), "PDC emulator"};
-  return {claims.front(),
-          absl::StrCat("PDC emulator claimed by ", claims.size(), " DCs (",
-                       absl::StrJoin(claims, ", "), "): ", claims.front(),
-                       " is used until one claim is withdrawn; only one DC holds the role, set "
-                       "--reference_host or fix the others' pdc_emulator setting")};
+  model::PdcChoice choice = model::ChoosePdcEmulator(reports, claims);
+  return {choice.host, choice.reason};
+}
+
+void Fleet::NoteDomainRoles(const std::string& name, const v1::DomainRoles& roles) {
+  const std::string key = HostKey(name);
+  absl::MutexLock lock(&mu_);
+  auto it = hosts_.find(key);
+  if (it == hosts_.end() || it->second.identity.role() != v1::ROLE_DC) return;
+  if (roles.pdc_emulator().empty()) {
+    it->second.pdc_report.reset();
+    return;
+  }
+  it->second.pdc_report =
+      model::PdcReport{key, HostKey(roles.pdc_emulator()), roles.pdc_emulator_deleted()};
 }
 
 std::optional<ClockEstimateValue> Fleet::EstimateLocked(const Host& h, absl::Time now) const {

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "collector/store.h"
 #include "common/clock.h"
+#include "common/model/pdc_emulator.h"
 #include "common/time_exchange.h"
 #include "kerbside/v1/agent.pb.h"
 #include "kerbside/v1/query.pb.h"
@@ -44,6 +45,9 @@ class Fleet {
   bool IsCurrent(const std::string& name, uint64_t token) const;
   void Seen(const std::string& name);
   absl::Status AddClockSample(const std::string& name, const ClockSample& sample);
+  // A DC's directory source read fSMORoleOwner: the PDC emulator, for the clock reference.
+  // Ignored for a host whose certificate is not a DC's.
+  void NoteDomainRoles(const std::string& name, const v1::DomainRoles& roles);
 
   // The host's clock minus the collector's (positive = host ahead), when measured.
   std::optional<absl::Duration> OffsetVsCollector(const std::string& name) const;
@@ -64,6 +68,9 @@ class Fleet {
     uint64_t connection_token = 0;  // 0 = not connected
     ClockFilter filter;
     std::optional<ClockEstimateValue> clock;
+    // This DC's latest reading of fSMORoleOwner (from its directory source); not kept across
+    // collector restarts: the source reports again within its interval.
+    std::optional<model::PdcReport> pdc_report;
   };
   // The chosen reference and why; empty name when none is known.
   std::pair<std::string, std::string> ChooseReferenceLocked() const;

@@ -213,6 +213,14 @@ grpc::Status LiveQueryServiceImpl::GetEvidence(grpc::ServerContext* context,
         summary = absl::StrJoin(parts, "; ");
         break;
       }
+      case v1::Evidence::kDomainRoles: {
+        const v1::DomainRoles& r = e.domain_roles();
+        summary =
+            absl::StrCat("PDC emulator ", r.pdc_emulator().empty() ? "?" : r.pdc_emulator(),
+                         r.pdc_emulator_deleted() ? " (deleted DC: seize the role)" : "",
+                         " per fSMORoleOwner of ", r.domain_dn(), " read from ", r.read_from_dc());
+        break;
+      }
       case v1::Evidence::kEventAggregate: {
         // From the window of recent events: occurrences on the host's clock.
         const v1::EventAggregate& a = e.event_aggregate();

@@ -10,9 +10,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/platform/command_line.h"
 #include "agent/platform/win_util.h"
 #include "agent/sources/command.h"
-#include "agent/platform/command_line.h"
 
 namespace kerbside::agent {
 namespace {

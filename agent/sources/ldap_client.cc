@@ -59,15 +59,18 @@ absl::Status LdapError(LDAP* ld, int rc, absl::string_view what, absl::string_vi
 
 }  // namespace
 
-absl::StatusOr<std::vector<LdapEntry>> LdapSearchSubtree(const LdapOptions& o,
-                                                         const std::string& base_dn,
-                                                         const std::string& filter,
-                                                         const std::vector<std::string>& attrs) {
+absl::StatusOr<std::vector<LdapEntry>> LdapSearch(const LdapOptions& o, const std::string& base_dn,
+                                                  LdapScope scope, const std::string& filter,
+                                                  const std::vector<std::string>& attrs) {
   const std::string lower_uri = absl::AsciiStrToLower(o.uri);
   const bool ldaps = absl::StartsWith(lower_uri, "ldaps://");
   if (!ldaps && !absl::StartsWith(lower_uri, "ldap://")) {
     return absl::InvalidArgumentError(
         absl::StrCat("ldap: '", o.uri, "' is not an ldaps:// or ldap:// (StartTLS) URI"));
+  }
+  if (o.bind_dn.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ldap ", o.uri, ": a simple bind needs an account (bind DN or UPN)"));
   }
   LDAP* raw = nullptr;
   int rc = ldap_initialize(&raw, o.uri.c_str());
@@ -105,9 +108,10 @@ absl::StatusOr<std::vector<LdapEntry>> LdapSearchSubtree(const LdapOptions& o,
   attr_ptrs.push_back(nullptr);
   timeval search_tv = tv;
   LDAPMessage* raw_result = nullptr;
-  rc = ldap_search_ext_s(ld.get(), base_dn.c_str(), LDAP_SCOPE_SUBTREE, filter.c_str(),
-                         attr_ptrs.data(), 0, nullptr, nullptr, &search_tv, LDAP_NO_LIMIT,
-                         &raw_result);
+  rc = ldap_search_ext_s(ld.get(), base_dn.c_str(),
+                         scope == LdapScope::kBase ? LDAP_SCOPE_BASE : LDAP_SCOPE_SUBTREE,
+                         filter.c_str(), attr_ptrs.data(), 0, nullptr, nullptr, &search_tv,
+                         LDAP_NO_LIMIT, &raw_result);
   std::unique_ptr<LDAPMessage, MessageFree> result(raw_result);
   if (rc != LDAP_SUCCESS) return LdapError(ld.get(), rc, "search", o.uri);
 

@@ -11,11 +11,15 @@
 
 namespace kerbside::agent {
 
-// Kerberos and SMTP probes (libkrb5 and GSS-API on Linux).
+// Kerberos and SMTP probes (libkrb5 and GSS-API on Linux, SSPI on Windows).
 std::unique_ptr<Source> MakeProbeSource(const AgentConfig& config, const SourceContext& context);
-// A Samba AD DC reading its own directory (OpenLDAP and samba-tool).
-std::unique_ptr<Source> MakeSambaDcSource(const AgentConfig& config,
-                                          const SourceContext& context);
+// A Samba AD DC reading its own directory (OpenLDAP with a bind account, and samba-tool): Linux.
+std::unique_ptr<Source> MakeSambaDcSource(const AgentConfig& config, const SourceContext& context);
+// A DC reading its own directory as its machine account (wldap32, Negotiate): Windows.
+std::unique_ptr<Source> MakeDirectorySource(const AgentConfig& config,
+                                            const SourceContext& context);
+// Whether this platform binds to LDAP as the machine account (the directory source's "auto").
+bool HasMachineAccountLdap();
 
 // `kerbside-agent probe --once [--json]`: every probe once, a report or probes.json on stdout.
 // Exit 0 when the probes ran, whatever they found; 2 on configuration errors or where the probes

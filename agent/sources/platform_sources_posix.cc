@@ -6,9 +6,10 @@
 
 #include "agent/probes/probe_report.h"
 #include "agent/probes/probe_runner.h"
+#include "agent/sources/dc_directory_source.h"
 #include "agent/sources/platform_sources.h"
 #include "agent/sources/probe_source.h"
-#include "agent/sources/samba_dc_source.h"
+#include "agent/sources/unavailable_source.h"
 #include "common/probes/probes_json.h"
 
 namespace kerbside::agent {
@@ -18,13 +19,13 @@ std::unique_ptr<Source> MakeProbeSource(const AgentConfig& c, const SourceContex
 }
 
 std::unique_ptr<Source> MakeSambaDcSource(const AgentConfig& c, const SourceContext& ctx) {
-  SambaDcOptions o;
+  DcDirectoryOptions o;
   o.dc = c.identity.netbios_name();
   o.ldap = {.uri = c.samba_ldap_uri,
-           .ca_file = c.samba_ldap_ca,
-           .bind_dn = c.samba_bind_dn,
-           .password = "",
-           .timeout = c.samba_timeout};
+            .ca_file = c.samba_ldap_ca,
+            .bind_dn = c.samba_bind_dn,
+            .password = "",
+            .timeout = c.samba_timeout};
   o.password_file = c.samba_bind_password_file;
   o.base_dn = c.samba_base_dn;
   o.exchange_servers = c.exchange_servers;
@@ -32,7 +33,16 @@ std::unique_ptr<Source> MakeSambaDcSource(const AgentConfig& c, const SourceCont
   o.showrepl_command = c.samba_showrepl_command;
   o.interval = c.samba_interval;
   o.timeout = c.samba_timeout;
-  return std::make_unique<SambaDcSource>(std::move(o));
+  return std::make_unique<DcDirectorySource>(std::move(o));
+}
+
+bool HasMachineAccountLdap() { return false; }
+
+std::unique_ptr<Source> MakeDirectorySource(const AgentConfig& c, const SourceContext&) {
+  return std::make_unique<UnavailableSource>(
+      "directory", c.directory_interval,
+      "directory = on, but the Linux agent binds to LDAP only with an account and a password "
+      "over TLS: on a Samba DC, set samba_ldap_uri, samba_bind_dn and samba_bind_password_file");
 }
 
 void PrepareProbeEnvironment() {
@@ -53,8 +63,7 @@ int RunProbesOnce(const AgentFlags& flags, bool json) {
   // must decide nothing (the ticket it needs is already in our MEMORY ccache). Set before any
   // thread starts.
   setenv("KRB5_CONFIG", "/dev/null", 1);
-  const v1::ProbeResults results =
-      probes::RunProbes(config->runner, config->targets, RealClock());
+  const v1::ProbeResults results = probes::RunProbes(config->runner, config->targets, RealClock());
   if (json) {
     std::cout << ProbeResultsToJson(results).dump(2) << "\n";
   } else {

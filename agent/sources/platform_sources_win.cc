@@ -1,7 +1,6 @@
 // Windows: the KDC probes (portable, common/kerberos over Winsock), service tickets and the SMTP
-// probe's GSSAPI authentication through SSPI with the process's own credentials; the directory
-// source (wldap32) is not built yet, and says so, so the collector shows "not checked" rather
-// than "healthy".
+// probe's GSSAPI authentication through SSPI, and the directory through wldap32, all with the
+// process's own credentials (the machine account of a LocalSystem service).
 #include <cstdio>
 #include <iostream>
 
@@ -13,6 +12,7 @@
 #include "agent/probes/run_all.h"
 #include "agent/probes/smtp_probe.h"
 #include "agent/probes/sspi_ticket_probe.h"
+#include "agent/sources/dc_directory_source.h"
 #include "agent/sources/platform_sources.h"
 #include "agent/sources/probe_source.h"
 #include "agent/sources/unavailable_source.h"
@@ -64,8 +64,27 @@ std::unique_ptr<Source> MakeProbeSource(const AgentConfig& c, const SourceContex
 std::unique_ptr<Source> MakeSambaDcSource(const AgentConfig& c, const SourceContext&) {
   return std::make_unique<UnavailableSource>(
       "samba_dc", c.samba_interval,
-      "samba_ldap_uri reads a Samba DC's directory with OpenLDAP and samba-tool, which exist "
-      "only on Linux; the Windows directory source (wldap32) is not built yet");
+      "samba_ldap_uri reads a Samba DC with OpenLDAP and samba-tool, which exist only on Linux; "
+      "a Windows DC reads its directory with the directory source (directory = auto)");
+}
+
+bool HasMachineAccountLdap() { return true; }
+
+std::unique_ptr<Source> MakeDirectorySource(const AgentConfig& c, const SourceContext& ctx) {
+  DcDirectoryOptions o;
+  o.source_id = "directory";
+  o.dc = c.identity.netbios_name();
+  o.ldap = {.uri = c.directory_ldap_uri,
+            .ca_file = "",
+            .bind_dn = "",
+            .password = "",
+            .timeout = c.directory_timeout};
+  o.base_dn = c.directory_base_dn;
+  o.exchange_servers = c.exchange_servers;
+  o.inventory = ctx.inventory;
+  o.interval = c.directory_interval;
+  o.timeout = c.directory_timeout;
+  return std::make_unique<DcDirectorySource>(std::move(o));
 }
 
 int RunProbesOnce(const AgentFlags& flags, bool json) {

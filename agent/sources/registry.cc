@@ -1,8 +1,7 @@
 // The explicit registry of agent sources: each entry says when the configuration enables it
 // and how to make it. Probes (agent/probes) run on their own schedule and are not listed here.
-#include <functional>
-
 #include <filesystem>
+#include <functional>
 
 #include "agent/platform/event_log.h"
 #include "agent/platform/host_tools.h"
@@ -11,9 +10,9 @@
 #include "agent/sources/event_query.h"
 #include "agent/sources/host_folder_source.h"
 #include "agent/sources/platform_sources.h"
+#include "agent/sources/source.h"
 #include "agent/sources/tool_source.h"
 #include "agent/sources/unavailable_source.h"
-#include "agent/sources/source.h"
 
 namespace kerbside::agent {
 namespace {
@@ -34,8 +33,7 @@ const SourceEntry kSources[] = {
     // bundle parsers. "auto" means: where the platform has a table of them.
     {"host_tools",
      [](const AgentConfig& c) {
-       return c.host_tools &&
-              (c.host_tools_required || !platform::HostToolCommands(c).empty());
+       return c.host_tools && (c.host_tools_required || !platform::HostToolCommands(c).empty());
      },
      [](const AgentConfig& c, const SourceContext&) -> std::unique_ptr<Source> {
        std::vector<ToolCommand> commands = platform::HostToolCommands(c);
@@ -76,8 +74,15 @@ const SourceEntry kSources[] = {
     // A Samba DC's own view of the Exchange accounts and of replication. Which accounts are
     // Exchange servers: config (exchange_server), the Exchange hosts of the collector's
     // inventory, and every SMTPSVC/SMTP SPN holder.
-    {"samba_dc", [](const AgentConfig& c) { return !c.samba_ldap_uri.empty(); },
-     MakeSambaDcSource},
+    {"samba_dc", [](const AgentConfig& c) { return !c.samba_ldap_uri.empty(); }, MakeSambaDcSource},
+    // A Windows DC's own view of the same, and of the PDC emulator role, as its machine account.
+    // "auto": on a DC of a platform that can bind so.
+    {"directory",
+     [](const AgentConfig& c) {
+       return c.directory && c.identity.role() == v1::ROLE_DC &&
+              (c.directory_required || HasMachineAccountLdap());
+     },
+     MakeDirectorySource},
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "collector/correlator/diagnosis.h"
 #include "common/events/event_aggregate.h"
 #include "common/exchange/ip_range.h"
+#include "common/model/pdc_emulator.h"
 #include "common/proto_time.h"
 
 namespace kerbside::correlator {
@@ -59,6 +60,10 @@ std::string SpnHost(absl::string_view spn) {
 
 FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Duration stale_after)
     : fleet_(fleet), now_(now), stale_after_(stale_after) {
+  const model::PdcChoice pdc =
+      model::ChoosePdcEmulator(model::PdcReportsIn(fleet), model::PdcClaimsIn(fleet));
+  pdc_ = pdc.host;
+  pdc_reason_ = pdc.reason;
   for (const auto& [key, host] : fleet.hosts) {
     names_[NormalizeName(key)] = key;
     if (!host.identity.fqdn().empty()) names_[NormalizeName(host.identity.fqdn())] = key;
@@ -67,7 +72,6 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Dur
       auto bytes = exchange::ParseIpAddress(ip);
       names_[bytes ? exchange::FormatIpAddress(*bytes) : ip] = key;
     }
-    if (host.identity.pdc_emulator() && pdc_.empty()) pdc_ = key;
     if (host.identity.role() == v1::ROLE_DC) {
       dcs_.push_back(key);
       if (!host.identity.site().empty()) dcs_by_site_[host.identity.site()].push_back(key);

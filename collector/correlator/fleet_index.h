@@ -32,6 +32,8 @@ class FleetIndex {
   std::vector<std::string> HostsWithRole(v1::Role role) const;
   // The DC that says it holds the PDC emulator role; "" when none does.
   const std::string& PdcEmulator() const { return pdc_; }
+  // Where PdcEmulator() comes from (the directory, a claim) and any conflict, for summaries.
+  const std::string& PdcEmulatorReason() const { return pdc_reason_; }
 
   // Evidence of one kind on one host, or fleet-wide.
   const std::vector<const v1::Evidence*>& Of(const std::string& host,
@@ -76,6 +78,7 @@ class FleetIndex {
   absl::Time now_;
   absl::Duration stale_after_;
   std::string pdc_;
+  std::string pdc_reason_;
   std::map<std::string, std::string> names_;  // lower-case name/FQDN/IP -> key
   // Event aggregates as records (their examples); a deque so pointers into it stay valid.
   std::deque<v1::Evidence> aggregate_records_;

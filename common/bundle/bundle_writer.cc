@@ -15,6 +15,7 @@
 #include "common/bundle/event_aggregates_json.h"
 #include "common/events/event_xml.h"
 #include "common/identity.h"
+#include "common/model/pdc_emulator.h"
 #include "common/probes/probes_json.h"
 #include "common/proto_time.h"
 #include "nlohmann/json.hpp"
@@ -183,6 +184,11 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
     bundle["max_clock_skew_seconds"] = absl::ToDoubleSeconds(*fleet.max_clock_skew);
   }
   out.files.push_back({"bundle.json", Pretty(bundle)});
+  // The bundle format has one PDC emulator flag per host (host.json); written from the
+  // directory's word when a DC reported it, so a bundle judges the same reference as live.
+  const std::vector<model::PdcReport> pdc_reports = model::PdcReportsIn(fleet);
+  const std::string directory_pdc =
+      pdc_reports.empty() ? "" : model::ChoosePdcEmulator(pdc_reports, {}).host;
   for (const auto& [name, host] : fleet.hosts) {
     const std::string dir = absl::StrCat("hosts/", name, "/");
     const v1::HostIdentity& id = host.identity;
@@ -200,14 +206,15 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
     }
     out.files.push_back(
         {dir + "host.json",
-         Pretty(Json({{"name", name},
-                      {"fqdn", id.fqdn()},
-                      {"role", HostRoleName(id.role())},
-                      {"site", id.site()},
-                      {"domain", id.domain()},
-                      {"ips", std::vector<std::string>(id.ips().begin(), id.ips().end())},
-                      {"pdc_emulator", id.pdc_emulator()},
-                      {"collected_at", FormatRfc3339(when.value_or(collected_at))}}))});
+         Pretty(Json(
+             {{"name", name},
+              {"fqdn", id.fqdn()},
+              {"role", HostRoleName(id.role())},
+              {"site", id.site()},
+              {"domain", id.domain()},
+              {"ips", std::vector<std::string>(id.ips().begin(), id.ips().end())},
+              {"pdc_emulator", pdc_reports.empty() ? id.pdc_emulator() : name == directory_pdc},
+              {"collected_at", FormatRfc3339(when.value_or(collected_at))}}))});
     // Several items of one kind go to one file where the format allows (events), else numbered.
     std::map<std::string, std::string> events_by_file;
     std::map<std::string, std::vector<v1::EventAggregate>> aggregates_by_file;
@@ -289,6 +296,9 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
           break;
         case v1::Evidence::kClockReading:
           clock_readings.push_back(e.clock_reading());
+          break;
+        case v1::Evidence::kDomainRoles:
+          // Carried by host.json's pdc_emulator (above); the bundle format has no file of its own.
           break;
         default:
           out.not_exported.push_back(absl::StrCat(name, ": evidence of an unknown kind"));

@@ -57,7 +57,8 @@ TEST_F(FleetTest, OffsetsRelativeToThePdcEmulator) {
   ASSERT_TRUE(fleet.AddClockSample("ex02", {absl::Seconds(435), absl::Milliseconds(4), kT0}).ok());
   v1::ListHostsResponse r = fleet.ListHosts();
   EXPECT_EQ(r.reference_host(), "DC01");
-  EXPECT_EQ(r.reference_reason(), "PDC emulator");
+  EXPECT_EQ(r.reference_reason(),
+            "PDC emulator by its own configuration (no DC has reported fSMORoleOwner yet)");
   const v1::HostStatus* ex02 = Find(r, "EX02");
   ASSERT_NE(ex02, nullptr);
   EXPECT_TRUE(ex02->connected());
@@ -85,6 +86,64 @@ TEST_F(FleetTest, TwoPdcClaimsAreSaid) {
   EXPECT_EQ(r.reference_host(), "DC01");
   EXPECT_NE(r.reference_reason().find("PDC emulator claimed by 2 DCs (DC01, DC02)"),
             std::string::npos)
+      << r.reference_reason();
+}
+
+v1::DomainRoles Roles(const std::string& pdc, bool deleted = false) {
+  v1::DomainRoles r;
+  r.set_domain_dn("DC=lab,DC=test");
+  r.set_pdc_emulator(pdc);
+  r.set_pdc_emulator_deleted(deleted);
+  return r;
+}
+
+// Issue 12 item 1: the directory names the PDC emulator; a DC's own claim that contradicts it is
+// not believed, and said.
+TEST_F(FleetTest, TheDirectoryNamesThePdcEmulatorNotAClaim) {
+  Fleet fleet(store_.get(), &clock_, {});
+  fleet.Connected(Identity("DC01", v1::ROLE_DC), "p", "");
+  fleet.Connected(Identity("DC02", v1::ROLE_DC, /*pdc=*/true), "q", "");
+  EXPECT_EQ(fleet.ListHosts().reference_host(), "DC02");  // only the claim is known yet
+  fleet.NoteDomainRoles("dc01", Roles("dc01"));
+  v1::ListHostsResponse r = fleet.ListHosts();
+  EXPECT_EQ(r.reference_host(), "DC01");
+  EXPECT_EQ(r.reference_reason(),
+            "PDC emulator per the directory (fSMORoleOwner read by DC01); not believed: DC02 "
+            "claims the role by configuration, the directory names DC01");
+}
+
+// Only a DC speaks for the directory: an Exchange server's report is ignored.
+TEST_F(FleetTest, ADirectoryReportFromANonDcIsIgnored) {
+  Fleet fleet(store_.get(), &clock_, {});
+  fleet.Connected(Identity("DC01", v1::ROLE_DC, /*pdc=*/true), "p", "");
+  fleet.Connected(Identity("EX03", v1::ROLE_EXCHANGE), "q", "");
+  fleet.NoteDomainRoles("EX03", Roles("EX03"));
+  EXPECT_EQ(fleet.ListHosts().reference_host(), "DC01");
+}
+
+TEST_F(FleetTest, DcsThatDisagreeAreSaid) {
+  Fleet fleet(store_.get(), &clock_, {});
+  for (const char* dc : {"DC01", "DC02", "DC03"}) {
+    fleet.Connected(Identity(dc, v1::ROLE_DC), dc, "");
+  }
+  fleet.NoteDomainRoles("DC01", Roles("DC01"));
+  fleet.NoteDomainRoles("DC02", Roles("DC01"));
+  fleet.NoteDomainRoles("DC03", Roles("DC03"));  // a transfer not replicated to the others yet
+  v1::ListHostsResponse r = fleet.ListHosts();
+  EXPECT_EQ(r.reference_host(), "DC01");
+  EXPECT_EQ(r.reference_reason(),
+            "the DCs disagree on the PDC emulator (DC01, DC02 read DC01; DC03 read DC03): a role "
+            "transfer not replicated yet, or a replication failure; DC01 is used while they "
+            "disagree");
+}
+
+TEST_F(FleetTest, ADeletedRoleOwnerGivesNoReference) {
+  Fleet fleet(store_.get(), &clock_, {});
+  fleet.Connected(Identity("DC01", v1::ROLE_DC), "p", "");
+  fleet.NoteDomainRoles("DC01", Roles("DC09", /*deleted=*/true));
+  v1::ListHostsResponse r = fleet.ListHosts();
+  EXPECT_EQ(r.reference_host(), "");
+  EXPECT_NE(r.reference_reason().find("the role must be seized"), std::string::npos)
       << r.reference_reason();
 }
 

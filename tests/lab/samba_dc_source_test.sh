@@ -59,6 +59,13 @@ expect_jq "$json" '[.sources[] | select(.source == "samba_dc")][0].health == "ok
   "the samba_dc source is healthy on DC1"
 expect_jq "$json" '[.evidence[].kind] | (index("computer_accounts") != null and index("replication") != null)' \
   "DC1 reports computer accounts and replication"
+# The PDC emulator is what DC1's directory says (fSMORoleOwner), and the clock reference with it.
+expect_jq "$json" '.evidence[] | select(.kind == "domain_roles") | .summary
+  | startswith("PDC emulator DC1 per fSMORoleOwner of DC=lab,DC=test read from DC1")' \
+  "DC1 reads the PDC emulator role owner from its directory"
+expect_jq "$(cli hosts --json)" '.reference_host == "DC1" and
+  (.reference_reason | startswith("PDC emulator per the directory (fSMORoleOwner read by DC1"))' \
+  "the collector's clock reference is the directory's PDC emulator"
 summary=$(accounts DC1)
 grep -q 'EX01\$ kvno 2 \[SMTPSVC/ex01 SMTPSVC/ex01.lab.test\] from DC1' <<<"$summary" \
   || fail "EX01's account as DC1 sees it: $summary"

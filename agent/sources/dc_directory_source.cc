@@ -1,11 +1,11 @@
-#include "agent/sources/samba_dc_source.h"
+#include "agent/sources/dc_directory_source.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "agent/sources/command.h"
-#include "agent/sources/ldap_accounts.h"
+#include "agent/sources/directory_facts.h"
 #include "common/identity.h"
 #include "common/proto_time.h"
 #include "common/windows/repadmin.h"
@@ -20,7 +20,7 @@ std::string DomainToBaseDn(const std::string& domain) {
   return absl::StrJoin(parts, ",");
 }
 
-absl::StatusOr<v1::Evidence> SambaDcSource::ReadAccounts() {
+absl::StatusOr<LdapOptions> DcDirectorySource::Ldap() const {
   LdapOptions ldap = options_.ldap;
   if (!options_.password_file.empty()) {
     auto pw = ReadFileToString(options_.password_file);
@@ -32,10 +32,15 @@ absl::StatusOr<v1::Evidence> SambaDcSource::ReadAccounts() {
     // A trailing newline is what `echo pw > file` leaves; it is not part of the password.
     ldap.password = std::string(absl::StripTrailingAsciiWhitespace(*pw));
   }
+  return ldap;
+}
+
+absl::StatusOr<v1::Evidence> DcDirectorySource::ReadAccounts(const LdapOptions& ldap) {
   std::vector<std::string> attrs(std::begin(kAccountAttributes), std::end(kAccountAttributes));
   const std::vector<std::string> servers = ExchangeServerNames(
       options_.exchange_servers, options_.inventory ? options_.inventory() : v1::Inventory());
-  auto entries = LdapSearchSubtree(ldap, options_.base_dn, ExchangeAccountsFilter(servers), attrs);
+  auto entries = LdapSearch(ldap, options_.base_dn, LdapScope::kSubtree,
+                            ExchangeAccountsFilter(servers), attrs);
   if (!entries.ok()) return entries.status();
   auto accounts = ComputerAccountsFromLdap(*entries, options_.dc);
   if (!accounts.ok()) return accounts.status();
@@ -45,7 +50,21 @@ absl::StatusOr<v1::Evidence> SambaDcSource::ReadAccounts() {
   return e;
 }
 
-absl::StatusOr<v1::Evidence> SambaDcSource::ReadReplication() {
+absl::StatusOr<v1::Evidence> DcDirectorySource::ReadDomainRoles(const LdapOptions& ldap) {
+  std::vector<std::string> attrs(std::begin(kDomainRoleAttributes),
+                                 std::end(kDomainRoleAttributes));
+  auto entries =
+      LdapSearch(ldap, options_.base_dn, LdapScope::kBase, "(objectClass=domainDNS)", attrs);
+  if (!entries.ok()) return entries.status();
+  auto roles = DomainRolesFromLdap(*entries, options_.dc);
+  if (!roles.ok()) return roles.status();
+  v1::Evidence e;
+  e.set_origin(absl::StrCat(ldap.uri, " ", options_.base_dn, " fSMORoleOwner"));
+  *e.mutable_domain_roles() = *std::move(roles);
+  return e;
+}
+
+absl::StatusOr<v1::Evidence> DcDirectorySource::ReadReplication() {
   auto run = RunCommand(options_.showrepl_command, options_.timeout);
   if (!run.ok()) return run.status();
   const std::string shown = absl::StrJoin(options_.showrepl_command, " ");
@@ -69,7 +88,7 @@ absl::StatusOr<v1::Evidence> SambaDcSource::ReadReplication() {
   return e;
 }
 
-v1::EvidenceBatch SambaDcSource::Collect(absl::Time now) {
+v1::EvidenceBatch DcDirectorySource::Collect(absl::Time now) {
   v1::EvidenceBatch batch;
   batch.set_source(id());
   std::vector<std::string> problems;
@@ -85,7 +104,12 @@ v1::EvidenceBatch SambaDcSource::Collect(absl::Time now) {
     *e->mutable_observed_host_time() = ToProto(now);
     *batch.add_items() = *std::move(e);
   };
-  add(ReadAccounts());
+  if (auto ldap = Ldap(); ldap.ok()) {
+    add(ReadAccounts(*ldap));
+    add(ReadDomainRoles(*ldap));
+  } else {
+    add(ldap.status());
+  }
   if (!options_.showrepl_command.empty()) {
     add(ReadReplication());
   }

@@ -1,5 +1,5 @@
-#ifndef KERBSIDE_AGENT_SOURCES_LDAP_ACCOUNTS_H_
-#define KERBSIDE_AGENT_SOURCES_LDAP_ACCOUNTS_H_
+#ifndef KERBSIDE_AGENT_SOURCES_DIRECTORY_FACTS_H_
+#define KERBSIDE_AGENT_SOURCES_DIRECTORY_FACTS_H_
 
 #include <map>
 #include <string>
@@ -46,6 +46,25 @@ absl::StatusOr<absl::Time> ParseGeneralizedTime(absl::string_view text);
 absl::StatusOr<v1::ComputerAccounts> ComputerAccountsFromLdap(const std::vector<LdapEntry>& entries,
                                                               const std::string& dc);
 
+// The attribute of the domain naming context (a base search of the domain's DN) that names the
+// PDC emulator: the DN of the owner's NTDS Settings object.
+inline constexpr const char* kDomainRoleAttributes[] = {"fSMORoleOwner"};
+
+// "CN=NTDS Settings,CN=DC01,CN=Servers,CN=HQ,CN=Sites,CN=Configuration,DC=lab,DC=test" -> the
+// server "DC01" (upper case), and whether the object is deleted (AD mangles a deleted object's
+// RDN to "...\0ADEL:<guid>": a role owner that was removed without seizing its roles). An error
+// names the value when it is not an NTDS Settings DN.
+struct RoleOwner {
+  std::string server;
+  bool deleted = false;
+};
+absl::StatusOr<RoleOwner> RoleOwnerFromNtdsSettingsDn(absl::string_view dn);
+
+// The base entry of the domain naming context -> DomainRoles, read_from_dc = `dc`. No entry or no
+// fSMORoleOwner (no right to read it) is an error: absence is "not known", never "no PDC".
+absl::StatusOr<v1::DomainRoles> DomainRolesFromLdap(const std::vector<LdapEntry>& entries,
+                                                    const std::string& dc);
+
 }  // namespace kerbside::agent
 
-#endif  // KERBSIDE_AGENT_SOURCES_LDAP_ACCOUNTS_H_
+#endif  // KERBSIDE_AGENT_SOURCES_DIRECTORY_FACTS_H_

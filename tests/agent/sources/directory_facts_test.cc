@@ -1,4 +1,4 @@
-#include "agent/sources/ldap_accounts.h"
+#include "agent/sources/directory_facts.h"
 
 #include "absl/time/time.h"
 #include "common/proto_time.h"
@@ -90,6 +90,62 @@ TEST(LdapAccountsTest, GeneralizedTime) {
   EXPECT_EQ(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *t, absl::UTCTimeZone()),
             "2026-11-27T08:37:53Z");
   EXPECT_FALSE(ParseGeneralizedTime("2026-11-27").ok());
+}
+
+// fSMORoleOwner as AD and Samba write it: the NTDS Settings object under the server object.
+TEST(DomainRolesTest, RoleOwnerIsTheServerOfTheNtdsSettings) {
+  auto o = RoleOwnerFromNtdsSettingsDn(
+      "CN=NTDS Settings,CN=dc01,CN=Servers,CN=HQ,CN=Sites,CN=Configuration,DC=lab,DC=test");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->server, "DC01");
+  EXPECT_FALSE(o->deleted);
+}
+
+// A DC removed without seizing its roles: AD mangles the deleted object's RDN with "\0ADEL:".
+TEST(DomainRolesTest, DeletedOwnerIsSaid) {
+  auto o = RoleOwnerFromNtdsSettingsDn(
+      "CN=NTDS Settings\\0ADEL:2a1f4a3e-9c2b-4d8e-a7f1-3c5d6e7f8a9b,CN=DC02,CN=Servers,"
+      "CN=Default-First-Site-Name,CN=Sites,CN=Configuration,DC=contoso,DC=com");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->server, "DC02");
+  EXPECT_TRUE(o->deleted);
+}
+
+TEST(DomainRolesTest, EscapedCommaInAServerName) {
+  auto o = RoleOwnerFromNtdsSettingsDn("CN=NTDS Settings,CN=DC\\2C01,CN=Servers,DC=x");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->server, "DC,01");
+}
+
+TEST(DomainRolesTest, NotAnNtdsSettingsDnIsAnErrorNamingIt) {
+  for (const char* dn : {"CN=DC01,CN=Servers,CN=HQ,CN=Sites,CN=Configuration,DC=lab,DC=test",
+                         "CN=NTDS Settings", "CN=NTDS Settings,OU=x,DC=lab", ""}) {
+    auto o = RoleOwnerFromNtdsSettingsDn(dn);
+    EXPECT_FALSE(o.ok()) << dn;
+    EXPECT_NE(o.status().message().find("fSMORoleOwner '"), std::string::npos) << o.status();
+  }
+}
+
+TEST(DomainRolesTest, FromTheDomainEntry) {
+  LdapEntry domain{"DC=lab,DC=test",
+                   {{"fsmoroleowner",
+                     {"CN=NTDS Settings,CN=DC1,CN=Servers,CN=HQ,CN=Sites,CN=Configuration,"
+                      "DC=lab,DC=test"}}}};
+  auto r = DomainRolesFromLdap({domain}, "DC2");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->pdc_emulator(), "DC1");
+  EXPECT_EQ(r->read_from_dc(), "DC2");
+  EXPECT_EQ(r->domain_dn(), "DC=lab,DC=test");
+  EXPECT_FALSE(r->pdc_emulator_deleted());
+}
+
+// Absence is "not known", never "no PDC emulator".
+TEST(DomainRolesTest, NoAttributeOrNoEntryIsAnError) {
+  EXPECT_EQ(DomainRolesFromLdap({}, "DC2").status().code(), absl::StatusCode::kNotFound);
+  LdapEntry bare{"DC=lab,DC=test", {}};
+  auto r = DomainRolesFromLdap({bare}, "DC2");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(r.status().message().find("no fSMORoleOwner"), std::string::npos);
 }
 
 }  // namespace

@@ -1,12 +1,16 @@
-#include "agent/sources/ldap_accounts.h"
+#include "agent/sources/directory_facts.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/proto_time.h"
 
 namespace kerbside::agent {
@@ -124,6 +128,93 @@ absl::StatusOr<v1::ComputerAccounts> ComputerAccountsFromLdap(const std::vector<
                      absl::AsciiStrToUpper(y.sam_account_name());
             });
   return out;
+}
+
+namespace {
+
+// RFC 4514 §2.4: "\," "\+" ... and "\XX" hex pairs.
+std::string UnescapeRdnValue(absl::string_view v) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] != '\\' || i + 1 >= v.size()) {
+      out.push_back(v[i]);
+      continue;
+    }
+    const bool hex = i + 2 < v.size() &&
+                     absl::ascii_isxdigit(static_cast<unsigned char>(v[i + 1])) &&
+                     absl::ascii_isxdigit(static_cast<unsigned char>(v[i + 2]));
+    if (hex) {
+      const std::string bytes = absl::HexStringToBytes(v.substr(i + 1, 2));
+      out.append(bytes);
+      i += 2;
+    } else {
+      out.push_back(v[++i]);
+    }
+  }
+  return out;
+}
+
+// The RDNs of a DN, split at commas that are not escaped.
+std::vector<std::string> SplitRdns(absl::string_view dn) {
+  std::vector<std::string> out(1);
+  for (size_t i = 0; i < dn.size(); ++i) {
+    if (dn[i] == '\\' && i + 1 < dn.size()) {
+      out.back().append(dn.data() + i, 2);
+      ++i;
+    } else if (dn[i] == ',') {
+      out.emplace_back();
+    } else {
+      out.back().push_back(dn[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<RoleOwner> RoleOwnerFromNtdsSettingsDn(absl::string_view dn) {
+  auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("fSMORoleOwner '", dn, "' ", why));
+  };
+  const std::vector<std::string> rdns = SplitRdns(dn);
+  if (rdns.size() < 3) return bad("is not the DN of an NTDS Settings object");
+  auto value_of_cn = [](const std::string& rdn) -> std::optional<std::string> {
+    const absl::string_view r = absl::StripAsciiWhitespace(rdn);
+    if (r.size() < 3 || !absl::EqualsIgnoreCase(r.substr(0, 3), "CN=")) return std::nullopt;
+    return UnescapeRdnValue(r.substr(3));
+  };
+  const auto settings = value_of_cn(rdns[0]);
+  const auto server = value_of_cn(rdns[1]);
+  if (!settings || !absl::StartsWithIgnoreCase(*settings, "NTDS Settings")) {
+    return bad("does not start with CN=NTDS Settings");
+  }
+  if (!server || server->empty()) return bad("names no server after CN=NTDS Settings");
+  RoleOwner owner;
+  // A deleted object's RDN is "<name>\nDEL:<guid>" (a line feed, "\0A" in the DN string).
+  const size_t mangled = server->find("\nDEL:");
+  owner.server = absl::AsciiStrToUpper(server->substr(0, mangled));
+  owner.deleted = mangled != std::string::npos || settings->find("\nDEL:") != std::string::npos;
+  return owner;
+}
+
+absl::StatusOr<v1::DomainRoles> DomainRolesFromLdap(const std::vector<LdapEntry>& entries,
+                                                    const std::string& dc) {
+  if (entries.empty()) return absl::NotFoundError("the domain naming context was not returned");
+  const LdapEntry& e = entries.front();
+  const auto* owner_dn = Values(e, "fSMORoleOwner");
+  if (owner_dn == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat(e.dn, ": no fSMORoleOwner (not readable by this account?)"));
+  }
+  auto owner = RoleOwnerFromNtdsSettingsDn(owner_dn->front());
+  if (!owner.ok()) return owner.status();
+  v1::DomainRoles r;
+  r.set_read_from_dc(dc);
+  r.set_domain_dn(e.dn);
+  r.set_pdc_emulator(owner->server);
+  r.set_pdc_emulator_dn(owner_dn->front());
+  r.set_pdc_emulator_deleted(owner->deleted);
+  return r;
 }
 
 }  // namespace kerbside::agent

@@ -1,0 +1,41 @@
+#ifndef KERBSIDE_COMMON_MODEL_PDC_EMULATOR_H_
+#define KERBSIDE_COMMON_MODEL_PDC_EMULATOR_H_
+
+// Which DC is the PDC emulator, the domain's time root and so the fleet's clock reference
+// (DESIGN.md §3). It is a fact of the directory (fSMORoleOwner of the domain naming context, read
+// by a DC's agent), never a host's word about itself: a host's own claim (its pdc_emulator
+// setting, or host.json in a bundle) is used only while no DC has said, and a claim that the
+// directory contradicts is named in the reason.
+
+#include <string>
+#include <vector>
+
+#include "common/model/fleet_model.h"
+
+namespace kerbside::model {
+
+// One DC's reading of fSMORoleOwner.
+struct PdcReport {
+  std::string dc;   // the DC that read it (upper-case NetBIOS name)
+  std::string pdc;  // the role owner it names (upper case)
+  bool owner_deleted = false;
+};
+
+struct PdcChoice {
+  std::string host;    // upper-case NetBIOS name; empty when no usable PDC emulator is known
+  std::string reason;  // for on-call: where the choice comes from, and any conflict
+};
+
+// The directory's word wins: the owner most DCs name (ties: the first in name order), with
+// disagreements said. Without reports, the claims (of DC-role hosts only), conflicts said.
+PdcChoice ChoosePdcEmulator(const std::vector<PdcReport>& reports,
+                            const std::vector<std::string>& claims);
+
+// The domain_roles evidence of DC-role hosts in `fleet` (only a DC speaks for the directory),
+// and the claims of DC-role hosts.
+std::vector<PdcReport> PdcReportsIn(const FleetModel& fleet);
+std::vector<std::string> PdcClaimsIn(const FleetModel& fleet);
+
+}  // namespace kerbside::model
+
+#endif  // KERBSIDE_COMMON_MODEL_PDC_EMULATOR_H_
