@@ -28,6 +28,7 @@
 #include "common/grpc_tls.h"
 #include "common/logging.h"
 #include "common/signals.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/security/credentials.h"
 #include "spdlog/spdlog.h"
 
@@ -86,10 +87,10 @@ class AgentSession {
       client_ = &client;
     }
     kerbside::agent::SourceRunner sources(
-        kerbside::agent::MakeSources(config_, {.clock = &kerbside::RealClock(),
-                                               .inventory = [&client] { return client.inventory(); }}),
-        &kerbside::RealClock(),
-        [&client](kerbside::v1::EvidenceBatch b, bool supersedes) {
+        kerbside::agent::MakeSources(config_,
+                                     {.clock = &kerbside::RealClock(),
+                                      .inventory = [&client] { return client.inventory(); }}),
+        &kerbside::RealClock(), [&client](kerbside::v1::EvidenceBatch b, bool supersedes) {
           client.Publish(std::move(b), supersedes);
         });
     sources.ResumeAfterSpooled(spool_->Pending());
@@ -113,8 +114,8 @@ class AgentSession {
   AgentConfig config_;
   kerbside::agent::Spool* spool_;
   std::mutex mu_;
-  bool stopped_ = false;                                // guarded by mu_
-  kerbside::agent::StreamClient* client_ = nullptr;    // guarded by mu_
+  bool stopped_ = false;                             // guarded by mu_
+  kerbside::agent::StreamClient* client_ = nullptr;  // guarded by mu_
 };
 
 std::string RandomSpoolId() {
@@ -125,6 +126,55 @@ std::string RandomSpoolId() {
 // Runs the agent until a termination signal (or a service stop, which raises one). A changed
 // policy restarts the session with the new settings; a policy that does not validate is logged
 // and the running settings stay.
+// `kerbside-agent collect --once`: what each source would send, as on-call would check a host by
+// hand (and as the Wine trials read the Windows sources). Exit 0 when every source ran and none
+// is FAILING, 1 when one is, 2 for a configuration error or an unknown --source.
+int CollectOnce(const AgentFlags& base, const std::string& only_source) {
+  auto policy = kerbside::agent::platform::MakePolicyStore();
+  AgentFlags flags = base;
+  std::vector<std::string> from_policy;
+  auto values = policy->Read();
+  absl::Status s =
+      values.ok() ? kerbside::agent::ApplyPolicy(*values, policy->origin(), &flags, &from_policy)
+                  : values.status();
+  absl::StatusOr<AgentConfig> config =
+      s.ok() ? kerbside::agent::ValidateAgentFlags(flags, /*need_collector=*/false)
+             : absl::StatusOr<AgentConfig>(s);
+  if (!config.ok()) {
+    std::fprintf(stderr, "kerbside-agent: configuration: %s\n",
+                 std::string(config.status().message()).c_str());
+    return 2;
+  }
+  (void)kerbside::SetupLogging("agent", config->log_level, {});
+  if (!config->probes.runner.realm.empty()) kerbside::agent::PrepareProbeEnvironment();
+  const kerbside::Clock& clock = kerbside::RealClock();
+  std::vector<std::unique_ptr<kerbside::agent::Source>> sources = kerbside::agent::MakeSources(
+      *config, {.clock = &clock, .inventory = [] { return kerbside::v1::Inventory(); }});
+  std::vector<std::string> ids;
+  int ran = 0, failing = 0;
+  for (const auto& source : sources) {
+    ids.push_back(source->id());
+    if (!only_source.empty() && source->id() != only_source) continue;
+    kerbside::v1::EvidenceBatch batch = source->Collect(clock.Now());
+    batch.set_source(source->id());
+    std::string out;
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    if (!google::protobuf::util::MessageToJsonString(batch, &out, options).ok()) {
+      out = "{}";
+    }
+    std::printf("%s\n", out.c_str());
+    ++ran;
+    failing += batch.health().state() == kerbside::v1::SourceHealth::FAILING;
+  }
+  if (ran == 0) {
+    std::fprintf(stderr, "kerbside-agent collect: no enabled source '%s' (enabled: %s)\n",
+                 only_source.c_str(), absl::StrJoin(ids, ", ").c_str());
+    return 2;
+  }
+  return failing > 0 ? 1 : 0;
+}
+
 int RunAgent(const AgentFlags& base) {
   auto policy = kerbside::agent::platform::MakePolicyStore();
   std::vector<std::string> from_policy;
@@ -132,8 +182,7 @@ int RunAgent(const AgentFlags& base) {
   auto config = LoadConfig(base, *policy, &from_policy, &running);
   if (!config.ok()) {
     // Said on stderr and, on Windows, in the event log: a service has no terminal.
-    (void)kerbside::SetupLogging("agent", "info",
-                                 kerbside::agent::platform::PlatformLogSinks());
+    (void)kerbside::SetupLogging("agent", "info", kerbside::agent::platform::PlatformLogSinks());
     spdlog::critical("configuration: {}", std::string(config.status().message()));
     std::fprintf(stderr, "kerbside-agent: configuration: %s\n",
                  std::string(config.status().message()).c_str());
@@ -163,8 +212,8 @@ int RunAgent(const AgentFlags& base) {
                spool_dir.empty() ? "memory" : spool_dir, (*spool)->pending_count());
 
   std::mutex mu;
-  bool terminating = false;                  // guarded by mu
-  std::shared_ptr<AgentSession> session;     // guarded by mu
+  bool terminating = false;               // guarded by mu
+  std::shared_ptr<AgentSession> session;  // guarded by mu
   std::thread signals = kerbside::WaitForTerminationSignal([&](int signo) {
     spdlog::info("signal {}: stopping", signo);
     std::lock_guard lock(mu);
@@ -259,6 +308,12 @@ int main(int argc, char** argv) {
   probe->add_flag("--once", once, "run every probe once and exit");
   probe->add_flag("--json", json, "print probes.json (docs/probes-json.md)");
   probe->fallthrough();
+  std::string only_source;
+  CLI::App* collect = app.add_subcommand(
+      "collect", "run each enabled source once and print its batch as JSON (nothing is sent)");
+  collect->add_flag("--once", once, "collect once and exit");
+  collect->add_option("--source", only_source, "only this source (e.g. directory, host_tools)");
+  collect->fallthrough();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -272,6 +327,13 @@ int main(int argc, char** argv) {
       return 2;
     }
     return kerbside::agent::RunProbesOnce(f, json);
+  }
+  if (collect->parsed()) {
+    if (!once) {
+      std::fprintf(stderr, "kerbside-agent collect: only --once is supported\n");
+      return 2;
+    }
+    return CollectOnce(f, only_source);
   }
   namespace platform = kerbside::agent::platform;
   if (install || uninstall) {

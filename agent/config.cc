@@ -98,14 +98,14 @@ absl::Status ValidateSambaFlags(const AgentFlags& f, AgentConfig* c) {
 
 }  // namespace
 
-absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& f) {
+absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& f, bool need_collector) {
   AgentConfig c;
-  if (f.collector.empty() || f.collector.find(':') == std::string::npos) {
+  if (need_collector && (f.collector.empty() || f.collector.find(':') == std::string::npos)) {
     return Bad("collector", absl::StrCat("'", f.collector, "' is not host:port"));
   }
   c.collector = f.collector;
   c.plaintext = f.plaintext;
-  if (!f.plaintext) {
+  if (need_collector && !f.plaintext) {
     if (f.ca.empty()) return Bad("ca", "required (mutual TLS is the default)");
     if (f.cert.empty()) return Bad("cert", "required (mutual TLS is the default)");
     if (f.key.empty()) return Bad("key", "required (mutual TLS is the default)");

@@ -124,8 +124,10 @@ struct AgentConfig {
   absl::Duration samba_timeout;
 };
 
-// Checks every setting and names the first bad one (by its config key) in the error.
-absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& flags);
+// Checks every setting and names the first bad one (by its config key) in the error. Without
+// `need_collector` (`kerbside-agent collect --once`: nothing is sent), the collector address and
+// the TLS files are not required.
+absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& flags, bool need_collector = true);
 
 // Checks the probe settings only (what `kerbside-agent probe` needs: no collector, no TLS).
 // With `require_targets`, a realm and at least one kdc or peer are required.

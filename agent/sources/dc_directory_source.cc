@@ -1,5 +1,7 @@
 #include "agent/sources/dc_directory_source.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -95,7 +97,11 @@ v1::EvidenceBatch DcDirectorySource::Collect(absl::Time now) {
   int read = 0;
   auto add = [&](absl::StatusOr<v1::Evidence> e) {
     if (!e.ok()) {
-      problems.push_back(std::string(e.status().message()));
+      // One unreachable DC fails every read alike: say it once.
+      const std::string message(e.status().message());
+      if (std::find(problems.begin(), problems.end(), message) == problems.end()) {
+        problems.push_back(message);
+      }
       return;
     }
     ++read;

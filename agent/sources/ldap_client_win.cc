@@ -3,6 +3,9 @@
 // Kerberos bind; ldaps:// with the Windows certificate store. No password exists anywhere.
 // clang-format off
 #include <windows.h>
+#define SECURITY_WIN32
+#include <rpc.h>
+#include <sspi.h>
 #include <winldap.h>
 #include <winber.h>
 // clang-format on
@@ -134,7 +137,16 @@ absl::StatusOr<std::vector<LdapEntry>> LdapSearch(const LdapOptions& o, const st
   l_timeval tv{static_cast<LONG>(seconds), 0};
   ULONG rc = ldap_connect(ld.get(), &tv);
   if (rc != LDAP_SUCCESS) return LdapError(ld.get(), rc, "connect", o.uri);
-  rc = ldap_bind_sW(ld.get(), nullptr, nullptr, LDAP_AUTH_NEGOTIATE);
+  // NULL credentials: the process's own logon session, as on every Windows server. Wine 8's
+  // wldap32 dereferences that NULL in its SASL callback and crashes the process; an identity
+  // with every field empty leads it to the same place (GSS-API with the default ccache). Only
+  // under Wine: on Windows an empty identity is not the same as NULL.
+  SEC_WINNT_AUTH_IDENTITY_W empty{};
+  empty.User = empty.Domain = empty.Password =
+      reinterpret_cast<unsigned short*>(const_cast<wchar_t*>(L""));
+  empty.Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE;
+  wchar_t* cred = win::RunningUnderWine() ? reinterpret_cast<wchar_t*>(&empty) : nullptr;
+  rc = ldap_bind_sW(ld.get(), nullptr, cred, LDAP_AUTH_NEGOTIATE);
   if (rc != LDAP_SUCCESS) return LdapError(ld.get(), rc, "bind (Negotiate)", o.uri);
 
   std::vector<std::wstring> wattrs;
