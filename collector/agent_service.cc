@@ -3,6 +3,7 @@
 #include <deque>
 
 #include "absl/strings/str_cat.h"
+#include "collector/evidence_authority.h"
 #include "common/grpc_tls.h"
 #include "common/proto_time.h"
 #include "common/wire_limits.h"
@@ -182,6 +183,7 @@ grpc::Status AgentServiceImpl::Connect(
         }
         absl::Status stored = absl::OkStatus();
         std::vector<v1::Evidence> items;
+        std::vector<std::string> refused_items;
         items.reserve(batch.items_size());
         for (const v1::Evidence& item : batch.items()) {
           // An agent speaks only for itself; evidence about other hosts names them as subject.
@@ -191,22 +193,36 @@ grpc::Status AgentServiceImpl::Connect(
                              item.host(), "' on the stream of ", name));
             break;
           }
+          if (absl::Status authority = CheckEvidenceAuthority(item, name, id.role());
+              !authority.ok()) {
+            // Refused item by item, the rest stored and the batch acknowledged (a refused batch
+            // would come back forever); the refusal is logged and kept in the source's health.
+            spdlog::warn("host={} source={} batch={} item refused: {}", name, batch.source(),
+                         batch.sequence(), std::string(authority.message()));
+            refused_items.push_back(std::string(authority.message()));
+            continue;
+          }
           items.push_back(item);
           items.back().set_host(name);
           *items.back().mutable_received_at() = ToProto(t2);
+        }
+        v1::SourceHealth health = batch.health();
+        if (!refused_items.empty()) {
+          if (health.state() == v1::SourceHealth::OK) health.set_state(v1::SourceHealth::DEGRADED);
+          health.set_reason(absl::StrCat(health.reason(), health.reason().empty() ? "" : "; ",
+                                         "the collector refused ", refused_items.size(),
+                                         " item(s): ", refused_items.front()));
         }
         if (stored.ok()) {
           const EventWindowPolicy window{
               .since = t2 - options_.event_window,
               .host_offset = fleet_->OffsetVsCollector(name).value_or(absl::ZeroDuration())};
-          stored = store_->ReplaceSourceEvidence(name, batch.source(), batch.health(), t2, items,
-                                                 window);
+          stored = store_->ReplaceSourceEvidence(name, batch.source(), health, t2, items, window);
         }
         if (stored.ok()) {
           spdlog::info("host={} source={} batch={} items={} health={} {}", name, batch.source(),
-                       batch.sequence(), items.size(),
-                       v1::SourceHealth::State_Name(batch.health().state()),
-                       batch.health().reason());
+                       batch.sequence(), items.size(), v1::SourceHealth::State_Name(health.state()),
+                       health.reason());
         }
         if (!stored.ok()) {
           // Not acknowledged: the agent keeps the batch and sends it again.

@@ -7,7 +7,7 @@ COLLECTOR=$1 AGENT=$2 CLI=$3 PROBE=$4 PKI=$5
 itest_init foundation
 LIBFAKETIME=$(find_libfaketime)
 
-itest_fleet_pki "$PKI" dc01 ex01 ex02
+itest_fleet_pki "$PKI" dc01 ex01 ex02 ex03
 # A second, unrelated CA: its certificates must get nowhere.
 "$PKI" init "$ITEST_DIR/rogue" >/dev/null
 "$PKI" host "$ITEST_DIR/rogue" exchange ex01.lab.test >/dev/null
@@ -90,6 +90,27 @@ stop_pid "$FORGER_PID"
 expect_jq "$(cli hosts --json)" '[.hosts[] | select(.name == "EX01") | .role] == ["exchange"]' \
   "an Exchange certificate claiming 'dc, PDC emulator' is refused; EX01 stays an Exchange server"
 
+# Issue 12 item 2: an Exchange server cannot speak for the directory. EX03's agent sends its own
+# queues and a `setspn -L EX02` listing without SMTPSVC (which would frame EX02 with spn_missing):
+# the queues are stored, the listing is refused, logged, and said in the source's health.
+mkdir -p "$ITEST_DIR/ex03-folder"
+cp "$(dirname "$0")/../scenarios/005-spn-missing-confirmed/hosts/EX01/get-queue.json" "$ITEST_DIR/ex03-folder/"
+printf 'Registered ServicePrincipalNames for CN=EX02,CN=Computers,DC=lab,DC=test:\r\n\tHOST/ex02.lab.test\r\n\tHOST/EX02\r\n' \
+  > "$ITEST_DIR/ex03-folder/setspn-l-EX02.txt"
+start_agent framer "$pki/ex03.lab.test" EX03 --role exchange --host_folder "$ITEST_DIR/ex03-folder" \
+  --host_folder_interval 1s
+FRAMER_PID=$LAST_PID
+wait_until 10 "the collector refuses EX03's listing" \
+  grep -qF "item refused: EX03 sent spn_listing (hosts/EX03/setspn-l-EX02.txt): directory facts come only from domain controllers" \
+  "$ITEST_DIR/collector1.log"
+json=$(cli evidence EX03 --json)
+expect_jq "$json" '[.evidence[].kind] | index("queues") != null and index("spn_listing") == null' \
+  "EX03's queues are stored, its listing is not"
+expect_jq "$json" '.sources[] | select(.source == "host_folder") | .health == "degraded" and
+  (.reason | contains("the collector refused 1 item(s): EX03 sent spn_listing"))' \
+  "the refusal is said in EX03's source health"
+stop_pid "$FRAMER_PID"
+
 # A certificate from another CA never gets through the TLS handshake.
 CA=$pki/ca.crt start_agent rogue "$ITEST_DIR/rogue/ex01.lab.test" EX01 --role exchange
 ROGUE_PID=$LAST_PID
@@ -106,7 +127,7 @@ all_measured() {
 }
 wait_until 30 "3 hosts connected and measured" all_measured
 # DC01 connected before EX02: the collector sends it the grown inventory without a reconnect.
-wait_until 5 "DC01 told of EX02" grep -q "inventory from the collector: 3 hosts (DC01, EX01, EX02)" \
+wait_until 5 "DC01 told of EX02" grep -q "inventory from the collector: 4 hosts (DC01, EX01, EX02, EX03)" \
   "$ITEST_DIR/dc01.log"
 pass "an agent connected early learns of hosts that join later"
 sleep 2  # a few more exchanges so the filter has its burst
@@ -193,7 +214,7 @@ pass "CLI exits 1 with a clear message when the collector is down"
 start_collector 2 "$PORT"
 wait_until 10 "collector restarted" grep -q "listening on" "$ITEST_DIR/collector2.log"
 json=$(cli hosts --json)
-expect_jq "$json" '[.hosts[].name] | sort == ["DC01","EX01","EX02"]' \
+expect_jq "$json" '[.hosts[].name] | sort == ["DC01","EX01","EX02","EX03"]' \
   "after a restart the collector still lists every host"
 expect_jq "$json" '.hosts[] | select(.name=="EX02") | .clock_vs_collector.offset_seconds
   | (. > 418 and . < 422)' "the persisted clock estimate of EX02 survives the restart"

@@ -594,6 +594,33 @@ def main():
     b.expected([D("EX02", [("clock_skew", "likely")], pattern="target_side",
                   summary_contains="EX02 is 45m ahead of the PDC emulator DC01")])
 
+    # 025 (issue 12): only a listing in an Exchange server's folder (the collection script runs
+    # setspn -L everywhere; which DC answered is unknown) lacks SMTPSVC/EX02: a lead, not more.
+    b = Bundle("025-spn-listing-not-from-a-dc", "EX03's setspn -L EX02 lacks SMTPSVC, no DC view")
+    base(b)
+    good_clocks(b)
+    write_queues(b, all_to("EX02"))
+    setspn_l(b, "EX03", "EX02", exchange_spns("EX02", ("SmtpSvc/EX02", "SmtpSvc/ex02.contoso.com")))
+    b.expected([D("EX02", [("spn_missing", "possible")],
+                  summary_contains="only in listings from hosts that are not DCs")])
+
+    # 026 (issue 12): DC01's view and the KDC say SMTPSVC/EX02 is missing; a listing in EX03's
+    # folder shows it. Not "the DCs disagree": EX03 is no DC, and the KDC's answer outranks it.
+    b = Bundle("026-kdc-answer-outranks-listing", "KDC principal unknown over a listing with the SPN")
+    base(b, hosts=("DC01", "EX01", "EX02", "EX03"))
+    good_clocks(b)
+    write_queues(b, all_to("EX02"))
+    setspn_l(b, "DC01", "EX02", exchange_spns("EX02", ("SmtpSvc/EX02", "SmtpSvc/ex02.contoso.com")))
+    setspn_l(b, "EX03", "EX02", exchange_spns("EX02"))
+    probes(b, "EX01", [("DC01", "udp", "answered")], tickets=[{
+        "peer": "ex02.contoso.com", "service_principal": "SMTPSVC/ex02.contoso.com@CONTOSO.COM",
+        "client_principal": "EX01$@CONTOSO.COM", "ok": False, "kvno": None, "enctype": None,
+        "enctype_name": "", "krb_error_code": 7, "krb_error_name": "KDC_ERR_S_PRINCIPAL_UNKNOWN",
+        "error_message": "Server not found in Kerberos database", "failed_step": "service_ticket",
+        "kdc": "10.1.1.1:88", "latency_seconds": 0.002}])
+    b.expected([D("EX02", [("spn_missing", "confirmed")],
+                  summary_contains="the KDC's answer outranks the listing from EX03 (not a DC)")])
+
 
 if __name__ == "__main__":
     main()

@@ -30,14 +30,20 @@ class SpnMissingRule : public Rule {
     std::vector<EvidenceNote> direct, corroboration;
     bool direct_fresh = false;
     std::set<std::string> missing_everywhere(required.begin(), required.end());
-    int views = 0, views_lacking = 0;
+    // A DC's listing is that DC's view of the account; a listing in another host's folder (the
+    // collection script runs setspn -L everywhere) answered from an unknown DC, so it counts as a
+    // weaker view, never as a DC disagreeing (issue 12: a host does not speak for the directory).
+    int views = 0, views_lacking = 0, other_views = 0, other_lacking = 0;
+    std::vector<std::string> showing;  // hosts whose listing has every required SPN
     for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kSpnListing)) {
       const v1::SpnListing& l = e->spn_listing();
       const std::string account = ShortName(!l.account().empty()    ? l.account()
                                             : !e->subject().empty() ? e->subject()
                                                                     : l.account_dn());
       if (account != t && ShortName(l.account_dn()) != t) continue;
-      ++views;
+      const model::HostEvidence* h = ctx.index.Host(e->host());
+      const bool from_dc = h != nullptr && h->identity.role() == v1::ROLE_DC;
+      ++(from_dc ? views : other_views);
       std::set<std::string> have;
       for (const std::string& spn : l.spns()) have.insert(absl::AsciiStrToLower(spn));
       std::vector<std::string> lacking;
@@ -48,13 +54,16 @@ class SpnMissingRule : public Rule {
           missing_everywhere.erase(r);
         }
       }
-      if (!lacking.empty()) {
-        ++views_lacking;
-        direct_fresh |= !ctx.index.IsStale(*e);
-        direct.push_back(ctx.index.Note(
-            *e, absl::StrCat("setspn -L ", t, " on ", e->host(), " lists ", l.spns_size(),
-                             " SPNs and lacks ", absl::StrJoin(lacking, ", "))));
+      if (lacking.empty()) {
+        showing.push_back(from_dc ? e->host() : absl::StrCat(e->host(), " (not a DC)"));
+        continue;
       }
+      ++(from_dc ? views_lacking : other_lacking);
+      direct_fresh |= !ctx.index.IsStale(*e);
+      direct.push_back(ctx.index.Note(
+          *e, absl::StrCat("setspn -L ", t, " on ", e->host(),
+                           from_dc ? "" : " (not a DC: which DC answered is unknown)", " lists ",
+                           l.spns_size(), " SPNs and lacks ", absl::StrJoin(lacking, ", "))));
     }
     // setspn -Q SMTPSVC/T: "No such SPN found."
     for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kSpnQuery)) {
@@ -107,13 +116,17 @@ class SpnMissingRule : public Rule {
       }
     }
 
-    const bool listing_lacks = views_lacking > 0 && views_lacking == views;
-    if (views > 0 && views_lacking > 0 && views_lacking < views) {
+    // The KDC's own answer outranks every listing: a listing showing the SPN never rules out a
+    // "principal unknown" from the KDC.
+    if (principal_unknown == 0 && views > 0 && views_lacking > 0 && views_lacking < views) {
       return RuledOut(kSpnMissing, absl::StrCat("the DCs disagree about ", t, "'s SPNs (",
                                                 views_lacking, " of ", views,
                                                 " views lack them): a replication problem, "
                                                 "not a missing SPN"));
     }
+    // With DC views, they decide; without, the other hosts' listings, if they agree.
+    const bool listing_lacks =
+        views > 0 ? views_lacking == views : other_views > 0 && other_lacking == other_views;
     if (listing_lacks || principal_unknown > 0) {
       std::vector<std::string> lacking(missing_everywhere.begin(), missing_everywhere.end());
       if (lacking.empty()) lacking = required;
@@ -127,14 +140,25 @@ class SpnMissingRule : public Rule {
       std::vector<EvidenceNote> evidence = direct;
       evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
       const bool corroborated = (listing_lacks && principal_unknown > 0) || !corroboration.empty();
-      return Supported(
-          kSpnMissing, Grade(true, direct_fresh, corroborated), t,
+      // Only listings from hosts that are not DCs, and no KDC answer: a lead, not a finding.
+      const Confidence grade = principal_unknown == 0 && views == 0
+                                   ? Confidence::kPossible
+                                   : Grade(true, direct_fresh, corroborated);
+      std::string summary =
           absl::StrCat(t, "'s computer account lacks ", absl::StrJoin(lacking, " and "),
                        principal_unknown > 0 ? absl::StrCat("; the KDC answered "
                                                             "KDC_ERR_S_PRINCIPAL_UNKNOWN ",
                                                             principal_unknown, " time(s)")
-                                             : ""),
-          std::move(evidence), std::move(fix));
+                                             : "");
+      if (principal_unknown > 0 && !showing.empty()) {
+        absl::StrAppend(&summary, " (the KDC's answer outranks the listing from ",
+                        absl::StrJoin(showing, ", "), " that shows them)");
+      }
+      if (principal_unknown == 0 && views == 0) {
+        absl::StrAppend(&summary, " (only in listings from hosts that are not DCs)");
+      }
+      return Supported(kSpnMissing, grade, t, std::move(summary), std::move(evidence),
+                       std::move(fix));
     }
     if (!corroboration.empty()) {
       return Supported(
@@ -144,10 +168,14 @@ class SpnMissingRule : public Rule {
           corroboration,
           {absl::StrCat("Check: setspn -L ", t), absl::StrCat("setspn -S SMTPSVC/", t, " ", t)});
     }
-    if (views > 0) {
+    if (views > 0 || other_views > 0) {
       return RuledOut(kSpnMissing,
                       absl::StrCat(t, "'s account has ", absl::StrJoin(required, " and "), " (",
-                                   views, " view(s))"));
+                                   views > 0 ? absl::StrCat(views, " DC view(s)")
+                                             : absl::StrCat(other_views,
+                                                            " listing(s) from hosts that are not "
+                                                            "DCs"),
+                                   ")"));
     }
     return NotChecked(kSpnMissing,
                       absl::StrCat("no SPN listing of ", t, " (setspn-l-", t, ".txt from a DC)"));
