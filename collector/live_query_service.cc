@@ -7,6 +7,7 @@
 #include "collector/kept_view.h"
 #include "collector/live_model.h"
 #include "common/bundle/bundle_writer.h"
+#include "common/json_text.h"
 #include "common/model/queue_state.h"
 #include "common/proto_time.h"
 #include "nlohmann/json.hpp"
@@ -50,7 +51,7 @@ grpc::Status LiveQueryServiceImpl::Diagnose(grpc::ServerContext* context,
   auto kept = store_->LoadKeptDiagnoses();
   if (!kept.ok()) return Internal(kept.status());
   AddTracking(*kept, d, d.now, &json, &text);
-  response->set_json(json.dump(2));
+  response->set_json(kerbside::JsonText(json, 2));
   response->set_text(text);
   return grpc::Status::OK;
 }
@@ -106,7 +107,7 @@ grpc::Status LiveQueryServiceImpl::ListQueues(grpc::ServerContext* context,
       });
     }
   }
-  response->set_json(out.dump(2));
+  response->set_json(kerbside::JsonText(out, 2));
   return grpc::Status::OK;
 }
 
@@ -253,7 +254,7 @@ grpc::Status LiveQueryServiceImpl::GetEvidence(grpc::ServerContext* context,
                            : nlohmann::ordered_json(nullptr);
     out["evidence"].push_back(std::move(j));
   }
-  response->set_json(out.dump(2));
+  response->set_json(kerbside::JsonText(out, 2));
   return grpc::Status::OK;
 }
 

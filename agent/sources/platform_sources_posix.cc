@@ -10,6 +10,7 @@
 #include "agent/sources/platform_sources.h"
 #include "agent/sources/probe_source.h"
 #include "agent/sources/unavailable_source.h"
+#include "common/json_text.h"
 #include "common/probes/probes_json.h"
 
 namespace kerbside::agent {
@@ -65,7 +66,7 @@ int RunProbesOnce(const AgentFlags& flags, bool json) {
   setenv("KRB5_CONFIG", "/dev/null", 1);
   const v1::ProbeResults results = probes::RunProbes(config->runner, config->targets, RealClock());
   if (json) {
-    std::cout << ProbeResultsToJson(results).dump(2) << "\n";
+    std::cout << kerbside::JsonText(ProbeResultsToJson(results), 2) << "\n";
   } else {
     std::cout << probes::FormatProbeReport(results);
   }

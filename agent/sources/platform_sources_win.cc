@@ -17,6 +17,7 @@
 #include "agent/sources/probe_source.h"
 #include "agent/sources/unavailable_source.h"
 #include "common/clock.h"
+#include "common/json_text.h"
 #include "common/probes/probes_json.h"
 #include "common/proto_time.h"
 
@@ -97,7 +98,7 @@ int RunProbesOnce(const AgentFlags& flags, bool json) {
   const v1::ProbeResults results =
       RunWindowsProbeRound(config->runner, config->targets, RealClock());
   if (json) {
-    std::cout << ProbeResultsToJson(results).dump(2) << "\n";
+    std::cout << kerbside::JsonText(ProbeResultsToJson(results), 2) << "\n";
   } else {
     std::cout << probes::FormatProbeReport(results);
   }

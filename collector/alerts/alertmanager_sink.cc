@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "collector/alerts/sink.h"
+#include "common/json_text.h"
 #include "common/proto_time.h"
 #include "nlohmann/json.hpp"
 
@@ -43,7 +44,7 @@ class AlertmanagerSink final : public AlertSink {
     HttpRequest r;
     r.url = endpoint_;
     r.headers = {{"Content-Type", "application/json"}};
-    r.body = alerts.dump();
+    r.body = kerbside::JsonText(alerts);
     r.timeout = timeout_;
     return r;
   }

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "collector/alerts/sink.h"
+#include "common/json_text.h"
 #include "common/proto_time.h"
 #include "nlohmann/json.hpp"
 
@@ -53,7 +54,7 @@ class PagerDutySink final : public AlertSink {
     HttpRequest r;
     r.url = config().url;
     r.headers = {{"Content-Type", "application/json"}};
-    r.body = j.dump();
+    r.body = kerbside::JsonText(j);
     r.timeout = timeout_;
     return r;
   }

@@ -5,6 +5,7 @@
 #include "absl/strings/string_view.h"
 #include "collector/alerts/hmac.h"
 #include "collector/alerts/sink.h"
+#include "common/json_text.h"
 #include "common/proto_time.h"
 #include "nlohmann/json.hpp"
 
@@ -49,7 +50,7 @@ class WebhookSink final : public AlertSink {
     HttpRequest r;
     r.url = config().url;
     r.headers = {{"Content-Type", "application/json"}};
-    r.body = j.dump();
+    r.body = kerbside::JsonText(j);
     r.timeout = timeout_;
     if (!secret_.empty()) {
       auto mac = HmacSha256Hex(secret_, r.body);

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/duration_format.h"
 #include "common/grpc_tls.h"
+#include "common/json_text.h"
 #include "common/proto_time.h"
 #include "grpcpp/create_channel.h"
 #include "kerbside/v1/query.grpc.pb.h"
@@ -115,7 +116,7 @@ int ListHosts(const Connection& c, bool json) {
   grpc::Status s = stub->ListHosts(&ctx, kerbside::v1::ListHostsRequest(), &response);
   if (!s.ok()) return Fail(kExitCollector, ExplainRpcFailure(c, s));
   if (json) {
-    std::printf("%s\n", kerbside::cli::HostsToJson(response).dump(2).c_str());
+    std::printf("%s\n", kerbside::JsonText(kerbside::cli::HostsToJson(response), 2).c_str());
   } else {
     std::fputs(kerbside::cli::HostsToTable(response).c_str(), stdout);
   }
@@ -127,7 +128,8 @@ int BundleCheck(const std::string& dir, bool json) {
   auto fleet = kerbside::bundle::LoadBundle(dir);
   if (!fleet.ok()) return Fail(kExitUsage, std::string(fleet.status().message()));
   if (json) {
-    std::printf("%s\n", kerbside::cli::BundleCheckToJson(dir, *fleet).dump(2).c_str());
+    std::printf("%s\n",
+                kerbside::JsonText(kerbside::cli::BundleCheckToJson(dir, *fleet), 2).c_str());
   } else {
     std::fputs(kerbside::cli::BundleCheckToText(dir, *fleet).c_str(), stdout);
   }
@@ -267,7 +269,7 @@ int Watch(const Connection& c, const WatchFlags& f) {
         as_of = d.value("generated_at", as_of);
       }
     }
-    const std::string now_state = state.dump();
+    const std::string now_state = kerbside::JsonText(state);
     const bool changed = now_state != last;
     last = now_state;
     if (changed || terminal) {
@@ -275,7 +277,7 @@ int Watch(const Connection& c, const WatchFlags& f) {
         nlohmann::ordered_json line;
         line["time"] = as_of;
         line.update(state);
-        std::printf("%s\n", line.dump().c_str());
+        std::printf("%s\n", kerbside::JsonText(line).c_str());
       } else {
         const std::string screen = state.contains("error")
                                        ? absl::StrCat("kerbside watch — ", as_of, "\n",
@@ -336,7 +338,7 @@ int DiagnoseBundle(const DiagnoseFlags& f) {
   options.stale_after = absl::Hours(f.stale_after_hours);
   const kerbside::correlator::Diagnoses d = kerbside::correlator::Correlate(*fleet, *now, options);
   if (f.json) {
-    std::printf("%s\n", kerbside::correlator::DiagnosesToJson(d).dump(2).c_str());
+    std::printf("%s\n", kerbside::JsonText(kerbside::correlator::DiagnosesToJson(d), 2).c_str());
   } else {
     std::fputs(kerbside::correlator::DiagnosesToText(d).c_str(), stdout);
   }

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/json_text.h"
 #include "spdlog/spdlog.h"
 
 namespace kerbside::diagnoses {
@@ -81,7 +82,7 @@ std::string Detail(const Alert& a, const std::set<std::string>& queue_ids) {
   nlohmann::ordered_json j;
   j["alert"] = AlertToJson(a);
   j["queue_ids"] = std::vector<std::string>(queue_ids.begin(), queue_ids.end());
-  return j.dump();
+  return kerbside::JsonText(j);
 }
 
 bool Open(const KeptDiagnosisRecord& k) { return k.state != kStateResolved; }
@@ -104,7 +105,7 @@ absl::StatusOr<Alert> AlertOf(const KeptDiagnosisRecord& k) {
     return absl::DataLossError(
         absl::StrCat("kept diagnosis ", k.cause, "/", k.blamed_host, ": detail does not parse"));
   }
-  return AlertFromJson(j["alert"].dump());
+  return AlertFromJson(kerbside::JsonText(j["alert"]));
 }
 
 DiagnosisKeeper::DiagnosisKeeper(collector::Store* store, const Clock* clock, KeeperOptions options,
@@ -139,7 +140,7 @@ absl::Status DiagnosisKeeper::Observe(const CorrelationRun& run, absl::Time now)
   std::vector<OutboxRecord> queued;
   auto queue = [&](const Alert& a, const char* action, bool pages) {
     if (!pages) return;
-    const std::string json = AlertToJson(a).dump();
+    const std::string json = kerbside::JsonText(AlertToJson(a));
     for (const std::string& sink : options_.sinks) {
       OutboxRecord o;
       o.sink = sink;

@@ -15,6 +15,7 @@
 #include "common/bundle/event_aggregates_json.h"
 #include "common/events/event_xml.h"
 #include "common/identity.h"
+#include "common/json_text.h"
 #include "common/model/pdc_emulator.h"
 #include "common/probes/probes_json.h"
 #include "common/proto_time.h"
@@ -40,7 +41,7 @@ std::string FileWord(const std::string& s) {
 // bad byte must cost a replacement character, never an exception.
 template <typename J>
 std::string Pretty(const J& j) {
-  return j.dump(2, ' ', false, J::error_handler_t::replace) + "\n";
+  return kerbside::JsonText(j, 2) + "\n";
 }
 
 std::string Seconds7(absl::Duration d) { return absl::StrFormat("%.7f", absl::ToDoubleSeconds(d)); }

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/exchange/ip_range.h"
 #include "common/identity.h"
+#include "common/json_text.h"
 #include "common/text/lines.h"
 #include "nlohmann/json.hpp"
 
@@ -73,7 +74,8 @@ absl::StatusOr<HostJson> ParseHostJson(absl::string_view text, absl::string_view
       if (!ip.is_string() ||
           absl::StripAsciiWhitespace(ip.get<std::string>()) != ip.get<std::string>() ||
           !exchange::ParseIpAddress(ip.get<std::string>())) {
-        return FieldError(file, "ips", absl::StrCat(ip.dump(), " is not an IP address"));
+        return FieldError(file, "ips",
+                          absl::StrCat(kerbside::JsonText(ip), " is not an IP address"));
       }
       id.add_ips(ip.get<std::string>());
     }

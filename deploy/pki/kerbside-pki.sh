@@ -27,6 +27,19 @@ usage() { sed -n '2,22p' "$0" >&2; exit 2; }
 
 utc_stamp() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
 
+# ossl ARGS...: openssl, its error output shown when it fails (never swallowed).
+ossl() {
+  local err
+  err=$(mktemp)
+  if ! openssl "$@" 2> "$err"; then
+    local msg
+    msg=$(cat "$err")
+    rm -f "$err"
+    die "openssl $1 failed: $msg"
+  fi
+  rm -f "$err"
+}
+
 ca_config() {
   local dir=$1
   cat <<CONF
@@ -56,19 +69,18 @@ cmd_init() {
   : > "$dir/index.txt"
   openssl rand -hex 16 > "$dir/serial"
   ca_config "$dir" > "$dir/ca.cnf"
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/ca.key" 2>/dev/null
-  chmod 600 "$dir/ca.key"
+  (umask 077 && ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/ca.key")
   # Self-signed with a backdated start, through `openssl ca -selfsign` so -startdate applies.
-  openssl req -new -key "$dir/ca.key" -subj "/O=kerbside/OU=kerbside-ca/CN=kerbside fleet CA" \
+  ossl req -new -key "$dir/ca.key" -subj "/O=kerbside/OU=kerbside-ca/CN=kerbside fleet CA" \
     -out "$dir/ca.csr"
   cat > "$dir/ca-ext.cnf" <<CONF
 basicConstraints = critical, CA:true, pathlen:0
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 CONF
-  openssl ca -batch -config "$dir/ca.cnf" -selfsign -keyfile "$dir/ca.key" -in "$dir/ca.csr" \
+  ossl ca -batch -config "$dir/ca.cnf" -selfsign -keyfile "$dir/ca.key" -in "$dir/ca.csr" \
     -startdate "$(utc_stamp "-$backdate_days days")" -enddate "$(utc_stamp "+3650 days")" \
-    -extfile "$dir/ca-ext.cnf" -out "$dir/ca.crt" -notext 2>/dev/null
+    -extfile "$dir/ca-ext.cnf" -out "$dir/ca.crt" -notext
   rm -f "$dir/ca.csr" "$dir/ca-ext.cnf"
   echo "fleet CA: $dir/ca.crt"
 }
@@ -77,10 +89,21 @@ CONF
 issue() {
   local dir=$1 name=$2 ou=$3 eku=$4 san=$5 role_ou=${6:-}
   [ -f "$dir/ca.key" ] || die "no CA in $dir (run: $0 init $dir)"
+  # A name is a file name in DIR: no path, and never the CA's own files.
+  [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] ||
+    die "'$name' is not a name (letters, digits, '.', '_', '-'; no path)"
+  case ${name,,} in
+    ca | ca.cnf | index.txt | serial) die "'$name' is the CA's own file name; choose another" ;;
+  esac
   local base="$dir/$name"
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$base.key" 2>/dev/null
-  chmod 600 "$base.key"
-  openssl req -new -key "$base.key" -subj "/O=kerbside/OU=$ou${role_ou:+/OU=$role_ou}/CN=$name" \
+  [ -e "$base.key" ] && die "$base.key exists; refusing to replace a key (move it away to reissue)"
+  [ -e "$base.crt" ] && die "$base.crt exists; refusing to replace a certificate"
+  # Written under new names and moved in place only when all went well: a failed run leaves no
+  # key that would block the next one.
+  # shellcheck disable=SC2064  # expanded now: $base is local to this function
+  trap "rm -f '$base.key.new' '$base.csr' '$base.crt.new'" EXIT
+  (umask 077 && ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$base.key.new")
+  ossl req -new -key "$base.key.new" -subj "/O=kerbside/OU=$ou${role_ou:+/OU=$role_ou}/CN=$name" \
     -out "$base.csr"
   local ext
   ext=$(mktemp)
@@ -91,11 +114,12 @@ issue() {
     echo "authorityKeyIdentifier = keyid"
     [ -n "$san" ] && echo "subjectAltName = $san"
   } > "$ext"
-  openssl ca -batch -config "$dir/ca.cnf" -cert "$dir/ca.crt" -keyfile "$dir/ca.key" \
+  ossl ca -batch -config "$dir/ca.cnf" -cert "$dir/ca.crt" -keyfile "$dir/ca.key" \
     -in "$base.csr" -startdate "$(utc_stamp "-$backdate_days days")" \
-    -enddate "$(utc_stamp "+$valid_days days")" -extfile "$ext" -out "$base.crt" -notext \
-    2>/dev/null
+    -enddate "$(utc_stamp "+$valid_days days")" -extfile "$ext" -out "$base.crt.new" -notext
   rm -f "$ext" "$base.csr"
+  mv -n "$base.key.new" "$base.key"
+  mv -n "$base.crt.new" "$base.crt"
   echo "$ou: $base.crt"
 }
 
