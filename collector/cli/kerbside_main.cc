@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -351,8 +352,13 @@ int main(int argc, char** argv) {
   CLI::App app{"kerbside: ask the collector why Exchange mail is stuck"};
   app.require_subcommand(1);
   Connection c;
-  app.set_config("--config", "", "TOML/INI configuration file (keys as the long flags)")
-      ->envname("KERBSIDE_CONFIG");
+  // KERBSIDE_CONFIG names the file when --config does not (CLI11 ignores an envname on its
+  // config option, so it becomes the default, and then it must exist).
+  const char* env_config = std::getenv("KERBSIDE_CONFIG");
+  const bool have_env_config = env_config != nullptr && *env_config != '\0';
+  app.set_config("--config", have_env_config ? env_config : "",
+                 "TOML/INI configuration file (keys as the long flags; default $KERBSIDE_CONFIG)",
+                 /*config_required=*/have_env_config);
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.add_option("--collector", c.collector, "collector address host:port")
       ->envname("KERBSIDE_COLLECTOR")

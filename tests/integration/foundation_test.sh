@@ -132,6 +132,11 @@ wait_until 5 "DC01 told of EX02" grep -q "inventory from the collector: 4 hosts 
 pass "an agent connected early learns of hosts that join later"
 sleep 2  # a few more exchanges so the filter has its burst
 json=$(cli hosts --json)
+# The CLI's settings from the file KERBSIDE_CONFIG names (issue 12 item 5: it was ignored).
+printf 'collector = "%s"\nca = "%s"\ncert = "%s"\nkey = "%s"\n' "$ADDR" "$pki/ca.crt" \
+  "$pki/oncall.crt" "$pki/oncall.key" > "$ITEST_DIR/cli.toml"
+expect_jq "$(KERBSIDE_CONFIG="$ITEST_DIR/cli.toml" "$CLI" hosts --json)" \
+  '[.hosts[].name] | index("DC01") != null' "the CLI reads its settings from KERBSIDE_CONFIG"
 expect_jq "$json" '.reference_host == "DC01" and
   (.reference_reason | startswith("PDC emulator by its own configuration"))' \
   "the PDC emulator DC01 is the reference"
