@@ -160,7 +160,7 @@ grpc::Status AgentServiceImpl::Connect(
       }
       case v1::AgentMessage::kEvidence: {
         const v1::EvidenceBatch& batch = msg.evidence();
-        if (AlreadyStored(name, spool_id, batch.source(), batch.sequence())) {
+        if (stored_.AlreadyStored(name, spool_id, batch.source(), batch.sequence())) {
           spdlog::info("host={} source={} batch={} already stored; acknowledged again", name,
                        batch.source(), batch.sequence());
           v1::CollectorMessage reply;
@@ -192,6 +192,17 @@ grpc::Status AgentServiceImpl::Connect(
                 absl::StrCat("evidence batch ", batch.sequence(), " carries an item for host '",
                              item.host(), "' on the stream of ", name));
             break;
+          }
+          if (item.has_observed_host_time() &&
+              absl::AbsDuration(FromProto(item.observed_host_time()) - t2) > kMaxHostClockError) {
+            const std::string why = absl::StrCat(
+                name, " sent ", item.origin(), " observed at ",
+                absl::FormatTime(FromProto(item.observed_host_time())), ": more than ",
+                absl::FormatDuration(kMaxHostClockError), " from the collector's clock");
+            spdlog::warn("host={} source={} batch={} item refused: {}", name, batch.source(),
+                         batch.sequence(), why);
+            refused_items.push_back(why);
+            continue;
           }
           if (absl::Status authority = CheckEvidenceAuthority(item, name, id.role());
               !authority.ok()) {
@@ -236,7 +247,12 @@ grpc::Status AgentServiceImpl::Connect(
             fleet_->NoteDomainRoles(name, item.domain_roles());
           }
         }
-        RecordStored(name, spool_id, batch.source(), batch.sequence());
+        if (!stored_.Record(name, spool_id, batch.source(), batch.sequence())) {
+          spdlog::warn(
+              "host={} source={} batch sequence {} jumps more than {} ahead; stored, "
+              "but not remembered for duplicate detection",
+              name, batch.source(), batch.sequence(), StoredBatches::kMaxSequenceJump);
+        }
         tell(IngestEvent::Kind::kBatchStored, batch.source(), static_cast<int>(items.size()));
         v1::CollectorMessage reply;
         reply.mutable_evidence_ack()->set_sequence(batch.sequence());
@@ -254,32 +270,6 @@ grpc::Status AgentServiceImpl::Connect(
   fleet_->Disconnected(name, token);
   spdlog::info("agent disconnected host={} peer={}", name, peer);
   return refused;
-}
-
-bool AgentServiceImpl::AlreadyStored(const std::string& host, const std::string& spool_id,
-                                     const std::string& source, uint64_t sequence) {
-  if (spool_id.empty()) return false;
-  std::lock_guard lock(stored_mu_);
-  auto h = stored_.find(host);
-  if (h == stored_.end() || h->second.spool_id != spool_id) return false;
-  auto s = h->second.by_source.find(source);
-  return s != h->second.by_source.end() && sequence <= s->second;
-}
-
-void AgentServiceImpl::RecordStored(const std::string& host, const std::string& spool_id,
-                                    const std::string& source, uint64_t sequence) {
-  if (spool_id.empty()) return;
-  // At most this many sources per host are remembered; beyond, batches are simply stored.
-  constexpr size_t kMaxSourcesPerHost = 256;
-  std::lock_guard lock(stored_mu_);
-  StoredSequences& h = stored_[host];
-  if (h.spool_id != spool_id) {
-    h.spool_id = spool_id;
-    h.by_source.clear();
-  }
-  if (h.by_source.size() >= kMaxSourcesPerHost && !h.by_source.count(source)) return;
-  uint64_t& last = h.by_source[source];
-  if (sequence > last) last = sequence;
 }
 
 }  // namespace kerbside::collector

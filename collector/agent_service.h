@@ -8,6 +8,7 @@
 
 #include "collector/fleet.h"
 #include "collector/store.h"
+#include "collector/stored_batches.h"
 #include "common/clock.h"
 #include "kerbside/v1/agent.grpc.pb.h"
 
@@ -47,22 +48,12 @@ class AgentServiceImpl final : public v1::AgentService::Service {
   // True when this (host, spool, source) already stored `sequence` or a later batch: a batch
   // sent again after a reconnection lost its acknowledgement. It is acknowledged, not stored
   // again, so an old snapshot can never replace a newer one.
-  bool AlreadyStored(const std::string& host, const std::string& spool_id,
-                     const std::string& source, uint64_t sequence);
-  void RecordStored(const std::string& host, const std::string& spool_id,
-                    const std::string& source, uint64_t sequence);
-
   Fleet* fleet_;
   Store* store_;
   const Clock* clock_;
   AgentServiceOptions options_;
 
-  struct StoredSequences {
-    std::string spool_id;
-    std::map<std::string, uint64_t> by_source;
-  };
-  std::mutex stored_mu_;
-  std::map<std::string, StoredSequences> stored_;  // guarded by stored_mu_; by host
+  StoredBatches stored_;
 };
 
 }  // namespace kerbside::collector

@@ -1,9 +1,11 @@
 #include "common/time_exchange.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/wire_limits.h"
 
 namespace kerbside {
 
@@ -19,6 +21,15 @@ absl::StatusOr<ClockSample> ComputeClockSample(const ExchangeTimestamps& ts) {
     return absl::InvalidArgumentError(
         absl::StrCat("time exchange: t3 (reference send) is before t2 (reference receive) by ",
                      absl::FormatDuration(-reference_hold)));
+  }
+  for (const auto& [host, reference, what] :
+       {std::tuple{ts.t1_host_send, ts.t2_reference_receive, "t1 (host send)"},
+        std::tuple{ts.t4_host_receive, ts.t3_reference_send, "t4 (host receive)"}}) {
+    if (absl::AbsDuration(host - reference) > kMaxHostClockError) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "time exchange: ", what, " reads ", absl::FormatTime(host), ", more than ",
+          absl::FormatDuration(kMaxHostClockError), " from the reference's clock; not a clock"));
+    }
   }
   const absl::Duration delay = host_round_trip - reference_hold;
   if (delay < absl::ZeroDuration()) {

@@ -71,6 +71,21 @@ TEST(ComputeClockSampleTest, RejectsReferenceHoldLongerThanRoundTrip) {
   EXPECT_FALSE(ComputeClockSample(ts).ok());
 }
 
+// Issue 12 item 5: a host reporting the year 9999 gave an 8000-year offset. A CMOS reset (26
+// years behind) is still a clock, and must be reported as one.
+TEST(ComputeClockSampleTest, RejectsTimestampsThatAreNoClock) {
+  const absl::Time y9999 =
+      absl::FromCivil(absl::CivilSecond(9999, 1, 1, 0, 0, 0), absl::UTCTimeZone());
+  auto s = ComputeClockSample(Exchange(y9999 - kT0, absl::Milliseconds(2), absl::Milliseconds(2)));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("t1 (host send) reads 9999-01-01"), std::string::npos)
+      << s.status();
+  auto cmos = ComputeClockSample(
+      Exchange(-absl::Hours(24 * 365 * 26), absl::Milliseconds(2), absl::Milliseconds(2)));
+  ASSERT_TRUE(cmos.ok()) << cmos.status();
+  EXPECT_LT(cmos->offset, -absl::Hours(24 * 365 * 25));
+}
+
 TEST(ClockFilterTest, PicksMinimumDelaySampleAndHalfDelayUncertainty) {
   ClockFilter filter(8, absl::Minutes(15));
   filter.Add({absl::Seconds(420) + absl::Milliseconds(40), absl::Milliseconds(90), kT0});
