@@ -30,6 +30,13 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
+  // A scrape is one short request. Slow or idle clients must not hold the worker threads (8 of
+  // them, httplib's pool): a second to send the request, no keep-alive, a bounded write.
+  s->server_->set_read_timeout(1, 0);
+  s->server_->set_write_timeout(5, 0);
+  s->server_->set_keep_alive_max_count(1);
+  s->server_->set_keep_alive_timeout(1);
+  s->server_->set_payload_max_length(64 * 1024);
   s->server_->Get("/metrics", [render](const httplib::Request&, httplib::Response& res) {
     res.set_content(render(), "text/plain; version=0.0.4; charset=utf-8");
   });
