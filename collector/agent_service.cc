@@ -6,6 +6,7 @@
 #include "collector/evidence_authority.h"
 #include "common/grpc_tls.h"
 #include "common/proto_time.h"
+#include "common/text/escape.h"
 #include "common/wire_limits.h"
 #include "spdlog/spdlog.h"
 
@@ -52,7 +53,14 @@ grpc::Status AgentServiceImpl::Connect(
     return Refuse(grpc::StatusCode::FAILED_PRECONDITION, peer,
                   "the first message on the stream must be a hello");
   }
-  const v1::HostIdentity& id = msg.hello().identity();
+  // The hello's free-text fields reach logs, tables and alerts: shown, never obeyed (issue 12).
+  v1::HostIdentity& mutable_id = *msg.mutable_hello()->mutable_identity();
+  for (std::string* field :
+       {mutable_id.mutable_site(), mutable_id.mutable_domain(), mutable_id.mutable_agent_version(),
+        mutable_id.mutable_fqdn(), mutable_id.mutable_netbios_name()}) {
+    *field = text::BoundedForDisplay(*field, 255);
+  }
+  const v1::HostIdentity& id = mutable_id;
   if (id.netbios_name().empty() || id.fqdn().empty()) {
     return Refuse(grpc::StatusCode::INVALID_ARGUMENT, peer,
                   "hello: identity.netbios_name and identity.fqdn are required");
@@ -159,7 +167,15 @@ grpc::Status AgentServiceImpl::Connect(
         break;
       }
       case v1::AgentMessage::kEvidence: {
-        const v1::EvidenceBatch& batch = msg.evidence();
+        // Names and reasons from the agent are escaped and bounded before they are stored or
+        // logged (a source named "x\x1b[2J" or a reason forging a log line).
+        v1::EvidenceBatch& batch = *msg.mutable_evidence();
+        batch.set_source(text::BoundedForDisplay(batch.source(), 64));
+        batch.mutable_health()->set_reason(text::BoundedForDisplay(batch.health().reason(), 2048));
+        for (v1::Evidence& item : *batch.mutable_items()) {
+          item.set_origin(text::BoundedForDisplay(item.origin(), 512));
+          item.set_source(text::BoundedForDisplay(item.source(), 64));
+        }
         if (stored_.AlreadyStored(name, spool_id, batch.source(), batch.sequence())) {
           spdlog::info("host={} source={} batch={} already stored; acknowledged again", name,
                        batch.source(), batch.sequence());

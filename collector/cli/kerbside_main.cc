@@ -21,6 +21,7 @@
 #include "common/grpc_tls.h"
 #include "common/json_text.h"
 #include "common/proto_time.h"
+#include "common/text/escape.h"
 #include "grpcpp/create_channel.h"
 #include "kerbside/v1/query.grpc.pb.h"
 #include "nlohmann/json.hpp"
@@ -119,7 +120,8 @@ int ListHosts(const Connection& c, bool json) {
   if (json) {
     std::printf("%s\n", kerbside::JsonText(kerbside::cli::HostsToJson(response), 2).c_str());
   } else {
-    std::fputs(kerbside::cli::HostsToTable(response).c_str(), stdout);
+    std::fputs(kerbside::text::EscapeControl(kerbside::cli::HostsToTable(response), true).c_str(),
+               stdout);
   }
   return 0;
 }
@@ -132,7 +134,9 @@ int BundleCheck(const std::string& dir, bool json) {
     std::printf("%s\n",
                 kerbside::JsonText(kerbside::cli::BundleCheckToJson(dir, *fleet), 2).c_str());
   } else {
-    std::fputs(kerbside::cli::BundleCheckToText(dir, *fleet).c_str(), stdout);
+    std::fputs(
+        kerbside::text::EscapeControl(kerbside::cli::BundleCheckToText(dir, *fleet), true).c_str(),
+        stdout);
   }
   return kerbside::cli::BundleHasProblems(*fleet) ? 1 : 0;
 }
@@ -169,7 +173,10 @@ int DiagnoseLive(const Connection& c, const DiagnoseFlags& f) {
   if (int rc = CallLive(c, &kerbside::v1::LiveQueryService::Stub::Diagnose, request, &response)) {
     return rc;
   }
-  std::fputs((f.json ? response.json() + "\n" : response.text()).c_str(), stdout);
+  std::fputs(
+      (f.json ? response.json() + "\n" : kerbside::text::EscapeControl(response.text(), true))
+          .c_str(),
+      stdout);
   return 0;
 }
 
@@ -284,7 +291,8 @@ int Watch(const Connection& c, const WatchFlags& f) {
                                        ? absl::StrCat("kerbside watch — ", as_of, "\n",
                                                       state["error"].get<std::string>(), "\n")
                                        : kerbside::cli::WatchScreen(state, c.collector, as_of);
-        std::printf("%s%s\n", terminal ? "\033[H\033[2J" : "", screen.c_str());
+        std::printf("%s%s\n", terminal ? "\033[H\033[2J" : "",
+                    kerbside::text::EscapeControl(screen, true).c_str());
       }
       std::fflush(stdout);
       if (changed && f.count > 0 && ++updates >= f.count) return 0;
@@ -341,7 +349,9 @@ int DiagnoseBundle(const DiagnoseFlags& f) {
   if (f.json) {
     std::printf("%s\n", kerbside::JsonText(kerbside::correlator::DiagnosesToJson(d), 2).c_str());
   } else {
-    std::fputs(kerbside::correlator::DiagnosesToText(d).c_str(), stdout);
+    std::fputs(
+        kerbside::text::EscapeControl(kerbside::correlator::DiagnosesToText(d), true).c_str(),
+        stdout);
   }
   return 0;
 }

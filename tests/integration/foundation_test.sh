@@ -57,7 +57,7 @@ start_agent() {
   fqdn="$(tr '[:upper:]' '[:lower:]' <<<"$name").lab.test"
   start_bg "$log" "${prefix[@]}" "$AGENT" --collector "$ADDR" --ca "${CA:-$pki/ca.crt}" \
     --cert "$cert.crt" --key "$cert.key" --netbios_name "$name" --fqdn "$fqdn" \
-    --site HQ --ip 127.0.0.1 --backoff_initial 200ms --backoff_max 2s "${flags[@]}"
+    --site "${SITE:-HQ}" --ip 127.0.0.1 --backoff_initial 200ms --backoff_max 2s "${flags[@]}"
 }
 
 start_agent dc01 "$pki/dc01.lab.test" DC01 --role dc --pdc_emulator
@@ -97,8 +97,8 @@ mkdir -p "$ITEST_DIR/ex03-folder"
 cp "$(dirname "$0")/../scenarios/005-spn-missing-confirmed/hosts/EX01/get-queue.json" "$ITEST_DIR/ex03-folder/"
 printf 'Registered ServicePrincipalNames for CN=EX02,CN=Computers,DC=lab,DC=test:\r\n\tHOST/ex02.lab.test\r\n\tHOST/EX02\r\n' \
   > "$ITEST_DIR/ex03-folder/setspn-l-EX02.txt"
-start_agent framer "$pki/ex03.lab.test" EX03 --role exchange --host_folder "$ITEST_DIR/ex03-folder" \
-  --host_folder_interval 1s
+SITE=$'HQ\e]0;pwned\a\e[2J' start_agent framer "$pki/ex03.lab.test" EX03 --role exchange \
+  --host_folder "$ITEST_DIR/ex03-folder" --host_folder_interval 1s
 FRAMER_PID=$LAST_PID
 wait_until 10 "the collector refuses EX03's listing" \
   grep -qF "item refused: EX03 sent spn_listing (hosts/EX03/setspn-l-EX02.txt): directory facts come only from domain controllers" \
@@ -109,6 +109,13 @@ expect_jq "$json" '[.evidence[].kind] | index("queues") != null and index("spn_l
 expect_jq "$json" '.sources[] | select(.source == "host_folder") | .health == "degraded" and
   (.reason | contains("the collector refused 1 item(s): EX03 sent spn_listing"))' \
   "the refusal is said in EX03's source health"
+# Its site carries terminal sequences (a window title, a screen clear): shown, never obeyed.
+table=$(cli hosts)
+grep -qF 'HQ\x1b]0;pwned\x07\x1b[2J' <<<"$table" || fail "EX03's site not shown escaped: $table"
+if grep -q $'\e' <<<"$table" || grep -q $'\e' "$ITEST_DIR/collector1.log"; then
+  fail "a raw ESC from an agent reached the table or the collector's log"
+fi
+pass "control characters from an agent are shown escaped in tables and logs"
 stop_pid "$FRAMER_PID"
 
 # A certificate from another CA never gets through the TLS handshake.
