@@ -60,7 +60,8 @@ grpc::Status AgentServiceImpl::Connect(
         mutable_id.mutable_fqdn(), mutable_id.mutable_netbios_name()}) {
     *field = text::BoundedForDisplay(*field, 255);
   }
-  const v1::HostIdentity& id = mutable_id;
+  // A copy: `msg` is read into again below, and its hello goes with the next message.
+  const v1::HostIdentity id = mutable_id;
   if (id.netbios_name().empty() || id.fqdn().empty()) {
     return Refuse(grpc::StatusCode::INVALID_ARGUMENT, peer,
                   "hello: identity.netbios_name and identity.fqdn are required");

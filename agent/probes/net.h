@@ -11,6 +11,9 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #else
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #endif
 
@@ -119,6 +122,9 @@ NetResult WaitSocket(SocketHandle fd, bool for_write, const Deadline& deadline,
 
 // What the platform's sockets need once per process (WSAStartup on Windows; nothing on POSIX).
 void InitializeSockets();
+
+// getaddrinfo's error code as text (gai_strerror; the Winsock message on Windows).
+std::string ResolverErrorText(int code);
 
 // Connect, send `request` (already framed), read a 4-byte big-endian length and that many
 // bytes: the framing of Kerberos (RFC 4120 7.2.2) and kpasswd (RFC 3244) over TCP. The whole

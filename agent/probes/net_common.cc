@@ -65,4 +65,30 @@ Exchange TcpFramedExchange(const SocketAddress& to, absl::string_view request, c
   return ex;
 }
 
+absl::StatusOr<SocketAddress> Resolve(const std::string& host, int port) {
+  InitializeSockets();
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string service = std::to_string(port);
+  const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
+  if (rc != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot resolve '", host, "': ", ResolverErrorText(rc)));
+  }
+  SocketAddress a;
+  std::memcpy(&a.storage, res->ai_addr, res->ai_addrlen);
+  a.length = static_cast<socklen_t>(res->ai_addrlen);
+  ::freeaddrinfo(res);
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (a.storage.ss_family == AF_INET) {
+    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&a.storage)->sin_addr, buf, sizeof buf);
+  } else {
+    ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&a.storage)->sin6_addr, buf, sizeof buf);
+  }
+  a.text = FormatHostPort(buf, port);
+  return a;
+}
+
 }  // namespace kerbside::agent::probes

@@ -7,11 +7,15 @@
 #include <memory>
 
 #include "agent/config.h"
+#include "agent/sources/probe_source.h"
 #include "agent/sources/source.h"
 
 namespace kerbside::agent {
 
-// Kerberos and SMTP probes (libkrb5 and GSS-API on Linux, SSPI on Windows).
+// The platform's probe round: KDC probes, service tickets and SMTP (libkrb5 and GSS-API on
+// Linux, SSPI on Windows). MakeProbeSource and RunProbesOnce (probe_source.cc) run it.
+ProbeSource::Runner PlatformProbeRound();
+// Kerberos and SMTP probes as a source.
 std::unique_ptr<Source> MakeProbeSource(const AgentConfig& config, const SourceContext& context);
 // A Samba AD DC reading its own directory (OpenLDAP with a bind account, and samba-tool): Linux.
 std::unique_ptr<Source> MakeSambaDcSource(const AgentConfig& config, const SourceContext& context);

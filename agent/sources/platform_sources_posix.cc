@@ -1,23 +1,16 @@
 // Linux (and Samba DCs): the probes use libkrb5 and GSS-API, the DC source OpenLDAP and
 // samba-tool.
-#include <cstdio>
 #include <cstdlib>
-#include <iostream>
 
-#include "agent/probes/probe_report.h"
 #include "agent/probes/probe_runner.h"
 #include "agent/sources/dc_directory_source.h"
 #include "agent/sources/platform_sources.h"
 #include "agent/sources/probe_source.h"
 #include "agent/sources/unavailable_source.h"
-#include "common/json_text.h"
-#include "common/probes/probes_json.h"
 
 namespace kerbside::agent {
 
-std::unique_ptr<Source> MakeProbeSource(const AgentConfig& c, const SourceContext& ctx) {
-  return std::make_unique<ProbeSource>(c.probes, ctx.inventory, ctx.clock, probes::RunProbes);
-}
+ProbeSource::Runner PlatformProbeRound() { return probes::RunProbes; }
 
 std::unique_ptr<Source> MakeSambaDcSource(const AgentConfig& c, const SourceContext& ctx) {
   DcDirectoryOptions o;
@@ -50,27 +43,6 @@ void PrepareProbeEnvironment() {
   // GSS-API's own krb5 contexts must not read /etc/krb5.conf (ours read only kerbside's
   // settings). Called before anything starts a thread.
   setenv("KRB5_CONFIG", "/dev/null", 1);
-}
-
-int RunProbesOnce(const AgentFlags& flags, bool json) {
-  auto config = ValidateProbeFlags(flags, /*require_targets=*/true);
-  if (!config.ok()) {
-    std::fprintf(stderr, "kerbside-agent: configuration: %s\n",
-                 std::string(config.status().message()).c_str());
-    return 2;
-  }
-  // Our own krb5 contexts read only kerbside's settings; GSS-API's krb5 mechanism creates
-  // contexts of its own from KRB5_CONFIG, so point it at an empty profile: /etc/krb5.conf
-  // must decide nothing (the ticket it needs is already in our MEMORY ccache). Set before any
-  // thread starts.
-  setenv("KRB5_CONFIG", "/dev/null", 1);
-  const v1::ProbeResults results = probes::RunProbes(config->runner, config->targets, RealClock());
-  if (json) {
-    std::cout << kerbside::JsonText(ProbeResultsToJson(results), 2) << "\n";
-  } else {
-    std::cout << probes::FormatProbeReport(results);
-  }
-  return 0;
 }
 
 }  // namespace kerbside::agent

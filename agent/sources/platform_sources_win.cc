@@ -1,14 +1,11 @@
 // Windows: the KDC probes (portable, common/kerberos over Winsock), service tickets and the SMTP
 // probe's GSSAPI authentication through SSPI, and the directory through wldap32, all with the
 // process's own credentials (the machine account of a LocalSystem service).
-#include <cstdio>
-#include <iostream>
 
 #include "agent/platform/win_util.h"
 #include "agent/probes/gss_initiator_sspi.h"
 #include "agent/probes/kdc_probe.h"
 #include "agent/probes/net.h"
-#include "agent/probes/probe_report.h"
 #include "agent/probes/run_all.h"
 #include "agent/probes/smtp_probe.h"
 #include "agent/probes/sspi_ticket_probe.h"
@@ -17,8 +14,6 @@
 #include "agent/sources/probe_source.h"
 #include "agent/sources/unavailable_source.h"
 #include "common/clock.h"
-#include "common/json_text.h"
-#include "common/probes/probes_json.h"
 #include "common/proto_time.h"
 
 namespace kerbside::agent {
@@ -58,9 +53,7 @@ v1::ProbeResults RunWindowsProbeRound(const probes::ProbeRunnerOptions& options,
 
 }  // namespace
 
-std::unique_ptr<Source> MakeProbeSource(const AgentConfig& c, const SourceContext& ctx) {
-  return std::make_unique<ProbeSource>(c.probes, ctx.inventory, ctx.clock, RunWindowsProbeRound);
-}
+ProbeSource::Runner PlatformProbeRound() { return RunWindowsProbeRound; }
 
 std::unique_ptr<Source> MakeSambaDcSource(const AgentConfig& c, const SourceContext&) {
   return std::make_unique<UnavailableSource>(
@@ -86,23 +79,6 @@ std::unique_ptr<Source> MakeDirectorySource(const AgentConfig& c, const SourceCo
   o.interval = c.directory_interval;
   o.timeout = c.directory_timeout;
   return std::make_unique<DcDirectorySource>(std::move(o));
-}
-
-int RunProbesOnce(const AgentFlags& flags, bool json) {
-  auto config = ValidateProbeFlags(flags, /*require_targets=*/true);
-  if (!config.ok()) {
-    std::fprintf(stderr, "kerbside-agent: configuration: %s\n",
-                 std::string(config.status().message()).c_str());
-    return 2;
-  }
-  const v1::ProbeResults results =
-      RunWindowsProbeRound(config->runner, config->targets, RealClock());
-  if (json) {
-    std::cout << kerbside::JsonText(ProbeResultsToJson(results), 2) << "\n";
-  } else {
-    std::cout << probes::FormatProbeReport(results);
-  }
-  return 0;
 }
 
 void PrepareProbeEnvironment() { probes::InitializeSockets(); }

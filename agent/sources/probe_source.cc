@@ -1,6 +1,14 @@
 #include "agent/sources/probe_source.h"
 
+#include <cstdio>
+#include <iostream>
+
 #include "absl/strings/str_cat.h"
+#include "agent/probes/probe_report.h"
+#include "agent/sources/platform_sources.h"
+#include "common/clock.h"
+#include "common/json_text.h"
+#include "common/probes/probes_json.h"
 #include "common/proto_time.h"
 
 namespace kerbside::agent {
@@ -36,6 +44,28 @@ v1::EvidenceBatch ProbeSource::Collect(absl::Time now) {
     batch.mutable_health()->set_reason(absl::StrCat(failed, " KDC probe(s) could not run"));
   }
   return batch;
+}
+
+std::unique_ptr<Source> MakeProbeSource(const AgentConfig& c, const SourceContext& ctx) {
+  return std::make_unique<ProbeSource>(c.probes, ctx.inventory, ctx.clock, PlatformProbeRound());
+}
+
+int RunProbesOnce(const AgentFlags& flags, bool json) {
+  auto config = ValidateProbeFlags(flags, /*require_targets=*/true);
+  if (!config.ok()) {
+    std::fprintf(stderr, "kerbside-agent: configuration: %s\n",
+                 std::string(config.status().message()).c_str());
+    return 2;
+  }
+  PrepareProbeEnvironment();  // before any thread starts
+  const v1::ProbeResults results =
+      PlatformProbeRound()(config->runner, config->targets, RealClock());
+  if (json) {
+    std::cout << JsonText(ProbeResultsToJson(results), 2) << "\n";
+  } else {
+    std::cout << probes::FormatProbeReport(results);
+  }
+  return 0;
 }
 
 }  // namespace kerbside::agent

@@ -60,7 +60,12 @@ start_agent() {
     --site "${SITE:-HQ}" --ip 127.0.0.1 --backoff_initial 200ms --backoff_max 2s "${flags[@]}"
 }
 
-start_agent dc01 "$pki/dc01.lab.test" DC01 --role dc --pdc_emulator
+# DC01 reports a listing of EX02 (as a DC's host_tools would): a DC speaks for the directory.
+mkdir -p "$ITEST_DIR/dc01-folder"
+printf 'Registered ServicePrincipalNames for CN=EX02,CN=Computers,DC=lab,DC=test:\r\n\tSMTPSVC/ex02.lab.test\r\n\tSMTPSVC/EX02\r\n' \
+  > "$ITEST_DIR/dc01-folder/setspn-l-EX02.txt"
+start_agent dc01 "$pki/dc01.lab.test" DC01 --role dc --pdc_emulator \
+  --host_folder "$ITEST_DIR/dc01-folder" --host_folder_interval 1s
 DC01_PID=$LAST_PID
 start_agent ex01 "$pki/ex01.lab.test" EX01 --role exchange
 EX01_PID=$LAST_PID
@@ -109,6 +114,10 @@ expect_jq "$json" '[.evidence[].kind] | index("queues") != null and index("spn_l
 expect_jq "$json" '.sources[] | select(.source == "host_folder") | .health == "degraded" and
   (.reason | contains("the collector refused 1 item(s): EX03 sent spn_listing"))' \
   "the refusal is said in EX03's source health"
+# The same kind of listing from DC01 is kept: the stream's role (from its certificate) is read
+# once at the hello, not from the last message on the stream.
+expect_jq "$(cli evidence DC01 --json)" '[.evidence[].kind] | index("spn_listing") != null' \
+  "DC01's listing of EX02 is stored: a DC speaks for the directory"
 # Its site carries terminal sequences (a window title, a screen clear): shown, never obeyed.
 table=$(cli hosts)
 grep -qF 'HQ\x1b]0;pwned\x07\x1b[2J' <<<"$table" || fail "EX03's site not shown escaped: $table"
