@@ -185,6 +185,18 @@ grpc::Status AgentServiceImpl::Connect(
           ok = stream->Write(reply);
           break;
         }
+        if (!stored_.AdmitSource(name, batch.source())) {
+          // Acknowledged (sent again it would be refused again) but not stored.
+          spdlog::warn(
+              "host={} source={} batch={}: not stored: this host already stores {} "
+              "sources, the most one host may",
+              name, batch.source(), batch.sequence(), StoredBatches::kMaxStoredSourcesPerHost);
+          tell(IngestEvent::Kind::kBatchFailed, batch.source(), batch.items_size());
+          v1::CollectorMessage reply;
+          reply.mutable_evidence_ack()->set_sequence(batch.sequence());
+          ok = stream->Write(reply);
+          break;
+        }
         if (static_cast<size_t>(batch.items_size()) > kMaxBatchItems) {
           // No agent of ours sends this (it cuts its own batches): refuse it and end the stream
           // rather than spend memory and time on it, and never acknowledge it.

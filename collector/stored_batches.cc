@@ -35,4 +35,13 @@ bool StoredBatches::Record(const std::string& host, const std::string& spool_id,
   return true;
 }
 
+bool StoredBatches::AdmitSource(const std::string& host, const std::string& source) {
+  std::lock_guard lock(mu_);
+  std::set<std::string>& sources = admitted_sources_[host];
+  if (sources.count(source) > 0) return true;
+  if (sources.size() >= kMaxStoredSourcesPerHost) return false;
+  sources.insert(source);
+  return true;
+}
+
 }  // namespace kerbside::collector

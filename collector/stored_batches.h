@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 
 namespace kerbside::collector {
@@ -21,6 +22,15 @@ class StoredBatches {
   static constexpr uint64_t kMaxSequenceJump = 1'000'000;
   // Sources remembered per host; beyond, batches are simply stored (no dedupe).
   static constexpr size_t kMaxSourcesPerHost = 256;
+  // Distinct source names one host may store evidence under (an agent has about six): each
+  // becomes rows, a metric series and a line in `kerbside evidence`, so a host inventing names
+  // would grow all three without end.
+  static constexpr size_t kMaxStoredSourcesPerHost = 32;
+
+  // Whether `host` may store evidence under `source`: yes for a name already admitted, and for a
+  // new one while the host has fewer than kMaxStoredSourcesPerHost. Kept for the collector's
+  // life (a restart admits again, which only lets an honest agent rename its sources).
+  bool AdmitSource(const std::string& host, const std::string& source);
 
   bool AlreadyStored(const std::string& host, const std::string& spool_id,
                      const std::string& source, uint64_t sequence);
@@ -34,7 +44,8 @@ class StoredBatches {
     std::map<std::string, uint64_t> by_source;
   };
   std::mutex mu_;
-  std::map<std::string, Host> hosts_;  // guarded by mu_
+  std::map<std::string, Host> hosts_;                              // guarded by mu_
+  std::map<std::string, std::set<std::string>> admitted_sources_;  // guarded by mu_; by host
 };
 
 }  // namespace kerbside::collector

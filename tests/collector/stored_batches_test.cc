@@ -37,5 +37,16 @@ TEST(StoredBatchesTest, SourcesPerHostAreBounded) {
       "EX01", "spool-a", "source" + std::to_string(StoredBatches::kMaxSourcesPerHost + 5), 1));
 }
 
+// Issue 12 item 5: no cap on source names per agent (each a row set, a metric series, a line).
+TEST(StoredBatchesTest, SourceNamesPerHostAreCapped) {
+  StoredBatches s;
+  for (size_t i = 0; i < StoredBatches::kMaxStoredSourcesPerHost; ++i) {
+    EXPECT_TRUE(s.AdmitSource("EX01", "source" + std::to_string(i)));
+  }
+  EXPECT_FALSE(s.AdmitSource("EX01", "one-too-many"));
+  EXPECT_TRUE(s.AdmitSource("EX01", "source0"));       // a name already admitted stays
+  EXPECT_TRUE(s.AdmitSource("EX02", "one-too-many"));  // another host has its own count
+}
+
 }  // namespace
 }  // namespace kerbside::collector
