@@ -45,7 +45,7 @@ dc_agent() {
     --samba_ldap_uri "ldaps://dc$n.lab.test" --samba_ldap_ca "$LAB_DIR/dc$n/private/tls/ca.pem" \
     --samba_bind_dn "Administrator@lab.test" --samba_bind_password_file "$ITEST_DIR/bind.pw" \
     --exchange_server EX01 --exchange_server EX02 --exchange_server EX03 \
-    --samba_smb_conf "$LAB_DIR/dc$n/etc/smb.conf" --samba_interval 1s --samba_timeout 900ms
+    --samba_smb_conf "$LAB_DIR/dc$n/etc/smb.conf" --samba_interval 5s --samba_timeout 4s
 }
 accounts() {  # accounts HOST: the computer_accounts summary of HOST
   cli evidence "$1" --kind computer_accounts --json | jq -r '.evidence[0].summary // ""'
