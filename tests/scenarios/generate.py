@@ -255,10 +255,13 @@ def w32time_36(host, record):
 
 
 def probes(b, host, kdc_results, tickets=()):
-    """probes.json (docs/probes-json.md): kdc_results = [(dc, transport, outcome)]."""
+    """probes.json (docs/probes-json.md): kdc_results = [(dc, transport, outcome[, port])]."""
     kdc = []
-    for dc, transport, outcome in kdc_results:
-        entry = {"kdc": fqdn(dc), "address": f"{ip(dc)}:88", "port": 88, "service": "kerberos",
+    for result in kdc_results:
+        dc, transport, outcome = result[:3]
+        port = result[3] if len(result) > 3 else 88
+        entry = {"kdc": fqdn(dc), "address": f"{ip(dc)}:{port}", "port": port,
+                 "service": "kerberos" if port == 88 else "kpasswd",
                  "transport": transport, "outcome": outcome,
                  "latency_seconds": 0.0012 if outcome == "answered" else None,
                  "connected": transport == "tcp" and outcome == "answered",
@@ -542,8 +545,11 @@ def main():
     good_clocks(b)
     write_queues(b, {"EX01": [queue("EX01", "EX02", error=SEED_454, n=1),
                               queue("EX01", "EX03", error=SEED_454, n=2)]})
-    probes(b, "EX01", [("DC01", "udp", "refused"), ("DC01", "tcp", "refused")])
-    b.expected([D("EX01", [("kerberos_ports_blocked", "likely")])])
+    probes(b, "EX01", [("DC01", "udp", "refused"), ("DC01", "tcp", "refused"),
+                       ("DC01", "udp", "refused", 464), ("DC01", "tcp", "refused", 464)])
+    # Issue 16: the summary names every blocked port, not just "TCP 88".
+    b.expected([D("EX01", [("kerberos_ports_blocked", "likely")],
+                  summary_contains="DC01 on TCP and UDP 88, TCP and UDP 464")])
 
     # 021: no PDC emulator in the bundle. EX02 syncs from DC02 (its authenticating DC) and is
     # 7m12s ahead of it: judged against DC02, not the fleet median (DESIGN.md §3).

@@ -2,6 +2,9 @@
 // DCs are up. Windows sends most tickets of an Exchange server over TCP (its PAC exceeds the
 // UDP limit), so a blocked TCP 88 alone breaks ExchangeAuth.
 #include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -27,6 +30,26 @@ std::string OutcomeName(const v1::KdcProbe& p) {
   }
 }
 
+// "TCP and UDP 88, TCP 464": the ports that failed toward any of `dcs`, by port, TCP first.
+std::string FailedPorts(
+    const std::set<std::string>& dcs,
+    const std::map<std::string, std::map<int, std::set<std::string>>>& failed_ports) {
+  std::map<int, std::set<std::string>> ports;
+  for (const std::string& dc : dcs) {
+    auto it = failed_ports.find(dc);
+    if (it == failed_ports.end()) continue;
+    for (const auto& [port, transports] : it->second) {
+      ports[port].insert(transports.begin(), transports.end());
+    }
+  }
+  std::vector<std::string> parts;
+  for (const auto& [port, transports] : ports) {
+    // std::set orders "TCP" before "UDP".
+    parts.push_back(absl::StrCat(absl::StrJoin(transports, " and "), " ", port));
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
 class KerberosPortsBlockedRule : public Rule {
  public:
   const char* cause() const override { return kKerberosPortsBlocked; }
@@ -47,14 +70,20 @@ class KerberosPortsBlockedRule : public Rule {
       std::set<std::string> blocked_dcs;
       std::map<std::string, std::vector<std::string>> failures;  // dc -> "TCP 88 refused"
       std::map<std::string, const v1::Evidence*> source;         // dc -> the probes file
+      // dc -> port -> the transports that failed ("TCP", "UDP")
+      std::map<std::string, std::map<int, std::set<std::string>>> failed_ports;
       for (const v1::Evidence* e : probes) {
         for (const v1::KdcProbe& p : e->probes().kdc()) {
           probed = true;
           const std::string dc = index.Resolve(p.kdc()).value_or(p.kdc());
-          // kpasswd (464) matters for password changes, not for ExchangeAuth's tickets.
-          if (!Failed(p) || p.service() == v1::KdcProbe::KPASSWD || p.port() == 464) continue;
-          // TCP failing is enough to break ExchangeAuth; UDP alone failing is not.
+          if (!Failed(p)) continue;
           const bool tcp = p.transport() == v1::KdcProbe::TCP;
+          // Every failed port is said in the summary (issue 16: "on TCP 88" when UDP and TCP,
+          // 88 and 464 were all blocked); only TCP 88 decides the cause.
+          failed_ports[dc][p.port()].insert(tcp ? "TCP" : "UDP");
+          // kpasswd (464) matters for password changes, not for ExchangeAuth's tickets.
+          if (p.service() == v1::KdcProbe::KPASSWD || p.port() == 464) continue;
+          // TCP failing is enough to break ExchangeAuth; UDP alone failing is not.
           failures[dc].push_back(
               absl::StrCat(tcp ? "TCP " : "UDP ", p.port(), " ", OutcomeName(p)));
           source.emplace(dc, e);
@@ -93,7 +122,7 @@ class KerberosPortsBlockedRule : public Rule {
         results.push_back(Supported(
             kKerberosPortsBlocked, Grade(true, fresh, others_reach || no_logon_servers > 0), h,
             absl::StrCat(h, " cannot reach its KDC", blocked_dcs.size() > 1 ? "s " : " ",
-                         JoinNames(blocked_dcs), " on TCP 88",
+                         JoinNames(blocked_dcs), " on ", FailedPorts(blocked_dcs, failed_ports),
                          others_reach ? " while other hosts can" : ""),
             std::move(evidence), std::move(fix)));
       } else if (no_logon_servers > 0) {
