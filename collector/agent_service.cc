@@ -33,6 +33,12 @@ grpc::Status AgentServiceImpl::Connect(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::CollectorMessage, v1::AgentMessage>* stream) {
   const std::string peer = context->peer();
+  auto admitted = streams_.Admit(context, peer);
+  if (!admitted.ok()) {
+    return Refuse(grpc::StatusCode::RESOURCE_EXHAUSTED, peer,
+                  std::string(admitted.status().message()));
+  }
+  const std::unique_ptr<AgentStream> open_stream = *std::move(admitted);
   std::string cert_subject;
   std::optional<CertificateIdentity> cert;
   if (!options_.plaintext) {
@@ -79,6 +85,7 @@ grpc::Status AgentServiceImpl::Connect(
     }
   }
   const std::string name = HostKey(id.netbios_name());
+  open_stream->Identified(name);
   const absl::Time hello_received = clock_->Now();
   const absl::Duration hello_skew = FromProto(msg.hello().sent_host_time()) - hello_received;
   spdlog::info(
@@ -116,6 +123,7 @@ grpc::Status AgentServiceImpl::Connect(
   while (ok && stream->Read(&msg)) {
     // Taken first, before any other work, so t2 is as close to arrival as we can get.
     const absl::Time t2 = clock_->Now();
+    open_stream->Touch();
     if (!fleet_->IsCurrent(name, token)) {
       // Two agents claiming one host (a cloned VM, a restarted agent whose old stream is not
       // yet dead): the newest wins, so clock samples of the two never mix.

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "collector/agent_streams.h"
 #include "collector/fleet.h"
 #include "collector/store.h"
 #include "collector/stored_batches.h"
@@ -32,17 +33,27 @@ struct AgentServiceOptions {
   absl::Duration event_window = absl::Hours(24);
   // Called on the stream's thread; must be quick and thread-safe. May be empty.
   std::function<void(const IngestEvent&)> on_ingest;
+  AgentStreamLimits stream_limits;
+  // How often the watchdog looks for silent streams; zero: never (tests sweep by hand).
+  absl::Duration stream_sweep_every = absl::Milliseconds(250);
 };
 
 // Ingest side of the collector: one bidirectional stream per agent.
 class AgentServiceImpl final : public v1::AgentService::Service {
  public:
   AgentServiceImpl(Fleet* fleet, Store* store, const Clock* clock, AgentServiceOptions options)
-      : fleet_(fleet), store_(store), clock_(clock), options_(options) {}
+      : fleet_(fleet),
+        store_(store),
+        clock_(clock),
+        options_(options),
+        streams_(clock, options.stream_limits, options.stream_sweep_every) {}
 
   grpc::Status Connect(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<v1::CollectorMessage, v1::AgentMessage>* stream) override;
+
+  const AgentStreams& streams() const { return streams_; }
+  AgentStreams& streams() { return streams_; }
 
  private:
   // True when this (host, spool, source) already stored `sequence` or a later batch: a batch
@@ -54,6 +65,7 @@ class AgentServiceImpl final : public v1::AgentService::Service {
   AgentServiceOptions options_;
 
   StoredBatches stored_;
+  AgentStreams streams_;
 };
 
 }  // namespace kerbside::collector

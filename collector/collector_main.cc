@@ -1,4 +1,5 @@
 // kerbside-collector: receives agent streams, measures clocks, keeps the fleet, serves the CLI.
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -41,6 +42,9 @@ struct Flags {
   std::string heartbeat_interval = "15s";
   std::string time_exchange_interval = "10s";
   std::string event_window = "24h";
+  size_t max_agent_streams = kerbside::collector::AgentStreamLimits{}.max_streams;
+  std::string agent_hello_timeout = "10s";
+  std::string agent_idle_timeout;  // default: 4 heartbeat intervals, at least 30 s
   std::string log_level = "info";
   double max_clock_skew_seconds = 300;
   double stale_after_hours = 24;
@@ -64,7 +68,16 @@ int Run(const Flags& f) {
   auto heartbeat = PositiveDuration("heartbeat_interval", f.heartbeat_interval);
   auto exchange = PositiveDuration("time_exchange_interval", f.time_exchange_interval);
   auto event_window = PositiveDuration("event_window", f.event_window);
-  for (const absl::Status& s : {heartbeat.status(), exchange.status(), event_window.status()}) {
+  auto hello_timeout = PositiveDuration("agent_hello_timeout", f.agent_hello_timeout);
+  // An agent heartbeats every heartbeat_interval; four missed ones mean it is gone or hostile.
+  // At least 30 s, so a short test interval does not close a loaded but healthy agent.
+  auto idle_timeout =
+      f.agent_idle_timeout.empty()
+          ? absl::StatusOr<absl::Duration>(
+                std::max(4 * heartbeat.value_or(absl::Seconds(15)), absl::Seconds(30)))
+          : PositiveDuration("agent_idle_timeout", f.agent_idle_timeout);
+  for (const absl::Status& s : {heartbeat.status(), exchange.status(), event_window.status(),
+                                hello_timeout.status(), idle_timeout.status()}) {
     if (!s.ok()) {
       spdlog::critical("configuration: {}", std::string(s.message()));
       return 2;
@@ -116,7 +129,12 @@ int Run(const Flags& f) {
                                               .heartbeat_interval = *heartbeat,
                                               .time_exchange_interval = *exchange,
                                               .event_window = *event_window,
-                                              .on_ingest = (*oncall)->IngestHook()});
+                                              .on_ingest = (*oncall)->IngestHook(),
+                                              .stream_limits = {
+                                                  .max_streams = f.max_agent_streams,
+                                                  .hello_timeout = *hello_timeout,
+                                                  .idle_timeout = *idle_timeout,
+                                              }});
   QueryServiceImpl query(&fleet, f.plaintext);
   kerbside::collector::LiveQueryServiceImpl live(
       &fleet, store->get(), &clock,
@@ -187,6 +205,15 @@ int main(int argc, char** argv) {
   app.add_option("--event_window", f.event_window,
                  "how long events are kept after their last occurrence (collector clock)")
       ->capture_default_str();
+  app.add_option("--max_agent_streams", f.max_agent_streams,
+                 "agent streams held at once (one thread each); more are refused")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--agent_hello_timeout", f.agent_hello_timeout,
+                 "a new stream without a hello this long is closed")
+      ->capture_default_str();
+  app.add_option("--agent_idle_timeout", f.agent_idle_timeout,
+                 "an agent stream silent this long is closed (default: 4 heartbeat intervals, >= 30s)");
   app.add_option("--log_level", f.log_level, "trace|debug|info|warn|error")->capture_default_str();
   app.add_option("--max_clock_skew", f.max_clock_skew_seconds,
                  "Kerberos tolerance in seconds (domain policy; default 300)")

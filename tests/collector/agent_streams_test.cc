@@ -1,0 +1,187 @@
+// Issue 12 item 5: a stream that never says hello, one that falls silent and a host's older
+// stream each held a collector thread forever; and nothing bounded how many streams one collector
+// holds. A real gRPC server on loopback (plaintext: the limits do not depend on TLS) and the
+// collector's own service; deadlines move with a manual clock and the watchdog's sweep is called
+// by hand, so nothing here depends on timing. Every client call has a 10 s deadline.
+#include "collector/agent_streams.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "collector/agent_service.h"
+#include "common/proto_time.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+
+namespace kerbside::collector {
+namespace {
+
+using Stream = grpc::ClientReaderWriter<v1::AgentMessage, v1::CollectorMessage>;
+
+class AgentStreamsTest : public ::testing::Test {
+ protected:
+  void Start(AgentStreamLimits limits) {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("kerbside-streams-test-" + std::to_string(getpid()) + ".db"))
+                .string();
+    Cleanup();
+    auto s = Store::Open(path_);
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
+    fleet_ = std::make_unique<Fleet>(store_.get(), &clock_, FleetOptions{});
+    service_ = std::make_unique<AgentServiceImpl>(
+        fleet_.get(), store_.get(), &clock_,
+        AgentServiceOptions{.plaintext = true,
+                            .on_ingest = nullptr,
+                            .stream_limits = limits,
+                            .stream_sweep_every = absl::ZeroDuration()});
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(port, 0);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::AgentService::NewStub(channel_);
+  }
+  void TearDown() override {
+    if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    server_.reset();
+    service_.reset();
+    fleet_.reset();
+    store_.reset();
+    Cleanup();
+  }
+  void Cleanup() {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+
+  struct Open {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<Stream> stream;
+  };
+  Open OpenStream() {
+    Open o;
+    o.context = std::make_unique<grpc::ClientContext>();
+    o.context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    o.stream = stub_->Connect(o.context.get());
+    return o;
+  }
+  // Sends a hello and reads the collector's acknowledgement.
+  bool Hello(Open& o, const std::string& host) {
+    v1::AgentMessage m;
+    v1::HostIdentity* id = m.mutable_hello()->mutable_identity();
+    id->set_netbios_name(host);
+    id->set_fqdn(host + ".contoso.com");
+    id->set_role(v1::ROLE_EXCHANGE);
+    if (!o.stream->Write(m)) return false;
+    v1::CollectorMessage reply;
+    while (o.stream->Read(&reply)) {
+      if (reply.has_hello_ack()) return true;
+    }
+    return false;
+  }
+  // A time request answered proves the collector read (and so noted) everything sent before it.
+  bool RoundTrip(Open& o) {
+    v1::AgentMessage m;
+    m.mutable_time_request()->set_exchange_id(7);
+    *m.mutable_time_request()->mutable_t1_agent_send() = ToProto(clock_.Now());
+    if (!o.stream->Write(m)) return false;
+    v1::CollectorMessage reply;
+    while (o.stream->Read(&reply)) {
+      if (reply.has_time_reply()) return true;
+    }
+    return false;
+  }
+  // The collector ended the stream: reads fail and Finish gives its status.
+  grpc::Status Ended(Open& o) {
+    v1::CollectorMessage reply;
+    while (o.stream->Read(&reply)) {
+    }
+    return o.stream->Finish();
+  }
+  bool WaitOpen(size_t n) {
+    for (int i = 0; i < 500; ++i) {
+      if (service_->streams().open() == n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  ManualClock clock_{absl::FromUnixSeconds(1'800'000'000)};
+  std::string path_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Fleet> fleet_;
+  std::unique_ptr<AgentServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::AgentService::Stub> stub_;
+};
+
+TEST_F(AgentStreamsTest, StreamWithoutHelloIsClosedAtTheHelloTimeout) {
+  Start({.max_streams = 10, .hello_timeout = absl::Seconds(10), .idle_timeout = absl::Seconds(60)});
+  Open o = OpenStream();
+  ASSERT_TRUE(WaitOpen(1));
+  clock_.Advance(absl::Seconds(9));
+  EXPECT_EQ(service_->streams().Sweep(), 0);
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_EQ(service_->streams().Sweep(), 1);
+  EXPECT_EQ(Ended(o).error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_TRUE(WaitOpen(0));
+}
+
+TEST_F(AgentStreamsTest, SilentStreamIsClosedAtTheIdleTimeoutAndEveryMessageRestartsIt) {
+  Start({.max_streams = 10, .hello_timeout = absl::Seconds(10), .idle_timeout = absl::Seconds(60)});
+  Open o = OpenStream();
+  ASSERT_TRUE(Hello(o, "EX01"));
+  clock_.Advance(absl::Seconds(50));
+  EXPECT_EQ(service_->streams().Sweep(), 0) << "the hello timeout no longer applies";
+  ASSERT_TRUE(RoundTrip(o));
+  clock_.Advance(absl::Seconds(50));  // 100 s since the hello, 50 s since the last message
+  EXPECT_EQ(service_->streams().Sweep(), 0);
+  clock_.Advance(absl::Seconds(11));
+  EXPECT_EQ(service_->streams().Sweep(), 1);
+  EXPECT_EQ(Ended(o).error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_TRUE(WaitOpen(0));
+}
+
+TEST_F(AgentStreamsTest, StreamsOverTheLimitAreRefusedAndAClosedOneFreesItsPlace) {
+  Start({.max_streams = 2, .hello_timeout = absl::Seconds(10), .idle_timeout = absl::Seconds(60)});
+  Open a = OpenStream();
+  Open b = OpenStream();
+  ASSERT_TRUE(Hello(a, "EX01"));
+  ASSERT_TRUE(Hello(b, "EX02"));
+  Open c = OpenStream();
+  EXPECT_FALSE(Hello(c, "EX03"));
+  const grpc::Status refused = Ended(c);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(refused.error_message().find("max_agent_streams"), std::string::npos)
+      << refused.error_message();
+  b.stream->WritesDone();
+  EXPECT_TRUE(Ended(b).ok());
+  ASSERT_TRUE(WaitOpen(1));
+  Open d = OpenStream();
+  EXPECT_TRUE(Hello(d, "EX03"));
+}
+
+TEST_F(AgentStreamsTest, AHostsOlderStreamIsClosedAtOnceWhenANewerOneSaysHello) {
+  Start({.max_streams = 10, .hello_timeout = absl::Seconds(10), .idle_timeout = absl::Seconds(60)});
+  Open old_stream = OpenStream();
+  ASSERT_TRUE(Hello(old_stream, "EX01"));
+  Open other = OpenStream();
+  ASSERT_TRUE(Hello(other, "EX02"));
+  Open newer = OpenStream();
+  ASSERT_TRUE(Hello(newer, "ex01"));
+  // The old stream says nothing more and is still ended, without any sweep or timeout.
+  EXPECT_EQ(Ended(old_stream).error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_TRUE(WaitOpen(2));
+  EXPECT_TRUE(RoundTrip(newer));
+  EXPECT_TRUE(RoundTrip(other));
+}
+
+}  // namespace
+}  // namespace kerbside::collector
