@@ -10,8 +10,7 @@ AgentStream::~AgentStream() { owner_->Remove(id_); }
 void AgentStream::Identified(const std::string& host) { owner_->Identified(id_, host); }
 void AgentStream::Touch() { owner_->Touch(id_); }
 
-AgentStreams::AgentStreams(const Clock* clock, AgentStreamLimits limits,
-                           absl::Duration sweep_every)
+AgentStreams::AgentStreams(const Clock* clock, AgentStreamLimits limits, absl::Duration sweep_every)
     : clock_(clock), limits_(limits) {
   if (sweep_every <= absl::ZeroDuration()) return;
   watchdog_ = std::thread([this, sweep_every] {
@@ -34,7 +33,7 @@ AgentStreams::~AgentStreams() {
 }
 
 absl::StatusOr<std::unique_ptr<AgentStream>> AgentStreams::Admit(grpc::ServerContext* context,
-                                                                  const std::string& peer) {
+                                                                 const std::string& peer) {
   absl::MutexLock lock(&mu_);
   if (entries_.size() >= limits_.max_streams) {
     return absl::ResourceExhaustedError(
@@ -95,8 +94,9 @@ int AgentStreams::Sweep() {
     const bool hello = !e.host.empty();
     const absl::Duration limit = hello ? limits_.idle_timeout : limits_.hello_timeout;
     if (now - e.last_heard <= limit) continue;
-    CancelLocked(id, e, hello ? "silent for longer than the idle timeout (agent_idle_timeout)"
-                              : "no hello within the hello timeout (agent_hello_timeout)");
+    CancelLocked(id, e,
+                 hello ? "silent for longer than the idle timeout (agent_idle_timeout)"
+                       : "no hello within the hello timeout (agent_hello_timeout)");
     ++cancelled;
   }
   return cancelled;

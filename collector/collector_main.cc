@@ -71,11 +71,10 @@ int Run(const Flags& f) {
   auto hello_timeout = PositiveDuration("agent_hello_timeout", f.agent_hello_timeout);
   // An agent heartbeats every heartbeat_interval; four missed ones mean it is gone or hostile.
   // At least 30 s, so a short test interval does not close a loaded but healthy agent.
-  auto idle_timeout =
-      f.agent_idle_timeout.empty()
-          ? absl::StatusOr<absl::Duration>(
-                std::max(4 * heartbeat.value_or(absl::Seconds(15)), absl::Seconds(30)))
-          : PositiveDuration("agent_idle_timeout", f.agent_idle_timeout);
+  auto idle_timeout = f.agent_idle_timeout.empty()
+                          ? absl::StatusOr<absl::Duration>(std::max(
+                                4 * heartbeat.value_or(absl::Seconds(15)), absl::Seconds(30)))
+                          : PositiveDuration("agent_idle_timeout", f.agent_idle_timeout);
   for (const absl::Status& s : {heartbeat.status(), exchange.status(), event_window.status(),
                                 hello_timeout.status(), idle_timeout.status()}) {
     if (!s.ok()) {
@@ -212,8 +211,9 @@ int main(int argc, char** argv) {
   app.add_option("--agent_hello_timeout", f.agent_hello_timeout,
                  "a new stream without a hello this long is closed")
       ->capture_default_str();
-  app.add_option("--agent_idle_timeout", f.agent_idle_timeout,
-                 "an agent stream silent this long is closed (default: 4 heartbeat intervals, >= 30s)");
+  app.add_option(
+      "--agent_idle_timeout", f.agent_idle_timeout,
+      "an agent stream silent this long is closed (default: 4 heartbeat intervals, >= 30s)");
   app.add_option("--log_level", f.log_level, "trace|debug|info|warn|error")->capture_default_str();
   app.add_option("--max_clock_skew", f.max_clock_skew_seconds,
                  "Kerberos tolerance in seconds (domain policy; default 300)")
