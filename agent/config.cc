@@ -152,6 +152,17 @@ absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& f, bool need_co
                                          : NormalizeHostName(f.domain));
   for (const std::string& ip : f.ips) c.identity.add_ips(ip);
   c.identity.set_pdc_emulator(f.pdc_emulator);
+  if (role != v1::ROLE_EXCHANGE &&
+      (!f.exchange_version.empty() || !f.dag.empty() || !f.server_roles.empty())) {
+    return Bad(!f.exchange_version.empty() ? "exchange_version"
+               : !f.dag.empty()            ? "dag"
+                                           : "server_role",
+               "only an Exchange server has an Exchange version, DAG or server roles");
+  }
+  if (f.server_roles.size() > 8) return Bad("server_role", "at most 8 roles");
+  c.identity.set_exchange_version(f.exchange_version);
+  c.identity.set_dag(f.dag);
+  for (const std::string& r : f.server_roles) c.identity.add_server_roles(r);
   c.identity.set_agent_version(KERBSIDE_VERSION);
 
   auto hb = ParsePositive("heartbeat_interval", f.heartbeat_interval);

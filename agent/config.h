@@ -20,6 +20,9 @@ struct AgentFlags {
   std::string netbios_name, fqdn, role, site, domain;
   std::vector<std::string> ips;
   bool pdc_emulator = false;
+  std::string exchange_version;
+  std::string dag;
+  std::vector<std::string> server_roles;
   std::string heartbeat_interval = "15s";
   std::string backoff_initial = "1s";
   std::string backoff_max = "60s";

@@ -63,9 +63,14 @@ grpc::Status AgentServiceImpl::Connect(
   v1::HostIdentity& mutable_id = *msg.mutable_hello()->mutable_identity();
   for (std::string* field :
        {mutable_id.mutable_site(), mutable_id.mutable_domain(), mutable_id.mutable_agent_version(),
-        mutable_id.mutable_fqdn(), mutable_id.mutable_netbios_name()}) {
+        mutable_id.mutable_fqdn(), mutable_id.mutable_netbios_name(),
+        mutable_id.mutable_exchange_version(), mutable_id.mutable_dag()}) {
     *field = text::BoundedForDisplay(*field, 255);
   }
+  if (mutable_id.server_roles_size() > 8) {
+    mutable_id.mutable_server_roles()->DeleteSubrange(8, mutable_id.server_roles_size() - 8);
+  }
+  for (std::string& r : *mutable_id.mutable_server_roles()) r = text::BoundedForDisplay(r, 64);
   // A copy: `msg` is read into again below, and its hello goes with the next message.
   const v1::HostIdentity id = mutable_id;
   if (id.netbios_name().empty() || id.fqdn().empty()) {

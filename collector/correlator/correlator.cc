@@ -37,14 +37,39 @@ std::vector<FailureGroup> GroupFailures(const FleetIndex& index, const PairMatri
     assigned.insert({p.sender, p.target});
   };
   auto own_queues = [&](const std::string& t) {
+    if (!m.FailingTargetsOf(t).empty() || m.HasStuckQueue(t)) {
+      return absl::StrCat(t, "'s own queues fail too");
+    }
     if (m.SendsHealthily(t)) return absl::StrCat(t, "'s own queues are healthy");
-    if (!m.FailingTargetsOf(t).empty()) return absl::StrCat(t, "'s own queues fail too");
+    // Its queues were read (they may all point at sites or DAGs): none is stuck.
+    if (m.QueuesKnown(t)) return absl::StrCat(t, "'s own queues are not stuck");
     return absl::StrCat(t, "'s own queues are not known");
   };
+
+  // Queues whose next hop could be several servers, none named by the evidence: one group per
+  // next hop, every candidate judged as a target (DESIGN.md §3). Counted in no pattern below.
+  std::map<std::string, std::vector<const FailingPair*>> tentative;
+  for (const auto& [key, p] : m.failing()) {
+    if (p.tentative) tentative[p.next_hop].push_back(&p);
+  }
+  for (const auto& [hop, pairs] : tentative) {
+    FailureGroup g;
+    g.pattern_kind = "target_side";
+    for (const FailingPair* p : pairs) add_pair(g, *p);
+    std::string basis;
+    for (const auto& [key, note] : m.next_hops()) {
+      if (note.next_hop == hop && g.senders.count(note.sender)) basis = note.basis;
+    }
+    g.pattern = absl::StrCat(JoinNames(g.senders), " -> '", hop, "' could be any of ",
+                             JoinNames(g.targets), basis.empty() ? "" : " (" + basis + ")",
+                             "; no evidence names which: each is judged");
+    groups.push_back(std::move(g));
+  }
 
   // Every sender fails to T and none delivers to it: T-side.
   std::map<std::string, std::vector<const FailingPair*>> by_target, by_sender;
   for (const auto& [key, p] : m.failing()) {
+    if (p.tentative) continue;
     by_target[p.target].push_back(&p);
     by_sender[p.sender].push_back(&p);
   }
@@ -76,7 +101,7 @@ std::vector<FailureGroup> GroupFailures(const FleetIndex& index, const PairMatri
   }
   // What is left is one pair at a time; say what the matrix knows around it.
   for (const auto& [key, p] : m.failing()) {
-    if (assigned.count(key)) continue;
+    if (assigned.count(key) || p.tentative) continue;
     FailureGroup g;
     const std::set<std::string> healthy_to_t = m.HealthySendersTo(p.target);
     const std::set<std::string> healthy_from_s = m.HealthyTargetsOf(p.sender);
@@ -142,9 +167,20 @@ Diagnosis Judge(const RuleContext& ctx) {
   const FailureGroup& g = ctx.group;
   d.senders.assign(g.senders.begin(), g.senders.end());
   std::set<std::string> targets;
+  std::set<std::pair<std::string, std::string>> queues_seen;  // a tentative queue is in each pair
   for (const FailingPair* p : g.pairs) {
     targets.insert(p->target);
-    d.queues.insert(d.queues.end(), p->queues.begin(), p->queues.end());
+    for (const QueueRef& q : p->queues) {
+      if (queues_seen.insert({q.sender, q.identity}).second) d.queues.push_back(q);
+    }
+  }
+  for (const auto& [key, note] : ctx.matrix.next_hops()) {
+    if (!g.senders.count(note.sender)) continue;
+    const bool chosen_here = std::any_of(note.chosen.begin(), note.chosen.end(),
+                                         [&](const std::string& c) { return targets.count(c); });
+    if (chosen_here || (note.chosen.empty() && targets.count(note.next_hop))) {
+      d.next_hops.push_back(note);
+    }
   }
   d.targets.assign(targets.begin(), targets.end());
   d.pattern_kind = g.pattern_kind;
@@ -169,7 +205,14 @@ Diagnosis Judge(const RuleContext& ctx) {
     return a.second.confidence > b.second.confidence;
   });
   for (auto& [i, r] : supported) d.causes.push_back(std::move(r));
-  if (d.causes.empty()) d.causes.push_back(Unexplained(g, d.not_checked, d.ruled_out));
+  if (d.causes.empty()) {
+    d.causes.push_back(Unexplained(g, d.not_checked, d.ruled_out));
+    for (const NextHopNote& n : d.next_hops) {
+      if (n.chosen.empty()) {
+        absl::StrAppend(&d.causes.front().summary, "; next hop '", n.next_hop, "': ", n.chosen_by);
+      }
+    }
+  }
   d.blamed_host = d.causes.front().blamed_host;
   return d;
 }
@@ -183,6 +226,7 @@ void Merge(Diagnosis& into, Diagnosis&& from) {
   merge_names(into.senders, from.senders);
   merge_names(into.targets, from.targets);
   into.queues.insert(into.queues.end(), from.queues.begin(), from.queues.end());
+  into.next_hops.insert(into.next_hops.end(), from.next_hops.begin(), from.next_hops.end());
   if (into.pattern != from.pattern) into.pattern = absl::StrCat(into.pattern, "; ", from.pattern);
 }
 
@@ -247,6 +291,10 @@ Diagnoses Correlate(const model::FleetModel& fleet, absl::Time now,
   for (auto& [key, d] : out_of_scope) out.diagnoses.push_back(std::move(d));
   for (Diagnosis& d : out.diagnoses) {
     std::sort(d.senders.begin(), d.senders.end());
+    std::set<std::pair<std::string, std::string>> hops_seen;
+    std::erase_if(d.next_hops, [&](const NextHopNote& n) {
+      return !hops_seen.insert({n.sender, n.next_hop}).second;
+    });
     d.sentence = Sentence(d);
   }
   // Best supported first; out-of-scope last; ties by blamed host for determinism.

@@ -43,6 +43,19 @@ struct QueueRef {
   std::string origin;
 };
 
+// How a queue whose next hop is no host was resolved: shown with the diagnosis.
+struct NextHopNote {
+  std::string sender;
+  std::string next_hop;       // as written
+  std::string delivery_type;  // as written
+  std::string basis;          // "the other Exchange 2010 hub transport servers of site HQ ..."
+  std::vector<std::string> candidates;
+  std::vector<std::string> unknown_facts;  // "EX05 (exchange_version)"
+  std::vector<std::string> chosen;         // the candidates judged as targets
+  std::string chosen_by;  // "only candidate", "named by: event 1035 on EX02 ...", "no evidence
+                          // names one: each judged", or why there is no candidate
+};
+
 // A rule's verdict on one cause for one group of failures.
 struct CauseResult {
   enum class State { kSupported, kRuledOut, kNotChecked };
@@ -65,6 +78,7 @@ struct Diagnosis {
   std::vector<CauseResult> causes;  // supported, best first
   std::vector<CauseResult> not_checked;
   std::vector<CauseResult> ruled_out;
+  std::vector<NextHopNote> next_hops;  // queues whose next hop is no host, and how resolved
   std::string sentence;  // one line on-call can paste into a ticket
 };
 

@@ -3,6 +3,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "collector/correlator/next_hop_targets.h"
 #include "common/model/queue_state.h"
 
 namespace kerbside::correlator {
@@ -24,7 +26,8 @@ std::string ReplyText(const v1::SmtpReply& r) {
 }
 
 // The target of a queue: the FQDN or IP Exchange wrote into LastError, the endpoint it tried,
-// else the next hop (for intra-org relay a server FQDN; for DAG/site next hops no single host).
+// else the next hop when it is a host (intra-org relay to one server). Next hops that are no
+// host ("hub version 14", sites, DAGs) are resolved to candidates by NextHopResolver.
 std::optional<std::string> ResolveTarget(const FleetIndex& index, const v1::Queue& q) {
   const v1::LastError& e = q.last_error();
   for (const std::string& candidate : {e.target_fqdn(), e.target_ip()}) {
@@ -43,13 +46,21 @@ std::optional<std::string> ResolveTarget(const FleetIndex& index, const v1::Queu
 }  // namespace
 
 PairMatrix::PairMatrix(const FleetIndex& index) {
+  const NextHopResolver resolver(index);
   for (const v1::Evidence* ev : index.All(v1::Evidence::kQueues)) {
     const std::string& sender = ev->host();
+    queues_known_.insert(sender);
     for (const v1::Queue& q : ev->queues().queues()) {
       std::optional<std::string> target = ResolveTarget(index, q);
+      std::optional<NextHopTargets> hop;
+      if (!target) hop = resolver.Resolve(sender, q);
       const bool stuck = model::IsQueueStuck(q);
       if (!stuck) {
-        // A delivering queue toward a known Exchange server is a healthy pair.
+        // A delivering queue toward a known Exchange server is a healthy pair; toward a set of
+        // candidates it says nothing about any one of them.
+        if (!target && hop && hop->candidates.hosts.size() == 1) {
+          target = hop->candidates.hosts.front();
+        }
         if (target && *target != sender) {
           healthy_.insert({sender, *target});
           healthy_to_[*target].insert(sender);
@@ -71,18 +82,64 @@ PairMatrix::PairMatrix(const FleetIndex& index) {
         out_of_scope_.push_back(std::move(ref));
         continue;
       }
-      FailingPair& p = failing_[{sender, ref.target}];
-      p.sender = sender;
-      p.target = ref.target;
-      p.target_known = target.has_value();
-      p.last_errors.push_back(&q.last_error());
-      const std::string& endpoint = q.last_error().last_endpoint();
-      int port;
-      if (size_t colon = endpoint.rfind(':');
-          colon != std::string::npos && absl::SimpleAtoi(endpoint.substr(colon + 1), &port)) {
-        p.ports.insert(port);
+      stuck_senders_.insert(sender);
+      // The hosts this queue fails to: the one it names, or the candidates of its next hop that
+      // the evidence names, else all of them, each judged (DESIGN.md §3).
+      std::vector<std::string> targets;
+      bool known = target.has_value();
+      bool tentative = false;
+      if (target) {
+        targets.push_back(*target);
+      } else {
+        NextHopNote& note = next_hops_[{sender, q.next_hop_domain()}];
+        note.sender = sender;
+        note.next_hop = q.next_hop_domain();
+        note.delivery_type = q.delivery_type();
+        note.basis = hop->candidates.basis;
+        note.candidates = hop->candidates.hosts;
+        note.unknown_facts = hop->candidates.unknown_facts;
+        if (hop->candidates.hosts.empty()) {
+          note.chosen_by = hop->candidates.why_none;
+          targets.push_back(q.next_hop_domain());
+        } else if (hop->candidates.hosts.size() == 1) {
+          note.chosen_by = "the only candidate";
+          targets = hop->candidates.hosts;
+          known = true;
+        } else if (!hop->named.empty()) {
+          std::vector<std::string> why;
+          for (const auto& [c, evidence] : hop->named) {
+            targets.push_back(c);
+            why.push_back(evidence.fact);
+          }
+          note.chosen_by = absl::StrCat("named by the evidence: ", absl::StrJoin(why, "; "));
+          known = true;
+        } else {
+          note.chosen_by = "no evidence names one of them: each is judged";
+          targets = hop->candidates.hosts;
+          known = true;
+          tentative = true;
+        }
+        note.chosen = known ? targets : std::vector<std::string>{};
       }
-      p.queues.push_back(std::move(ref));
+      const std::string& endpoint = q.last_error().last_endpoint();
+      int port = 0;
+      const size_t colon = endpoint.rfind(':');
+      const bool has_port = colon != std::string::npos &&
+                            absl::SimpleAtoi(endpoint.substr(colon + 1), &port);
+      for (const std::string& t : targets) {
+        FailingPair& p = failing_[{sender, t}];
+        // A pair is tentative only while every queue behind it is.
+        p.tentative = p.queues.empty() ? tentative : p.tentative && tentative;
+        p.sender = sender;
+        p.target = t;
+        p.target_known = known;
+        if (!target && p.next_hop.empty()) p.next_hop = q.next_hop_domain();
+        p.last_errors.push_back(&q.last_error());
+        if (has_port) p.ports.insert(port);
+        QueueRef r = ref;
+        if (!tentative) r.target = t;
+        p.queues.push_back(std::move(r));
+      }
     }
   }
   // 1035 on a target names the sender's IP: the failure seen from the receiving side, which also
@@ -99,6 +156,7 @@ PairMatrix::PairMatrix(const FleetIndex& index) {
       p.sender = *sender;
       p.target = target;
       p.target_known = true;
+      p.tentative = false;  // the target saw this sender fail: no longer one of many
       auto connector = r.facts().find("connector");
       auto mechanism = r.facts().find("mechanism");
       if (connector != r.facts().end()) p.connectors_in_1035.insert(connector->second);
@@ -115,6 +173,7 @@ PairMatrix::PairMatrix(const FleetIndex& index) {
     }
   }
   for (const auto& [key, p] : failing_) {
+    if (p.tentative) continue;
     failing_to_[p.target].insert(p.sender);
     failing_from_[p.sender].insert(p.target);
     // A pair seen failing is not healthy, whatever another queue says.

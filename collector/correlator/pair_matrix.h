@@ -21,7 +21,12 @@ struct FailingPair {
   std::vector<EvidenceNote> events;          // 1035 on the target naming the sender
   std::set<std::string> connectors_in_1035;  // receive connectors 1035 named
   std::set<int> ports;  // local ports of the target the sender reached (from LastError)
+  // One of several servers a queue's next hop could be (DESIGN.md §3), and no evidence names
+  // it: judged, but not counted as a failing pair in the patterns.
+  bool tentative = false;
+  std::string next_hop;  // as written, when the target came from resolving it
 };
+
 
 // Every sender -> target pair the evidence shows, failing or healthy, and the queues stuck for
 // reasons outside this model (DESIGN.md §2).
@@ -33,6 +38,14 @@ class PairMatrix {
     return failing_;
   }
   const std::vector<QueueRef>& out_of_scope() const { return out_of_scope_; }
+  // Queues whose next hop is no host, by (sender, next hop as written).
+  const std::map<std::pair<std::string, std::string>, NextHopNote>& next_hops() const {
+    return next_hops_;
+  }
+  // The host reported its own queues (a get-queue file or the live source was read).
+  bool QueuesKnown(const std::string& host) const { return queues_known_.count(host) != 0; }
+  // Some queue of the host is stuck with an ExchangeAuth failure.
+  bool HasStuckQueue(const std::string& host) const { return stuck_senders_.count(host) != 0; }
   bool Healthy(const std::string& sender, const std::string& target) const {
     return healthy_.count({sender, target}) != 0;
   }
@@ -48,6 +61,8 @@ class PairMatrix {
   std::map<std::pair<std::string, std::string>, FailingPair> failing_;
   std::set<std::pair<std::string, std::string>> healthy_;
   std::vector<QueueRef> out_of_scope_;
+  std::map<std::pair<std::string, std::string>, NextHopNote> next_hops_;
+  std::set<std::string> queues_known_, stuck_senders_;
   std::map<std::string, std::set<std::string>> failing_to_, healthy_to_, failing_from_,
       healthy_from_;
 };

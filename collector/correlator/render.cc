@@ -32,6 +32,31 @@ nlohmann::ordered_json QueueJson(const QueueRef& q) {
           {"origin", q.origin}};
 }
 
+nlohmann::ordered_json NextHopJson(const NextHopNote& n) {
+  return {{"sender", n.sender},
+          {"next_hop", n.next_hop},
+          {"delivery_type", n.delivery_type},
+          {"basis", n.basis},
+          {"candidates", n.candidates},
+          {"unknown_facts", n.unknown_facts},
+          {"chosen", n.chosen},
+          {"chosen_by", n.chosen_by}};
+}
+
+std::string NextHopText(const NextHopNote& n) {
+  return absl::StrCat(
+      n.sender, " -> '", n.next_hop, "'",
+      n.delivery_type.empty() ? "" : absl::StrCat(" (", n.delivery_type, ")"), ": ",
+      n.candidates.empty()
+          ? n.chosen_by
+          : absl::StrCat("candidates ", absl::StrJoin(n.candidates, ", "), ", ", n.basis,
+                         n.unknown_facts.empty()
+                             ? ""
+                             : absl::StrCat(" (facts unknown: ",
+                                            absl::StrJoin(n.unknown_facts, ", "), ")"),
+                         "; judged: ", absl::StrJoin(n.chosen, ", "), " (", n.chosen_by, ")"));
+}
+
 }  // namespace
 
 nlohmann::ordered_json DiagnosesToJson(const Diagnoses& d) {
@@ -50,6 +75,10 @@ nlohmann::ordered_json DiagnosesToJson(const Diagnoses& d) {
     for (const QueueRef& q : diag.queues) j["queues"].push_back(QueueJson(q));
     j["pattern_kind"] = diag.pattern_kind;
     j["pattern"] = diag.pattern;
+    if (!diag.next_hops.empty()) {
+      j["next_hops"] = nlohmann::ordered_json::array();
+      for (const NextHopNote& n : diag.next_hops) j["next_hops"].push_back(NextHopJson(n));
+    }
     j["causes"] = nlohmann::ordered_json::array();
     for (const CauseResult& c : diag.causes) {
       nlohmann::ordered_json cj;
@@ -85,6 +114,9 @@ std::string DiagnosesToText(const Diagnoses& d) {
     const Diagnosis& diag = d.diagnoses[i];
     absl::StrAppend(&out, "\n[", i + 1, "] ", diag.sentence, "\n");
     absl::StrAppend(&out, "    pattern: ", diag.pattern, "\n");
+    for (const NextHopNote& n : diag.next_hops) {
+      absl::StrAppend(&out, "    next hop: ", NextHopText(n), "\n");
+    }
     absl::StrAppend(&out, "    queues: ", diag.queues.size(), "\n");
     for (const QueueRef& q : diag.queues) {
       absl::StrAppend(&out, "      ", q.identity, " (", q.sender, " -> ", q.target, ", ",

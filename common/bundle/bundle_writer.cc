@@ -215,6 +215,10 @@ RenderedBundle RenderBundle(const model::FleetModel& fleet, absl::Time collected
               {"domain", id.domain()},
               {"ips", std::vector<std::string>(id.ips().begin(), id.ips().end())},
               {"pdc_emulator", pdc_reports.empty() ? id.pdc_emulator() : name == directory_pdc},
+              {"exchange_version", id.exchange_version()},
+              {"dag", id.dag()},
+              {"server_roles",
+               std::vector<std::string>(id.server_roles().begin(), id.server_roles().end())},
               {"collected_at", FormatRfc3339(when.value_or(collected_at))}}))});
     // Several items of one kind go to one file where the format allows (events), else numbered.
     std::map<std::string, std::string> events_by_file;

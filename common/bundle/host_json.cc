@@ -2,6 +2,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/exchange/ip_range.h"
 #include "common/identity.h"
 #include "common/json_text.h"
@@ -83,6 +85,39 @@ absl::StatusOr<HostJson> ParseHostJson(absl::string_view text, absl::string_view
   if (auto it = j->find("pdc_emulator"); it != j->end() && !it->is_null()) {
     if (!it->is_boolean()) return FieldError(file, "pdc_emulator", "expected true or false");
     id.set_pdc_emulator(it->get<bool>());
+  }
+  // Optional facts for next-hop resolution; a version may be written as a number ("15").
+  if (auto it = j->find("exchange_version"); it != j->end() && it->is_number()) {
+    id.set_exchange_version(it->dump());
+  } else {
+    auto version = OptionalString(*j, "exchange_version", file);
+    if (!version.ok()) return version.status();
+    id.set_exchange_version(*version);
+  }
+  auto dag = OptionalString(*j, "dag", file);
+  if (!dag.ok()) return dag.status();
+  id.set_dag(*dag);
+  if (auto it = j->find("server_roles"); it != j->end() && !it->is_null()) {
+    // An array, or one string as Get-ExchangeServer's ServerRole prints ("Mailbox, Edge").
+    std::vector<std::string> roles;
+    if (it->is_string()) {
+      for (absl::string_view r :
+           absl::StrSplit(it->get<std::string>(), ',', absl::SkipWhitespace())) {
+        roles.emplace_back(absl::StripAsciiWhitespace(r));
+      }
+    } else if (it->is_array()) {
+      for (const auto& r : *it) {
+        if (!r.is_string()) {
+          return FieldError(file, "server_roles",
+                            absl::StrCat(kerbside::JsonText(r), " is not a string"));
+        }
+        roles.push_back(r.get<std::string>());
+      }
+    } else {
+      return FieldError(file, "server_roles", "expected an array of strings or one string");
+    }
+    if (roles.size() > 16) return FieldError(file, "server_roles", "more than 16 roles");
+    for (const std::string& r : roles) id.add_server_roles(r);
   }
   auto collected = OptionalString(*j, "collected_at", file);
   if (!collected.ok()) return collected.status();
