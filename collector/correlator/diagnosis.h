@@ -79,7 +79,7 @@ struct Diagnosis {
   std::vector<CauseResult> not_checked;
   std::vector<CauseResult> ruled_out;
   std::vector<NextHopNote> next_hops;  // queues whose next hop is no host, and how resolved
-  std::string sentence;  // one line on-call can paste into a ticket
+  std::string sentence;                // one line on-call can paste into a ticket
 };
 
 struct Diagnoses {

@@ -61,9 +61,9 @@ std::optional<EvidenceNote> PairEvidence(const FleetIndex& index, const std::str
     }
     for (const v1::SmtpProbe& s : e->probes().smtp()) {
       if (ShortName(s.peer()) == candidate && s.auth_attempted() && s.auth_reply().code() >= 400) {
-        return index.Note(*e, absl::StrCat(sender, "'s SMTP probe of ", candidate, " got ",
-                                           s.auth_reply().code(), " ",
-                                           s.auth_reply().enhanced_status()));
+        return index.Note(
+            *e, absl::StrCat(sender, "'s SMTP probe of ", candidate, " got ", s.auth_reply().code(),
+                             " ", s.auth_reply().enhanced_status()));
       }
     }
   }

@@ -124,8 +124,8 @@ PairMatrix::PairMatrix(const FleetIndex& index) {
       const std::string& endpoint = q.last_error().last_endpoint();
       int port = 0;
       const size_t colon = endpoint.rfind(':');
-      const bool has_port = colon != std::string::npos &&
-                            absl::SimpleAtoi(endpoint.substr(colon + 1), &port);
+      const bool has_port =
+          colon != std::string::npos && absl::SimpleAtoi(endpoint.substr(colon + 1), &port);
       for (const std::string& t : targets) {
         FailingPair& p = failing_[{sender, t}];
         // A pair is tentative only while every queue behind it is.

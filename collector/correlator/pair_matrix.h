@@ -27,7 +27,6 @@ struct FailingPair {
   std::string next_hop;  // as written, when the target came from resolving it
 };
 
-
 // Every sender -> target pair the evidence shows, failing or healthy, and the queues stuck for
 // reasons outside this model (DESIGN.md §2).
 class PairMatrix {

@@ -33,14 +33,9 @@ nlohmann::ordered_json QueueJson(const QueueRef& q) {
 }
 
 nlohmann::ordered_json NextHopJson(const NextHopNote& n) {
-  return {{"sender", n.sender},
-          {"next_hop", n.next_hop},
-          {"delivery_type", n.delivery_type},
-          {"basis", n.basis},
-          {"candidates", n.candidates},
-          {"unknown_facts", n.unknown_facts},
-          {"chosen", n.chosen},
-          {"chosen_by", n.chosen_by}};
+  return {{"sender", n.sender}, {"next_hop", n.next_hop},     {"delivery_type", n.delivery_type},
+          {"basis", n.basis},   {"candidates", n.candidates}, {"unknown_facts", n.unknown_facts},
+          {"chosen", n.chosen}, {"chosen_by", n.chosen_by}};
 }
 
 std::string NextHopText(const NextHopNote& n) {
@@ -49,12 +44,12 @@ std::string NextHopText(const NextHopNote& n) {
       n.delivery_type.empty() ? "" : absl::StrCat(" (", n.delivery_type, ")"), ": ",
       n.candidates.empty()
           ? n.chosen_by
-          : absl::StrCat("candidates ", absl::StrJoin(n.candidates, ", "), ", ", n.basis,
-                         n.unknown_facts.empty()
-                             ? ""
-                             : absl::StrCat(" (facts unknown: ",
-                                            absl::StrJoin(n.unknown_facts, ", "), ")"),
-                         "; judged: ", absl::StrJoin(n.chosen, ", "), " (", n.chosen_by, ")"));
+          : absl::StrCat(
+                "candidates ", absl::StrJoin(n.candidates, ", "), ", ", n.basis,
+                n.unknown_facts.empty()
+                    ? ""
+                    : absl::StrCat(" (facts unknown: ", absl::StrJoin(n.unknown_facts, ", "), ")"),
+                "; judged: ", absl::StrJoin(n.chosen, ", "), " (", n.chosen_by, ")"));
 }
 
 }  // namespace

@@ -236,7 +236,7 @@ NextHopCandidates CandidatesFor(const NextHop& hop, const ExchangeServerFacts& s
       out.basis = absl::StrCat(
           "the other ", version, " hub transport servers of ",
           sender.site.empty() ? absl::StrCat(sender.name, "'s AD site (not known)")
-                              : absl::StrCat("site ", sender.site, " (", sender.name, "'s site)"));
+                              : absl::StrCat(sender.name, "'s site ", sender.site));
       for (const ExchangeServerFacts& f : fleet) {
         if (f.name == sender.name || OnlyEdge(f)) continue;
         if (!f.roles.empty() && !HasRole(f, "hub")) continue;

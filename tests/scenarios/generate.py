@@ -21,6 +21,7 @@ HOSTS = {
     "EX01": dict(role="exchange", ip="10.1.1.11", pdc=False),
     "EX02": dict(role="exchange", ip="10.1.1.12", pdc=False),
     "EX03": dict(role="exchange", ip="10.1.1.13", pdc=False),
+    "EX04": dict(role="exchange", ip="10.1.1.14", pdc=False),
 }
 
 SEED_454 = ('451 4.4.0 Primary target IP address responded with: "454 4.7.0 Temporary '
@@ -31,6 +32,15 @@ NOT_OFFERED = ('451 4.4.0 Primary target IP address responded with: "451 5.7.3 C
                'Exchange Server authentication." Attempted failover to alternate host, but that '
                'did not succeed. Either there are no alternate hosts, or delivery failed to all '
                'alternate hosts. The last endpoint attempted was {ip}:{port}')
+# The KB's own LastError (Exchange 2010): no endpoint, no FQDN, as a 'hub version 14' queue shows.
+KB_454 = ('451 4.4.0 Primary target IP address responded with: "454 4.7.0 Temporary '
+          'authentication failure." Attempted failover to alternate host, but that did not '
+          'succeed. Either there are no alternate hosts, or delivery failed to all alternate '
+          'hosts.')
+KB_573 = ('451 4.4.0 Primary target IP address responded with: "451 5.7.3 Cannot achieve '
+          'Exchange Server authentication." Attempted failover to alternate host, but that did '
+          'not succeed. Either there are no alternate hosts, or delivery failed to all alternate '
+          'hosts.')
 DNS_FAIL = '451 4.4.0 DNS query failed. The error was: DNS query failed with error ErrorRetry'
 
 EXCHANGE_SPNS = ["SMTP/{n}", "SMTP/{f}", "SmtpSvc/{n}", "SmtpSvc/{f}", "exchangeAB/{n}",
@@ -66,12 +76,14 @@ class Bundle:
         with open(path, "wb") as f:
             f.write(data)
 
-    def host(self, name, collected_at=NOW, pdc=None):
+    def host(self, name, collected_at=NOW, pdc=None, site="HQ", **exchange_facts):
+        """exchange_facts: the optional exchange_version, dag, server_roles of host.json."""
         h = HOSTS[name]
-        self.write(f"hosts/{name}/host.json", json.dumps({
-            "name": name, "fqdn": fqdn(name), "role": h["role"], "site": "HQ",
-            "domain": DOMAIN, "ips": [h["ip"]], "pdc_emulator": h["pdc"] if pdc is None else pdc,
-            "collected_at": collected_at}, indent=2))
+        j = {"name": name, "fqdn": fqdn(name), "role": h["role"], "site": site,
+             "domain": DOMAIN, "ips": [h["ip"]], "pdc_emulator": h["pdc"] if pdc is None else pdc}
+        j.update(exchange_facts)
+        j["collected_at"] = collected_at
+        self.write(f"hosts/{name}/host.json", json.dumps(j, indent=2))
 
     def expected(self, diagnoses):
         self.write("expected.json", json.dumps(
@@ -95,12 +107,52 @@ def queue(sender, target, status="Retry", count=12, error=None, port=2525, shape
     return q
 
 
+# Windows PowerShell 5.1 writes DeliveryType as its number (Microsoft.Exchange.Data.DeliveryType).
+DELIVERY_TYPE = {"SmtpRelayToRemoteAdSite": 5, "SmtpRelayWithinAdSite": 7, "SmtpRelayToDag": 14,
+                 "SmtpRelayToMailboxDeliveryGroup": 15}
+
+
+def hop_queue(sender, n, next_hop, delivery_type, status="Retry", count=23, error=None,
+              tried=None, ps51=False):
+    """A queue whose NextHopDomain is no host ('hub version 14', a site, a DAG). Exchange 2010
+    writes the plain LastError; Exchange 2013+ writes the LRT shape naming the server it tried
+    (`tried`)."""
+    q = {"Identity": f"{sender}\\{n}", "DeliveryType": delivery_type, "Status": status,
+         "MessageCount": count if status == "Retry" else 0, "NextHopDomain": next_hop,
+         "LastError": None, "LastRetryTime": "2026-11-26T09:58:01.0000000+00:00"}
+    if error and tried:
+        q["LastError"] = (f"[{{LRT=11/26/2026 9:58:01 AM}};{{LED={error}}};"
+                          f"{{FQDN={fqdn(tried)}}};{{IP={ip(tried)}}}]")
+    elif error:
+        q["LastError"] = error
+    if ps51:
+        q["Status"] = {"Active": 1, "Ready": 2, "Retry": 3}[q["Status"]]
+        q["DeliveryType"] = DELIVERY_TYPE[q["DeliveryType"]]
+        q["LastRetryTime"] = "/Date(1795687081000)/"
+    return q
+
+
+def connectors_2010(b, host, extra=()):
+    """Exchange 2010 hub transport: 'Default HOST' on 25 takes server-to-server mail."""
+    default = [
+        {"Identity": f"{host}\\Default {host}", "Enabled": True, "TransportRole": "HubTransport",
+         "Bindings": ["0.0.0.0:25"], "RemoteIPRanges": ["0.0.0.0-255.255.255.255"],
+         "AuthMechanism": "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer",
+         "PermissionGroups": "ExchangeUsers, ExchangeServers, ExchangeLegacyServers"},
+        {"Identity": f"{host}\\Client {host}", "Enabled": True, "TransportRole": "HubTransport",
+         "Bindings": ["0.0.0.0:587"], "RemoteIPRanges": ["0.0.0.0-255.255.255.255"],
+         "AuthMechanism": "Tls, Integrated, BasicAuth, BasicAuthRequireTLS",
+         "PermissionGroups": "ExchangeUsers"},
+    ]
+    b.write(f"hosts/{host}/get-receiveconnector.json", json.dumps(default + list(extra), indent=2))
+
+
 def get_queue(b, host, queues, ps51=False):
     if ps51:
         status_num = {"Active": 1, "Ready": 2, "Retry": 3}
         for q in queues:
             q["Status"] = status_num[q["Status"]]
-            q["DeliveryType"] = 9
+            q["DeliveryType"] = DELIVERY_TYPE[q["DeliveryType"]]
             q["LastRetryTime"] = "/Date(1795687081000)/"
         text = json.dumps(queues, indent=4).replace(": ", ":  ")
         b.write(f"hosts/{host}/get-queue.json", text, utf16=True)
@@ -316,8 +368,13 @@ def write_queues(b, per_sender, extra_healthy=True, ps51=()):
         get_queue(b, sender, qs, ps51=sender in ps51)
 
 
-def D(blamed, causes, not_checked=(), ruled_out=(), pattern=None, summary_contains=None):
+def D(blamed, causes, not_checked=(), ruled_out=(), pattern=None, summary_contains=None,
+      pattern_contains=None, next_hop=None):
     d = {"blamed_host": blamed, "causes": [{"cause": c, "confidence": k} for c, k in causes]}
+    if pattern_contains:
+        d["pattern_contains"] = pattern_contains
+    if next_hop:
+        d["next_hop"] = next_hop
     if summary_contains:
         d["causes"][0]["summary_contains"] = summary_contains
     if pattern:
@@ -626,6 +683,148 @@ def main():
         "kdc": "10.1.1.1:88", "latency_seconds": 0.002}])
     b.expected([D("EX02", [("spn_missing", "confirmed")],
                   summary_contains="the KDC's answer outranks the listing from EX03 (not a DC)")])
+
+
+    # ---- next hops that are no host (issue 16; DESIGN.md §3) --------------------------------
+    # Exchange 2010 hubs relay inside their AD site through one queue named "hub version 14"
+    # (DeliveryType SmtpRelayWithinAdSite); the LastError is the KB's plain text, naming no
+    # server. Exchange 2013+ names the server it tried in LastError ({FQDN=};{IP=}), which wins
+    # over the next hop's candidates. Sources: Exchange 2010 Suspend-Queue (DeliveryType values),
+    # Exchange 2013/2016/2019 "Queues" (NextHopSolutionKey), "Mail routing" (delivery groups).
+    ex2010 = dict(exchange_version="Version 14.3 (Build 123.4)",
+                  server_roles=["Mailbox", "ClientAccess", "HubTransport"])
+    ex2016 = dict(exchange_version="15.1.2507.6", server_roles=["Mailbox"])
+
+    # 027: the issue's first case. EX01 and EX02 are the hubs of HQ, EX03 is in BRANCH; EX01's
+    # "hub version 14" queue can only be EX02, whose SMTPSVC SPNs are gone (both DCs' listings)
+    # and DC01 answered EX01's ticket request for SMTPSVC/ex02 with 0x7.
+    b = Bundle("027-hub-version-14-spn-missing", "Exchange 2010 intra-site queue, SPN missing")
+    for h in ("DC01", "DC02"):
+        b.host(h)
+    b.host("EX01", **ex2010)
+    b.host("EX02", **ex2010)
+    b.host("EX03", site="BRANCH", **ex2010)
+    good_clocks(b)
+    get_queue(b, "EX01", [hop_queue("EX01", 7, "hub version 14", "SmtpRelayWithinAdSite",
+                                    error=KB_454),
+                          hop_queue("EX01", 8, "BRANCH", "SmtpRelayToRemoteAdSite",
+                                    status="Active")])
+    get_queue(b, "EX02", [hop_queue("EX02", 3, "BRANCH", "SmtpRelayToRemoteAdSite",
+                                    status="Active")])
+    spn_views(b, drop=("SmtpSvc/EX02", "SmtpSvc/ex02.contoso.com"))
+    healthy_repl(b)
+    events(b, "DC01", "security", [
+        security_4769("DC01", "EX01", "SMTPSVC/ex02.contoso.com", "0x7", 700),
+        security_4769("DC01", "EX01", "SMTPSVC/ex02.contoso.com", "0x7", 701)])
+    b.expected([D("EX02", [("spn_missing", "confirmed")], ruled_out=["clock_skew"],
+                  next_hop="EX02")])
+
+    # 028: the issue's second case: "451 5.7.3 Cannot achieve Exchange Server authentication"
+    # on a "hub version 14" queue; EX02, the only other hub of HQ, has a custom relay connector
+    # on port 25 whose range covers EX01 and which lacks ExchangeServer (KB 979175).
+    b = Bundle("028-hub-version-14-connector", "Exchange 2010 intra-site queue, 5.7.3, relay connector")
+    for h in ("DC01", "DC02"):
+        b.host(h)
+    b.host("EX01", **ex2010)
+    b.host("EX02", **ex2010)
+    b.host("EX03", site="BRANCH", **ex2010)
+    good_clocks(b)
+    get_queue(b, "EX01", [hop_queue("EX01", 4, "hub version 14", "SmtpRelayWithinAdSite",
+                                    error=KB_573, ps51=True)])
+    connectors_2010(b, "EX02", [custom_connector("EX02", "Relay EX02", 25, ["10.1.1.0/24"],
+                                                 role="HubTransport")])
+    b.expected([D("EX02", [("connector_auth", "confirmed")], next_hop="EX02")])
+
+    # 029: Exchange 2016, EX01 (HQ) to the mailbox delivery group of BRANCH (EX03 and EX04):
+    # LastError names EX04, which is 7 minutes ahead; EX03, the other candidate, lacks its SPNs
+    # and is not blamed for a queue that never tried it. EX04's own queues point at a delivery
+    # group and are healthy: not "unknown".
+    b = Bundle("029-delivery-group-fqdn-wins", "Exchange 2016 site delivery group, LastError names EX04")
+    for h in ("DC01", "DC02"):
+        b.host(h)
+    b.host("EX01", **ex2016)
+    b.host("EX02", **ex2016)
+    b.host("EX03", site="BRANCH", **ex2016)
+    b.host("EX04", site="BRANCH", **ex2016)
+    good_clocks(b)
+    stripchart(b, "EX04", "DC01", 420)
+    get_queue(b, "EX01", [hop_queue("EX01", 11, "site:branch; version:15",
+                                    "SmtpRelayToMailboxDeliveryGroup", error=SEED_454.format(
+                                        ip=ip("EX04"), port=2525), tried="EX04")])
+    get_queue(b, "EX04", [hop_queue("EX04", 2, "site:hq; version:15",
+                                    "SmtpRelayToMailboxDeliveryGroup", status="Active")])
+    spn_views(b, target="EX03", drop=("SmtpSvc/EX03", "SmtpSvc/ex03.contoso.com"))
+    b.expected([D("EX04", [("clock_skew", "likely")],
+                  pattern_contains="EX04's own queues are not stuck")])
+
+    # 030: Exchange 2010, EX01 (HQ) to the AD site BRANCH (SmtpRelayToRemoteAdSite), whose only
+    # hub EX03 runs 7 minutes ahead; DC01 refused EX01's tickets for it with KRB_AP_ERR_SKEW.
+    b = Bundle("030-remote-ad-site-clock-skew", "Exchange 2010 queue to AD site BRANCH, EX03 ahead")
+    for h in ("DC01", "DC02"):
+        b.host(h)
+    b.host("EX01", **ex2010)
+    b.host("EX02", **ex2010)
+    b.host("EX03", site="BRANCH", **ex2010)
+    good_clocks(b, skip=("EX03",))
+    stripchart(b, "EX03", "DC01", 425)
+    get_queue(b, "EX01", [hop_queue("EX01", 5, "BRANCH", "SmtpRelayToRemoteAdSite",
+                                    error=KB_454)])
+    events(b, "DC01", "security", [security_4769("DC01", "EX01", "EX03$", "0x25", 800)])
+    b.expected([D("EX03", [("clock_skew", "confirmed")], next_hop="EX03")])
+
+    # 031: Exchange 2019 DAG1 = EX02 (HQ) + EX03 (BRANCH); EX01 is no member and relays to the
+    # DAG (SmtpRelayToDag); LastError names EX03, whose SPNs are gone; EX02 is healthy.
+    b = Bundle("031-dag-member-spn-missing", "Exchange 2019 queue to DAG1, member EX03 lacks SPNs")
+    for h in ("DC01", "DC02"):
+        b.host(h)
+    ex2019 = dict(exchange_version="15.2.1118.7", server_roles=["Mailbox"])
+    b.host("EX01", **ex2019)
+    b.host("EX02", dag="DAG1", **ex2019)
+    b.host("EX03", site="BRANCH", dag="DAG1", **ex2019)
+    good_clocks(b)
+    get_queue(b, "EX01", [hop_queue("EX01", 9, "DAG1", "SmtpRelayToDag",
+                                    error=SEED_454.format(ip=ip("EX03"), port=2525),
+                                    tried="EX03")])
+    spn_views(b, target="EX03", drop=("SmtpSvc/EX03", "SmtpSvc/ex03.contoso.com"))
+    events(b, "DC01", "security", [
+        security_4769("DC01", "EX01", "SMTPSVC/ex03.contoso.com", "0x7", 900)])
+    b.expected([D("EX03", [("spn_missing", "confirmed")])])
+
+    # 032: Exchange 2010, HQ has three hubs: EX01's "hub version 14" queue could be EX02 or
+    # EX03. No event or probe names either; EX03's SMTPSVC SPNs are gone on both DCs, EX02's are
+    # intact. Each candidate is judged: EX03 is blamed, and both are said to be candidates.
+    b = Bundle("032-candidates-one-broken", "hub version 14 with two candidate hubs, one broken")
+    for h in ("DC01", "DC02"):
+        b.host(h)
+    for h in ("EX01", "EX02", "EX03"):
+        b.host(h, **ex2010)
+    good_clocks(b)
+    get_queue(b, "EX01", [hop_queue("EX01", 6, "hub version 14", "SmtpRelayWithinAdSite",
+                                    error=KB_454)])
+    spn_views(b, target="EX02")
+    spn_views(b, target="EX03", drop=("SmtpSvc/EX03", "SmtpSvc/ex03.contoso.com"))
+    healthy_repl(b)
+    b.expected([D("EX03", [("spn_missing", "likely")], pattern_contains="could be any of EX02, EX03",
+                  next_hop="EX02, EX03")])
+
+    # 033: as 032, but EX02 is also 7 minutes ahead, and DC01 logged EX01's ticket request for
+    # SMTPSVC/ex03 failing with 0x7: the evidence names EX03 as the server tried, so EX02's
+    # clock (a real fault, but not of this queue) is not blamed for it.
+    b = Bundle("033-candidate-named-by-kdc", "hub version 14, the KDC event names EX03")
+    for h in ("DC01", "DC02"):
+        b.host(h)
+    for h in ("EX01", "EX02", "EX03"):
+        b.host(h, **ex2010)
+    good_clocks(b, skip=("EX02",))
+    stripchart(b, "EX02", "DC01", 420)
+    get_queue(b, "EX01", [hop_queue("EX01", 6, "hub version 14", "SmtpRelayWithinAdSite",
+                                    error=KB_454)])
+    spn_views(b, target="EX02")
+    spn_views(b, target="EX03", drop=("SmtpSvc/EX03", "SmtpSvc/ex03.contoso.com"))
+    healthy_repl(b)
+    events(b, "DC01", "security", [
+        security_4769("DC01", "EX01", "SMTPSVC/ex03.contoso.com", "0x7", 950)])
+    b.expected([D("EX03", [("spn_missing", "confirmed")], next_hop="EX03")])
 
 
 if __name__ == "__main__":

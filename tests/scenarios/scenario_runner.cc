@@ -51,6 +51,22 @@ std::string Compare(const nlohmann::json& want, const nlohmann::json& got) {
       return absl::StrCat("[", i + 1, "] pattern ", g["pattern_kind"].get<std::string>(), ": ",
                           g["pattern"].get<std::string>());
     }
+    if (w.contains("pattern_contains") &&
+        g["pattern"].get<std::string>().find(w["pattern_contains"].get<std::string>()) ==
+            std::string::npos) {
+      return absl::StrCat("[", i + 1, "] pattern: ", g["pattern"].get<std::string>());
+    }
+    if (w.contains("next_hop")) {
+      // The servers the queue's next hop was judged as (DESIGN.md §3).
+      std::vector<std::string> chosen;
+      if (g.contains("next_hops") && !g["next_hops"].empty()) {
+        for (const auto& c : g["next_hops"][0]["chosen"]) chosen.push_back(c.get<std::string>());
+      }
+      if (absl::StrJoin(chosen, ", ") != w["next_hop"].get<std::string>()) {
+        return absl::StrCat("[", i + 1, "] next hop judged as '", absl::StrJoin(chosen, ", "),
+                            "', expected '", w["next_hop"].get<std::string>(), "'");
+      }
+    }
     if (CausesText(w["causes"]) != CausesText(g["causes"])) {
       return absl::StrCat("[", i + 1, "] causes ", CausesText(g["causes"]));
     }

@@ -115,7 +115,7 @@ TEST(NextHopCandidatesTest, HubVersionIsTheOtherHubsOfTheSendersSiteOfThatVersio
   NextHopCandidates c =
       CandidatesFor(ParseNextHop("hub version 14", "SmtpRelayWithinAdSite"), fleet[0], fleet);
   EXPECT_THAT(c.hosts, ElementsAre("EX02"));
-  EXPECT_EQ(c.basis, "the other Exchange 2010 hub transport servers of site HQ (EX01's site)");
+  EXPECT_EQ(c.basis, "the other Exchange 2010 hub transport servers of EX01's site HQ");
   EXPECT_THAT(c.unknown_facts, IsEmpty());
 }
 
