@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The kerbside demo on loopback: installs packages, builds, makes a fleet PKI, starts a
-# collector and three agents (DC01, the PDC emulator; EX01; EX02 with its clock 7 minutes ahead
-# under libfaketime), and shows what the collector measured with `kerbside hosts`.
+# collector and three agents (DC01, the PDC emulator; EX01 with a queue to "hub version 14"
+# stuck with the KB's error; EX02 with its clock 7 minutes ahead under libfaketime), and shows
+# what the collector measured (`kerbside hosts`, `queues`) and its diagnosis.
 #
 #   deploy/demo/run-demo.sh           run, print, stop everything
 #   deploy/demo/run-demo.sh --keep    leave the fleet running (prints how to stop it)
@@ -58,12 +59,17 @@ agent() {  # agent NAME ROLE [flags...]
   pids+=($!)
 }
 agent DC01 dc --pdc_emulator
-# The Exchange servers read their queues from folders in the bundle layout (deploy/demo/hosts).
-agent EX01 exchange --host_folder "$root/deploy/demo/hosts/EX01" --host_folder_interval 2s
+# The Exchange servers (Exchange 2010 hubs of site HQ, as KB 979174's era has them) read their
+# queues from folders in the bundle layout (deploy/demo/hosts). EX01's intra-site queue is named
+# "hub version 14", not a server: the collector resolves it to EX02, the only other hub of HQ.
+ex2010=(--exchange_version 14.3.123.4 --server_role HubTransport --server_role Mailbox)
+agent EX01 exchange --host_folder "$root/deploy/demo/hosts/EX01" --host_folder_interval 2s \
+  "${ex2010[@]}"
 # The fault: EX02's wall clock runs 7 minutes ahead (libfaketime, wall clock only).
 libfaketime=$(ls /usr/lib/*/faketime/libfaketime.so.1 | head -n 1)
 LD_PRELOAD=$libfaketime FAKETIME=+7m FAKETIME_DONT_FAKE_MONOTONIC=1 \
-  agent EX02 exchange --host_folder "$root/deploy/demo/hosts/EX02" --host_folder_interval 2s
+  agent EX02 exchange --host_folder "$root/deploy/demo/hosts/EX02" --host_folder_interval 2s \
+  "${ex2010[@]}"
 
 cli=("$build/collector/cli/kerbside" --collector "localhost:$port" --ca "$pki/ca.crt"
      --cert "$pki/oncall.crt" --key "$pki/oncall.key")

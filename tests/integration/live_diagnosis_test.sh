@@ -57,11 +57,14 @@ agent() {  # agent NAME ROLE [flags...]
     --role "$role" --site HQ --ip 127.0.0.1 --backoff_initial 200ms --backoff_max 2s "$@"
 }
 start_bg dc01 agent DC01 dc --pdc_emulator
-start_bg ex01 agent EX01 exchange --host_folder "$ITEST_DIR/hosts/EX01" --host_folder_interval 1s
+# EX01 and EX02 say they are Exchange 2010 hubs: a "hub version 14" queue resolves to EX02.
+start_bg ex01 agent EX01 exchange --host_folder "$ITEST_DIR/hosts/EX01" --host_folder_interval 1s \
+  --exchange_version 14.3.123.4 --server_role HubTransport --server_role Mailbox
 start_bg ex02 env LD_PRELOAD="$LIBFAKETIME" FAKETIME=+420s FAKETIME_DONT_FAKE_MONOTONIC=1 \
   "$AGENT" --collector "$ADDR" --ca "$pki/ca.crt" --cert "$pki/ex02.lab.test.crt" \
   --key "$pki/ex02.lab.test.key" --netbios_name EX02 --fqdn ex02.lab.test --role exchange \
-  --site HQ --ip 127.0.0.1 --host_folder "$ITEST_DIR/hosts/EX02" --host_folder_interval 1s
+  --site HQ --ip 127.0.0.1 --host_folder "$ITEST_DIR/hosts/EX02" --host_folder_interval 1s \
+  --exchange_version 14.3.123.4 --server_role HubTransport
 
 diagnosed() {
   cli diagnose --json | jq -e '.diagnoses[0].causes[0].cause == "clock_skew"' >/dev/null
@@ -156,3 +159,24 @@ expect_jq "$json" '.sources[0].reason | test("hosts/EX01/get-queue.json")' \
 expect_jq "$json" '[.evidence[].kind] | index("w32tm_status") != null' "the other file still flows"
 cli evidence EX01 | grep -q "degraded" || fail "text view lacks the health"
 pass "text view shows the source health"
+
+# Issue 16: an Exchange 2010 intra-site queue names no server ("hub version 14", the KB's plain
+# LastError). Resolved live from the hellos (site HQ, version 14, HubTransport): EX02 is the only
+# other hub of HQ, so its clock is the diagnosis.
+kb='451 4.4.0 Primary target IP address responded with: \"454 4.7.0 Temporary authentication failure.\" Attempted failover to alternate host, but that did not succeed. Either there are no alternate hosts, or delivery failed to all alternate hosts.'
+cat > "$ITEST_DIR/hosts/EX01/get-queue.json" <<JSON
+[{"Identity": "EX01\\\\21", "DeliveryType": "SmtpRelayWithinAdSite", "Status": "Retry",
+  "MessageCount": 14, "NextHopDomain": "hub version 14", "LastError": "$kb"}]
+JSON
+hub_diagnosed() {
+  cli diagnose --json | jq -e '.diagnoses[0].next_hops[0].next_hop == "hub version 14"' >/dev/null
+}
+wait_until 20 "the hub version 14 queue diagnosed" hub_diagnosed
+json=$(cli diagnose --json)
+expect_jq "$json" '.diagnoses[0] | .blamed_host == "EX02" and .causes[0].cause == "clock_skew" and
+  .queues[0].identity == "EX01\\21" and .next_hops[0].chosen == ["EX02"] and
+  .next_hops[0].chosen_by == "the only candidate"' \
+  "the 'hub version 14' queue is EX02's clock skew, EX02 the only candidate"
+cli diagnose | grep -q "next hop: EX01 -> 'hub version 14' (SmtpRelayWithinAdSite): candidates EX02" \
+  || fail "text view: $(cli diagnose | grep 'next hop' || true)"
+pass "the text view says how the next hop was resolved"
