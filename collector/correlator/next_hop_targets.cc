@@ -1,5 +1,6 @@
 #include "collector/correlator/next_hop_targets.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace kerbside::correlator {
@@ -44,13 +45,17 @@ bool NamesServer(const v1::Evidence& e, const v1::EventRecord& r, const std::str
 
 std::optional<EvidenceNote> PairEvidence(const FleetIndex& index, const std::string& sender,
                                          const std::string& candidate) {
-  for (const auto& [e, r] : index.EventsAbout(candidate)) {
-    if (!IsFailureRecord(*r) || !NamesServer(*e, *r, candidate) ||
-        !NamesClient(index, *e, *r, sender)) {
-      continue;
+  // Events are indexed by every host they name: a ticket for SMTPSVC/<candidate> under the
+  // candidate, a 1035 on the candidate under the sender (its source address).
+  for (const std::string& subject : {candidate, sender}) {
+    for (const auto& [e, r] : index.EventsAbout(subject)) {
+      if (!IsFailureRecord(*r) || !NamesServer(*e, *r, candidate) ||
+          !NamesClient(index, *e, *r, sender)) {
+        continue;
+      }
+      return index.Note(*e, absl::StrCat("event ", r->event_id(), " on ", e->host(), " names ",
+                                         sender, " -> ", candidate, " failing"));
     }
-    return index.Note(*e, absl::StrCat("event ", r->event_id(), " on ", e->host(), " names ",
-                                       sender, " -> ", candidate, " failing"));
   }
   for (const v1::Evidence* e : index.Of(sender, v1::Evidence::kProbes)) {
     for (const v1::TicketProbe& t : e->probes().tickets()) {
@@ -80,20 +85,71 @@ NextHopResolver::NextHopResolver(const FleetIndex& index) : index_(index) {
     f.major_version = exchange::ExchangeMajorVersion(h.identity.exchange_version());
     f.dag = h.identity.dag();
     f.roles.assign(h.identity.server_roles().begin(), h.identity.server_roles().end());
+    const size_t i = fleet_.size();
+    by_name_[name] = i;
+    if (f.site.empty()) {
+      no_site_.push_back(i);
+    } else {
+      by_site_[absl::AsciiStrToLower(f.site)].push_back(i);
+    }
+    if (f.dag.empty()) {
+      no_dag_.push_back(i);
+    } else {
+      by_dag_[absl::AsciiStrToLower(f.dag)].push_back(i);
+    }
     fleet_.push_back(std::move(f));
   }
 }
 
-NextHopTargets NextHopResolver::Resolve(const std::string& sender, const v1::Queue& queue) const {
+std::vector<exchange::ExchangeServerFacts> NextHopResolver::Pool(
+    const exchange::NextHop& hop, const exchange::ExchangeServerFacts& sender) const {
+  using exchange::NextHopForm;
+  const std::vector<size_t>* known = nullptr;
+  const std::vector<size_t>* unknown = nullptr;
+  auto in = [](const std::map<std::string, std::vector<size_t>>& m, const std::string& key) {
+    static const std::vector<size_t> kNone;
+    auto it = m.find(absl::AsciiStrToLower(key));
+    return it == m.end() ? &kNone : &it->second;
+  };
+  switch (hop.form) {
+    case NextHopForm::kHubsOfOwnSite:
+      if (!sender.site.empty()) known = in(by_site_, sender.site), unknown = &no_site_;
+      break;
+    case NextHopForm::kAdSite:
+    case NextHopForm::kDeliveryGroup:
+      if (!hop.site.empty()) known = in(by_site_, hop.site), unknown = &no_site_;
+      break;
+    case NextHopForm::kDag:
+      if (!hop.dag.empty()) known = in(by_dag_, hop.dag), unknown = &no_dag_;
+      break;
+    case NextHopForm::kMailboxDatabase:
+      if (!sender.dag.empty()) {
+        known = in(by_dag_, sender.dag), unknown = &no_dag_;
+      } else if (!sender.site.empty()) {
+        known = in(by_site_, sender.site), unknown = &no_site_;
+      }
+      break;
+    default:
+      break;
+  }
+  if (known == nullptr) return fleet_;
+  std::vector<exchange::ExchangeServerFacts> pool;
+  pool.reserve(known->size() + unknown->size());
+  for (size_t i : *known) pool.push_back(fleet_[i]);
+  for (size_t i : *unknown) pool.push_back(fleet_[i]);
+  return pool;
+}
+
+NextHopTargets NextHopResolver::Resolve(const std::string& sender, const v1::Queue& queue,
+                                        bool find_named) const {
   NextHopTargets out;
   out.hop = exchange::ParseNextHop(queue.next_hop_domain(), queue.delivery_type());
   exchange::ExchangeServerFacts self;
   self.name = sender;
-  for (const exchange::ExchangeServerFacts& f : fleet_) {
-    if (f.name == sender) self = f;
-  }
-  out.candidates = exchange::CandidatesFor(out.hop, self, fleet_);
+  if (auto it = by_name_.find(sender); it != by_name_.end()) self = fleet_[it->second];
+  out.candidates = exchange::CandidatesFor(out.hop, self, Pool(out.hop, self));
   for (const std::string& c : out.candidates.hosts) {
+    if (!find_named || out.candidates.hosts.size() < 2) break;
     if (auto note = PairEvidence(index_, sender, c)) out.named.push_back({c, std::move(*note)});
   }
   return out;

@@ -1,6 +1,7 @@
 #ifndef KERBSIDE_COLLECTOR_CORRELATOR_NEXT_HOP_TARGETS_H_
 #define KERBSIDE_COLLECTOR_CORRELATOR_NEXT_HOP_TARGETS_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,11 +29,21 @@ class NextHopResolver {
  public:
   explicit NextHopResolver(const FleetIndex& index);
 
-  NextHopTargets Resolve(const std::string& sender, const v1::Queue& queue) const;
+  // `find_named` false: candidates only (a delivering queue needs no evidence of failure).
+  NextHopTargets Resolve(const std::string& sender, const v1::Queue& queue,
+                         bool find_named = true) const;
 
  private:
+  // The servers a form can name: those of one site (or one DAG) and those whose site (DAG) is
+  // unknown; so resolving a queue costs the size of a site, not of the fleet.
+  std::vector<exchange::ExchangeServerFacts> Pool(
+      const exchange::NextHop& hop, const exchange::ExchangeServerFacts& sender) const;
+
   const FleetIndex& index_;
   std::vector<exchange::ExchangeServerFacts> fleet_;
+  std::map<std::string, size_t> by_name_;
+  std::map<std::string, std::vector<size_t>> by_site_, by_dag_;  // lower-case keys
+  std::vector<size_t> no_site_, no_dag_;
 };
 
 // Evidence that `sender` tried to authenticate to `candidate` and failed; nullopt when none.

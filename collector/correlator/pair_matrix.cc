@@ -52,9 +52,9 @@ PairMatrix::PairMatrix(const FleetIndex& index) {
     queues_known_.insert(sender);
     for (const v1::Queue& q : ev->queues().queues()) {
       std::optional<std::string> target = ResolveTarget(index, q);
-      std::optional<NextHopTargets> hop;
-      if (!target) hop = resolver.Resolve(sender, q);
       const bool stuck = model::IsQueueStuck(q);
+      std::optional<NextHopTargets> hop;
+      if (!target) hop = resolver.Resolve(sender, q, /*find_named=*/stuck);
       if (!stuck) {
         // A delivering queue toward a known Exchange server is a healthy pair; toward a set of
         // candidates it says nothing about any one of them.
