@@ -232,7 +232,20 @@ void Merge(Diagnosis& into, Diagnosis&& from) {
 
 std::string Sentence(const Diagnosis& d) {
   const CauseResult& top = d.causes.front();
-  return absl::StrCat(absl::StrJoin(d.senders, ", "), " -> ", absl::StrJoin(d.targets, ", "),
+  // Candidates that stand for one next hop are said as that next hop ("'hub version 14' (EX02
+  // or EX03)"): the queue failed to one of them, not to each.
+  std::vector<std::string> targets;
+  std::set<std::string> said;
+  for (const NextHopNote& n : d.next_hops) {
+    if (n.chosen.size() < 2) continue;
+    if (!said.insert(n.next_hop).second) continue;
+    targets.push_back(absl::StrCat("'", n.next_hop, "' (", absl::StrJoin(n.chosen, " or "), ")"));
+    said.insert(n.chosen.begin(), n.chosen.end());
+  }
+  for (const std::string& t : d.targets) {
+    if (!said.count(t)) targets.push_back(t);
+  }
+  return absl::StrCat(absl::StrJoin(d.senders, ", "), " -> ", absl::StrJoin(targets, ", "),
                       " stuck: ", CauseLabel(top.cause), " — ", top.summary);
 }
 
