@@ -11,6 +11,7 @@
 #include "collector/fleet.h"
 #include "collector/live_query_service.h"
 #include "collector/oncall/oncall.h"
+#include "collector/open_file_limit.h"
 #include "collector/query_service.h"
 #include "collector/store.h"
 #include "common/cli_errors.h"
@@ -81,6 +82,19 @@ int Run(const Flags& f) {
       spdlog::critical("configuration: {}", std::string(s.message()));
       return 2;
     }
+  }
+  // One socket per agent stream, plus the store, /metrics and the sinks' connections.
+  constexpr uint64_t kSpareFiles = 256;
+  if (auto files = kerbside::collector::RaiseOpenFileLimit(); !files.ok()) {
+    spdlog::warn("open files: {}", files.status().ToString());
+  } else if (files->now < f.max_agent_streams + kSpareFiles) {
+    spdlog::warn(
+        "open files: the limit is {} (hard), fewer than max_agent_streams {} + {} spare: agents "
+        "will be refused with 'too many open files' first; raise LimitNOFILE or lower "
+        "--max_agent_streams",
+        files->now, f.max_agent_streams, kSpareFiles);
+  } else if (files->now != files->before) {
+    spdlog::info("open files: soft limit raised from {} to {}", files->before, files->now);
   }
   std::shared_ptr<grpc::ServerCredentials> creds;
   if (f.plaintext) {
