@@ -826,6 +826,26 @@ def main():
         security_4769("DC01", "EX01", "SMTPSVC/ex03.contoso.com", "0x7", 950)])
     b.expected([D("EX03", [("spn_missing", "confirmed")], next_hop="EX03")])
 
+    # 034: an Exchange 2010 hub takes server-to-server mail on port 25 ("Default EX02"), which
+    # offers Exchange Server authentication; a custom connector on 2525 that lacks it is never
+    # reached by a 2010 sender (2525 is the 2013+ Transport service's port). Nothing else is
+    # wrong: unexplained, with the connector ruled out on the port Exchange 2010 uses.
+    b = Bundle("034-hub-version-14-port-25", "Exchange 2010 target: a 2525 connector is not its intra-org one")
+    for h in ("DC01", "DC02"):
+        b.host(h)
+    b.host("EX01", **ex2010)
+    b.host("EX02", **ex2010)
+    b.host("EX03", site="BRANCH", **ex2010)
+    good_clocks(b)
+    get_queue(b, "EX01", [hop_queue("EX01", 4, "hub version 14", "SmtpRelayWithinAdSite",
+                                    error=KB_454)])
+    connectors_2010(b, "EX02", [custom_connector("EX02", "Scanners 2525", 2525, ["10.1.1.0/24"],
+                                                 role="HubTransport")])
+    spn_views(b)
+    healthy_repl(b)
+    b.expected([D("EX02", [("unexplained", "possible")], ruled_out=["connector_auth", "spn_missing"],
+                  next_hop="EX02")])
+
 
 if __name__ == "__main__":
     main()

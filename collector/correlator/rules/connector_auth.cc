@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "collector/correlator/rules/rule.h"
 #include "common/exchange/ip_range.h"
+#include "common/exchange/next_hop.h"
 
 namespace kerbside::correlator {
 namespace {
@@ -112,7 +113,14 @@ class ConnectorAuthRule : public Rule {
     }
     const v1::Evidence& ev = *connector_sets.back();
     std::vector<int> ports(pair.ports.begin(), pair.ports.end());
-    if (ports.empty()) ports = {2525, 25};  // Transport service first, then Front End
+    if (ports.empty()) {
+      // Exchange 2007/2010 hubs take server-to-server mail on 25 ("Default <T>"); 2013+ on 2525
+      // (the Transport service behind the Front End), else 25 (DESIGN.md §3).
+      const model::HostEvidence* th = index.Host(t);
+      const int major =
+          th == nullptr ? 0 : exchange::ExchangeMajorVersion(th->identity.exchange_version());
+      ports = (major == 8 || major == 14) ? std::vector<int>{25} : std::vector<int>{2525, 25};
+    }
     Choice chosen;
     for (int port : ports) {
       chosen = Pick(ev.receive_connectors(), port, index.Host(t), sh->identity.ips());
