@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "collector/correlator/causes.h"
 #include "collector/correlator/clock_graph.h"
 #include "collector/correlator/fleet_index.h"
 #include "collector/correlator/pair_matrix.h"
@@ -14,17 +15,6 @@
 
 namespace kerbside::correlator {
 namespace {
-
-std::string CauseLabel(const std::string& cause) {
-  if (cause == kClockSkew) return "clock skew";
-  if (cause == kDcReplication) return "DC replication";
-  if (cause == kSpnMissing) return "missing SPN";
-  if (cause == kSpnDuplicate) return "duplicate SPN";
-  if (cause == kKerberosPortsBlocked) return "Kerberos ports blocked";
-  if (cause == kConnectorAuth) return "receive connector without Exchange Server authentication";
-  if (cause == kUnexplained) return "unexplained";
-  return "out of scope";
-}
 
 // Splits the failing pairs into groups by the side the pair matrix blames (DESIGN.md §2).
 std::vector<FailureGroup> GroupFailures(const FleetIndex& index, const PairMatrix& m) {
@@ -246,7 +236,7 @@ std::string Sentence(const Diagnosis& d) {
     if (!said.count(t)) targets.push_back(t);
   }
   return absl::StrCat(absl::StrJoin(d.senders, ", "), " -> ", absl::StrJoin(targets, ", "),
-                      " stuck: ", CauseLabel(top.cause), " — ", top.summary);
+                      " stuck: ", CauseFor(top.cause).label, " — ", top.summary);
 }
 
 }  // namespace

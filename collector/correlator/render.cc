@@ -1,6 +1,7 @@
 // JSON (DESIGN.md §5) and text renderings of the correlator's diagnoses.
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "collector/correlator/causes.h"
 #include "collector/correlator/correlator.h"
 #include "common/duration_format.h"
 #include "common/proto_time.h"
@@ -79,6 +80,7 @@ nlohmann::ordered_json DiagnosesToJson(const Diagnoses& d) {
       nlohmann::ordered_json cj;
       cj["cause"] = c.cause;
       cj["confidence"] = ConfidenceName(c.confidence);
+      cj["kb"] = CauseFor(c.cause).kb;
       cj["summary"] = c.summary;
       cj["blamed_host"] = c.blamed_host;
       cj["evidence"] = nlohmann::ordered_json::array();
@@ -118,8 +120,8 @@ std::string DiagnosesToText(const Diagnoses& d) {
                       q.message_count, " messages, ", q.status, "): ", q.last_error, "\n");
     }
     for (const CauseResult& c : diag.causes) {
-      absl::StrAppend(&out, "    cause ", c.cause, " (", ConfidenceName(c.confidence),
-                      "): ", c.summary, "\n");
+      absl::StrAppend(&out, "    cause ", c.cause, " (", ConfidenceName(c.confidence), ", ",
+                      CauseFor(c.cause).kb, "): ", c.summary, "\n");
       for (const EvidenceNote& n : c.evidence) {
         absl::StrAppend(
             &out, "      evidence: ", n.fact,

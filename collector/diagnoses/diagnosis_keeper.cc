@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "collector/correlator/causes.h"
 #include "common/json_text.h"
 #include "spdlog/spdlog.h"
 
@@ -73,7 +74,7 @@ std::map<Key, Current> CurrentDiagnoses(const CorrelationRun& run) {
     a.targets = d.targets;
     a.pattern = d.pattern;
     // Queues stuck for reasons outside KB 979174 are shown, not paged: another team's alert.
-    c.pages = top.cause != correlator::kOutOfScope;
+    c.pages = correlator::CauseFor(top.cause).pages;
   }
   return out;
 }

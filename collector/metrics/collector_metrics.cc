@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "collector/correlator/causes.h"
 #include "collector/correlator/diagnosis.h"
 #include "collector/metrics/prometheus_text.h"
 #include "common/model/queue_state.h"
@@ -11,16 +12,6 @@
 namespace kerbside::metrics {
 namespace {
 
-// Every cause id and state is always exported, zeros included, so an alert rule on
-// kerbside_diagnoses{cause="clock_skew"} sees 0 rather than no data.
-constexpr const char* kCauses[] = {correlator::kClockSkew,
-                                   correlator::kDcReplication,
-                                   correlator::kSpnMissing,
-                                   correlator::kSpnDuplicate,
-                                   correlator::kKerberosPortsBlocked,
-                                   correlator::kConnectorAuth,
-                                   correlator::kUnexplained,
-                                   correlator::kOutOfScope};
 constexpr const char* kStates[] = {diagnoses::kStatePending, diagnoses::kStateActive,
                                    diagnoses::kStateClearing, diagnoses::kStateResolved};
 
@@ -135,9 +126,11 @@ std::string RenderCollectorMetrics(const MetricsSources& s) {
   if (s.keeper != nullptr) {
     std::map<std::pair<std::string, std::string>, int64_t> by_cause_state;
     std::map<std::string, int64_t> queues_by_cause;
-    for (const char* c : kCauses) {
-      for (const char* st : kStates) by_cause_state[{c, st}] = 0;
-      queues_by_cause[c] = 0;
+    // Every cause id and state is always exported, zeros included, so an alert rule on
+    // kerbside_diagnoses{cause="clock_skew"} sees 0 rather than no data.
+    for (const correlator::CauseInfo& cause : correlator::Causes()) {
+      for (const char* st : kStates) by_cause_state[{cause.id, st}] = 0;
+      queues_by_cause[cause.id] = 0;
     }
     for (const collector::KeptDiagnosisRecord& k : s.keeper->Kept()) {
       ++by_cause_state[{k.cause, k.state}];
