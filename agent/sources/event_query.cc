@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/events/event_ids.h"
 #include "pugixml.hpp"
 
 namespace kerbside::agent {
@@ -20,6 +21,11 @@ struct Select {
   std::vector<int> event_ids;
   bool audit_failures_only = false;
 };
+
+template <size_t N>
+std::vector<int> Ids(const std::array<uint32_t, N>& ids) {
+  return std::vector<int>(ids.begin(), ids.end());
+}
 
 std::string XPath(const Select& s, absl::Duration lookback) {
   std::vector<std::string> terms;
@@ -43,22 +49,26 @@ std::string XPath(const Select& s, absl::Duration lookback) {
 
 std::string EventQueryList(v1::Role role, absl::Duration lookback) {
   std::vector<Select> selects = {
-      {"System", {"Microsoft-Windows-Security-Kerberos", "Kerberos"}, {3, 4, 5, 7, 14}},
-      {"System", {"Microsoft-Windows-Time-Service"}, {36, 47, 50, 129, 134, 142}},
-      {"System", {"NETLOGON"}, {5719, 3210, 5721, 5722}},
+      {"System",
+       {"Microsoft-Windows-Security-Kerberos", "Kerberos"},
+       Ids(events::kKerberosClientEvents)},
+      {"System", {"Microsoft-Windows-Time-Service"}, Ids(events::kTimeServiceEvents)},
+      {"System", {"NETLOGON"}, Ids(events::kNetlogonEvents)},
   };
   if (role == v1::ROLE_EXCHANGE) {
-    selects.push_back(
-        {"Application", {"MSExchangeTransport", "MSExchangeFrontEndTransport"}, {1035, 2017}});
+    selects.push_back({"Application",
+                       {"MSExchangeTransport", "MSExchangeFrontEndTransport"},
+                       Ids(events::kExchangeTransportEvents)});
   }
   if (role == v1::ROLE_DC) {
-    selects.push_back(
-        {"System", {"Microsoft-Windows-Kerberos-Key-Distribution-Center", "KDC"}, {11}});
+    selects.push_back({"System",
+                       {"Microsoft-Windows-Kerberos-Key-Distribution-Center", "KDC"},
+                       {static_cast<int>(events::kKdcDuplicateAccount)}});
     selects.push_back({"Security",
                        {"Microsoft-Windows-Security-Auditing"},
-                       {4768, 4769, 4771},
+                       Ids(events::kKdcAuditEvents),
                        /*audit_failures_only=*/true});
-    selects.push_back({"Directory Service", {}, {1311, 1388, 1864, 1925, 1988, 2042, 2087, 2088}});
+    selects.push_back({"Directory Service", {}, Ids(events::kDirectoryServiceEvents)});
   }
   pugi::xml_document doc;
   pugi::xml_node list = doc.append_child("QueryList");

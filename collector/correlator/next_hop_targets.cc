@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/events/event_ids.h"
 
 namespace kerbside::correlator {
 namespace {
@@ -11,7 +12,7 @@ bool IsFailureRecord(const v1::EventRecord& r) {
     auto it = r.facts().find(code);
     if (it != r.facts().end() && !it->second.empty() && it->second != "0x0") return true;
   }
-  return r.facts().contains("error") || r.event_id() == 1035;
+  return r.facts().contains("error") || r.event_id() == events::kInboundAuthFailed;
 }
 
 // The record names `sender` as the client: it was logged on the sender, or its client address
@@ -33,7 +34,7 @@ bool NamesClient(const FleetIndex& index, const v1::Evidence& e, const v1::Event
 
 // The record is about a ticket to, or a connection into, `candidate`'s SMTP service.
 bool NamesServer(const v1::Evidence& e, const v1::EventRecord& r, const std::string& candidate) {
-  if (r.event_id() == 1035) return e.host() == candidate;
+  if (r.event_id() == events::kInboundAuthFailed) return e.host() == candidate;
   for (const char* fact : {"service_name", "target_name", "target_spn", "server_name"}) {
     auto it = r.facts().find(fact);
     if (it != r.facts().end() && SpnHost(it->second) == candidate) return true;

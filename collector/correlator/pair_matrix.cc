@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/correlator/next_hop_targets.h"
+#include "common/events/event_ids.h"
 #include "common/model/queue_state.h"
 
 namespace kerbside::correlator {
@@ -147,7 +148,7 @@ PairMatrix::PairMatrix(const FleetIndex& index) {
   for (const v1::Evidence* ev : index.All(v1::Evidence::kEvents)) {
     const std::string& target = ev->host();
     for (const v1::EventRecord& r : ev->events().events()) {
-      if (r.event_id() != 1035) continue;
+      if (r.event_id() != events::kInboundAuthFailed) continue;
       auto ip = r.facts().find("source_ip");
       if (ip == r.facts().end()) continue;
       std::optional<std::string> sender = index.Resolve(ip->second);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "common/events/event_ids.h"
 #include "common/text/lines.h"
 #include "pugixml.hpp"
 
@@ -354,14 +355,11 @@ void ExtractFacts(const std::string& message, v1::EventRecord* e) {
   } else if (ProviderIs(*e, {"KDC", "Microsoft-Windows-Kerberos-Key-Distribution-Center"})) {
     if (id == 11) ExtractKdc(e);
   } else if (ProviderIs(*e, {"W32Time", "Microsoft-Windows-Time-Service"})) {
-    if (id == 36 || id == 47 || id == 50 || id == 129 || id == 134 || id == 142) ExtractTime(e);
+    if (IsOneOf(id, kTimeServiceEvents)) ExtractTime(e);
   } else if (ProviderIs(*e, {"Microsoft-Windows-ActiveDirectory_DomainService"}) ||
              absl::StartsWithIgnoreCase(e->provider(), "NTDS") ||
              absl::StartsWithIgnoreCase(e->event_source_name(), "NTDS")) {
-    if (id == 1311 || id == 1388 || id == 1864 || id == 1925 || id == 1988 || id == 2042 ||
-        id == 2087 || id == 2088) {
-      ExtractNtds(e);
-    }
+    if (IsOneOf(id, kDirectoryServiceEvents)) ExtractNtds(e);
   } else if (ProviderIs(*e, {"NETLOGON"})) {
     if (id == 5719 || id == 3210 || id == 5721 || id == 5722) ExtractNetlogon(e);
   }

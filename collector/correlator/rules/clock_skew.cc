@@ -10,11 +10,11 @@
 #include "absl/strings/str_join.h"
 #include "collector/correlator/rules/rule.h"
 #include "common/duration_format.h"
+#include "common/events/event_ids.h"
+#include "common/kerberos/krb_codes.h"
 
 namespace kerbside::correlator {
 namespace {
-
-constexpr int kKrbApErrSkew = 0x25;  // 37
 
 class ClockSkewRule : public Rule {
  public:
@@ -58,13 +58,16 @@ class ClockSkewRule : public Rule {
     // the senders' LastError, and a broken time service on the host that is off.
     std::map<std::string, int64_t> skew_errors_by_host;
     std::vector<EvidenceNote> corroboration;
-    const std::string skew = HexCode(kKrbApErrSkew);
+    const std::string skew = HexCode(kerberos::kKrbApErrSkew);
     // Events on the involved hosts, and DC events naming them (client or service).
     std::set<std::pair<const v1::Evidence*, const v1::EventRecord*>> seen;
     auto consider = [&](const v1::Evidence& e, const v1::EventRecord& r) {
-      static const std::set<uint32_t> kIds = {4768, 4769, 4771, 3, 4, 5, 7, 14};
-      if (!kIds.count(r.event_id()) || !seen.insert({&e, &r}).second) return;
-      auto status = r.facts().find(r.event_id() >= 4768 ? "status" : "error_code");
+      const bool audit = events::IsOneOf(r.event_id(), events::kKdcAuditEvents);
+      if ((!audit && !events::IsOneOf(r.event_id(), events::kKerberosClientEvents)) ||
+          !seen.insert({&e, &r}).second) {
+        return;
+      }
+      auto status = r.facts().find(audit ? "status" : "error_code");
       if (status == r.facts().end() || status->second != skew) return;
       const bool first = skew_errors_by_host[e.host()] == 0;
       skew_errors_by_host[e.host()] += ctx.index.Occurrences(r);
@@ -100,7 +103,8 @@ class ClockSkewRule : public Rule {
                                               e->w32tm_status().source(), ")")));
         }
       }
-      ForEachEvent(ctx.index, h, {36, 47, 50, 129, 134, 142},
+      ForEachEvent(ctx.index, h,
+                   {events::kTimeServiceEvents.begin(), events::kTimeServiceEvents.end()},
                    [&](const v1::Evidence& e, const v1::EventRecord& r) {
                      if (!absl::StrContains(r.provider(), "Time")) return;
                      corroboration.push_back(ctx.index.Note(

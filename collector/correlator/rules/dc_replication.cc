@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "collector/correlator/rules/rule.h"
+#include "common/events/event_ids.h"
 
 namespace kerbside::correlator {
 namespace {
@@ -179,7 +180,7 @@ class DcReplicationRule : public Rule {
                              " times (last status ", meaning, ")")));
       }
     }
-    for (uint32_t id : {1311, 1388, 1864, 1925, 1988, 2042, 2087}) {
+    for (uint32_t id : events::kReplicationFailureEvents) {
       for (const auto& [e, r] : index.EventsWithId(id)) {
         if (corroboration.size() >= 8) break;
         const model::HostEvidence* h = index.Host(e->host());

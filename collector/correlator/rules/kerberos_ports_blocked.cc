@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/correlator/rules/rule.h"
+#include "common/events/event_ids.h"
 
 namespace kerbside::correlator {
 namespace {
@@ -103,13 +104,14 @@ class KerberosPortsBlockedRule : public Rule {
         }
       }
       int no_logon_servers = 0;
-      ForEachEvent(index, h, {5719}, [&](const v1::Evidence& e, const v1::EventRecord& r) {
-        (void)r;
-        if (no_logon_servers++ == 0) {
-          corroboration.push_back(
-              index.Note(e, absl::StrCat("NETLOGON 5719 on ", h, ": no logon server available")));
-        }
-      });
+      ForEachEvent(index, h, {events::kNetlogonNoDc},
+                   [&](const v1::Evidence& e, const v1::EventRecord& r) {
+                     (void)r;
+                     if (no_logon_servers++ == 0) {
+                       corroboration.push_back(index.Note(
+                           e, absl::StrCat("NETLOGON 5719 on ", h, ": no logon server available")));
+                     }
+                   });
       if (!blocked_dcs.empty()) {
         std::vector<std::string> fix;
         for (const std::string& dc : blocked_dcs) {

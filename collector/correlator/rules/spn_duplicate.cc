@@ -7,11 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/correlator/rules/rule.h"
+#include "common/events/event_ids.h"
+#include "common/kerberos/krb_codes.h"
 
 namespace kerbside::correlator {
 namespace {
-
-constexpr int kKrbApErrModified = 0x29;  // 41
 
 class SpnDuplicateRule : public Rule {
  public:
@@ -86,18 +86,20 @@ class SpnDuplicateRule : public Rule {
           e, absl::StrCat("KDC event 11 on ", e.host(), ": multiple accounts hold ", spn->second)));
     }
     // Corroboration: KRB_AP_ERR_MODIFIED on a sender or the target.
-    const std::string modified = HexCode(kKrbApErrModified);
+    const std::string modified = HexCode(kerberos::kKrbApErrModified);
     std::set<std::string> hosts(ctx.group.senders.begin(), ctx.group.senders.end());
     hosts.insert(t);
     for (const std::string& h : hosts) {
-      ForEachEvent(ctx.index, h, {4, 3}, [&](const v1::Evidence& e, const v1::EventRecord& r) {
-        auto code = r.facts().find("error_code");
-        if (code == r.facts().end() || code->second != modified) return;
-        if (corroboration.size() < 3) {
-          corroboration.push_back(ctx.index.Note(
-              e, absl::StrCat("KRB_AP_ERR_MODIFIED (Kerberos event ", r.event_id(), ") on ", h)));
-        }
-      });
+      ForEachEvent(ctx.index, h, {events::kKerberosApModified, events::kKerberosError},
+                   [&](const v1::Evidence& e, const v1::EventRecord& r) {
+                     auto code = r.facts().find("error_code");
+                     if (code == r.facts().end() || code->second != modified) return;
+                     if (corroboration.size() < 3) {
+                       corroboration.push_back(
+                           ctx.index.Note(e, absl::StrCat("KRB_AP_ERR_MODIFIED (Kerberos event ",
+                                                          r.event_id(), ") on ", h)));
+                     }
+                   });
     }
 
     if (!duplicates.empty()) {

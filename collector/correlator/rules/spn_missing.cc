@@ -5,11 +5,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/correlator/rules/rule.h"
+#include "common/events/event_ids.h"
+#include "common/kerberos/krb_codes.h"
 
 namespace kerbside::correlator {
 namespace {
-
-constexpr int kPrincipalUnknown = 0x7;
 
 class SpnMissingRule : public Rule {
  public:
@@ -82,7 +82,7 @@ class SpnMissingRule : public Rule {
     int64_t principal_unknown = 0;
     for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kProbes)) {
       for (const v1::TicketProbe& p : e->probes().tickets()) {
-        if (p.krb_error_code() != kPrincipalUnknown) continue;
+        if (p.krb_error_code() != kerberos::kKdcErrSPrincipalUnknown) continue;
         if (!IsTargetSmtpSpn(p.service_principal(), t, fqdn)) continue;
         ++principal_unknown;
         direct_fresh |= !ctx.index.IsStale(*e);
@@ -92,12 +92,14 @@ class SpnMissingRule : public Rule {
                                             p.kdc().empty() ? "" : " from " + p.kdc())));
       }
     }
-    const std::string unknown = HexCode(kPrincipalUnknown);
+    const std::string unknown = HexCode(kerberos::kKdcErrSPrincipalUnknown);
     for (const auto& [ev, rec] : ctx.index.EventsAbout(t)) {
       const v1::Evidence& e = *ev;
       const v1::EventRecord& r = *rec;
-      if (r.event_id() != 4769 && r.event_id() != 3) continue;
-      const bool security = r.event_id() == 4769;
+      if (r.event_id() != events::kServiceTicketRequest && r.event_id() != events::kKerberosError) {
+        continue;
+      }
+      const bool security = r.event_id() == events::kServiceTicketRequest;
       auto code = r.facts().find(security ? "status" : "error_code");
       auto name = r.facts().find(security ? "service_name" : "target_name");
       if (code == r.facts().end() || code->second != unknown || name == r.facts().end()) continue;
