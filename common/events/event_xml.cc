@@ -178,7 +178,7 @@ void ExchangeFromMessage(absl::string_view m, bool inbound, v1::EventRecord* e) 
 }
 
 void ExtractExchange(const std::string& message, v1::EventRecord* e) {
-  const bool inbound = e->event_id() == 1035;
+  const bool inbound = e->event_id() == kInboundAuthFailed;
   std::vector<absl::string_view> data = Positional(*e);
   if (data.size() >= 4) {
     Put(e, "error", data[0]);
@@ -221,7 +221,7 @@ void ExtractKerberosClient(v1::EventRecord* e) {
         std::pair{"ServerTime", "server_time"}}) {
     Put(e, fact, NamedValue(*e, field));
   }
-  if (e->event_id() == 4) {
+  if (e->event_id() == kKerberosApModified) {
     // "The Kerberos client received a KRB_AP_ERR_MODIFIED error from the server %1. The
     // target name used was %2."
     if (!e->facts().contains("error_code")) (*e->mutable_facts())["error_code"] = "0x29";
@@ -347,13 +347,13 @@ void ExtractNetlogon(v1::EventRecord* e) {
 void ExtractFacts(const std::string& message, v1::EventRecord* e) {
   const uint32_t id = e->event_id();
   if (ProviderIs(*e, {"MSExchangeTransport", "MSExchangeFrontEndTransport"})) {
-    if (id == 1035 || id == 2017) ExtractExchange(message, e);
+    if (IsOneOf(id, kExchangeTransportEvents)) ExtractExchange(message, e);
   } else if (ProviderIs(*e, {"Microsoft-Windows-Security-Auditing"})) {
-    if (id == 4768 || id == 4769 || id == 4771) ExtractSecurity(e);
+    if (IsOneOf(id, kKdcAuditEvents)) ExtractSecurity(e);
   } else if (ProviderIs(*e, {"Microsoft-Windows-Security-Kerberos", "Kerberos"})) {
-    if (id == 3 || id == 4 || id == 5 || id == 7 || id == 14) ExtractKerberosClient(e);
+    if (IsOneOf(id, kKerberosClientEvents)) ExtractKerberosClient(e);
   } else if (ProviderIs(*e, {"KDC", "Microsoft-Windows-Kerberos-Key-Distribution-Center"})) {
-    if (id == 11) ExtractKdc(e);
+    if (id == kKdcDuplicateAccount) ExtractKdc(e);
   } else if (ProviderIs(*e, {"W32Time", "Microsoft-Windows-Time-Service"})) {
     if (IsOneOf(id, kTimeServiceEvents)) ExtractTime(e);
   } else if (ProviderIs(*e, {"Microsoft-Windows-ActiveDirectory_DomainService"}) ||
@@ -361,7 +361,7 @@ void ExtractFacts(const std::string& message, v1::EventRecord* e) {
              absl::StartsWithIgnoreCase(e->event_source_name(), "NTDS")) {
     if (IsOneOf(id, kDirectoryServiceEvents)) ExtractNtds(e);
   } else if (ProviderIs(*e, {"NETLOGON"})) {
-    if (id == 5719 || id == 3210 || id == 5721 || id == 5722) ExtractNetlogon(e);
+    if (IsOneOf(id, kNetlogonEvents)) ExtractNetlogon(e);
   }
 }
 
