@@ -2,6 +2,7 @@
 // collector.
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,7 @@
 #include "agent/platform/log_sinks.h"
 #include "agent/platform/policy_store.h"
 #include "agent/platform/service.h"
+#include "agent/policy_templates.h"
 #include "agent/sources/platform_sources.h"
 #include "agent/sources/source.h"
 #include "agent/sources/source_runner.h"
@@ -269,6 +271,36 @@ int RunAgent(const AgentFlags& base) {
   return code;
 }
 
+// kerbside-agent policy-templates --out DIR: the ADMX and its en-US ADML, rendered from the
+// agent's own settings table, so the templates an admin installs match this agent.
+int WritePolicyTemplates(const std::string& dir) {
+  auto files = kerbside::agent::RenderPolicyTemplates();
+  if (!files.ok()) {
+    std::fprintf(stderr, "kerbside-agent: %s\n", std::string(files.status().message()).c_str());
+    return 1;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(dir) / "en-US", ec);
+  if (ec) {
+    std::fprintf(stderr, "kerbside-agent: %s: %s\n", dir.c_str(), ec.message().c_str());
+    return 1;
+  }
+  for (const auto& [rel, text] :
+       {std::pair<const char*, const std::string*>{"kerbside.admx", &files->admx},
+        {"en-US/kerbside.adml", &files->adml}}) {
+    const std::filesystem::path path = std::filesystem::path(dir) / rel;
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << *text;
+    out.close();
+    if (!out) {
+      std::fprintf(stderr, "kerbside-agent: cannot write %s\n", path.string().c_str());
+      return 1;
+    }
+    std::printf("%s\n", path.string().c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -314,6 +346,12 @@ int main(int argc, char** argv) {
   collect->add_flag("--once", once, "collect once and exit");
   collect->add_option("--source", only_source, "only this source (e.g. directory, host_tools)");
   collect->fallthrough();
+  std::string templates_dir;
+  CLI::App* templates = app.add_subcommand(
+      "policy-templates",
+      "write the Group Policy templates (kerbside.admx, en-US/kerbside.adml) into a folder, "
+      "e.g. the domain's central store");
+  templates->add_option("--out", templates_dir, "the folder (PolicyDefinitions)")->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -328,6 +366,7 @@ int main(int argc, char** argv) {
     }
     return kerbside::agent::RunProbesOnce(f, json);
   }
+  if (templates->parsed()) return WritePolicyTemplates(templates_dir);
   if (collect->parsed()) {
     if (!once) {
       std::fprintf(stderr, "kerbside-agent collect: only --once is supported\n");

@@ -104,6 +104,16 @@ site_is_branch() {
 }
 wait_until 60 "the policy's site at the collector" site_is_branch
 pass "a policy value written to the registry takes effect live (site HQ -> BRANCH)"
+
+# The Group Policy templates the Windows agent writes for the central store are the committed
+# ones (deploy/windows/policy), byte for byte.
+"$WINE" "$AGENT_EXE" policy-templates --out "$(winpath "$ITEST_DIR/policy")" \
+  >"$ITEST_DIR/templates.log" 2>&1 || fail "policy-templates: $(cat "$ITEST_DIR/templates.log")"
+policy_src=$DATA/../../deploy/windows/policy
+cmp "$ITEST_DIR/policy/kerbside.admx" "$policy_src/kerbside.admx" &&
+  cmp "$ITEST_DIR/policy/en-US/kerbside.adml" "$policy_src/en-US/kerbside.adml" ||
+  fail "kerbside-agent.exe policy-templates differs from deploy/windows/policy"
+pass "kerbside-agent.exe policy-templates writes the committed ADMX and ADML"
 "$WINE" reg delete 'HKLM\SOFTWARE\Policies\Kerbside' /f >>"$ITEST_DIR/reg.log" 2>&1
 
 # Figures for the note: size and idle memory. The Wine process that runs the .exe is the one
