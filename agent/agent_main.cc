@@ -177,24 +177,65 @@ int CollectOnce(const AgentFlags& base, const std::string& only_source) {
   return failing > 0 ? 1 : 0;
 }
 
-int RunAgent(const AgentFlags& base) {
+// `wait_for_policy` (the service): settings that do not validate are waited on until Group Policy
+// completes them. An MSI that Group Policy assigns may install and start the service before the
+// policy's settings arrive; a service that exited would fail the installation and roll it back.
+int RunAgent(const AgentFlags& base, bool wait_for_policy = false,
+             absl::Status service_settings = absl::OkStatus()) {
   auto policy = kerbside::agent::platform::MakePolicyStore();
   std::vector<std::string> from_policy;
   AgentFlags running;  // the settings the running session was made from
+  std::mutex mu;
+  bool terminating = false;               // guarded by mu
+  std::shared_ptr<AgentSession> session;  // guarded by mu
+  std::thread signals = kerbside::WaitForTerminationSignal([&](int signo) {
+    spdlog::info("signal {}: stopping", signo);
+    std::lock_guard lock(mu);
+    terminating = true;
+    if (session) session->Stop();
+    policy->Cancel();
+  });
+  // Every return ends the signal thread: by the signal it waited for, or by raising one.
+  auto finish = [&](int code) {
+    kerbside::RaiseTermination();
+    signals.join();
+    return code;
+  };
   auto config = LoadConfig(base, *policy, &from_policy, &running);
+  if (!config.ok() && wait_for_policy) {
+    (void)kerbside::SetupLogging("agent", "info", kerbside::agent::platform::PlatformLogSinks());
+    spdlog::critical("configuration: {}; waiting for Group Policy ({}) to complete it",
+                     std::string(config.status().message()), policy->origin());
+    while (!config.ok()) {
+      if (!policy->WaitForChange()) {
+        spdlog::info("stopped before the configuration was complete");
+        return finish(0);
+      }
+      config = LoadConfig(base, *policy, &from_policy, &running);
+      if (!config.ok()) {
+        spdlog::error("policy {} changed, settings still incomplete: {}", policy->origin(),
+                      std::string(config.status().message()));
+      }
+    }
+    spdlog::info("policy {} completed the settings: starting", policy->origin());
+  }
   if (!config.ok()) {
     // Said on stderr and, on Windows, in the event log: a service has no terminal.
     (void)kerbside::SetupLogging("agent", "info", kerbside::agent::platform::PlatformLogSinks());
     spdlog::critical("configuration: {}", std::string(config.status().message()));
     std::fprintf(stderr, "kerbside-agent: configuration: %s\n",
                  std::string(config.status().message()).c_str());
-    return 2;
+    return finish(2);
   }
   if (absl::Status s = kerbside::SetupLogging("agent", config->log_level,
                                               kerbside::agent::platform::PlatformLogSinks());
       !s.ok()) {
     std::fprintf(stderr, "kerbside-agent: %s\n", std::string(s.message()).c_str());
-    return 2;
+    return finish(2);
+  }
+  if (!service_settings.ok()) {
+    spdlog::warn("service settings the installer leaves to the agent: {}",
+                 std::string(service_settings.message()));
   }
   if (!from_policy.empty()) {
     spdlog::info("policy {} sets: {}", policy->origin(), absl::StrJoin(from_policy, ", "));
@@ -207,22 +248,12 @@ int RunAgent(const AgentFlags& base) {
   auto spool = kerbside::agent::Spool::Open(spool_dir, config->spool_max_bytes, RandomSpoolId());
   if (!spool.ok()) {
     spdlog::critical("spool: {}", spool.status().ToString());
-    return 2;
+    return finish(2);
   }
   for (const std::string& w : (*spool)->open_warnings()) spdlog::warn("spool: {}", w);
   spdlog::info("spool {} in {}: {} batches not yet acknowledged", (*spool)->id(),
                spool_dir.empty() ? "memory" : spool_dir, (*spool)->pending_count());
 
-  std::mutex mu;
-  bool terminating = false;               // guarded by mu
-  std::shared_ptr<AgentSession> session;  // guarded by mu
-  std::thread signals = kerbside::WaitForTerminationSignal([&](int signo) {
-    spdlog::info("signal {}: stopping", signo);
-    std::lock_guard lock(mu);
-    terminating = true;
-    if (session) session->Stop();
-    policy->Cancel();
-  });
   std::thread watcher([&] {
     while (policy->WaitForChange()) {
       std::vector<std::string> names;
@@ -396,8 +427,11 @@ int main(int argc, char** argv) {
   }
   if (as_service) {
     int code = 0;
-    absl::Status s = platform::RunAsService([&] { return code = RunAgent(f); },
-                                            [] { kerbside::RaiseTermination(); });
+    absl::Status s = platform::RunAsService(
+        [&] {
+          return code = RunAgent(f, /*wait_for_policy=*/true, platform::ApplyServiceSettings());
+        },
+        [] { kerbside::RaiseTermination(); });
     if (!s.ok()) {
       std::fprintf(stderr, "kerbside-agent: %s\n", std::string(s.message()).c_str());
       return 2;

@@ -28,6 +28,8 @@ packages=(
   # zlib for gRPC; dpkg-dev for `apt-get source`
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix libz-mingw-w64-dev ccache
   wine wine64 unicode-data python3-six dpkg-dev
+  # the Windows agent's MSI (deploy/windows/msi): wixl builds it, msitools' msiinfo reads it back
+  wixl msitools
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -28,7 +28,7 @@ ctest --test-dir "$build" -L lab --output-on-failure
 # machine, then reused while its inputs stay the same).
 KERBSIDE_WINDEPS_PREFIX=$("$root/deploy/windows/build-deps.sh" | tail -n 1)
 export KERBSIDE_WINDEPS_PREFIX
-cmake --preset windows -S "$root" -B "$wbuild" -DKERBSIDE_WERROR=ON \
+cmake --preset windows -S "$root" -B "$wbuild" -DKERBSIDE_WERROR=ON -DKERBSIDE_REQUIRE_MSI=ON \
   -DKERBSIDE_NATIVE_BUILD_DIR="$build"
 ninja -C "$wbuild" -j2
 ctest --test-dir "$wbuild" -L windows --output-on-failure

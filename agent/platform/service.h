@@ -31,6 +31,11 @@ absl::Status UninstallService(int stop_timeout_ms = 30000);
 // which must make `body` return. FAILED_PRECONDITION when not started by the SCM.
 absl::Status RunAsService(std::function<int()> body, std::function<void()> stop);
 
+// What the MSI (wixl's WiX subset) cannot set, done by the service itself when it starts:
+// the restart-on-failure actions of InstallService, and the data folder's ACL (SYSTEM and
+// Administrators only, not inherited from %ProgramData%, which every user may read). Best
+// effort: the error names what could not be set. OK elsewhere (packages do it on Linux).
+absl::Status ApplyServiceSettings();
 // Where the agent keeps its state and logs: %ProgramData%\Kerbside on Windows,
 // /var/lib/kerbside elsewhere.
 std::string DataDirectory();

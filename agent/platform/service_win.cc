@@ -1,13 +1,16 @@
 #include <windows.h>
-// After windows.h:
+// After windows.h: the known folders, the ACL and SDDL helpers.
+#include <aclapi.h>
+#include <sddl.h>
 #include <shlobj.h>
 
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "agent/platform/command_line.h"
 #include "agent/platform/service.h"
 #include "agent/platform/win_util.h"
-#include "agent/platform/command_line.h"
 
 namespace kerbside::agent::platform {
 namespace {
@@ -52,8 +55,8 @@ absl::Status RegisterEventSource(const std::wstring& exe) {
                       reinterpret_cast<const BYTE*>(exe.c_str()),
                       static_cast<DWORD>((exe.size() + 1) * sizeof(wchar_t)));
   if (rc == ERROR_SUCCESS) {
-    rc = RegSetValueExW(key, L"TypesSupported", 0, REG_DWORD,
-                        reinterpret_cast<const BYTE*>(&types), sizeof(types));
+    rc = RegSetValueExW(key, L"TypesSupported", 0, REG_DWORD, reinterpret_cast<const BYTE*>(&types),
+                        sizeof(types));
   }
   RegCloseKey(key);
   if (rc != ERROR_SUCCESS) return win::Win32Error("write the event log source", rc);
@@ -85,9 +88,8 @@ void Report(DWORD state, DWORD exit_code = NO_ERROR, DWORD wait_hint_ms = 0) {
   s.status.dwWin32ExitCode = exit_code == NO_ERROR ? NO_ERROR : ERROR_SERVICE_SPECIFIC_ERROR;
   s.status.dwServiceSpecificExitCode = exit_code;
   s.status.dwWaitHint = wait_hint_ms;
-  s.status.dwCheckPoint = (state == SERVICE_RUNNING || state == SERVICE_STOPPED)
-                              ? 0
-                              : s.status.dwCheckPoint + 1;
+  s.status.dwCheckPoint =
+      (state == SERVICE_RUNNING || state == SERVICE_STOPPED) ? 0 : s.status.dwCheckPoint + 1;
   if (s.handle != nullptr) SetServiceStatus(s.handle, &s.status);
 }
 
@@ -103,6 +105,49 @@ DWORD WINAPI OnControl(DWORD control, DWORD, void*, void*) {
     default:
       return ERROR_CALL_NOT_IMPLEMENTED;
   }
+}
+
+// Restart after 10 s, 30 s, then every 60 s; the count resets after a day without failure. Also
+// on an exit with an error (a configuration it cannot use after a policy change, say), not only
+// on a crash.
+absl::Status SetRecoveryActions(SC_HANDLE service) {
+  SC_ACTION actions[3] = {
+      {SC_ACTION_RESTART, 10000}, {SC_ACTION_RESTART, 30000}, {SC_ACTION_RESTART, 60000}};
+  SERVICE_FAILURE_ACTIONSW failure{};
+  failure.dwResetPeriod = 24 * 60 * 60;
+  failure.cActions = 3;
+  failure.lpsaActions = actions;
+  if (!ChangeServiceConfig2W(service, SERVICE_CONFIG_FAILURE_ACTIONS, &failure)) {
+    return win::LastError("set the failure actions of kerbside-agent");
+  }
+  SERVICE_FAILURE_ACTIONS_FLAG on_exit{TRUE};
+  ChangeServiceConfig2W(service, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &on_exit);
+  return absl::OkStatus();
+}
+
+// Creates `dir` if needed and gives it a protected DACL: full control for SYSTEM and the
+// Administrators group, inherited by what is created inside (the spool, the bookmark, logs).
+absl::Status SecureDirectory(const std::string& dir) {
+  const std::wstring wide = win::Widen(dir);
+  if (!CreateDirectoryW(wide.c_str(), nullptr) && GetLastError() != ERROR_ALREADY_EXISTS) {
+    return win::LastError(absl::StrCat("create ", dir));
+  }
+  PSECURITY_DESCRIPTOR sd = nullptr;
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
+          L"D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)", SDDL_REVISION_1, &sd, nullptr)) {
+    return win::LastError("build the data folder's security descriptor");
+  }
+  BOOL present = FALSE, defaulted = FALSE;
+  PACL dacl = nullptr;
+  GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
+  std::vector<wchar_t> path(wide.begin(), wide.end());
+  path.push_back(L'\0');
+  const DWORD rc = SetNamedSecurityInfoW(
+      path.data(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+      nullptr, nullptr, dacl, nullptr);
+  LocalFree(sd);
+  if (rc != ERROR_SUCCESS) return win::Win32Error(absl::StrCat("set the ACL of ", dir), rc);
+  return absl::OkStatus();
 }
 
 void WINAPI ServiceMain(DWORD, wchar_t**) {
@@ -125,30 +170,35 @@ absl::Status InstallService(const std::vector<std::string>& service_args) {
   ScHandle scm(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CREATE_SERVICE));
   if (scm.get() == nullptr) return win::LastError("open the service control manager");
   ScHandle service(CreateServiceW(scm.get(), L"kerbside-agent", L"kerbside agent",
-                                  SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS,
-                                  SERVICE_AUTO_START, SERVICE_ERROR_NORMAL, command.c_str(),
-                                  nullptr, nullptr, nullptr, /*LocalSystem*/ nullptr, nullptr));
+                                  SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START,
+                                  SERVICE_ERROR_NORMAL, command.c_str(), nullptr, nullptr, nullptr,
+                                  /*LocalSystem*/ nullptr, nullptr));
   if (service.get() == nullptr) return win::LastError("create service kerbside-agent");
   std::wstring description =
       L"Streams this server's Kerberos, clock, SPN and queue evidence to the kerbside collector "
       L"(KB 979174: 454 4.7.0 Temporary authentication failure).";
   SERVICE_DESCRIPTIONW desc{description.data()};
   ChangeServiceConfig2W(service.get(), SERVICE_CONFIG_DESCRIPTION, &desc);
-  // Restart after 10 s, 30 s, then every 60 s; the count resets after a day without failure.
-  SC_ACTION actions[3] = {{SC_ACTION_RESTART, 10000}, {SC_ACTION_RESTART, 30000},
-                          {SC_ACTION_RESTART, 60000}};
-  SERVICE_FAILURE_ACTIONSW failure{};
-  failure.dwResetPeriod = 24 * 60 * 60;
-  failure.cActions = 3;
-  failure.lpsaActions = actions;
-  if (!ChangeServiceConfig2W(service.get(), SERVICE_CONFIG_FAILURE_ACTIONS, &failure)) {
-    return win::LastError("set the failure actions of kerbside-agent");
-  }
-  // Also restart when the agent exits with an error (a configuration it cannot use after a
-  // policy change, say), not only when it crashes.
-  SERVICE_FAILURE_ACTIONS_FLAG on_exit{TRUE};
-  ChangeServiceConfig2W(service.get(), SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &on_exit);
+  if (absl::Status s = SetRecoveryActions(service.get()); !s.ok()) return s;
   return RegisterEventSource(exe);
+}
+
+absl::Status ApplyServiceSettings() {
+  std::vector<std::string> failed;
+  ScHandle scm(OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT));
+  ScHandle service(scm.get() == nullptr ? nullptr
+                                        : OpenServiceW(scm.get(), L"kerbside-agent",
+                                                       SERVICE_CHANGE_CONFIG | SERVICE_START));
+  if (service.get() == nullptr) {
+    failed.push_back(std::string(win::LastError("open service kerbside-agent").message()));
+  } else if (absl::Status s = SetRecoveryActions(service.get()); !s.ok()) {
+    failed.push_back(std::string(s.message()));
+  }
+  if (absl::Status s = SecureDirectory(DataDirectory()); !s.ok()) {
+    failed.push_back(std::string(s.message()));
+  }
+  if (failed.empty()) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrJoin(failed, "; "));
 }
 
 absl::Status UninstallService(int stop_timeout_ms) {
@@ -160,8 +210,7 @@ absl::Status UninstallService(int stop_timeout_ms) {
   SERVICE_STATUS status{};
   if (ControlService(service.get(), SERVICE_CONTROL_STOP, &status)) {
     for (int waited = 0; waited < stop_timeout_ms; waited += 200) {
-      if (!QueryServiceStatus(service.get(), &status) ||
-          status.dwCurrentState == SERVICE_STOPPED) {
+      if (!QueryServiceStatus(service.get(), &status) || status.dwCurrentState == SERVICE_STOPPED) {
         break;
       }
       Sleep(200);

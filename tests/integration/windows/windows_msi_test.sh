@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# The MSI (deploy/windows/msi, built with wixl) as Group Policy Software Installation uses it,
+# under Wine: its tables say per-machine, an automatic LocalSystem service started by the
+# installer and removed by the uninstaller, the event log source and a stable UpgradeCode;
+# `msiexec /i /qn` (no properties) installs and starts the service, which waits for its policy
+# instead of failing the installation; the policy values written to Wine's registry then bring it
+# to the loopback collector over mutual TLS; `msiexec /x /qn` stops and removes it and keeps the
+# data folder. What only a real Windows shows (GPO assignment at boot, the ACL as Explorer sees
+# it) is in docs/deploy-windows.md.
+set -euo pipefail
+MSI=$1 COLLECTOR=$2 CLI=$3 PKI=$4
+. "$(dirname "$0")/../lib.sh"
+itest_init windows-msi
+: "${WINEPREFIX:?set by ctest}"
+WINE=${KERBSIDE_WINE:-wine}
+command -v msiinfo >/dev/null || fail "msiinfo is not installed (apt-get install msitools)"
+winpath() { printf 'Z:%s' "${1//\//\\}"; }
+POLICY='HKLM\SOFTWARE\Policies\Kerbside\Agent'
+PROGRAM="$WINEPREFIX/drive_c/Program Files/Kerbside"
+DATA="$WINEPREFIX/drive_c/ProgramData/Kerbside"
+
+# A leftover of an interrupted run: no product, no policy.
+"$WINE" msiexec /x "$(winpath "$MSI")" /qn >/dev/null 2>&1 || true
+"$WINE" reg delete "$POLICY" /f >/dev/null 2>&1 || true
+
+# 1. The tables (msiinfo export: one tab-separated row per record).
+row() { msiinfo export "$MSI" "$1" | awk -F'\t' -v k="$2" -v c="$3" '$c == k'; }
+svc=$(row ServiceInstall kerbside-agent 2)
+[ -n "$svc" ] || fail "no ServiceInstall row for kerbside-agent"
+echo "$svc" | awk -F'\t' '{ exit !($4 == 16 && $5 == 2 && $6 == 1 && $9 == "LocalSystem" &&
+  $11 == "--service") }' || fail "ServiceInstall: $svc"
+pass "ServiceInstall: own process, automatic start, LocalSystem, --service"
+ctl=$(row ServiceControl kerbside-agent 2)
+# Start at install (1), stop at install and uninstall (2 + 32), delete at uninstall (128).
+echo "$ctl" | awk -F'\t' '{ exit !($3 == 163) }' || fail "ServiceControl: $ctl"
+pass "ServiceControl: started by the installer, stopped and deleted by the uninstaller"
+row Property ALLUSERS 1 | grep -q $'\t1' || fail "not per-machine (ALLUSERS)"
+msiinfo export "$MSI" Upgrade | grep -qi "6E0F2B0C-6A55-4C2E-9B61-3F2A4B7D9C11" ||
+  fail "Upgrade table lacks the UpgradeCode"
+msiinfo export "$MSI" Registry | grep -q "EventLog\\\\Application\\\\kerbside-agent" ||
+  fail "no event log source in the Registry table"
+pass "per-machine, major upgrades by a stable UpgradeCode, the event log source registered"
+
+# 2. Installed with no property and no policy yet: the install succeeds, the service runs and
+# waits for its settings.
+itest_fleet_pki "$PKI" ex05
+start_bg collector "$COLLECTOR" --listen 127.0.0.1:0 --db "$ITEST_DIR/collector.db" \
+  --ca "$pki/ca.crt" --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key" \
+  --heartbeat_interval 1s --time_exchange_interval 1s --metrics_listen ""
+wait_until 10 "collector listening" grep -q "listening on" "$ITEST_DIR/collector.log"
+PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$ITEST_DIR/collector.log" | head -n 1)
+cli() {
+  "$CLI" --collector "localhost:$PORT" --ca "$pki/ca.crt" --cert "$pki/oncall.crt" \
+    --key "$pki/oncall.key" --timeout 5 "$@"
+}
+"$WINE" msiexec /i "$(winpath "$MSI")" /qn /l*v "$(winpath "$ITEST_DIR/install.log")" \
+  >"$ITEST_DIR/msiexec-i.log" 2>&1 || fail "msiexec /i failed (exit $?)"
+[ -f "$PROGRAM/kerbside-agent.exe" ] && [ -f "$PROGRAM/policy/kerbside.admx" ] &&
+  [ -f "$PROGRAM/policy/en-US/kerbside.adml" ] || fail "files not in $PROGRAM"
+pass "msiexec /i /qn installs the agent and the policy templates"
+running() { pgrep -f 'kerbside-agent\.exe.*--service' >/dev/null; }
+wait_until 30 "the service process" running
+waiting() { grep -q "waiting for Group Policy" "$DATA/logs/agent.log" 2>/dev/null; }
+wait_until 30 "the agent waiting for its policy" waiting
+pass "the installer started the service, which waits for its policy instead of failing"
+
+# 3. The policy arrives (as Group Policy writes it): the agent starts and connects.
+reg_sz() { "$WINE" reg add "$POLICY" /v "$1" /t REG_SZ /d "$2" /f >>"$ITEST_DIR/reg.log" 2>&1; }
+reg_sz netbios_name EX05
+reg_sz fqdn ex05.lab.test
+reg_sz role exchange
+reg_sz site HQ
+reg_sz host_tools off
+reg_sz event_log off
+reg_sz backoff_initial 200ms
+reg_sz backoff_max 2s
+reg_sz ca "$(winpath "$pki/ca.crt")"
+reg_sz cert "$(winpath "$pki/ex05.lab.test.crt")"
+reg_sz key "$(winpath "$pki/ex05.lab.test.key")"
+reg_sz collector "localhost:$PORT"
+connected() {
+  cli hosts --json | jq -e '.hosts[] | select(.name=="EX05") | .connected and
+    .agent_version != ""' >/dev/null
+}
+wait_until 90 "EX05, installed by the MSI, connected" connected
+pass "configured by policy, the installed service connects over mutual TLS"
+expect_jq "$(cli hosts --json)" '.hosts[] | select(.name=="EX05") | .role=="exchange"' \
+  "the collector sees its role"
+
+# 4. Uninstalled: the service is stopped and removed, the program files go, the data stays.
+"$WINE" msiexec /x "$(winpath "$MSI")" /qn /l*v "$(winpath "$ITEST_DIR/uninstall.log")" \
+  >"$ITEST_DIR/msiexec-x.log" 2>&1 || fail "msiexec /x failed (exit $?)"
+stopped() { ! pgrep -f 'kerbside-agent\.exe.*--service' >/dev/null; }
+wait_until 30 "the service process gone" stopped
+[ ! -e "$PROGRAM/kerbside-agent.exe" ] || fail "kerbside-agent.exe left after uninstall"
+disconnected() {
+  cli hosts --json | jq -e '.hosts[] | select(.name=="EX05") | .connected == false' >/dev/null
+}
+wait_until 30 "EX05 disconnected" disconnected
+[ -d "$DATA" ] || fail "the data folder was removed"
+pass "msiexec /x /qn stops and removes the service and the program; the data folder stays"
+"$WINE" reg delete "$POLICY" /f >/dev/null 2>&1 || true
