@@ -16,6 +16,7 @@
 #include "agent/config.h"
 #include "agent/config_keys.h"
 #include "agent/config_policy.h"
+#include "agent/platform/host_identity.h"
 #include "agent/platform/log_sinks.h"
 #include "agent/platform/policy_store.h"
 #include "agent/platform/service.h"
@@ -388,6 +389,13 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return kerbside::ExitForParseError(app, e, "kerbside-agent");
   }
+  // Names nobody gave come from the host (on Windows): a fleet-wide policy cannot carry them.
+  // The policy, applied over these, still wins.
+  const kerbside::agent::platform::LocalHostNames host =
+      kerbside::agent::platform::DetectLocalHostNames();
+  if (f.netbios_name.empty()) f.netbios_name = host.netbios_name;
+  if (f.fqdn.empty()) f.fqdn = host.fqdn;
+  if (f.site.empty()) f.site = host.site;
   if (probe->parsed()) {
     if (!once) {
       std::fprintf(stderr,

@@ -42,8 +42,16 @@ msiinfo export "$MSI" Registry | grep -q "EventLog\\\\Application\\\\kerbside-ag
 pass "per-machine, major upgrades by a stable UpgradeCode, the event log source registered"
 
 # 2. Installed with no property and no policy yet: the install succeeds, the service runs and
-# waits for its settings.
-itest_fleet_pki "$PKI" ex05
+# waits for its settings. Its NetBIOS name is the machine's (GetComputerNameEx; Wine takes it
+# from the Linux host name): no policy gives it, as no fleet-wide policy can.
+NAME=$("$WINE" cmd /c 'echo %COMPUTERNAME%' 2>/dev/null | tr -d '\r' | tail -n 1)
+detected=1
+if ! [[ $NAME =~ ^[A-Za-z0-9-]{1,15}$ ]]; then
+  echo "SKIPPED part: Wine's computer name '$NAME' is no NetBIOS name; EX05 given by policy"
+  NAME=EX05 detected=0
+fi
+LOWER=${NAME,,}
+itest_fleet_pki "$PKI" "$LOWER"
 start_bg collector "$COLLECTOR" --listen 127.0.0.1:0 --db "$ITEST_DIR/collector.db" \
   --ca "$pki/ca.crt" --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key" \
   --heartbeat_interval 1s --time_exchange_interval 1s --metrics_listen ""
@@ -66,8 +74,8 @@ pass "the installer started the service, which waits for its policy instead of f
 
 # 3. The policy arrives (as Group Policy writes it): the agent starts and connects.
 reg_sz() { "$WINE" reg add "$POLICY" /v "$1" /t REG_SZ /d "$2" /f >>"$ITEST_DIR/reg.log" 2>&1; }
-reg_sz netbios_name EX05
-reg_sz fqdn ex05.lab.test
+[ "$detected" = 1 ] || reg_sz netbios_name "$NAME"
+reg_sz fqdn "$LOWER.lab.test"
 reg_sz role exchange
 reg_sz site HQ
 reg_sz host_tools off
@@ -75,17 +83,18 @@ reg_sz event_log off
 reg_sz backoff_initial 200ms
 reg_sz backoff_max 2s
 reg_sz ca "$(winpath "$pki/ca.crt")"
-reg_sz cert "$(winpath "$pki/ex05.lab.test.crt")"
-reg_sz key "$(winpath "$pki/ex05.lab.test.key")"
+reg_sz cert "$(winpath "$pki/$LOWER.lab.test.crt")"
+reg_sz key "$(winpath "$pki/$LOWER.lab.test.key")"
 reg_sz collector "localhost:$PORT"
 connected() {
-  cli hosts --json | jq -e '.hosts[] | select(.name=="EX05") | .connected and
+  cli hosts --json | jq -e --arg n "${NAME^^}" '.hosts[] | select(.name==$n) | .connected and
     .agent_version != ""' >/dev/null
 }
-wait_until 90 "EX05, installed by the MSI, connected" connected
-pass "configured by policy, the installed service connects over mutual TLS"
-expect_jq "$(cli hosts --json)" '.hosts[] | select(.name=="EX05") | .role=="exchange"' \
-  "the collector sees its role"
+wait_until 90 "$NAME, installed by the MSI, connected" connected
+pass "configured by policy, the installed service connects over mutual TLS as $NAME"
+cli hosts --json | jq -e --arg n "${NAME^^}" '.hosts[] | select(.name==$n) | .role=="exchange"' \
+  >/dev/null || fail "the collector does not see its role"
+[ "$detected" = 1 ] && pass "its NetBIOS name came from the machine, not from a policy"
 
 # 4. Uninstalled: the service is stopped and removed, the program files go, the data stays.
 "$WINE" msiexec /x "$(winpath "$MSI")" /qn /l*v "$(winpath "$ITEST_DIR/uninstall.log")" \
@@ -94,9 +103,10 @@ stopped() { ! pgrep -f 'kerbside-agent\.exe.*--service' >/dev/null; }
 wait_until 30 "the service process gone" stopped
 [ ! -e "$PROGRAM/kerbside-agent.exe" ] || fail "kerbside-agent.exe left after uninstall"
 disconnected() {
-  cli hosts --json | jq -e '.hosts[] | select(.name=="EX05") | .connected == false' >/dev/null
+  cli hosts --json | jq -e --arg n "${NAME^^}" '.hosts[] | select(.name==$n) | .connected == false' \
+    >/dev/null
 }
-wait_until 30 "EX05 disconnected" disconnected
+wait_until 30 "$NAME disconnected" disconnected
 [ -d "$DATA" ] || fail "the data folder was removed"
 pass "msiexec /x /qn stops and removes the service and the program; the data folder stays"
 "$WINE" reg delete "$POLICY" /f >/dev/null 2>&1 || true
