@@ -28,8 +28,9 @@ packages=(
   # zlib for gRPC; dpkg-dev for `apt-get source`
   g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix libz-mingw-w64-dev ccache
   wine wine64 unicode-data python3-six dpkg-dev
-  # the Windows agent's MSI (deploy/windows/msi): wixl builds it, msitools' msiinfo reads it back
-  wixl msitools
+  # the Windows agent's MSI (deploy/windows/msi): wixl builds it, msitools' msiinfo reads it
+  # back, osslsigncode signs it and the .exe (Authenticode) and verifies them
+  wixl msitools osslsigncode
 )
 
 if [ "$(id -u)" -ne 0 ]; then

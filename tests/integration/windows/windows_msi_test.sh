@@ -8,7 +8,7 @@
 # data folder. What only a real Windows shows (GPO assignment at boot, the ACL as Explorer sees
 # it) is in docs/deploy-windows.md.
 set -euo pipefail
-MSI=$1 COLLECTOR=$2 CLI=$3 PKI=$4
+MSI=$1 COLLECTOR=$2 CLI=$3 PKI=$4 SIGNED_EXE=$5 SIGN_CA=${6:-}
 . "$(dirname "$0")/../lib.sh"
 itest_init windows-msi
 : "${WINEPREFIX:?set by ctest}"
@@ -22,6 +22,21 @@ DATA="$WINEPREFIX/drive_c/ProgramData/Kerbside"
 # A leftover of an interrupted run: no product, no policy.
 "$WINE" msiexec /x "$(winpath "$MSI")" /qn >/dev/null 2>&1 || true
 "$WINE" reg delete "$POLICY" /f >/dev/null 2>&1 || true
+
+# 0. Authenticode: the MSI and the executable it carries are signed (osslsigncode, SHA-256) and
+# verify against the signing CA; a file changed after signing does not.
+command -v osslsigncode >/dev/null || fail "osslsigncode is not installed"
+verify() { osslsigncode verify ${SIGN_CA:+-CAfile "$SIGN_CA"} -in "$1" >"$ITEST_DIR/verify.log" 2>&1; }
+if [ -z "$SIGN_CA" ]; then
+  echo "SKIPPED part: signed with a real certificate (KERBSIDE_SIGN_CERT): its chain is checked on Windows"
+else
+  verify "$MSI" || fail "the MSI's signature does not verify: $(tail -3 "$ITEST_DIR/verify.log")"
+  verify "$SIGNED_EXE" || fail "the .exe's signature does not verify"
+  cp "$SIGNED_EXE" "$ITEST_DIR/tampered.exe"
+  printf 'x' | dd of="$ITEST_DIR/tampered.exe" bs=1 seek=4096 conv=notrunc status=none
+  ! verify "$ITEST_DIR/tampered.exe" || fail "a tampered .exe still verifies"
+  pass "the MSI and the .exe are Authenticode-signed and verify; a tampered copy does not"
+fi
 
 # 1. The tables (msiinfo export: one tab-separated row per record).
 row() { msiinfo export "$MSI" "$1" | awk -F'\t' -v k="$2" -v c="$3" '$c == k'; }
@@ -65,7 +80,8 @@ cli() {
   >"$ITEST_DIR/msiexec-i.log" 2>&1 || fail "msiexec /i failed (exit $?)"
 [ -f "$PROGRAM/kerbside-agent.exe" ] && [ -f "$PROGRAM/policy/kerbside.admx" ] &&
   [ -f "$PROGRAM/policy/en-US/kerbside.adml" ] || fail "files not in $PROGRAM"
-pass "msiexec /i /qn installs the agent and the policy templates"
+cmp -s "$PROGRAM/kerbside-agent.exe" "$SIGNED_EXE" || fail "the installed .exe is not the signed one"
+pass "msiexec /i /qn installs the signed agent and the policy templates"
 running() { pgrep -f 'kerbside-agent\.exe.*--service' >/dev/null; }
 wait_until 30 "the service process" running
 waiting() { grep -q "waiting for Group Policy" "$DATA/logs/agent.log" 2>/dev/null; }
