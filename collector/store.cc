@@ -235,14 +235,6 @@ absl::Status MergeIntoEventWindow(sqlite3* db, const std::string& path, WindowSt
   st.read.Bind(3, fresh.channel());
   st.read.Bind(4, key);
   const int rc = st.read.Step();
-  // When the window's age is measured: the last occurrence on the collector's clock. One
-  // without a time of its own counts as seen when it was received; one stamped after its
-  // arrival (a clock that was ahead) as received, so it cannot outlive the window.
-  auto age_mark = [&](absl::Time last_seen_host) {
-    return last_seen_host > absl::UnixEpoch()
-               ? std::min(received_at, last_seen_host - window.host_offset)
-               : received_at;
-  };
   const absl::Time observed =
       item.has_observed_host_time() ? FromProto(item.observed_host_time()) : received_at;
   if (rc == SQLITE_ROW) {
@@ -254,7 +246,8 @@ absl::Status MergeIntoEventWindow(sqlite3* db, const std::string& path, WindowSt
         events::CompareRanges(kept.latest, fresh) == events::RangeRelation::kSame &&
         kept.latest.count() == fresh.count() &&
         kept.latest.count_is_lower_bound() == fresh.count_is_lower_bound()) {
-      const absl::Time last_seen_collector = age_mark(absl::FromUnixNanos(st.read.Int(6)));
+      const absl::Time last_seen_collector = events::LastSeenOnCollectorClock(
+          absl::FromUnixNanos(st.read.Int(6)), received_at, window.host_offset);
       if (last_seen_collector < window.since) return absl::OkStatus();
       st.touch.Reset();
       st.touch.Bind(1, host);
@@ -286,11 +279,10 @@ absl::Status MergeIntoEventWindow(sqlite3* db, const std::string& path, WindowSt
   } else {
     return SqliteError(db, rc, "read event window");
   }
-  // Carried occurrences older than the window leave it (the cutoff on the host's clock).
-  events::ForgetCarriedBefore(entry, window.since + window.host_offset);
+  const events::CutResult cut = events::CutToWindow(entry, received_at, window);
+  if (!cut.keep) return absl::OkStatus();
   const v1::EventAggregate& a = entry.total;
-  const absl::Time last_seen_collector = age_mark(FromProto(a.last_seen()));
-  if (last_seen_collector < window.since) return absl::OkStatus();
+  const absl::Time last_seen_collector = cut.last_seen_collector;
   v1::Evidence shown = item;
   *shown.mutable_event_aggregate() = a;
   st.put.Reset();

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/events/event_window.h"
 #include "common/time_exchange.h"
 #include "kerbside/v1/agent.pb.h"
 #include "kerbside/v1/evidence.pb.h"
@@ -63,14 +64,9 @@ struct OutboxRecord {
 };
 
 // How a batch's events join the window of recent events.
-struct EventWindowPolicy {
-  // Occurrences last seen before this instant (collector clock) are outside the window: not
-  // stored, and pruned from what is.
-  absl::Time since = absl::InfinitePast();
-  // The host's clock minus the collector's (positive = host ahead), to place the host-stamped
-  // occurrences on the collector's clock; zero when not measured.
-  absl::Duration host_offset;
-};
+// The window of recent events: keys last seen before `since` (collector clock) are not stored,
+// and pruned from what is (common/events/event_window.h).
+using EventWindowPolicy = events::WindowCut;
 
 // The collector's embedded store: SQLite in WAL mode. Thread-safe.
 // The schema is versioned (PRAGMA user_version) and migrated forward on open.

@@ -126,4 +126,19 @@ void ForgetCarriedBefore(WindowEntry& entry, absl::Time cutoff) {
   Total(entry);
 }
 
+absl::Time LastSeenOnCollectorClock(absl::Time last_seen_host, absl::Time received_at,
+                                    absl::Duration host_offset) {
+  if (last_seen_host <= absl::UnixEpoch()) return received_at;
+  return std::min(received_at, last_seen_host - host_offset);
+}
+
+CutResult CutToWindow(WindowEntry& entry, absl::Time received_at, const WindowCut& cut) {
+  ForgetCarriedBefore(entry, cut.since + cut.host_offset);
+  CutResult out;
+  out.last_seen_collector =
+      LastSeenOnCollectorClock(FromProto(entry.total.last_seen()), received_at, cut.host_offset);
+  out.keep = out.last_seen_collector >= cut.since;
+  return out;
+}
+
 }  // namespace kerbside::events

@@ -48,6 +48,30 @@ WindowEntry AdvanceWindow(const WindowEntry& kept, const v1::EventAggregate& fre
 // than the window. The total then starts where `latest` starts.
 void ForgetCarriedBefore(WindowEntry& entry, absl::Time cutoff);
 
+// How long the collector keeps a key: the window's start on the collector's clock, and the
+// host's clock against it to place host-stamped occurrences.
+struct WindowCut {
+  // Keys last seen before this instant (collector clock) are outside the window.
+  absl::Time since = absl::InfinitePast();
+  // The host's clock minus the collector's: positive = host ahead; zero when not measured.
+  absl::Duration host_offset;
+};
+
+// A key's last occurrence on the collector's clock: its host-clock time `last_seen_host` moved by
+// the host's offset, but never after `received_at` (a clock that was ahead cannot make a key
+// outlive the window); without a time of its own (the epoch), when it was received.
+absl::Time LastSeenOnCollectorClock(absl::Time last_seen_host, absl::Time received_at,
+                                    absl::Duration host_offset);
+
+// The window's cut applied to `entry` after a read received at `received_at`: carried
+// occurrences older than the window are forgotten (the cut-off on the host's clock), and the
+// key is kept only while its last occurrence is inside the window. Pure.
+struct CutResult {
+  bool keep = false;
+  absl::Time last_seen_collector;  // LastSeenOnCollectorClock of the entry's total
+};
+CutResult CutToWindow(WindowEntry& entry, absl::Time received_at, const WindowCut& cut);
+
 }  // namespace kerbside::events
 
 #endif  // KERBSIDE_COMMON_EVENTS_EVENT_WINDOW_H_

@@ -120,5 +120,34 @@ TEST(EventWindowTest, CarriedOccurrencesOlderThanTheWindowAreForgotten) {
   EXPECT_EQ(kept.total.count(), 150);
 }
 
+// The window's ageing (issue 13: moved out of the store). Seconds from 1800000000.
+absl::Time At(int s) { return absl::FromUnixSeconds(1800000000 + s); }
+
+TEST(EventWindowCutTest, LastSeenMovesToTheCollectorsClockAndNeverAfterArrival) {
+  // A host 420 s ahead stamped its last occurrence at 1000 (host clock): 580 on the collector's.
+  EXPECT_EQ(LastSeenOnCollectorClock(At(1000), At(2000), absl::Seconds(420)), At(580));
+  // A clock ahead and not measured: stamped after its arrival, it counts as received.
+  EXPECT_EQ(LastSeenOnCollectorClock(At(5000), At(2000), absl::ZeroDuration()), At(2000));
+  // No time of its own (the epoch): when it was received.
+  EXPECT_EQ(LastSeenOnCollectorClock(absl::UnixEpoch(), At(2000), absl::Seconds(420)), At(2000));
+}
+
+TEST(EventWindowCutTest, CarriedOccurrencesOlderThanTheWindowLeaveAndTheKeyStaysWhileSeen) {
+  // Seconds 0..99 carried by a rotation, 100..149 in view.
+  WindowEntry e = Reads({{0, 99}, {100, 149}});
+  ASSERT_EQ(e.total.count(), 150);
+  // The window starts at 120 on the collector's clock; the host is 10 s ahead, so the cut-off
+  // on the host's clock is 130: the carried 0..99 go, the 50 in view stay.
+  CutResult cut = CutToWindow(e, At(200), {.since = At(120), .host_offset = absl::Seconds(10)});
+  EXPECT_TRUE(cut.keep);
+  EXPECT_EQ(cut.last_seen_collector, At(139));
+  EXPECT_EQ(e.carried, 0);
+  EXPECT_EQ(e.total.count(), 50);
+  // Last seen at 139 (collector clock): a window starting at 140 no longer keeps the key.
+  WindowEntry late = Reads({{100, 149}});
+  EXPECT_FALSE(
+      CutToWindow(late, At(200), {.since = At(140), .host_offset = absl::Seconds(10)}).keep);
+}
+
 }  // namespace
 }  // namespace kerbside::events
