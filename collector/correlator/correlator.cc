@@ -37,18 +37,21 @@ std::vector<FailureGroup> GroupFailures(const FleetIndex& index, const PairMatri
   };
 
   // Queues whose next hop could be several servers, none named by the evidence: one group per
-  // next hop, every candidate judged as a target (DESIGN.md §3). Counted in no pattern below.
-  std::map<std::string, std::vector<const FailingPair*>> tentative;
+  // sender and next hop (the same words name other servers from another sender: "hub version
+  // 14" is the sender's own site), every candidate judged as a target (DESIGN.md §3). Counted in
+  // no pattern below.
+  std::map<std::pair<std::string, std::string>, std::vector<const FailingPair*>> tentative;
   for (const auto& [key, p] : m.failing()) {
-    if (p.tentative) tentative[p.next_hop].push_back(&p);
+    if (p.tentative) tentative[{p.sender, p.next_hop}].push_back(&p);
   }
-  for (const auto& [hop, pairs] : tentative) {
+  for (const auto& [sender_hop, pairs] : tentative) {
+    const std::string& hop = sender_hop.second;
     FailureGroup g;
     g.pattern_kind = "target_side";
     for (const FailingPair* p : pairs) add_pair(g, *p);
     std::string basis;
-    for (const auto& [key, note] : m.next_hops()) {
-      if (note.next_hop == hop && g.senders.count(note.sender)) basis = note.basis;
+    if (auto note = m.next_hops().find(sender_hop); note != m.next_hops().end()) {
+      basis = note->second.basis;
     }
     g.pattern = absl::StrCat(JoinNames(g.senders), " -> '", hop, "' could be any of ",
                              JoinNames(g.targets), basis.empty() ? "" : " (" + basis + ")",
@@ -228,8 +231,10 @@ std::string Sentence(const Diagnosis& d) {
   std::set<std::string> said;
   for (const NextHopNote& n : d.next_hops) {
     if (n.chosen.size() < 2) continue;
-    if (!said.insert(n.next_hop).second) continue;
-    targets.push_back(absl::StrCat("'", n.next_hop, "' (", absl::StrJoin(n.chosen, " or "), ")"));
+    const std::string text =
+        absl::StrCat("'", n.next_hop, "' (", absl::StrJoin(n.chosen, " or "), ")");
+    if (!said.insert(text).second) continue;
+    targets.push_back(text);
     said.insert(n.chosen.begin(), n.chosen.end());
   }
   for (const std::string& t : d.targets) {

@@ -82,12 +82,14 @@ class ClockSkewRule : public Rule {
         for (const v1::EventRecord& r : e->events().events()) consider(*e, r);
       }
     }
-    int time_skew_status = 0;
+    // Distinct queues: one whose next hop could be several servers is in each candidate's pair.
+    std::set<const v1::LastError*> time_skew_errors;
     for (const FailingPair* p : g.pairs) {
       for (const v1::LastError* le : p->last_errors) {
-        if (absl::EqualsIgnoreCase(le->security_status(), "TimeSkew")) ++time_skew_status;
+        if (absl::EqualsIgnoreCase(le->security_status(), "TimeSkew")) time_skew_errors.insert(le);
       }
     }
+    const size_t time_skew_status = time_skew_errors.size();
     if (time_skew_status > 0) {
       corroboration.push_back({"", "",
                                absl::StrCat(time_skew_status,

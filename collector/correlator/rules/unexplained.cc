@@ -2,6 +2,8 @@
 // says what was checked and what evidence was missing, and turns on Kerberos logging.
 #include "collector/correlator/rules/unexplained.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -20,6 +22,12 @@ CauseResult Unexplained(const FailureGroup& group, const std::vector<CauseResult
   r.state = CauseResult::State::kSupported;
   r.confidence = Confidence::kPossible;
   r.blamed_host = group.targets.empty() ? "" : *group.targets.begin();
+  // A queue whose next hop could be any of several servers blames none of them: the alert is
+  // about the next hop as written, as for one that names no server of the fleet.
+  if (!group.pairs.empty() && std::all_of(group.pairs.begin(), group.pairs.end(),
+                                          [](const FailingPair* p) { return p->tentative; })) {
+    r.blamed_host = group.pairs.front()->next_hop;
+  }
   r.summary = absl::StrCat(
       "no documented cause is supported",
       checked.empty() ? "" : absl::StrCat("; ruled out: ", absl::StrJoin(checked, ", ")),

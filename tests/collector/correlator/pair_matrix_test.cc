@@ -4,6 +4,7 @@
 #include "collector/correlator/pair_matrix.h"
 
 #include "absl/strings/ascii.h"
+#include "collector/correlator/correlator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -129,6 +130,30 @@ TEST_F(PairMatrixNextHopTest, ANextHopWithoutCandidatesKeepsItsNameAndSaysWhy) {
   EXPECT_THAT(m.next_hops().begin()->second.chosen_by,
               ::testing::HasSubstr("no server of the fleet is one of the other Exchange 2010 hub"));
   EXPECT_THAT(m.FailingSendersTo("hub version 14"), UnorderedElementsAre("EX04"));
+}
+
+// "hub version 14" names other servers from each sender (its own site's other hubs): two
+// senders' queues are two candidate sets, judged apart; with no cause found, the unexplained
+// verdict is about the next hop as written, never an arbitrary candidate.
+TEST_F(PairMatrixNextHopTest, EachSendersNextHopIsJudgedApartAndUnexplainedBlamesNoCandidate) {
+  Queue("EX01", "hub version 14", "Retry");
+  Queue("EX02", "hub version 14", "Retry");
+  const Diagnoses d = Correlate(fleet_, now_, {});
+  ASSERT_EQ(d.diagnoses.size(), 2u);
+  std::set<std::string> patterns;
+  for (const Diagnosis& x : d.diagnoses) {
+    EXPECT_EQ(x.causes.front().cause, kUnexplained);
+    EXPECT_EQ(x.blamed_host, "hub version 14");
+    ASSERT_EQ(x.senders.size(), 1u);
+    patterns.insert(x.pattern);
+  }
+  EXPECT_THAT(patterns, UnorderedElementsAre(
+                            "EX01 -> 'hub version 14' could be any of EX02, EX03 (the other "
+                            "Exchange 2010 hub transport servers of EX01's site HQ); no evidence "
+                            "names which: each is judged",
+                            "EX02 -> 'hub version 14' could be any of EX01, EX03 (the other "
+                            "Exchange 2010 hub transport servers of EX02's site HQ); no evidence "
+                            "names which: each is judged"));
 }
 
 }  // namespace
