@@ -90,7 +90,6 @@ grpc::Status AgentServiceImpl::Connect(
     }
   }
   const std::string name = HostKey(id.netbios_name());
-  open_stream->Identified(name);
   const absl::Time hello_received = clock_->Now();
   const absl::Duration hello_skew = FromProto(msg.hello().sent_host_time()) - hello_received;
   spdlog::info(
@@ -99,6 +98,7 @@ grpc::Status AgentServiceImpl::Connect(
       name, id.fqdn(), v1::Role_Name(id.role()), id.site(), peer, id.agent_version(),
       absl::FormatDuration(hello_skew));
   const uint64_t token = fleet_->Connected(id, peer, cert_subject);
+  open_stream->Identified(name, token);
   // Bounded like every string from the wire; an agent without a spool id gets no dedupe.
   const std::string spool_id = msg.hello().spool_id().substr(0, 64);
   auto tell = [&](IngestEvent::Kind kind, const std::string& source, int items) {

@@ -34,6 +34,9 @@ struct AgentServiceOptions {
   // Called on the stream's thread; must be quick and thread-safe. May be empty.
   std::function<void(const IngestEvent&)> on_ingest;
   AgentStreamLimits stream_limits;
+  // The deadlines of the stream limits; nullptr: the service's clock. The collector passes
+  // MonotonicClock(), so a step of its wall clock cannot close every stream at once.
+  const Clock* stream_clock = nullptr;
   // How often the watchdog looks for silent streams; zero: never (tests sweep by hand).
   absl::Duration stream_sweep_every = absl::Milliseconds(250);
 };
@@ -46,7 +49,8 @@ class AgentServiceImpl final : public v1::AgentService::Service {
         store_(store),
         clock_(clock),
         options_(options),
-        streams_(clock, options.stream_limits, options.stream_sweep_every) {}
+        streams_(options.stream_clock != nullptr ? options.stream_clock : clock,
+                 options.stream_limits, options.stream_sweep_every) {}
 
   grpc::Status Connect(
       grpc::ServerContext* context,

@@ -7,7 +7,9 @@
 namespace kerbside::collector {
 
 AgentStream::~AgentStream() { owner_->Remove(id_); }
-void AgentStream::Identified(const std::string& host) { owner_->Identified(id_, host); }
+void AgentStream::Identified(const std::string& host, uint64_t fleet_token) {
+  owner_->Identified(id_, host, fleet_token);
+}
 void AgentStream::Touch() { owner_->Touch(id_); }
 
 AgentStreams::AgentStreams(const Clock* clock, AgentStreamLimits limits, absl::Duration sweep_every)
@@ -63,19 +65,27 @@ void AgentStreams::CancelLocked(uint64_t id, Entry& e, const char* why) {
   e.context->TryCancel();
 }
 
-void AgentStreams::Identified(uint64_t id, const std::string& host) {
+void AgentStreams::Identified(uint64_t id, const std::string& host, uint64_t fleet_token) {
   absl::MutexLock lock(&mu_);
   auto it = entries_.find(id);
   if (it == entries_.end()) return;
   it->second.host = host;
   it->second.last_heard = clock_->Now();
-  auto [older, inserted] = by_host_.try_emplace(host, id);
-  if (inserted || older->second == id) return;
-  auto old = entries_.find(older->second);
-  if (old != entries_.end()) {
-    CancelLocked(old->first, old->second, "superseded by a newer stream of the same host");
+  it->second.fleet_token = fleet_token;
+  auto [current, inserted] = by_host_.try_emplace(host, id);
+  if (inserted || current->second == id) return;
+  auto other = entries_.find(current->second);
+  if (other == entries_.end()) {
+    current->second = id;
+    return;
   }
-  older->second = id;
+  if (other->second.fleet_token < fleet_token) {
+    CancelLocked(other->first, other->second, "superseded by a newer stream of the same host");
+    current->second = id;
+  } else {
+    // This hello reached the registry last but the fleet first: the other stream is the newer.
+    CancelLocked(id, it->second, "superseded by a newer stream of the same host");
+  }
 }
 
 void AgentStreams::Touch(uint64_t id) {

@@ -26,9 +26,9 @@ struct AgentStreamLimits {
   size_t max_streams = 4000;
   // From accept to the hello.
   absl::Duration hello_timeout = absl::Seconds(10);
-  // Since the last message; agents send a heartbeat every heartbeat_interval (15 s by default),
-  // so the collector allows several missed ones.
-  absl::Duration idle_timeout = absl::Seconds(60);
+  // Since the last whole message; agents send a heartbeat every heartbeat_interval (15 s by
+  // default), so the collector allows several missed ones, and a slow upload.
+  absl::Duration idle_timeout = absl::Minutes(2);
 };
 
 class AgentStreams;
@@ -41,10 +41,12 @@ class AgentStream {
   AgentStream& operator=(const AgentStream&) = delete;
   ~AgentStream();
 
-  // The hello named `host`: from now on the idle timeout applies, and any older stream of the
-  // same host is cancelled (a restarted agent's old stream, a cloned VM) rather than left to
-  // hold a thread until it next speaks.
-  void Identified(const std::string& host);
+  // The hello named `host` and the fleet registered it as connection `fleet_token` (increasing,
+  // Fleet::Connected): from now on the idle timeout applies, and of this host's streams only the
+  // one with the newest token stays; the other is cancelled (a restarted agent's old stream, a
+  // cloned VM) rather than left to hold a thread until it next speaks. Ordering by the fleet's
+  // token keeps the two registries agreeing when two hellos race.
+  void Identified(const std::string& host, uint64_t fleet_token);
   // A message arrived.
   void Touch();
 
@@ -84,9 +86,10 @@ class AgentStreams {
     std::string host;  // empty until the hello
     absl::Time last_heard;
     bool cancelled = false;
+    uint64_t fleet_token = 0;
   };
   void Remove(uint64_t id);
-  void Identified(uint64_t id, const std::string& host);
+  void Identified(uint64_t id, const std::string& host, uint64_t fleet_token);
   void Touch(uint64_t id);
   void CancelLocked(uint64_t id, Entry& e, const char* why) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -45,7 +45,7 @@ struct Flags {
   std::string event_window = "24h";
   size_t max_agent_streams = kerbside::collector::AgentStreamLimits{}.max_streams;
   std::string agent_hello_timeout = "10s";
-  std::string agent_idle_timeout;  // default: 4 heartbeat intervals, at least 30 s
+  std::string agent_idle_timeout;  // default: 4 heartbeat intervals, at least 2 minutes
   std::string log_level = "info";
   double max_clock_skew_seconds = 300;
   double stale_after_hours = 24;
@@ -71,11 +71,18 @@ int Run(const Flags& f) {
   auto event_window = PositiveDuration("event_window", f.event_window);
   auto hello_timeout = PositiveDuration("agent_hello_timeout", f.agent_hello_timeout);
   // An agent heartbeats every heartbeat_interval; four missed ones mean it is gone or hostile.
-  // At least 30 s, so a short test interval does not close a loaded but healthy agent.
+  // At least 2 minutes: a message counts when it has arrived whole, and a 4 MiB batch on a slow
+  // WAN link (~300 kbit/s) takes that long, with the heartbeats queued behind it.
   auto idle_timeout = f.agent_idle_timeout.empty()
                           ? absl::StatusOr<absl::Duration>(std::max(
-                                4 * heartbeat.value_or(absl::Seconds(15)), absl::Seconds(30)))
+                                4 * heartbeat.value_or(absl::Seconds(15)), absl::Minutes(2)))
                           : PositiveDuration("agent_idle_timeout", f.agent_idle_timeout);
+  if (idle_timeout.ok() && heartbeat.ok() && *idle_timeout < 2 * *heartbeat) {
+    idle_timeout = absl::InvalidArgumentError(
+        absl::StrCat("agent_idle_timeout: ", absl::FormatDuration(*idle_timeout),
+                     " is shorter than two heartbeat intervals (",
+                     absl::FormatDuration(2 * *heartbeat), "): every agent would be closed"));
+  }
   for (const absl::Status& s : {heartbeat.status(), exchange.status(), event_window.status(),
                                 hello_timeout.status(), idle_timeout.status()}) {
     if (!s.ok()) {
@@ -143,11 +150,13 @@ int Run(const Flags& f) {
                                               .time_exchange_interval = *exchange,
                                               .event_window = *event_window,
                                               .on_ingest = (*oncall)->IngestHook(),
-                                              .stream_limits = {
-                                                  .max_streams = f.max_agent_streams,
-                                                  .hello_timeout = *hello_timeout,
-                                                  .idle_timeout = *idle_timeout,
-                                              }});
+                                              .stream_limits =
+                                                  {
+                                                      .max_streams = f.max_agent_streams,
+                                                      .hello_timeout = *hello_timeout,
+                                                      .idle_timeout = *idle_timeout,
+                                                  },
+                                              .stream_clock = &kerbside::MonotonicClock()});
   QueryServiceImpl query(&fleet, f.plaintext);
   kerbside::collector::LiveQueryServiceImpl live(
       &fleet, store->get(), &clock,
@@ -227,7 +236,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option(
       "--agent_idle_timeout", f.agent_idle_timeout,
-      "an agent stream silent this long is closed (default: 4 heartbeat intervals, >= 30s)");
+      "an agent stream silent this long is closed (default: 4 heartbeat intervals, >= 2m)");
   app.add_option("--log_level", f.log_level, "trace|debug|info|warn|error")->capture_default_str();
   app.add_option("--max_clock_skew", f.max_clock_skew_seconds,
                  "Kerberos tolerance in seconds (domain policy; default 300)")

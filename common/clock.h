@@ -17,6 +17,11 @@ class Clock {
 // The process's wall clock (CLOCK_REALTIME, the clock libfaketime shifts in the demo).
 Clock& RealClock();
 
+// A clock for deadlines only: CLOCK_MONOTONIC from an arbitrary origin, so a step of the wall
+// clock (NTP at boot, an admin) neither expires every deadline at once nor suspends them. Its
+// Now() is no date.
+Clock& MonotonicClock();
+
 // A clock that moves only when told to; for tests.
 class ManualClock : public Clock {
  public:
