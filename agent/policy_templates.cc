@@ -12,107 +12,110 @@ namespace kerbside::agent {
 namespace {
 
 constexpr PolicyCategory kCategories[] = {
-    {"Kerbside_Connection", "Collector connection",
+    {"KerbsideCategory_Connection", "Collector connection",
      "Serves every step of KB 979174: the collector judges steps 1 to 6 from what this agent "
      "sends, and measures this server's clock itself (step 1)."},
-    {"Kerbside_Role", "Role",
+    {"KerbsideCategory_Role", "Role",
      "Serves KB 979174 as a whole: which rules apply to this server (Exchange server or DC) and "
      "which servers a queue can be delivering to."},
-    {"Kerbside_HostTools", "Windows tools (w32tm, setspn, repadmin, Get-Queue)",
+    {"KerbsideCategory_HostTools", "Windows tools (w32tm, setspn, repadmin, Get-Queue)",
      "Serves KB 979174 steps 1 (w32tm: clocks), 2 (repadmin: replication), 3 (setspn: SPNs) "
      "and the stuck queues themselves (Get-Queue)."},
-    {"Kerbside_EventLog", "Event log",
+    {"KerbsideCategory_EventLog", "Event log",
      "Serves KB 979174 steps 1 to 4 and 6 through the events that corroborate each cause."},
-    {"Kerbside_Directory", "Directory (domain controllers)",
+    {"KerbsideCategory_Directory", "Directory (domain controllers)",
      "Serves KB 979174 steps 2 (DCs that disagree about an account) and 3 (SPNs), and the PDC "
      "emulator every clock is compared with (step 1)."},
-    {"Kerbside_Probes", "Kerberos and SMTP probes",
+    {"KerbsideCategory_Probes", "Kerberos and SMTP probes",
      "Serves KB 979174 steps 4 (ports 88 and 464 to the DCs), 1 (the KDC's clock), 2 and 3 "
      "(service tickets for SMTPSVC/<peer>) and 6 (the peer's receive connector)."},
-    {"Kerbside_Agent", "Agent",
+    {"KerbsideCategory_Agent", "Agent",
      "Serves every step of KB 979174 by keeping evidence while the collector is unreachable."},
 };
 
 // Explanations say what the setting does and which step of KB 979174 ("454 4.7.0 Temporary
 // authentication failure") it serves, so an AD admin sees why it is there.
 constexpr PolicySetting kSettings[] = {
-    {"collector", "Kerbside_Connection",
+    {"collector", "KerbsideCategory_Connection",
      "The kerbside collector this agent streams its evidence to, as host:port (for example "
      "kerbside.contoso.com:7443). The agent only dials out; nothing connects to it. Every KB "
      "979174 step is judged by the collector from what the agents send."},
-    {"ca", "Kerbside_Connection",
+    {"ca", "KerbsideCategory_Connection",
      "Path of the fleet CA certificate (PEM) the collector's certificate must chain to. "
      "Environment variables such as %ProgramData% are expanded."},
-    {"cert", "Kerbside_Connection",
+    {"cert", "KerbsideCategory_Connection",
      "Path of this server's client certificate (PEM). Per-host private keys must not travel "
      "through SYSVOL: point this at a file the machine enrolled or was given locally. The "
      "collector binds the certificate to the host name and the role."},
-    {"key", "Kerbside_Connection",
+    {"key", "KerbsideCategory_Connection",
      "Path of the private key of this server's client certificate (PEM), readable only by "
      "SYSTEM and Administrators."},
-    {"heartbeat_interval", "Kerbside_Connection",
+    {"heartbeat_interval", "KerbsideCategory_Connection",
      "How often the agent says it is alive when it has nothing else to send, e.g. 15s. The "
      "collector closes a stream silent for four intervals."},
-    {"backoff_initial", "Kerbside_Connection",
+    {"backoff_initial", "KerbsideCategory_Connection",
      "First delay before reconnecting to an unreachable collector, e.g. 1s."},
-    {"backoff_max", "Kerbside_Connection", "Longest delay between reconnections, e.g. 60s."},
-    {"role", "Kerbside_Role",
+    {"backoff_max", "KerbsideCategory_Connection",
+     "Longest delay between reconnections, e.g. 60s."},
+    {"role", "KerbsideCategory_Role",
      "exchange on Exchange servers, dc on domain controllers. Link this policy to the OU of "
      "each kind. The collector believes a role only when the host's certificate grants it."},
-    {"site", "Kerbside_Role",
+    {"site", "KerbsideCategory_Role",
      "The AD site of the servers this policy applies to. It resolves queues whose next hop is "
      "a site or 'hub version 14' (KB 979174: which server the sender authenticated to)."},
-    {"host_tools", "Kerbside_HostTools",
+    {"host_tools", "KerbsideCategory_HostTools",
      "Run w32tm, setspn, repadmin and Get-Queue on this server: auto (on Windows), on or off. "
      "They give the clock offsets of KB 979174 step 1, the SPNs of step 3, the replication "
      "status of step 2 and the stuck queues themselves."},
-    {"host_tools_interval", "Kerbside_HostTools", "How often to run the tools, e.g. 60s."},
-    {"host_tools_timeout", "Kerbside_HostTools", "Deadline of one tool run, e.g. 30s."},
-    {"event_log", "Kerbside_EventLog",
+    {"host_tools_interval", "KerbsideCategory_HostTools", "How often to run the tools, e.g. 60s."},
+    {"host_tools_timeout", "KerbsideCategory_HostTools", "Deadline of one tool run, e.g. 30s."},
+    {"event_log", "KerbsideCategory_EventLog",
      "Read the events the rules use: auto (on Windows), on or off. Exchange 1035 (inbound "
      "ExchangeAuth failed), Kerberos client errors (KRB_AP_ERR_SKEW for step 1, "
      "KRB_AP_ERR_MODIFIED for steps 2 and 3), KDC 4768/4769/4771 failures and event 11 on DCs, "
      "Directory Service replication failures (step 2), NETLOGON 5719 (step 4)."},
-    {"event_log_interval", "Kerbside_EventLog", "How often to read new events, e.g. 30s."},
-    {"event_log_lookback", "Kerbside_EventLog",
+    {"event_log_interval", "KerbsideCategory_EventLog", "How often to read new events, e.g. 30s."},
+    {"event_log_lookback", "KerbsideCategory_EventLog",
      "How far back the first read goes, e.g. 24h (at most 744h)."},
-    {"event_log_max_events", "Kerbside_EventLog",
+    {"event_log_max_events", "KerbsideCategory_EventLog",
      "At most this many events in one batch; the rest follow in the next."},
-    {"event_log_bookmark", "Kerbside_EventLog",
+    {"event_log_bookmark", "KerbsideCategory_EventLog",
      "Where the event log bookmark is kept (default: the agent's data folder)."},
-    {"directory", "Kerbside_Directory",
+    {"directory", "KerbsideCategory_Directory",
      "On domain controllers, read the Exchange servers' accounts (SPNs, key version) and the "
      "PDC emulator from this DC's directory as the machine account: auto (a Windows DC), on or "
      "off. Two DCs that disagree about an account are KB 979174 step 2 (replication); a "
      "missing SMTPSVC SPN is step 3."},
-    {"directory_ldap_uri", "Kerbside_Directory",
+    {"directory_ldap_uri", "KerbsideCategory_Directory",
      "The DC to read, ldap://HOST or ldaps://HOST (default: this DC)."},
-    {"directory_interval", "Kerbside_Directory", "How often to read the directory, e.g. 60s."},
-    {"directory_timeout", "Kerbside_Directory", "Deadline of one directory read, e.g. 20s."},
-    {"exchange_server", "Kerbside_Directory",
+    {"directory_interval", "KerbsideCategory_Directory",
+     "How often to read the directory, e.g. 60s."},
+    {"directory_timeout", "KerbsideCategory_Directory",
+     "Deadline of one directory read, e.g. 20s."},
+    {"exchange_server", "KerbsideCategory_Directory",
      "NetBIOS names of the Exchange servers whose computer accounts the DCs read (one per "
      "line). KB 979174 step 3: setspn -L on each of them."},
-    {"realm", "Kerbside_Probes", "The Kerberos realm, e.g. CONTOSO.COM."},
-    {"kdc", "Kerbside_Probes",
+    {"realm", "KerbsideCategory_Probes", "The Kerberos realm, e.g. CONTOSO.COM."},
+    {"kdc", "KerbsideCategory_Probes",
      "Domain controllers to probe, host or host:port, one per line. KB 979174 step 4: can this "
      "server reach its DCs on TCP and UDP 88 (and 464)?"},
-    {"peer", "Kerbside_Probes",
+    {"peer", "KerbsideCategory_Probes",
      "Exchange servers to probe, name or name=host, one per line: a service ticket for "
      "SMTPSVC/<peer> (steps 2 and 3) and an SMTP X-EXPS GSSAPI login (step 6)."},
-    {"smtp_ports", "Kerbside_Probes", "SMTP ports to probe on the peers, e.g. 2525,25."},
-    {"kdc_probe_client", "Kerbside_Probes",
+    {"smtp_ports", "KerbsideCategory_Probes", "SMTP ports to probe on the peers, e.g. 2525,25."},
+    {"kdc_probe_client", "KerbsideCategory_Probes",
      "Client name of the AS-REQ probe (a name that does not exist, so the KDC answers with an "
      "error and its clock)."},
-    {"probe_interval", "Kerbside_Probes", "Time between probe rounds, e.g. 60s."},
-    {"probe_attempt_timeout", "Kerbside_Probes", "Deadline of one probe attempt, e.g. 2s."},
-    {"probe_concurrency", "Kerbside_Probes", "Attempts in flight, 1 to 64."},
-    {"probe_kpasswd", "Kerbside_Probes",
+    {"probe_interval", "KerbsideCategory_Probes", "Time between probe rounds, e.g. 60s."},
+    {"probe_attempt_timeout", "KerbsideCategory_Probes", "Deadline of one probe attempt, e.g. 2s."},
+    {"probe_concurrency", "KerbsideCategory_Probes", "Attempts in flight, 1 to 64."},
+    {"probe_kpasswd", "KerbsideCategory_Probes",
      "Also probe port 464 (kpasswd), which KB 979174 step 4 lists with port 88."},
-    {"log_level", "Kerbside_Agent", "trace, debug, info, warn or error."},
-    {"spool_dir", "Kerbside_Agent",
+    {"log_level", "KerbsideCategory_Agent", "trace, debug, info, warn or error."},
+    {"spool_dir", "KerbsideCategory_Agent",
      "Where evidence waits while the collector is unreachable (default "
      "%ProgramData%\\Kerbside\\spool)."},
-    {"spool_max_bytes", "Kerbside_Agent",
+    {"spool_max_bytes", "KerbsideCategory_Agent",
      "At most this many bytes of evidence wait; the oldest go first."},
 };
 

@@ -19,7 +19,7 @@ struct PolicySetting {
 };
 
 struct PolicyCategory {
-  const char* name;  // "Kerbside_Connection"
+  const char* name;  // "KerbsideCategory_Connection"; policies are "Kerbside_<key>"
   const char* display;
   const char* serves;  // the KB 979174 steps its settings serve, added to each explanation
 };

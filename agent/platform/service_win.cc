@@ -125,28 +125,48 @@ absl::Status SetRecoveryActions(SC_HANDLE service) {
   return absl::OkStatus();
 }
 
-// Creates `dir` if needed and gives it a protected DACL: full control for SYSTEM and the
-// Administrators group, inherited by what is created inside (the spool, the bookmark, logs).
+// Creates `dir` if needed and makes it the service's: owned by Administrators, with a protected
+// DACL (full control for SYSTEM and Administrators, inherited by what is created inside: the
+// spool, the bookmark, logs). Any user may create folders under %ProgramData%: one made
+// beforehand by someone else changes owner here, and a junction or link in its place is refused,
+// never followed.
 absl::Status SecureDirectory(const std::string& dir) {
   const std::wstring wide = win::Widen(dir);
   if (!CreateDirectoryW(wide.c_str(), nullptr) && GetLastError() != ERROR_ALREADY_EXISTS) {
     return win::LastError(absl::StrCat("create ", dir));
   }
+  HANDLE h =
+      CreateFileW(wide.c_str(), READ_CONTROL | WRITE_DAC | WRITE_OWNER,
+                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                  FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, nullptr);
+  if (h == INVALID_HANDLE_VALUE) return win::LastError(absl::StrCat("open ", dir));
+  BY_HANDLE_FILE_INFORMATION info{};
+  if (!GetFileInformationByHandle(h, &info) ||
+      (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0 ||
+      (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) == 0) {
+    CloseHandle(h);
+    return absl::FailedPreconditionError(
+        absl::StrCat(dir, " is a junction, a link or no folder: not used as the data folder"));
+  }
   PSECURITY_DESCRIPTOR sd = nullptr;
   if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(
-          L"D:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)", SDDL_REVISION_1, &sd, nullptr)) {
+          L"O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)", SDDL_REVISION_1, &sd, nullptr)) {
+    CloseHandle(h);
     return win::LastError("build the data folder's security descriptor");
   }
   BOOL present = FALSE, defaulted = FALSE;
   PACL dacl = nullptr;
+  PSID owner = nullptr;
   GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted);
-  std::vector<wchar_t> path(wide.begin(), wide.end());
-  path.push_back(L'\0');
-  const DWORD rc = SetNamedSecurityInfoW(
-      path.data(), SE_FILE_OBJECT, DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
-      nullptr, nullptr, dacl, nullptr);
+  GetSecurityDescriptorOwner(sd, &owner, &defaulted);
+  const DWORD rc = SetSecurityInfo(
+      h, SE_FILE_OBJECT,
+      OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+      owner, nullptr, dacl, nullptr);
   LocalFree(sd);
-  if (rc != ERROR_SUCCESS) return win::Win32Error(absl::StrCat("set the ACL of ", dir), rc);
+  CloseHandle(h);
+  if (rc != ERROR_SUCCESS)
+    return win::Win32Error(absl::StrCat("set the owner and ACL of ", dir), rc);
   return absl::OkStatus();
 }
 
