@@ -47,6 +47,7 @@ class RegistryPolicyStore : public PolicyStore {
   std::string origin() const override { return absl::StrCat("HKLM\\", key_path_); }
 
   absl::StatusOr<std::vector<PolicyValue>> Read() override {
+    Arm();
     HKEY key = nullptr;
     LSTATUS rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, win::Widen(key_path_).c_str(), 0,
                                KEY_QUERY_VALUE | KEY_WOW64_64KEY, &key);
@@ -111,9 +112,9 @@ class RegistryPolicyStore : public PolicyStore {
           v.dword = *reinterpret_cast<const DWORD*>(data.data());
           break;
         default:
-          status = absl::InvalidArgumentError(absl::StrCat(
-              origin(), "\\", v.name, ": registry type ", type,
-              " is none of REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ, REG_DWORD"));
+          status = absl::InvalidArgumentError(
+              absl::StrCat(origin(), "\\", v.name, ": registry type ", type,
+                           " is none of REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ, REG_DWORD"));
           break;
       }
       if (!status.ok()) break;
@@ -125,32 +126,40 @@ class RegistryPolicyStore : public PolicyStore {
   }
 
   bool WaitForChange() override {
-    // Watch the parent (SOFTWARE\Policies) with its subtree: the Agent key itself may not exist
-    // yet, or be deleted and re-created by a policy refresh.
-    if (watched_ == nullptr) {
-      if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Policies", 0, nullptr, 0,
-                          KEY_NOTIFY | KEY_WOW64_64KEY, nullptr, &watched_,
-                          nullptr) != ERROR_SUCCESS) {
-        watched_ = nullptr;
-      }
-    }
-    if (watched_ != nullptr) {
-      RegNotifyChangeKeyValue(watched_, TRUE,
-                              REG_NOTIFY_CHANGE_NAME | REG_NOTIFY_CHANGE_LAST_SET,
-                              change_.get(), TRUE);
-    }
+    Arm();
     HANDLE events[2] = {cancel_.get(), change_.get()};
     // Without a watch (no access to the key), wait for cancellation only.
     const DWORD n = watched_ != nullptr ? 2 : 1;
-    return WaitForMultipleObjects(n, events, FALSE, INFINITE) == WAIT_OBJECT_0 + 1;
+    const bool changed = WaitForMultipleObjects(n, events, FALSE, INFINITE) == WAIT_OBJECT_0 + 1;
+    if (changed) armed_ = false;  // the notification fired: the next Read arms a new one
+    return changed;
   }
 
   void Cancel() override { SetEvent(cancel_.get()); }
 
  private:
+  // Watches the parent (SOFTWARE\Policies) with its subtree: the Agent key itself may not exist
+  // yet, or be deleted and re-created by a policy refresh. Armed before each read, so a value
+  // Group Policy writes between a read and the next wait still wakes it (the event stays set).
+  void Arm() {
+    if (armed_) return;
+    if (watched_ == nullptr) {
+      if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Policies", 0, nullptr, 0,
+                          KEY_NOTIFY | KEY_WOW64_64KEY, nullptr, &watched_,
+                          nullptr) != ERROR_SUCCESS) {
+        watched_ = nullptr;
+        return;
+      }
+    }
+    armed_ =
+        RegNotifyChangeKeyValue(watched_, TRUE, REG_NOTIFY_CHANGE_NAME | REG_NOTIFY_CHANGE_LAST_SET,
+                                change_.get(), TRUE) == ERROR_SUCCESS;
+  }
+
   std::string key_path_;
   win::Handle change_, cancel_;
   HKEY watched_ = nullptr;
+  bool armed_ = false;
 };
 
 }  // namespace
