@@ -233,10 +233,10 @@ NextHopCandidates CandidatesFor(const NextHop& hop, const ExchangeServerFacts& s
   const std::string version = VersionName(hop.major_version);
   switch (hop.form) {
     case NextHopForm::kHubsOfOwnSite:
-      out.basis = absl::StrCat(
-          "the other ", version, " hub transport servers of ",
-          sender.site.empty() ? absl::StrCat(sender.name, "'s AD site (not known)")
-                              : absl::StrCat(sender.name, "'s site ", sender.site));
+      out.basis =
+          absl::StrCat("the other ", version, " hub transport servers of ",
+                       sender.site.empty() ? absl::StrCat(sender.name, "'s AD site (not known)")
+                                           : absl::StrCat(sender.name, "'s site ", sender.site));
       for (const ExchangeServerFacts& f : fleet) {
         if (f.name == sender.name || OnlyEdge(f)) continue;
         if (!f.roles.empty() && !HasRole(f, "hub")) continue;
