@@ -396,6 +396,16 @@ def healthy_repl(b):
                          ("DC02", "DC=contoso,DC=com", "DC01", 0, 0)])
 
 
+def exchange_org(b, facts, hosts=("EX01", "EX02", "EX03"), branch=("EX03",), dags=None):
+    """DC01 and DC02, and Exchange servers with `facts` (exchange_version, server_roles) in
+    site HQ, those in `branch` in BRANCH, with their DAG from `dags` (name -> DAG)."""
+    for h in ("DC01", "DC02"):
+        b.host(h)
+    for h in hosts:
+        extra = {"dag": dags[h]} if dags and h in dags else {}
+        b.host(h, site="BRANCH" if h in branch else "HQ", **extra, **facts)
+
+
 def main():
     # 001: EX02 runs 7m12s ahead; both senders fail to it; the DC saw KRB_AP_ERR_SKEW.
     b = Bundle("001-clock-skew-target-confirmed", "EX02 7m12s ahead of the PDC emulator")
@@ -699,11 +709,7 @@ def main():
     # "hub version 14" queue can only be EX02, whose SMTPSVC SPNs are gone (both DCs' listings)
     # and DC01 answered EX01's ticket request for SMTPSVC/ex02 with 0x7.
     b = Bundle("027-hub-version-14-spn-missing", "Exchange 2010 intra-site queue, SPN missing")
-    for h in ("DC01", "DC02"):
-        b.host(h)
-    b.host("EX01", **ex2010)
-    b.host("EX02", **ex2010)
-    b.host("EX03", site="BRANCH", **ex2010)
+    exchange_org(b, ex2010)
     good_clocks(b)
     get_queue(b, "EX01", [hop_queue("EX01", 7, "hub version 14", "SmtpRelayWithinAdSite",
                                     error=KB_454),
@@ -723,11 +729,7 @@ def main():
     # on a "hub version 14" queue; EX02, the only other hub of HQ, has a custom relay connector
     # on port 25 whose range covers EX01 and which lacks ExchangeServer (KB 979175).
     b = Bundle("028-hub-version-14-connector", "Exchange 2010 intra-site queue, 5.7.3, relay connector")
-    for h in ("DC01", "DC02"):
-        b.host(h)
-    b.host("EX01", **ex2010)
-    b.host("EX02", **ex2010)
-    b.host("EX03", site="BRANCH", **ex2010)
+    exchange_org(b, ex2010)
     good_clocks(b)
     get_queue(b, "EX01", [hop_queue("EX01", 4, "hub version 14", "SmtpRelayWithinAdSite",
                                     error=KB_573, ps51=True)])
@@ -740,12 +742,7 @@ def main():
     # and is not blamed for a queue that never tried it. EX04's own queues point at a delivery
     # group and are healthy: not "unknown".
     b = Bundle("029-delivery-group-fqdn-wins", "Exchange 2016 site delivery group, LastError names EX04")
-    for h in ("DC01", "DC02"):
-        b.host(h)
-    b.host("EX01", **ex2016)
-    b.host("EX02", **ex2016)
-    b.host("EX03", site="BRANCH", **ex2016)
-    b.host("EX04", site="BRANCH", **ex2016)
+    exchange_org(b, ex2016, hosts=("EX01", "EX02", "EX03", "EX04"), branch=("EX03", "EX04"))
     good_clocks(b)
     stripchart(b, "EX04", "DC01", 420)
     get_queue(b, "EX01", [hop_queue("EX01", 11, "site:branch; version:15",
@@ -760,11 +757,7 @@ def main():
     # 030: Exchange 2010, EX01 (HQ) to the AD site BRANCH (SmtpRelayToRemoteAdSite), whose only
     # hub EX03 runs 7 minutes ahead; DC01 refused EX01's tickets for it with KRB_AP_ERR_SKEW.
     b = Bundle("030-remote-ad-site-clock-skew", "Exchange 2010 queue to AD site BRANCH, EX03 ahead")
-    for h in ("DC01", "DC02"):
-        b.host(h)
-    b.host("EX01", **ex2010)
-    b.host("EX02", **ex2010)
-    b.host("EX03", site="BRANCH", **ex2010)
+    exchange_org(b, ex2010)
     good_clocks(b, skip=("EX03",))
     stripchart(b, "EX03", "DC01", 425)
     get_queue(b, "EX01", [hop_queue("EX01", 5, "BRANCH", "SmtpRelayToRemoteAdSite",
@@ -775,12 +768,8 @@ def main():
     # 031: Exchange 2019 DAG1 = EX02 (HQ) + EX03 (BRANCH); EX01 is no member and relays to the
     # DAG (SmtpRelayToDag); LastError names EX03, whose SPNs are gone; EX02 is healthy.
     b = Bundle("031-dag-member-spn-missing", "Exchange 2019 queue to DAG1, member EX03 lacks SPNs")
-    for h in ("DC01", "DC02"):
-        b.host(h)
     ex2019 = dict(exchange_version="15.2.1118.7", server_roles=["Mailbox"])
-    b.host("EX01", **ex2019)
-    b.host("EX02", dag="DAG1", **ex2019)
-    b.host("EX03", site="BRANCH", dag="DAG1", **ex2019)
+    exchange_org(b, ex2019, dags={"EX02": "DAG1", "EX03": "DAG1"})
     good_clocks(b)
     get_queue(b, "EX01", [hop_queue("EX01", 9, "DAG1", "SmtpRelayToDag",
                                     error=SEED_454.format(ip=ip("EX03"), port=2525),
@@ -794,10 +783,7 @@ def main():
     # EX03. No event or probe names either; EX03's SMTPSVC SPNs are gone on both DCs, EX02's are
     # intact. Each candidate is judged: EX03 is blamed, and both are said to be candidates.
     b = Bundle("032-candidates-one-broken", "hub version 14 with two candidate hubs, one broken")
-    for h in ("DC01", "DC02"):
-        b.host(h)
-    for h in ("EX01", "EX02", "EX03"):
-        b.host(h, **ex2010)
+    exchange_org(b, ex2010, branch=())
     good_clocks(b)
     get_queue(b, "EX01", [hop_queue("EX01", 6, "hub version 14", "SmtpRelayWithinAdSite",
                                     error=KB_454)])
@@ -811,10 +797,7 @@ def main():
     # SMTPSVC/ex03 failing with 0x7: the evidence names EX03 as the server tried, so EX02's
     # clock (a real fault, but not of this queue) is not blamed for it.
     b = Bundle("033-candidate-named-by-kdc", "hub version 14, the KDC event names EX03")
-    for h in ("DC01", "DC02"):
-        b.host(h)
-    for h in ("EX01", "EX02", "EX03"):
-        b.host(h, **ex2010)
+    exchange_org(b, ex2010, branch=())
     good_clocks(b, skip=("EX02",))
     stripchart(b, "EX02", "DC01", 420)
     get_queue(b, "EX01", [hop_queue("EX01", 6, "hub version 14", "SmtpRelayWithinAdSite",
@@ -831,11 +814,7 @@ def main():
     # reached by a 2010 sender (2525 is the 2013+ Transport service's port). Nothing else is
     # wrong: unexplained, with the connector ruled out on the port Exchange 2010 uses.
     b = Bundle("034-hub-version-14-port-25", "Exchange 2010 target: a 2525 connector is not its intra-org one")
-    for h in ("DC01", "DC02"):
-        b.host(h)
-    b.host("EX01", **ex2010)
-    b.host("EX02", **ex2010)
-    b.host("EX03", site="BRANCH", **ex2010)
+    exchange_org(b, ex2010)
     good_clocks(b)
     get_queue(b, "EX01", [hop_queue("EX01", 4, "hub version 14", "SmtpRelayWithinAdSite",
                                     error=KB_454)])
