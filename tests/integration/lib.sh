@@ -118,3 +118,20 @@ JSON
 [{"Identity": "EX02\\7", "Status": "Active", "MessageCount": 0, "NextHopDomain": "ex01.lab.test"}]
 JSON
 }
+
+# itest_start_collector COLLECTOR CLI: a collector on a free loopback port with the fleet PKI of
+# itest_fleet_pki (1 s heartbeats and clock exchanges, no /metrics); sets PORT and defines
+# `cli ARGS...`, the operator CLI against it.
+itest_start_collector() {
+  local collector=$1
+  ITEST_CLI=$2
+  start_bg collector "$collector" --listen 127.0.0.1:0 --db "$ITEST_DIR/collector.db" \
+    --ca "$pki/ca.crt" --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key" \
+    --heartbeat_interval 1s --time_exchange_interval 1s --metrics_listen ""
+  wait_until 10 "collector listening" grep -q "listening on" "$ITEST_DIR/collector.log"
+  PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$ITEST_DIR/collector.log" | head -n 1)
+}
+cli() {
+  "$ITEST_CLI" --collector "localhost:$PORT" --ca "$pki/ca.crt" --cert "$pki/oncall.crt" \
+    --key "$pki/oncall.key" --timeout 5 "$@"
+}

@@ -22,15 +22,7 @@ open(sys.argv[1], "w").write(json.dumps(queues))
 PY
 echo "file: $(stat -c %s "$ITEST_DIR/hosts/EX01/get-queue.json") bytes"
 
-start_bg collector "$COLLECTOR" --listen 127.0.0.1:0 --db "$ITEST_DIR/collector.db" \
-  --ca "$pki/ca.crt" --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key" \
-  --heartbeat_interval 1s --time_exchange_interval 1s --metrics_listen ""
-wait_until 10 "collector listening" grep -q "listening on" "$ITEST_DIR/collector.log"
-PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$ITEST_DIR/collector.log" | head -n 1)
-cli() {
-  "$CLI" --collector "localhost:$PORT" --ca "$pki/ca.crt" --cert "$pki/oncall.crt" \
-    --key "$pki/oncall.key" --timeout 5 "$@"
-}
+itest_start_collector "$COLLECTOR" "$CLI"
 start_bg agent "$AGENT" --collector "localhost:$PORT" --ca "$pki/ca.crt" \
   --cert "$pki/ex01.lab.test.crt" --key "$pki/ex01.lab.test.key" --netbios_name EX01 \
   --fqdn ex01.lab.test --role exchange --site HQ --ip 127.0.0.1 --backoff_initial 200ms \

@@ -14,15 +14,7 @@ itest_fleet_pki "$PKI" ex01 ex02
 itest_stuck_queue_folders
 cp "$DATA/windows/w32tm-status-domain.txt" "$ITEST_DIR/hosts/EX01/w32tm-status.txt"
 
-start_bg collector "$COLLECTOR" --listen 127.0.0.1:0 --db "$ITEST_DIR/collector.db" \
-  --ca "$pki/ca.crt" --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key" \
-  --heartbeat_interval 1s --time_exchange_interval 1s --metrics_listen ""
-wait_until 10 "collector listening" grep -q "listening on" "$ITEST_DIR/collector.log"
-PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$ITEST_DIR/collector.log" | head -n 1)
-cli() {
-  "$CLI" --collector "localhost:$PORT" --ca "$pki/ca.crt" --cert "$pki/oncall.crt" \
-    --key "$pki/oncall.key" --timeout 5 "$@"
-}
+itest_start_collector "$COLLECTOR" "$CLI"
 # Windows paths for the agent: Wine maps / to Z:.
 winpath() { printf 'Z:%s' "${1//\//\\}"; }
 

@@ -67,15 +67,7 @@ if ! [[ $NAME =~ ^[A-Za-z0-9-]{1,15}$ ]]; then
 fi
 LOWER=${NAME,,}
 itest_fleet_pki "$PKI" "$LOWER"
-start_bg collector "$COLLECTOR" --listen 127.0.0.1:0 --db "$ITEST_DIR/collector.db" \
-  --ca "$pki/ca.crt" --cert "$pki/collector.lab.test.crt" --key "$pki/collector.lab.test.key" \
-  --heartbeat_interval 1s --time_exchange_interval 1s --metrics_listen ""
-wait_until 10 "collector listening" grep -q "listening on" "$ITEST_DIR/collector.log"
-PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$ITEST_DIR/collector.log" | head -n 1)
-cli() {
-  "$CLI" --collector "localhost:$PORT" --ca "$pki/ca.crt" --cert "$pki/oncall.crt" \
-    --key "$pki/oncall.key" --timeout 5 "$@"
-}
+itest_start_collector "$COLLECTOR" "$CLI"
 "$WINE" msiexec /i "$(winpath "$MSI")" /qn /l*v "$(winpath "$ITEST_DIR/install.log")" \
   >"$ITEST_DIR/msiexec-i.log" 2>&1 || fail "msiexec /i failed (exit $?)"
 [ -f "$PROGRAM/kerbside-agent.exe" ] && [ -f "$PROGRAM/policy/kerbside.admx" ] &&
