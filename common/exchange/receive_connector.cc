@@ -332,4 +332,58 @@ absl::StatusOr<v1::ReceiveConnectors> ParseReceiveConnectorsList(absl::string_vi
   return out;
 }
 
+bool HasConnectorFlag(const google::protobuf::RepeatedPtrField<std::string>& flags,
+                      absl::string_view flag) {
+  for (const std::string& x : flags) {
+    if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(x), flag)) return true;
+  }
+  return false;
+}
+
+namespace {
+
+bool AnyAddress(const v1::Binding& b) {
+  return b.address().empty() || b.address() == "0.0.0.0" || b.address() == "::";
+}
+
+bool BindingServes(const v1::Binding& b, int port, const std::vector<std::string>& local_ips) {
+  if (b.port() != port) return false;
+  if (AnyAddress(b)) return true;
+  const auto bound = ParseIpAddress(b.address());
+  for (const std::string& ip : local_ips) {
+    const auto a = ParseIpAddress(ip);
+    if (a && bound && *a == *bound) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+ConnectorChoice PickReceiveConnector(const v1::ReceiveConnectors& connectors, int port,
+                                     const std::vector<std::string>& local_ips,
+                                     const std::vector<std::string>& remote_ips) {
+  ConnectorChoice best;
+  for (const v1::ReceiveConnector& c : connectors.connectors()) {
+    if (!c.enabled()) continue;
+    bool serves = false, specific = false;
+    for (const v1::Binding& b : c.bindings()) {
+      if (BindingServes(b, port, local_ips)) {
+        serves = true;
+        specific |= !AnyAddress(b);
+      }
+    }
+    if (!serves) continue;
+    for (const v1::IpRange& r : c.remote_ip_ranges()) {
+      for (const std::string& ip : remote_ips) {
+        if (!IpRangeContains(r, ip)) continue;
+        const absl::uint128 size = IpRangeSize(r);
+        const bool better = best.connector == nullptr || size < best.range_size ||
+                            (size == best.range_size && specific && !best.specific_binding);
+        if (better) best = {&c, &r, size, specific, port, ip};
+      }
+    }
+  }
+  return best;
+}
+
 }  // namespace kerbside::exchange

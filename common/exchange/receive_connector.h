@@ -1,6 +1,10 @@
 #ifndef KERBSIDE_COMMON_EXCHANGE_RECEIVE_CONNECTOR_H_
 #define KERBSIDE_COMMON_EXCHANGE_RECEIVE_CONNECTOR_H_
 
+#include <string>
+#include <vector>
+
+#include "absl/numeric/int128.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "kerbside/v1/evidence.pb.h"
@@ -31,6 +35,28 @@ absl::StatusOr<v1::ReceiveConnectors> ParseReceiveConnectorsJson(absl::string_vi
 // lists_truncated. Records with neither Identity, Name nor Bindings are skipped.
 absl::StatusOr<v1::ReceiveConnectors> ParseReceiveConnectorsList(absl::string_view text,
                                                                  absl::string_view file);
+
+// True when `connector` lists `flag` ("ExchangeServer", "ExchangeServers") among its
+// AuthMechanism or PermissionGroups flag names (case-insensitive).
+bool HasConnectorFlag(const google::protobuf::RepeatedPtrField<std::string>& flags,
+                      absl::string_view flag);
+
+// The receive connector Exchange picks for a connection to `port` of the server with addresses
+// `local_ips` from a client with one of `remote_ips`: among the enabled connectors bound to that
+// port (on any address or on one of `local_ips`), the one whose matching RemoteIPRanges entry
+// is the smallest; on a tie, one bound to a specific address. `connector` is null when none
+// accepts the client.
+struct ConnectorChoice {
+  const v1::ReceiveConnector* connector = nullptr;
+  const v1::IpRange* range = nullptr;  // the matching entry
+  absl::uint128 range_size = 0;
+  bool specific_binding = false;
+  int port = 0;
+  std::string remote_ip;  // the client address that matched
+};
+ConnectorChoice PickReceiveConnector(const v1::ReceiveConnectors& connectors, int port,
+                                     const std::vector<std::string>& local_ips,
+                                     const std::vector<std::string>& remote_ips);
 
 }  // namespace kerbside::exchange
 

@@ -11,62 +11,13 @@
 #include "collector/correlator/rules/rule.h"
 #include "common/exchange/ip_range.h"
 #include "common/exchange/next_hop.h"
+#include "common/exchange/receive_connector.h"
 
 namespace kerbside::correlator {
 namespace {
 
-bool HasFlag(const google::protobuf::RepeatedPtrField<std::string>& flags, absl::string_view f) {
-  for (const std::string& x : flags) {
-    if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(x), f)) return true;
-  }
-  return false;
-}
-
-bool BindingServes(const v1::Binding& b, int port, const model::HostEvidence* target) {
-  if (b.port() != port) return false;
-  if (b.address().empty() || b.address() == "0.0.0.0" || b.address() == "::") return true;
-  if (target == nullptr) return false;
-  for (const std::string& ip : target->identity.ips()) {
-    auto a = exchange::ParseIpAddress(ip), c = exchange::ParseIpAddress(b.address());
-    if (a && c && *a == *c) return true;
-  }
-  return false;
-}
-
-struct Choice {
-  const v1::ReceiveConnector* connector = nullptr;
-  const v1::IpRange* range = nullptr;
-  absl::uint128 size = 0;
-  bool specific_binding = false;
-  int port = 0;
-  std::string sender_ip;
-};
-
-// The connector Exchange would pick for a connection from `ips` to `port`, if any.
-Choice Pick(const v1::ReceiveConnectors& all, int port, const model::HostEvidence* target,
-            const google::protobuf::RepeatedPtrField<std::string>& ips) {
-  Choice best;
-  for (const v1::ReceiveConnector& c : all.connectors()) {
-    if (!c.enabled()) continue;
-    bool serves = false, specific = false;
-    for (const v1::Binding& b : c.bindings()) {
-      if (BindingServes(b, port, target)) {
-        serves = true;
-        specific |= !(b.address().empty() || b.address() == "0.0.0.0" || b.address() == "::");
-      }
-    }
-    if (!serves) continue;
-    for (const v1::IpRange& r : c.remote_ip_ranges()) {
-      for (const std::string& ip : ips) {
-        if (!exchange::IpRangeContains(r, ip)) continue;
-        const absl::uint128 size = exchange::IpRangeSize(r);
-        const bool better = best.connector == nullptr || size < best.size ||
-                            (size == best.size && specific && !best.specific_binding);
-        if (better) best = {&c, &r, size, specific, port, ip};
-      }
-    }
-  }
-  return best;
+std::vector<std::string> Ips(const google::protobuf::RepeatedPtrField<std::string>& ips) {
+  return {ips.begin(), ips.end()};
 }
 
 class ConnectorAuthRule : public Rule {
@@ -112,18 +63,21 @@ class ConnectorAuthRule : public Rule {
       return NotChecked(kConnectorAuth, absl::StrCat(s, "'s IP addresses are unknown (host.json)"));
     }
     const v1::Evidence& ev = *connector_sets.back();
+    const model::HostEvidence* th = index.Host(t);
     std::vector<int> ports(pair.ports.begin(), pair.ports.end());
     if (ports.empty()) {
       // Exchange 2007/2010 hubs take server-to-server mail on 25 ("Default <T>"); 2013+ on 2525
       // (the Transport service behind the Front End), else 25 (DESIGN.md §3).
-      const model::HostEvidence* th = index.Host(t);
       const int major =
           th == nullptr ? 0 : exchange::ExchangeMajorVersion(th->identity.exchange_version());
       ports = (major == 8 || major == 14) ? std::vector<int>{25} : std::vector<int>{2525, 25};
     }
-    Choice chosen;
+    const std::vector<std::string> target_ips =
+        th == nullptr ? std::vector<std::string>{} : Ips(th->identity.ips());
+    exchange::ConnectorChoice chosen;
     for (int port : ports) {
-      chosen = Pick(ev.receive_connectors(), port, index.Host(t), sh->identity.ips());
+      chosen = exchange::PickReceiveConnector(ev.receive_connectors(), port, target_ips,
+                                              Ips(sh->identity.ips()));
       if (chosen.connector != nullptr) break;
     }
     if (chosen.connector == nullptr) {
@@ -133,12 +87,12 @@ class ConnectorAuthRule : public Rule {
                        " accepts ", s, "; the failure is not a connector's authentication"));
     }
     const v1::ReceiveConnector& c = *chosen.connector;
-    const bool auth_ok = HasFlag(c.auth_mechanism(), "ExchangeServer");
-    const bool perm_ok = HasFlag(c.permission_groups(), "ExchangeServers");
+    const bool auth_ok = exchange::HasConnectorFlag(c.auth_mechanism(), "ExchangeServer");
+    const bool perm_ok = exchange::HasConnectorFlag(c.permission_groups(), "ExchangeServers");
     const std::string label = c.identity().empty() ? c.name() : c.identity();
     if (auth_ok && perm_ok) {
       return RuledOut(kConnectorAuth,
-                      absl::StrCat(s, " (", chosen.sender_ip, ") lands on '", label, "' (port ",
+                      absl::StrCat(s, " (", chosen.remote_ip, ") lands on '", label, "' (port ",
                                    chosen.port, ", range ", chosen.range->text(),
                                    "), which offers Exchange Server authentication"));
     }
@@ -148,7 +102,7 @@ class ConnectorAuthRule : public Rule {
     std::vector<EvidenceNote> evidence = {index.Note(
         ev, absl::StrCat("'", label, "' on ", t, " takes ", s, "'s connections to port ",
                          chosen.port, " (its RemoteIPRanges entry ", chosen.range->text(),
-                         " is the most specific match for ", chosen.sender_ip, ") and lacks ",
+                         " is the most specific match for ", chosen.remote_ip, ") and lacks ",
                          absl::StrJoin(lacks, " and ")))};
     bool corroborated = not_offered > 0;
     for (const std::string& named : pair.connectors_in_1035) {
@@ -163,7 +117,7 @@ class ConnectorAuthRule : public Rule {
       fix.push_back(
           absl::StrCat("Narrow the custom connector so it no longer covers the Exchange servers: "
                        "Set-ReceiveConnector \"",
-                       label, "\" -RemoteIPRanges <its ranges without ", chosen.sender_ip,
+                       label, "\" -RemoteIPRanges <its ranges without ", chosen.remote_ip,
                        ">  (entry ", chosen.range->text(), " covers ", s, ")"));
       fix.push_back(absl::StrCat("Or, if it must accept ", s, ": Set-ReceiveConnector \"", label,
                                  "\" -AuthMechanism \"Tls, Integrated, BasicAuth, "

@@ -157,5 +157,51 @@ TEST(ReceiveConnectorListTest, MalformedInputsAreCleanErrors) {
   EXPECT_THAT(bad.status().message(), HasSubstr("rc.txt:2: EX02\\X: bad binding"));
 }
 
+// The sample's Relay connector (2525, 10.1.1.0/24 and 10.1.2.20) beats "Default EX02"
+// (2525, everything) for an address in its ranges: the most specific range wins.
+TEST(PickReceiveConnectorTest, MostSpecificRangeWins) {
+  auto r = ParseReceiveConnectorsJson(ReadExchangeData("get-receiveconnector-ps51.json"),
+                                      "get-receiveconnector.json");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ConnectorChoice c = PickReceiveConnector(*r, 2525, {"10.1.1.12"}, {"10.1.1.11"});
+  ASSERT_NE(c.connector, nullptr);
+  EXPECT_EQ(c.connector->name(), "Relay EX02");
+  EXPECT_EQ(c.range->text(), "10.1.1.0/24");
+  EXPECT_EQ(c.remote_ip, "10.1.1.11");
+  EXPECT_FALSE(HasConnectorFlag(c.connector->auth_mechanism(), "ExchangeServer"));
+
+  c = PickReceiveConnector(*r, 2525, {"10.1.1.12"}, {"10.9.9.9"});
+  ASSERT_NE(c.connector, nullptr);
+  EXPECT_EQ(c.connector->name(), "Default EX02");
+  EXPECT_TRUE(HasConnectorFlag(c.connector->auth_mechanism(), "exchangeserver"));
+
+  // Port 25 is only the Front End's; no connector listens on 587.
+  c = PickReceiveConnector(*r, 25, {"10.1.1.12"}, {"10.1.1.11"});
+  ASSERT_NE(c.connector, nullptr);
+  EXPECT_EQ(c.connector->name(), "Default Frontend EX02");
+  EXPECT_EQ(PickReceiveConnector(*r, 587, {"10.1.1.12"}, {"10.1.1.11"}).connector, nullptr);
+}
+
+// A connector bound to one address serves only connections to that address, and a disabled one
+// none.
+TEST(PickReceiveConnectorTest, SpecificBindingAndDisabled) {
+  v1::ReceiveConnectors all;
+  v1::ReceiveConnector* bound = all.add_connectors();
+  bound->set_name("Bound");
+  bound->set_enabled(true);
+  *bound->add_bindings() = *ParseBinding("10.1.1.12:25");
+  *bound->add_remote_ip_ranges() = *ParseIpRange("0.0.0.0-255.255.255.255");
+  v1::ReceiveConnector* off = all.add_connectors();
+  off->set_name("Off");
+  off->set_enabled(false);
+  *off->add_bindings() = *ParseBinding("0.0.0.0:25");
+  *off->add_remote_ip_ranges() = *ParseIpRange("10.1.1.11");
+  ConnectorChoice c = PickReceiveConnector(all, 25, {"10.1.1.12"}, {"10.1.1.11"});
+  ASSERT_NE(c.connector, nullptr);
+  EXPECT_EQ(c.connector->name(), "Bound");
+  EXPECT_TRUE(c.specific_binding);
+  EXPECT_EQ(PickReceiveConnector(all, 25, {"10.1.1.13"}, {"10.1.1.11"}).connector, nullptr);
+}
+
 }  // namespace
 }  // namespace kerbside::exchange
