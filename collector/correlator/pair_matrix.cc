@@ -153,6 +153,10 @@ PairMatrix::PairMatrix(const FleetIndex& index) {
       if (ip == r.facts().end()) continue;
       std::optional<std::string> sender = index.Resolve(ip->second);
       if (!sender || *sender == target) continue;
+      // A sender whose own queues are known and none of them stuck delivers now: its queues are
+      // the authority on its mail, and 1035s that stay in the target's log (and the window) for
+      // a day after a fix are history, not a failing pair.
+      if (queues_known_.count(*sender) != 0 && stuck_senders_.count(*sender) == 0) continue;
       FailingPair& p = failing_[{*sender, target}];
       p.sender = *sender;
       p.target = target;

@@ -245,6 +245,12 @@ absl::Status DiagnosisKeeper::Observe(const CorrelationRun& run, absl::Time now)
       rec.paged = cur.pages;
       rec.last_changed = now;
       page = true;
+    } else if (rec.state == kStateActive && cur.pages && !rec.paged) {
+      // Held past the hold as a cause that does not page (out_of_scope: a peer refusing
+      // connections while it restarts) and now one that does: page now, the hold is long over.
+      rec.paged = true;
+      rec.last_changed = now;
+      page = true;
     } else if (rec.state == kStateActive && material && rec.paged) {
       page = true;  // same alert identity, new content: an update, not a second alert
     }

@@ -13,14 +13,6 @@ LIBFAKETIME=$(find_libfaketime)
 command -v prometheus-alertmanager >/dev/null || fail "prometheus-alertmanager is not installed"
 command -v promtool >/dev/null || fail "promtool (package prometheus) is not installed"
 
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    ss -ltnH "sport = :$p" | grep -q . || { echo "$p"; return; }
-  done
-}
-
 # Recorders: Alertmanager's webhook receiver, the fake PagerDuty, the signed webhook.
 recorder() {  # recorder NAME [flags...]
   local name=$1; shift

@@ -79,6 +79,15 @@ expect_jq() {
   fi
 }
 
+# free_port: a loopback TCP port nobody listens on now (for servers that cannot report theirs).
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    ss -ltnH "sport = :$p" | grep -q . || { echo "$p"; return; }
+  done
+}
+
 # The libfaketime library to preload (Debian package libfaketime).
 find_libfaketime() {
   local lib

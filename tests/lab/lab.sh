@@ -7,7 +7,9 @@
 #   lab_init            names, addresses, and a cleanup hook chained before itest_cleanup
 #   lab_up_dc1          provision and start dc1 (LDAP answering), seed Exchange accounts
 #   lab_up_dc2          join and start dc2 (replicating with dc1)
-#   lab_dc N CMD...     run CMD inside dcN's namespace
+#   lab_member N NAME   a namespace for domain member NAME (node N >= 3), its account seeded
+#                       (SMTPSVC/ and SMTP/ SPNs, AES keys) and its keytab exported
+#   lab_dc N CMD...     run CMD inside node N's namespace (dcN for N = 1, 2)
 #   lab_tool N ARGS...  samba-tool against dcN's own configuration
 # Everything is torn down on exit, success or not: daemons by PID, then namespaces, veths, the
 # bridge, /etc/netns/<ns>/ and the temp dir.
@@ -45,7 +47,10 @@ EOF
   # Run our teardown first, then the integration library's (which stops ITEST_PIDS and removes
   # ITEST_DIR).
   # ( exit $rc ) hands the test's own status on to itest_cleanup, which reads it from $?.
-  trap 'lab_rc=$?; set +e; lab_cleanup; ( exit $lab_rc ); itest_cleanup' EXIT
+  # A test may define lab_on_failure to print what it knows (the collector's view) while the
+  # lab still runs.
+  trap 'lab_rc=$?; set +e; [ $lab_rc -ne 0 ] && declare -F lab_on_failure >/dev/null && lab_on_failure;
+    lab_cleanup; ( exit $lab_rc ); itest_cleanup' EXIT
   ip link add "$LAB_BRIDGE" type bridge || fail "cannot create bridge $LAB_BRIDGE (need root)"
   LAB_HAVE_BRIDGE=1
   ip addr add "$LAB_BRIDGE_IP/24" dev "$LAB_BRIDGE"
@@ -113,6 +118,8 @@ lab_netns() {
     echo "$(lab_ip 1) dc1.$LAB_DOMAIN dc1"
     echo "$(lab_ip 2) dc2.$LAB_DOMAIN dc2"
     echo "$LAB_BRIDGE_IP collector.$LAB_DOMAIN collector"
+    # Members (lab_member): node 3.. are ex01.. so that every node resolves every other.
+    for m in 1 2 3; do echo "$(lab_ip $((m + 2))) ex0$m.$LAB_DOMAIN ex0$m"; done
   } > "/etc/netns/$ns/hosts"
 }
 
@@ -187,6 +194,41 @@ lab_up_dc2() {
   lab_start_samba 2
   # dc1 gets its inbound link from dc2 now rather than in 5 minutes.
   lab_tool 1 drs kcc "dc1.$LAB_DOMAIN" -U "Administrator%$LAB_ADMIN_PASSWORD" >/dev/null 2>&1 || true
+}
+
+# lab_member N NAME: node N's namespace for the domain member NAME (EX01), its computer account on
+# dc1 with SMTPSVC/ and SMTP/ SPNs (short and FQDN) and AES keys (msDS-SupportedEncryptionTypes
+# 24: without it Samba's KDC issues RC4 tickets for the SPNs), and its keytab with the account's
+# and every SPN's keys at $LAB_DIR/<name>.keytab, as a member's /etc/krb5.keytab would hold.
+lab_member() {
+  local n=$1 name=$2 lower=${2,,} dn kt=$LAB_DIR/${2,,}.keytab
+  lab_netns "$n"
+  lab_seed_exchange "$name"
+  lab_tool 1 spn add "SMTP/$lower" "$name\$" >/dev/null
+  lab_tool 1 spn add "SMTP/$lower.$LAB_DOMAIN" "$name\$" >/dev/null
+  dn="CN=$name,CN=Computers,DC=lab,DC=test"
+  printf 'dn: %s\nchangetype: modify\nreplace: msDS-SupportedEncryptionTypes\nmsDS-SupportedEncryptionTypes: 24\n' \
+    "$dn" | lab_ldapmodify 1 >/dev/null
+  lab_export_keytab "$name"
+}
+
+# lab_ldapmodify N: ldapmodify against dcN over LDAPS as the domain administrator (LDIF on stdin).
+lab_ldapmodify() {
+  local n=$1
+  lab_dc "$n" env LDAPTLS_CACERT="$LAB_DIR/dc$n/private/tls/ca.pem" ldapmodify -H "ldaps://dc$n.$LAB_DOMAIN" \
+    -x -D "Administrator@$LAB_DOMAIN" -w "$LAB_ADMIN_PASSWORD"
+}
+
+# lab_export_keytab NAME [DC]: (re)writes NAME's keytab from that DC's database (default dc1).
+lab_export_keytab() {
+  local name=$1 lower=${1,,} dc=${2:-1} kt=$LAB_DIR/${1,,}.keytab p
+  rm -f "$kt.new"
+  for p in "$name\$" "SMTPSVC/$lower" "SMTPSVC/$lower.$LAB_DOMAIN" "SMTP/$lower" \
+      "SMTP/$lower.$LAB_DOMAIN"; do
+    lab_tool "$dc" domain exportkeytab "$kt.new" --principal="$p" >/dev/null 2>&1 || true
+  done
+  [ -s "$kt.new" ] || fail "no keys exported for $name"
+  mv "$kt.new" "$kt"
 }
 
 lab_elapsed() { awk -v a="$LAB_T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }

@@ -246,6 +246,27 @@ def setspn_q(b, on, pattern_word, accounts):
     b.write(f"hosts/{on}/setspn-q-{pattern_word}.txt", "\n".join(lines) + "\n")
 
 
+def computer_accounts(b, dc, accounts):
+    """computer-accounts.json as a DC agent reads it: accounts = [(sAMAccountName, dn, spns,
+    kvno)], every account holding an SMTPSVC/ or SMTP/ SPN plus the Exchange servers'."""
+    b.write(f"hosts/{dc}/computer-accounts.json", json.dumps({
+        "format": "kerbside-accounts/1",
+        "accounts": [{"sam_account_name": name,
+                      "dn": dn, "spns": spns, "key_version_number": kvno,
+                      "when_changed": "2026-11-26T09:12:44.000Z", "usn_changed": 12873,
+                      "read_from_dc": fqdn(dc)} for name, dn, spns, kvno in accounts]}, indent=2))
+
+
+def ticket_unknown(sender, spn):
+    """A ticket probe from `sender` that the KDC answered KDC_ERR_S_PRINCIPAL_UNKNOWN."""
+    return {"peer": spn.split("/")[1], "service_principal": f"{spn}@CONTOSO.COM",
+            "client_principal": f"{sender}$@CONTOSO.COM", "ok": False, "kvno": None,
+            "enctype": None, "enctype_name": "", "krb_error_code": 7,
+            "krb_error_name": "KDC_ERR_S_PRINCIPAL_UNKNOWN",
+            "error_message": "Server not found in Kerberos database",
+            "failed_step": "service_ticket", "kdc": f"{ip('DC01')}:88", "latency_seconds": 0.002}
+
+
 def repadmin(b, on, rows):
     lines = [f"Repadmin: running command /showrepl against full DC {on}.{DOMAIN}",
              "showrepl_COLUMNS,Destination DSA Site,Destination DSA,Naming Context,"
@@ -824,6 +845,45 @@ def main():
     healthy_repl(b)
     b.expected([D("EX02", [("unexplained", "possible")], ruled_out=["connector_auth", "spn_missing"],
                   next_hop="EX02")])
+
+
+    # 035: what the lab's Samba DCs show for a duplicate (tests/lab/org_faults_test.sh): both DC
+    # agents' directory reads list SMTPSVC/ex02.contoso.com on EX02$ and on the service account
+    # svc-relay, and the KDC refuses the ambiguous SPN (KDC_ERR_S_PRINCIPAL_UNKNOWN to the ticket
+    # probe) although every DC serves it on EX02$: a duplicate, not a missing SPN.
+    b = Bundle("035-spn-duplicate-directory-read", "DC agents see SMTPSVC/EX02 on two accounts")
+    base(b)
+    good_clocks(b)
+    write_queues(b, all_to("EX02"))
+    for dc in ("DC01", "DC02"):
+        computer_accounts(b, dc, [
+            ("EX01$", "CN=EX01,CN=Computers,DC=contoso,DC=com", exchange_spns("EX01"), 2),
+            ("EX02$", "CN=EX02,CN=Computers,DC=contoso,DC=com", exchange_spns("EX02"), 2),
+            ("EX03$", "CN=EX03,CN=Computers,DC=contoso,DC=com", exchange_spns("EX03"), 2),
+            ("svc-relay", "CN=svc-relay,CN=Users,DC=contoso,DC=com",
+             ["SMTPSVC/ex02.contoso.com"], 1)])
+    healthy_repl(b)
+    probes(b, "EX01", [("DC01", "tcp", "answered")],
+           tickets=[ticket_unknown("EX01", "SMTPSVC/ex02.contoso.com")])
+    # spn_missing stays a lead ("possible"): a DC without an agent could be the one refusing.
+    b.expected([D("EX02", [("spn_duplicate", "confirmed"), ("spn_missing", "possible")],
+                  summary_contains="also on CN=svc-relay,CN=Users,DC=contoso,DC=com")])
+
+    # 036: both DC agents' directory reads show EX02$ without its SMTPSVC SPNs and the KDC says
+    # the principal is unknown: missing, confirmed by the directory and the KDC together.
+    b = Bundle("036-spn-missing-directory-read", "DC agents see EX02$ without SMTPSVC SPNs")
+    base(b)
+    good_clocks(b)
+    write_queues(b, all_to("EX02"))
+    for dc in ("DC01", "DC02"):
+        computer_accounts(b, dc, [
+            ("EX01$", "CN=EX01,CN=Computers,DC=contoso,DC=com", exchange_spns("EX01"), 2),
+            ("EX02$", "CN=EX02,CN=Computers,DC=contoso,DC=com", ["HOST/EX02", "HOST/ex02.contoso.com"], 2)])
+    healthy_repl(b)
+    probes(b, "EX01", [("DC01", "tcp", "answered")],
+           tickets=[ticket_unknown("EX01", "SMTPSVC/ex02.contoso.com")])
+    b.expected([D("EX02", [("spn_missing", "confirmed")],
+                  ruled_out=["spn_duplicate", "dc_replication"])])
 
 
 if __name__ == "__main__":

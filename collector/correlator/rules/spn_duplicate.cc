@@ -13,6 +13,11 @@
 namespace kerbside::correlator {
 namespace {
 
+// "SMTPSVC/ex02.contoso.com@CONTOSO.COM" -> "SMTPSVC/ex02.contoso.com".
+std::string StripRealm(const std::string& principal) {
+  return principal.substr(0, principal.rfind('@'));
+}
+
 class SpnDuplicateRule : public Rule {
  public:
   const char* cause() const override { return kSpnDuplicate; }
@@ -72,6 +77,34 @@ class SpnDuplicateRule : public Rule {
                                             " on ", absl::StrJoin(accounts, " and "))));
       }
     }
+    // A DC agent's directory read (computer-accounts.json) holds every account with an SMTPSVC/
+    // or SMTP/ SPN as that DC serves it: setspn -Q SMTPSVC/* on each DC.
+    for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kComputerAccounts)) {
+      const model::HostEvidence* h = ctx.index.Host(e->host());
+      if (h == nullptr || h->identity.role() != v1::ROLE_DC) continue;
+      looked = true;
+      std::map<std::string, std::set<std::string>> holders;  // lower spn -> accounts
+      for (const v1::ComputerAccount& a : e->computer_accounts().accounts()) {
+        for (const std::string& spn : a.spns()) {
+          if (IsTargetSmtpSpn(spn, t, fqdn)) {
+            holders[absl::AsciiStrToLower(spn)].insert(a.dn().empty() ? a.sam_account_name()
+                                                                      : a.dn());
+          }
+        }
+      }
+      for (const auto& [spn, accounts] : holders) {
+        std::set<std::string> others;
+        for (const std::string& dn : accounts) {
+          if (ShortName(dn) != t) others.insert(dn);
+        }
+        if (others.empty()) continue;
+        duplicates[spn].insert(others.begin(), others.end());
+        direct_fresh |= !ctx.index.IsStale(*e);
+        direct.push_back(
+            ctx.index.Note(*e, absl::StrCat("the directory on ", e->host(), ": ", spn, " on ",
+                                            absl::StrJoin(accounts, " and "))));
+      }
+    }
     // The KDC itself complains: KDC event 11 names the duplicated SPN.
     for (const auto& [ev, rec] : ctx.index.EventsAbout(t)) {
       const v1::Evidence& e = *ev;
@@ -103,6 +136,23 @@ class SpnDuplicateRule : public Rule {
     }
 
     if (!duplicates.empty()) {
+      // A KDC asked for an SPN that two accounts hold refuses it (Samba's answers
+      // KDC_ERR_S_PRINCIPAL_UNKNOWN; a Windows KDC logs event 11 and may pick either account):
+      // kerbside's ticket probe getting that answer for a duplicated SPN corroborates it.
+      for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kProbes)) {
+        for (const v1::TicketProbe& p : e->probes().tickets()) {
+          if (p.krb_error_code() != kerberos::kKdcErrSPrincipalUnknown) continue;
+          if (duplicates.count(absl::AsciiStrToLower(StripRealm(p.service_principal()))) == 0) {
+            continue;
+          }
+          if (corroboration.size() < 3) {
+            corroboration.push_back(ctx.index.Note(
+                *e, absl::StrCat("ticket probe from ", e->host(), " for ", p.service_principal(),
+                                 ": KDC_ERR_S_PRINCIPAL_UNKNOWN", p.kdc().empty() ? "" : " from ",
+                                 p.kdc())));
+          }
+        }
+      }
       std::vector<std::string> fix, parts;
       for (const auto& [spn, others] : duplicates) {
         if (others.empty()) {

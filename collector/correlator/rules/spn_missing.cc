@@ -65,6 +65,34 @@ class SpnMissingRule : public Rule {
                            from_dc ? "" : " (not a DC: which DC answered is unknown)", " lists ",
                            l.spns_size(), " SPNs and lacks ", absl::StrJoin(lacking, ", "))));
     }
+    // A DC agent's directory read (computer-accounts.json): the account as that DC serves it.
+    for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kComputerAccounts)) {
+      const model::HostEvidence* h = ctx.index.Host(e->host());
+      if (h == nullptr || h->identity.role() != v1::ROLE_DC) continue;
+      for (const v1::ComputerAccount& a : e->computer_accounts().accounts()) {
+        if (ShortName(a.sam_account_name()) != t) continue;
+        ++views;
+        std::set<std::string> have;
+        for (const std::string& spn : a.spns()) have.insert(absl::AsciiStrToLower(spn));
+        std::vector<std::string> lacking;
+        for (const std::string& r : required) {
+          if (have.count(absl::AsciiStrToLower(r)) == 0) {
+            lacking.push_back(r);
+          } else {
+            missing_everywhere.erase(r);
+          }
+        }
+        if (lacking.empty()) {
+          showing.push_back(e->host());
+          continue;
+        }
+        ++views_lacking;
+        direct_fresh |= !ctx.index.IsStale(*e);
+        direct.push_back(ctx.index.Note(
+            *e, absl::StrCat("the directory on ", e->host(), ": ", a.sam_account_name(), " holds ",
+                             a.spns_size(), " SPNs and lacks ", absl::StrJoin(lacking, ", "))));
+      }
+    }
     // setspn -Q SMTPSVC/T: "No such SPN found."
     for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kSpnQuery)) {
       const v1::SpnQuery& q = e->spn_query();
@@ -142,8 +170,11 @@ class SpnMissingRule : public Rule {
       std::vector<EvidenceNote> evidence = direct;
       evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
       const bool corroborated = (listing_lacks && principal_unknown > 0) || !corroboration.empty();
+      // Every DC serves the SPNs, yet the KDC refuses them: the refusal has another cause (an SPN
+      // that two accounts hold is refused the same way), so the KDC's answer alone is a lead.
+      const bool dcs_show_them = views > 0 && views_lacking == 0;
       // Only listings from hosts that are not DCs, and no KDC answer: a lead, not a finding.
-      const Confidence grade = principal_unknown == 0 && views == 0
+      const Confidence grade = (principal_unknown == 0 && views == 0) || dcs_show_them
                                    ? Confidence::kPossible
                                    : Grade(true, direct_fresh, corroborated);
       std::string summary =
@@ -152,7 +183,10 @@ class SpnMissingRule : public Rule {
                                                             "KDC_ERR_S_PRINCIPAL_UNKNOWN ",
                                                             principal_unknown, " time(s)")
                                              : "");
-      if (principal_unknown > 0 && !showing.empty()) {
+      if (dcs_show_them) {
+        absl::StrAppend(&summary, " — but every DC's view (", absl::StrJoin(showing, ", "),
+                        ") shows them, so something else makes the KDC refuse them");
+      } else if (principal_unknown > 0 && !showing.empty()) {
         absl::StrAppend(&summary, " (the KDC's answer outranks the listing from ",
                         absl::StrJoin(showing, ", "), " that shows them)");
       }

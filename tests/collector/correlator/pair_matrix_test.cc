@@ -99,6 +99,24 @@ TEST_F(PairMatrixNextHopTest, TheEvidenceChoosesAmongCandidates) {
   EXPECT_THAT(note.chosen_by, ::testing::HasSubstr("event 1035 on EX03 names EX01 -> EX03"));
 }
 
+// 1035s stay in the target's log after a fix: they make a failing pair only for a sender that
+// reports no queues, or one that has a stuck queue of its own.
+TEST_F(PairMatrixNextHopTest, Old1035sOfASenderThatDeliversMakeNoPair) {
+  Queue("EX01", "ex03.contoso.com", "Active");
+  Event1035("EX03", "10.1.1.11");  // EX01, delivering
+  Event1035("EX03", "10.1.1.12");  // EX02: no queues known
+  const FleetIndex index(fleet_, now_, absl::Hours(24));
+  const PairMatrix m(index);
+  ASSERT_EQ(m.failing().size(), 1u);
+  EXPECT_EQ(m.failing().begin()->second.sender, "EX02");
+  EXPECT_THAT(m.FailingSendersTo("EX03"), ElementsAre("EX02"));
+
+  Queue("EX01", "hub version 14", "Retry");  // now EX01 has a stuck queue: its 1035 counts
+  const FleetIndex index2(fleet_, now_, absl::Hours(24));
+  const PairMatrix m2(index2);
+  EXPECT_THAT(m2.FailingSendersTo("EX03"), UnorderedElementsAre("EX01", "EX02"));
+}
+
 TEST_F(PairMatrixNextHopTest, ADeliveringQueueCountsOnlyWhenItsNextHopIsOneServer) {
   Queue("EX01", "hub version 14", "Active");  // EX02 or EX03: healthy to neither for sure
   Queue("EX02", "BRANCH", "Active");          // only EX04

@@ -224,6 +224,23 @@ TEST_F(KeeperTest, OutOfScopeIsKeptButNeverPaged) {
   EXPECT_TRUE(Drain(store_.get(), "am").empty());
 }
 
+// Seen in the lab: EX02 restarting refuses connections (out_of_scope, never paged) past the
+// hold, then comes back 7 minutes ahead (clock_skew on the same queues): that pages at once.
+TEST_F(KeeperTest, ANonPagingDiagnosisThatBecomesAPagingCausePagesAtOnce) {
+  auto keeper = MakeKeeper();
+  const auto refused = MakeDiagnosis(correlator::kOutOfScope, "EX02");
+  ASSERT_TRUE(keeper->Observe(Correlated({refused}), kT0).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({refused}), kT0 + absl::Seconds(90)).ok());
+  EXPECT_TRUE(Drain(store_.get(), "am").empty());
+  const auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(95)).ok());
+  EXPECT_EQ(Drain(store_.get(), "am"),
+            (std::vector<std::string>{"trigger clock_skew out_of_scope/EX02"}));
+  ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(100)).ok());
+  EXPECT_TRUE(Drain(store_.get(), "am").empty());  // paged once
+  EXPECT_TRUE(keeper->Kept()[0].paged);
+}
+
 TEST_F(KeeperTest, AlertCarriesSiteSeverityFixAndQueues) {
   auto keeper = MakeKeeper();
   const auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");

@@ -151,7 +151,8 @@ class Exsim {
         exchange::PickReceiveConnector(*parsed, o_.port, {o_.ip}, {remote_ip});
     if (c.connector == nullptr) return {"", false};
     return {c.connector->name(),
-            exchange::HasConnectorFlag(c.connector->auth_mechanism(), "ExchangeServer")};
+            exchange::HasConnectorFlag(c.connector->auth_mechanism(), "ExchangeServer"),
+            exchange::HasConnectorFlag(c.connector->auth_mechanism(), "Integrated")};
   }
 
   // Event 1035 as MSExchangeTransport logs it (the positional form of the samples).
@@ -199,12 +200,13 @@ class Exsim {
           "\"Failed to connect. Winsock error code: ",
           r.timed_out() ? 10060 : 10061, ", Win32 error code: ", r.timed_out() ? 10060 : 10061,
           ".\"");
-    } else if (r.auth_attempted() && r.auth_reply().code() == 235) {
-      led.clear();
     } else if (r.starttls_ok() && !HasGssapi(r)) {
+      // Server to server, Exchange authenticates only with X-EXPS; AUTH is for clients.
       led =
           "451 4.4.0 Primary target IP address responded with: \"451 5.7.3 Cannot achieve "
           "Exchange Server authentication.\"";
+    } else if (r.auth_attempted() && r.auth_reply().code() == 235) {
+      led.clear();
     } else {
       // The sender got no ticket (auth_skipped_reason) or the target refused it: Exchange
       // records the target's 454 either way.

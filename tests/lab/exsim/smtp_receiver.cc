@@ -62,7 +62,7 @@ class Session {
           Send("250-STARTTLS");
           Send("250-X-ANONYMOUSTLS");
           Send("250-AUTH NTLM");
-        } else {
+        } else if (decision_.integrated_auth) {
           Send("250-AUTH GSSAPI NTLM");
         }
         if (decision_.exchange_server_auth) Send("250-X-EXPS GSSAPI NTLM");
@@ -75,7 +75,8 @@ class Session {
           std::fprintf(stderr, "TLS handshake with %s failed\n", remote_ip_.c_str());
           return;
         }
-      } else if (absl::StartsWith(upper, "X-EXPS GSSAPI") && !decision_.exchange_server_auth) {
+      } else if ((absl::StartsWith(upper, "X-EXPS GSSAPI") && !decision_.exchange_server_auth) ||
+                 (absl::StartsWith(upper, "AUTH GSSAPI") && !decision_.integrated_auth)) {
         Send("504 5.7.4 Unrecognized authentication type");
       } else if (absl::StartsWith(upper, "AUTH GSSAPI") ||
                  absl::StartsWith(upper, "X-EXPS GSSAPI")) {

@@ -20,6 +20,7 @@ namespace kerbside::lab {
 struct ConnectorDecision {
   std::string connector;             // "Default EX02"; empty when no connector takes it
   bool exchange_server_auth = true;  // X-EXPS GSSAPI offered after STARTTLS
+  bool integrated_auth = true;       // AUTH GSSAPI offered after STARTTLS
 };
 
 // One failed inbound authentication, as Exchange logs it in event 1035.
