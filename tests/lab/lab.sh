@@ -147,6 +147,7 @@ lab_start_samba() {
     [ $SECONDS -lt $deadline ] || { tail -n 30 "$dir/samba.log"; fail "dc$n: LDAPS not up in 30 s"; }
     sleep 0.2
   done
+  echo "lab: dc$n answers LDAPS at $(lab_elapsed) s"
 }
 
 lab_up_dc1() {
@@ -160,6 +161,7 @@ lab_up_dc1() {
     --host-ip="$(lab_ip 1)" --adminpass="$LAB_ADMIN_PASSWORD" --targetdir="$dir" \
     "${LAB_OPTS[@]}" > "$dir/provision.log" 2>&1 \
     || { tail -n 30 "$dir/provision.log"; fail "dc1: provision failed"; }
+  echo "lab: dc1 provisioned at $(lab_elapsed) s"
   # TLS with the CA samba generates on first start; libldap checks it (TLS_CACERT).
   sed -i '/^\[global\]/a \\ttls enabled = yes' "$dir/etc/smb.conf"
   # Each LDAP client names its DC's CA (LDAPTLS_CACERT): every DC makes its own at first start.
@@ -190,6 +192,7 @@ lab_up_dc2() {
     --server="dc1.$LAB_DOMAIN" -U "$LAB_WORKGROUP\\Administrator%$LAB_ADMIN_PASSWORD" \
     --targetdir="$dir" --option="netbios name=DC2" "${LAB_OPTS[@]}" \
     > "$dir/join.log" 2>&1 || { tail -n 30 "$dir/join.log"; fail "dc2: join failed"; }
+  echo "lab: dc2 joined at $(lab_elapsed) s"
   sed -i '/^\[global\]/a \\ttls enabled = yes' "$dir/etc/smb.conf"
   lab_start_samba 2
   # dc1 gets its inbound link from dc2 now rather than in 5 minutes.
