@@ -257,8 +257,9 @@ Diagnoses Correlate(const model::FleetModel& fleet, absl::Time now,
   out.clock_reference = clocks.ReferenceLabel();
 
   std::vector<Diagnosis> judged;
+  FleetMemo memo;
   for (const FailureGroup& g : GroupFailures(index, matrix)) {
-    judged.push_back(Judge(RuleContext{index, matrix, clocks, g, out.max_clock_skew}));
+    judged.push_back(Judge(RuleContext{index, matrix, clocks, g, out.max_clock_skew, &memo}));
   }
   // One diagnosis per (cause, blamed host): a cause found from both the target's and a
   // sender's side is one problem, listing every queue it explains.

@@ -68,6 +68,29 @@ struct View {
   const v1::Evidence* evidence;
 };
 
+// The failing links of naming context `nc`, read once per correlation (FleetMemo).
+const FleetMemo::ReplicationFailures& FailuresOf(const RuleContext& ctx, const std::string& nc) {
+  auto [it, added] = ctx.memo->replication_by_nc.try_emplace(nc);
+  FleetMemo::ReplicationFailures& out = it->second;
+  if (!added) return out;
+  const FleetIndex& index = ctx.index;
+  for (const auto& [e, lp] : index.FailingLinks(nc)) {
+    const v1::ReplicationLink& l = *lp;
+    const std::string dest =
+        index.Resolve(ShortName(l.destination_dsa())).value_or(ShortName(l.destination_dsa()));
+    out.stale_dcs.insert(dest);
+    const std::string meaning = StatusMeaning(l.last_failure_status());
+    out.meanings.push_back(absl::StrCat(dest, " from ", ShortName(l.source_dsa()), ": ", meaning));
+    if (out.notes.size() < 6) {
+      out.notes.push_back(index.Note(
+          *e, absl::StrCat(dest, " has failed to replicate ", l.naming_context(), " from ",
+                           ShortName(l.source_dsa()), " ", l.consecutive_failures(),
+                           " times (last status ", meaning, ")")));
+    }
+  }
+  return out;
+}
+
 class DcReplicationRule : public Rule {
  public:
   const char* cause() const override { return kDcReplication; }
@@ -161,24 +184,14 @@ class DcReplicationRule : public Rule {
     if (nc.empty() && repl_data) {
       nc = DomainNcOfLinks(index.All(v1::Evidence::kReplication).front()->replication());
     }
-    const auto& failing = index.FailingLinks(nc);
     const int links = index.LinkCount(nc);
-    const int failing_links = static_cast<int>(failing.size());
+    const int failing_links = static_cast<int>(index.FailingLinks(nc).size());
     const int unrelated_failures = index.FailingLinkCount() - failing_links;
-    std::vector<std::string> meanings;
-    for (const auto& [e, lp] : failing) {
-      const v1::ReplicationLink& l = *lp;
-      const std::string dest =
-          index.Resolve(ShortName(l.destination_dsa())).value_or(ShortName(l.destination_dsa()));
-      stale_dcs.insert(dest);
-      const std::string meaning = StatusMeaning(l.last_failure_status());
-      meanings.push_back(absl::StrCat(dest, " from ", ShortName(l.source_dsa()), ": ", meaning));
-      if (corroboration.size() < 6) {
-        corroboration.push_back(index.Note(
-            *e, absl::StrCat(dest, " has failed to replicate ", l.naming_context(), " from ",
-                             ShortName(l.source_dsa()), " ", l.consecutive_failures(),
-                             " times (last status ", meaning, ")")));
-      }
+    const FleetMemo::ReplicationFailures& failures = FailuresOf(ctx, nc);
+    stale_dcs.insert(failures.stale_dcs.begin(), failures.stale_dcs.end());
+    const std::vector<std::string>& meanings = failures.meanings;
+    for (const EvidenceNote& n : failures.notes) {
+      if (corroboration.size() < 6) corroboration.push_back(n);
     }
     for (uint32_t id : events::kReplicationFailureEvents) {
       for (const auto& [e, r] : index.EventsWithId(id)) {
@@ -196,7 +209,15 @@ class DcReplicationRule : public Rule {
           absl::StrCat("repadmin /showrepl ", dc, " — read the Last Failure Status"),
           absl::StrCat("repadmin /syncall ", dc, " /AdeP"),
       };
-      for (const std::string& m : meanings) steps.push_back(absl::StrCat("Fix: ", m));
+      // The first few links: a domain-wide outage fails hundreds, and the fix is the same.
+      constexpr size_t kShown = 5;
+      for (size_t i = 0; i < meanings.size() && i < kShown; ++i) {
+        steps.push_back(absl::StrCat("Fix: ", meanings[i]));
+      }
+      if (meanings.size() > kShown) {
+        steps.push_back(absl::StrCat("And ", meanings.size() - kShown,
+                                     " more failing link(s): repadmin /replsummary lists them"));
+      }
       steps.push_back(absl::StrCat("Then on the senders: klist purge -li 0x3e7 and Retry-Queue"));
       return steps;
     };

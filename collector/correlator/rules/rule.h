@@ -2,6 +2,7 @@
 #define KERBSIDE_COLLECTOR_CORRELATOR_RULES_RULE_H_
 
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,12 +25,25 @@ struct FailureGroup {
   std::set<std::string> targets;  // known hosts only
 };
 
+// What a rule derives from fleet-wide facts, computed once per correlation instead of once per
+// group and target: each group reading every failing replication link made correlation grow
+// with the square of the fleet (issue 17). Owned by one Correlate call; not shared.
+struct FleetMemo {
+  struct ReplicationFailures {
+    std::set<std::string> stale_dcs;    // destinations of the failing links
+    std::vector<std::string> meanings;  // "DC02 from DC01: 1722 (RPC server unavailable)"
+    std::vector<EvidenceNote> notes;    // the first few links, as evidence
+  };
+  std::map<std::string, ReplicationFailures> replication_by_nc;
+};
+
 struct RuleContext {
   const FleetIndex& index;
   const PairMatrix& matrix;
   const ClockGraph& clocks;
   const FailureGroup& group;
   absl::Duration max_clock_skew;
+  FleetMemo* memo;
 };
 
 // One documented cause of KB 979174. Evaluate is pure: it reads the context and returns a
