@@ -91,18 +91,11 @@ const FleetMemo::ReplicationFailures& FailuresOf(const RuleContext& ctx, const s
   return out;
 }
 
-class DcReplicationRule : public Rule {
+class DcReplicationRule : public PerTargetRule {
  public:
   const char* cause() const override { return kDcReplication; }
 
-  CauseResult Evaluate(const RuleContext& ctx) const override {
-    std::vector<CauseResult> per_target;
-    for (const std::string& t : ctx.group.targets) per_target.push_back(ForTarget(ctx, t));
-    return StrongestOf(kDcReplication, per_target);
-  }
-
- private:
-  CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const {
+  CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const override {
     const FleetIndex& index = ctx.index;
     std::vector<View> views;
     for (const v1::Evidence* e : index.About(t, v1::Evidence::kSpnListing)) {

@@ -47,6 +47,12 @@ Confidence Grade(bool direct, bool direct_fresh, bool corroborated) {
   return c;
 }
 
+CauseResult PerTargetRule::Evaluate(const RuleContext& ctx) const {
+  std::vector<CauseResult> per_target;
+  for (const std::string& t : ctx.group.targets) per_target.push_back(ForTarget(ctx, t));
+  return StrongestOf(cause(), per_target);
+}
+
 void ForEachEvent(const FleetIndex& index, const std::string& host, const std::set<uint32_t>& ids,
                   const std::function<void(const v1::Evidence&, const v1::EventRecord&)>& fn) {
   const auto& batches =

@@ -56,6 +56,16 @@ class Rule {
   virtual CauseResult Evaluate(const RuleContext& ctx) const = 0;
 };
 
+// A rule judged target by target (spn_missing, spn_duplicate, dc_replication): the group's
+// verdict is the strongest of its targets' (StrongestOf).
+class PerTargetRule : public Rule {
+ public:
+  CauseResult Evaluate(const RuleContext& ctx) const final;
+
+ protected:
+  virtual CauseResult ForTarget(const RuleContext& ctx, const std::string& target) const = 0;
+};
+
 // The registry: every rule, in the order ties are broken (rules/registry.cc).
 const std::vector<const Rule*>& Rules();
 

@@ -18,18 +18,11 @@ std::string StripRealm(const std::string& principal) {
   return principal.substr(0, principal.rfind('@'));
 }
 
-class SpnDuplicateRule : public Rule {
+class SpnDuplicateRule : public PerTargetRule {
  public:
   const char* cause() const override { return kSpnDuplicate; }
 
-  CauseResult Evaluate(const RuleContext& ctx) const override {
-    std::vector<CauseResult> per_target;
-    for (const std::string& t : ctx.group.targets) per_target.push_back(ForTarget(ctx, t));
-    return StrongestOf(kSpnDuplicate, per_target);
-  }
-
- private:
-  CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const {
+  CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const override {
     const std::string fqdn = ctx.index.Fqdn(t);
     // SPN (as written) -> other accounts holding it.
     std::map<std::string, std::set<std::string>> duplicates;

@@ -11,18 +11,11 @@
 namespace kerbside::correlator {
 namespace {
 
-class SpnMissingRule : public Rule {
+class SpnMissingRule : public PerTargetRule {
  public:
   const char* cause() const override { return kSpnMissing; }
 
-  CauseResult Evaluate(const RuleContext& ctx) const override {
-    std::vector<CauseResult> per_target;
-    for (const std::string& t : ctx.group.targets) per_target.push_back(ForTarget(ctx, t));
-    return StrongestOf(kSpnMissing, per_target);
-  }
-
- private:
-  CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const {
+  CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const override {
     const std::string fqdn = ctx.index.Fqdn(t);
     std::vector<std::string> required = {absl::StrCat("SMTPSVC/", t)};
     if (!fqdn.empty()) required.push_back(absl::StrCat("SMTPSVC/", fqdn));
