@@ -204,7 +204,7 @@ lab_up_dc2() {
 # 24: without it Samba's KDC issues RC4 tickets for the SPNs), and its keytab with the account's
 # and every SPN's keys at $LAB_DIR/<name>.keytab, as a member's /etc/krb5.keytab would hold.
 lab_member() {
-  local n=$1 name=$2 lower=${2,,} dn kt=$LAB_DIR/${2,,}.keytab
+  local n=$1 name=$2 lower=${2,,} dn
   lab_netns "$n"
   lab_seed_exchange "$name"
   lab_tool 1 spn add "SMTP/$lower" "$name\$" >/dev/null

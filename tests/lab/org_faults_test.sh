@@ -277,9 +277,10 @@ restore_replication() {
 #    made the way it arises in production: while replication is cut, dc2 moves the SPN to
 #    svc-relay and dc1 writes EX02$'s SPNs twice (a higher version of the attribute); once
 #    replication is back, EX02$ has it from dc1 and svc-relay from dc2, on both DCs.
-#    Samba's KDC, asked for a service principal two accounts carry, refuses it
-#    (KDC_ERR_S_PRINCIPAL_UNKNOWN; Windows logs KDC event 11 and does the same), so every
-#    sender's queue to EX02 fails.
+#    Seen here: Samba 4.17's KDC, asked for a service principal two accounts carry, refuses it
+#    with KDC_ERR_S_PRINCIPAL_UNKNOWN ("Server not found in Kerberos database"), so every
+#    sender's queue to EX02 fails and kerbside's ticket probes get that answer. (A Windows KDC
+#    logs event 11 for it; not reproducible here.)
 lab_tool 1 user create svc-relay 'Svc-Relay-Acct-1!' >/dev/null
 lab_replicate
 duplicate_spn_ex02() {

@@ -129,9 +129,9 @@ class SpnDuplicateRule : public PerTargetRule {
     }
 
     if (!duplicates.empty()) {
-      // A KDC asked for an SPN that two accounts hold refuses it (Samba's answers
-      // KDC_ERR_S_PRINCIPAL_UNKNOWN; a Windows KDC logs event 11 and may pick either account):
-      // kerbside's ticket probe getting that answer for a duplicated SPN corroborates it.
+      // Samba's KDC refuses an SPN that two accounts hold with KDC_ERR_S_PRINCIPAL_UNKNOWN (the
+      // lab, tests/lab/org_faults_test.sh; a Windows KDC logs event 11 for it): kerbside's
+      // ticket probe getting that answer for a duplicated SPN corroborates the duplicate.
       for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kProbes)) {
         for (const v1::TicketProbe& p : e->probes().tickets()) {
           if (p.krb_error_code() != kerberos::kKdcErrSPrincipalUnknown) continue;
