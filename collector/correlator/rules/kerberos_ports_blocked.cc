@@ -14,7 +14,11 @@
 namespace kerbside::correlator {
 namespace {
 
+// A port that refused or stayed silent. A TCP probe whose handshake completed reached the KDC:
+// the port is open and the KDC was slow (seen in the lab when a DC was busy), which is not
+// this cause.
 bool Failed(const v1::KdcProbe& p) {
+  if (p.transport() == v1::KdcProbe::TCP && p.connected()) return false;
   return p.outcome() == v1::KdcProbe::REFUSED || p.outcome() == v1::KdcProbe::TIMED_OUT;
 }
 
