@@ -16,6 +16,7 @@
 #include "collector/store.h"
 #include "common/cli_errors.h"
 #include "common/clock.h"
+#include "common/duration_format.h"
 #include "common/grpc_tls.h"
 #include "common/logging.h"
 #include "common/signals.h"
@@ -47,8 +48,8 @@ struct Flags {
   std::string agent_hello_timeout = "10s";
   std::string agent_idle_timeout;  // default: 4 heartbeat intervals, at least 2 minutes
   std::string log_level = "info";
-  double max_clock_skew_seconds = 300;
-  double stale_after_hours = 24;
+  std::string max_clock_skew = "5m";
+  std::string stale_after = "24h";
   kerbside::oncall::OnCallFlags oncall;
 };
 
@@ -83,12 +84,21 @@ int Run(const Flags& f) {
                      " is shorter than two heartbeat intervals (",
                      absl::FormatDuration(2 * *heartbeat), "): every agent would be closed"));
   }
-  for (const absl::Status& s : {heartbeat.status(), exchange.status(), event_window.status(),
-                                hello_timeout.status(), idle_timeout.status()}) {
+  std::string skew_warning, stale_warning;
+  auto max_clock_skew = kerbside::ParseDurationFlag("max_clock_skew", f.max_clock_skew,
+                                                    absl::Seconds(1), &skew_warning);
+  auto stale_after =
+      kerbside::ParseDurationFlag("stale_after", f.stale_after, absl::Hours(1), &stale_warning);
+  for (const absl::Status& s :
+       {heartbeat.status(), exchange.status(), event_window.status(), hello_timeout.status(),
+        idle_timeout.status(), max_clock_skew.status(), stale_after.status()}) {
     if (!s.ok()) {
       spdlog::critical("configuration: {}", std::string(s.message()));
       return 2;
     }
+  }
+  for (const std::string& w : {skew_warning, stale_warning}) {
+    if (!w.empty()) spdlog::warn("configuration: {}", w);
   }
   // One socket per agent stream, plus the store, /metrics and the sinks' connections.
   constexpr uint64_t kSpareFiles = 256;
@@ -138,8 +148,7 @@ int Run(const Flags& f) {
     return 1;
   }
   auto oncall = kerbside::oncall::OnCall::Create(f.oncall, &fleet, store->get(), &clock,
-                                                 absl::Seconds(f.max_clock_skew_seconds),
-                                                 absl::Hours(f.stale_after_hours), *event_window);
+                                                 *max_clock_skew, *stale_after, *event_window);
   if (!oncall.ok()) {
     spdlog::critical("configuration: {}", std::string(oncall.status().message()));
     return 2;
@@ -158,12 +167,11 @@ int Run(const Flags& f) {
                                                   },
                                               .stream_clock = &kerbside::MonotonicClock()});
   QueryServiceImpl query(&fleet, f.plaintext);
-  kerbside::collector::LiveQueryServiceImpl live(
-      &fleet, store->get(), &clock,
-      {.plaintext = f.plaintext,
-       .max_clock_skew = absl::Seconds(f.max_clock_skew_seconds),
-       .stale_after = absl::Hours(f.stale_after_hours),
-       .event_window = *event_window});
+  kerbside::collector::LiveQueryServiceImpl live(&fleet, store->get(), &clock,
+                                                 {.plaintext = f.plaintext,
+                                                  .max_clock_skew = *max_clock_skew,
+                                                  .stale_after = *stale_after,
+                                                  .event_window = *event_window});
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
@@ -238,14 +246,14 @@ int main(int argc, char** argv) {
       "--agent_idle_timeout", f.agent_idle_timeout,
       "an agent stream silent this long is closed (default: 4 heartbeat intervals, >= 2m)");
   app.add_option("--log_level", f.log_level, "trace|debug|info|warn|error")->capture_default_str();
-  app.add_option("--max_clock_skew", f.max_clock_skew_seconds,
-                 "Kerberos tolerance in seconds (domain policy; default 300)")
-      ->check(CLI::PositiveNumber)
+  app.add_option("--max_clock_skew", f.max_clock_skew,
+                 "Kerberos tolerance (domain policy), e.g. 5m; a bare number is seconds")
       ->capture_default_str();
-  app.add_option("--stale_after_hours", f.stale_after_hours,
-                 "evidence older than this is stale and cannot alone confirm a cause")
-      ->check(CLI::PositiveNumber)
+  app.add_option("--stale_after", f.stale_after,
+                 "evidence older than this is stale and cannot alone confirm a cause, e.g. 24h")
       ->capture_default_str();
+  // The older spelling, in hours; still accepted (ParseDurationFlag warns).
+  app.add_option("--stale_after_hours", f.stale_after, "deprecated: --stale_after in hours");
   kerbside::oncall::AddOnCallFlags(app, &f.oncall);
   try {
     app.parse(argc, argv);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -40,6 +41,29 @@ std::string FormatAge(absl::Duration d) {
   if (d < absl::Hours(1)) return absl::StrCat(absl::ToInt64Minutes(d), "m ago");
   if (d < absl::Hours(48)) return absl::StrCat(absl::ToInt64Hours(d), "h ago");
   return absl::StrCat(absl::ToInt64Hours(d) / 24, "d ago");
+}
+
+absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& flag, const std::string& text,
+                                                 absl::Duration legacy_unit, std::string* warning) {
+  absl::Duration d;
+  double number = 0;
+  if (absl::SimpleAtod(text, &number) && std::isfinite(number)) {
+    d = number * legacy_unit;
+    if (d > absl::ZeroDuration()) {
+      const char* unit = legacy_unit == absl::Hours(1)     ? "hours"
+                         : legacy_unit == absl::Minutes(1) ? "minutes"
+                                                           : "seconds";
+      *warning = absl::StrCat("--", flag, " ", text, ": a bare number is read as ", unit,
+                              " (the older spelling); write the unit: --", flag, " ",
+                              FormatShortDuration(d));
+      return d;
+    }
+  } else if (absl::ParseDuration(text, &d) && d > absl::ZeroDuration() &&
+             d != absl::InfiniteDuration()) {
+    return d;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--", flag, ": '", text, "' is not a positive duration such as 300s, 5m or 24h"));
 }
 
 }  // namespace kerbside

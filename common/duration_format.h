@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace kerbside {
@@ -13,6 +14,12 @@ std::string FormatSignedDuration(absl::Duration d);
 std::string FormatShortDuration(absl::Duration d);
 // "3s ago", "5m ago", "2h ago", "4d ago".
 std::string FormatAge(absl::Duration d);
+
+// A duration flag: "15s", "5m", "24h", "1h30m" (absl::ParseDuration), positive. A bare number
+// ("300") is the flag's older spelling in `legacy_unit` (absl::Seconds(1), absl::Hours(1)):
+// accepted, and `warning` says how to write it now. The error names the flag.
+absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& flag, const std::string& text,
+                                                 absl::Duration legacy_unit, std::string* warning);
 
 }  // namespace kerbside
 

@@ -161,8 +161,8 @@ struct DiagnoseFlags {
   std::string bundle;
   std::string target;
   std::string now;
-  double max_clock_skew_seconds = 0;  // 0: bundle.json or the 300 s default
-  double stale_after_hours = 24;
+  std::string max_clock_skew;  // empty: bundle.json or the 5m default
+  std::string stale_after = "24h";
   bool json = false;
 };
 
@@ -340,11 +340,24 @@ int DiagnoseBundle(const DiagnoseFlags& f) {
     }
   }
   kerbside::correlator::CorrelatorOptions options;
-  if (f.max_clock_skew_seconds > 0) {
-    options.max_clock_skew = absl::Seconds(f.max_clock_skew_seconds);
+  std::string warning;
+  if (!f.max_clock_skew.empty()) {
+    auto skew =
+        kerbside::ParseDurationFlag("max_clock_skew", f.max_clock_skew, absl::Seconds(1), &warning);
+    if (!skew.ok()) {
+      std::fprintf(stderr, "kerbside: %s\n", std::string(skew.status().message()).c_str());
+      return 2;
+    }
+    options.max_clock_skew = *skew;
     fleet->max_clock_skew = options.max_clock_skew;
   }
-  options.stale_after = absl::Hours(f.stale_after_hours);
+  auto stale = kerbside::ParseDurationFlag("stale_after", f.stale_after, absl::Hours(1), &warning);
+  if (!stale.ok()) {
+    std::fprintf(stderr, "kerbside: %s\n", std::string(stale.status().message()).c_str());
+    return 2;
+  }
+  if (!warning.empty()) std::fprintf(stderr, "kerbside: warning: %s\n", warning.c_str());
+  options.stale_after = *stale;
   const kerbside::correlator::Diagnoses d = kerbside::correlator::Correlate(*fleet, *now, options);
   if (f.json) {
     std::printf("%s\n", kerbside::JsonText(kerbside::correlator::DiagnosesToJson(d), 2).c_str());
@@ -403,15 +416,16 @@ int main(int argc, char** argv) {
   diagnose->add_option("--now", diagnose_flags.now,
                        "judge as of this RFC 3339 time (default: the bundle's newest "
                        "collected_at)");
+  diagnose->add_option("--max_clock_skew", diagnose_flags.max_clock_skew,
+                       "Kerberos tolerance, e.g. 5m (default: bundle.json, else 5m); a bare "
+                       "number is seconds");
   diagnose
-      ->add_option("--max_clock_skew", diagnose_flags.max_clock_skew_seconds,
-                   "Kerberos tolerance in seconds (default: bundle.json, else 300)")
-      ->check(CLI::PositiveNumber);
-  diagnose
-      ->add_option("--stale_after_hours", diagnose_flags.stale_after_hours,
-                   "evidence older than this is stale and cannot alone confirm a cause")
-      ->check(CLI::PositiveNumber)
+      ->add_option("--stale_after", diagnose_flags.stale_after,
+                   "evidence older than this is stale and cannot alone confirm a cause, e.g. 24h")
       ->capture_default_str();
+  // The older spelling, in hours; still accepted (ParseDurationFlag warns).
+  diagnose->add_option("--stale_after_hours", diagnose_flags.stale_after,
+                       "deprecated: --stale_after in hours");
   diagnose->add_flag("--json", diagnose_flags.json, "the JSON of DESIGN.md §5");
 
   std::string export_dir;
