@@ -48,6 +48,23 @@ class SpnDuplicateRule : public PerTargetRule {
                              absl::StrJoin(group.account_dns(), " and "))));
       }
     }
+    // An SPN search's holders of T's SPNs (lower spn -> accounts): a duplicate where another
+    // account than T holds one. `where` names the search ("setspn -Q SMTPSVC/* on DC01").
+    auto add_holders = [&](const v1::Evidence& e,
+                           const std::map<std::string, std::set<std::string>>& holders,
+                           const std::string& where) {
+      for (const auto& [spn, accounts] : holders) {
+        std::set<std::string> others;
+        for (const std::string& dn : accounts) {
+          if (ShortName(dn) != t) others.insert(dn);
+        }
+        if (others.empty()) continue;
+        duplicates[spn].insert(others.begin(), others.end());
+        direct_fresh |= !ctx.index.IsStale(e);
+        direct.push_back(ctx.index.Note(
+            e, absl::StrCat(where, ": ", spn, " on ", absl::StrJoin(accounts, " and "))));
+      }
+    };
     for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kSpnQuery)) {
       const v1::SpnQuery& q = e->spn_query();
       std::map<std::string, std::set<std::string>> holders;  // lower spn -> accounts
@@ -57,18 +74,7 @@ class SpnDuplicateRule : public PerTargetRule {
             holders[absl::AsciiStrToLower(spn)].insert(account.dn());
         }
       }
-      for (const auto& [spn, accounts] : holders) {
-        std::set<std::string> others;
-        for (const std::string& dn : accounts) {
-          if (ShortName(dn) != t) others.insert(dn);
-        }
-        if (others.empty()) continue;
-        duplicates[spn].insert(others.begin(), others.end());
-        direct_fresh |= !ctx.index.IsStale(*e);
-        direct.push_back(
-            ctx.index.Note(*e, absl::StrCat("setspn -Q ", q.pattern(), " on ", e->host(), ": ", spn,
-                                            " on ", absl::StrJoin(accounts, " and "))));
-      }
+      add_holders(*e, holders, absl::StrCat("setspn -Q ", q.pattern(), " on ", e->host()));
     }
     // A DC agent's directory read (computer-accounts.json) holds every account with an SMTPSVC/
     // or SMTP/ SPN as that DC serves it: setspn -Q SMTPSVC/* on each DC.
@@ -85,18 +91,7 @@ class SpnDuplicateRule : public PerTargetRule {
           }
         }
       }
-      for (const auto& [spn, accounts] : holders) {
-        std::set<std::string> others;
-        for (const std::string& dn : accounts) {
-          if (ShortName(dn) != t) others.insert(dn);
-        }
-        if (others.empty()) continue;
-        duplicates[spn].insert(others.begin(), others.end());
-        direct_fresh |= !ctx.index.IsStale(*e);
-        direct.push_back(
-            ctx.index.Note(*e, absl::StrCat("the directory on ", e->host(), ": ", spn, " on ",
-                                            absl::StrJoin(accounts, " and "))));
-      }
+      add_holders(*e, holders, absl::StrCat("the directory on ", e->host()));
     }
     // The KDC itself complains: KDC event 11 names the duplicated SPN.
     for (const auto& [ev, rec] : ctx.index.EventsAbout(t)) {

@@ -28,6 +28,20 @@ class SpnMissingRule : public PerTargetRule {
     // weaker view, never as a DC disagreeing (issue 12: a host does not speak for the directory).
     int views = 0, views_lacking = 0, other_views = 0, other_lacking = 0;
     std::vector<std::string> showing;  // hosts whose listing has every required SPN
+    // The required SPNs a view of the account lacks; the ones it has are not missing everywhere.
+    auto lacking_in = [&](const google::protobuf::RepeatedPtrField<std::string>& spns) {
+      std::set<std::string> have;
+      for (const std::string& spn : spns) have.insert(absl::AsciiStrToLower(spn));
+      std::vector<std::string> lacking;
+      for (const std::string& r : required) {
+        if (have.count(absl::AsciiStrToLower(r)) == 0) {
+          lacking.push_back(r);
+        } else {
+          missing_everywhere.erase(r);
+        }
+      }
+      return lacking;
+    };
     for (const v1::Evidence* e : ctx.index.About(t, v1::Evidence::kSpnListing)) {
       const v1::SpnListing& l = e->spn_listing();
       const std::string account = ShortName(!l.account().empty()    ? l.account()
@@ -37,16 +51,7 @@ class SpnMissingRule : public PerTargetRule {
       const model::HostEvidence* h = ctx.index.Host(e->host());
       const bool from_dc = h != nullptr && h->identity.role() == v1::ROLE_DC;
       ++(from_dc ? views : other_views);
-      std::set<std::string> have;
-      for (const std::string& spn : l.spns()) have.insert(absl::AsciiStrToLower(spn));
-      std::vector<std::string> lacking;
-      for (const std::string& r : required) {
-        if (have.count(absl::AsciiStrToLower(r)) == 0) {
-          lacking.push_back(r);
-        } else {
-          missing_everywhere.erase(r);
-        }
-      }
+      const std::vector<std::string> lacking = lacking_in(l.spns());
       if (lacking.empty()) {
         showing.push_back(from_dc ? e->host() : absl::StrCat(e->host(), " (not a DC)"));
         continue;
@@ -65,16 +70,7 @@ class SpnMissingRule : public PerTargetRule {
       for (const v1::ComputerAccount& a : e->computer_accounts().accounts()) {
         if (ShortName(a.sam_account_name()) != t) continue;
         ++views;
-        std::set<std::string> have;
-        for (const std::string& spn : a.spns()) have.insert(absl::AsciiStrToLower(spn));
-        std::vector<std::string> lacking;
-        for (const std::string& r : required) {
-          if (have.count(absl::AsciiStrToLower(r)) == 0) {
-            lacking.push_back(r);
-          } else {
-            missing_everywhere.erase(r);
-          }
-        }
+        const std::vector<std::string> lacking = lacking_in(a.spns());
         if (lacking.empty()) {
           showing.push_back(e->host());
           continue;
