@@ -11,6 +11,7 @@
 #                       (SMTPSVC/ and SMTP/ SPNs, AES keys) and its keytab exported
 #   lab_dc N CMD...     run CMD inside node N's namespace (dcN for N = 1, 2)
 #   lab_tool N ARGS...  samba-tool against dcN's own configuration
+#   lab_dc_agent N SITE dcN's agent (Samba DC source) streaming to $ADDR
 # Everything is torn down on exit, success or not: daemons by PID, then namespaces, veths, the
 # bridge, /etc/netns/<ns>/ and the temp dir.
 
@@ -232,6 +233,21 @@ lab_export_keytab() {
   done
   [ -s "$kt.new" ] || fail "no keys exported for $name"
   mv "$kt.new" "$kt"
+}
+
+# lab_dc_agent N SITE: a kerbside-agent inside dcN's namespace, as a DC's agent runs, reading its
+# own directory over LDAPS (the Samba DC source) and streaming to $ADDR with the test's PKI ($pki,
+# dcN.lab.test's certificate) and $ITEST_DIR/bind.pw; $AGENT is the agent binary.
+lab_dc_agent() {
+  local n=$1 site=$2
+  start_bg "agent-dc$n" ip netns exec "$(lab_ns "$n")" "$AGENT" --collector "$ADDR" \
+    --ca "$pki/ca.crt" --cert "$pki/dc$n.lab.test.crt" --key "$pki/dc$n.lab.test.key" \
+    --netbios_name "DC$n" --fqdn "dc$n.lab.test" --role dc --site "$site" --ip "$(lab_ip "$n")" \
+    --backoff_initial 200ms --backoff_max 2s \
+    --samba_ldap_uri "ldaps://dc$n.lab.test" --samba_ldap_ca "$LAB_DIR/dc$n/private/tls/ca.pem" \
+    --samba_bind_dn "Administrator@lab.test" --samba_bind_password_file "$ITEST_DIR/bind.pw" \
+    --exchange_server EX01 --exchange_server EX02 --exchange_server EX03 \
+    --samba_smb_conf "$LAB_DIR/dc$n/etc/smb.conf" --samba_interval 5s --samba_timeout 4s
 }
 
 lab_elapsed() { awk -v a="$LAB_T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }

@@ -92,22 +92,14 @@ lab_on_failure() {
 }
 
 # --- Agents and transport servers ---------------------------------------------------------------
-dc_agent() {
-  local n=$1 site=HQ
-  [ "$n" = 2 ] && site=BRANCH
-  start_bg "agent-dc$n" ip netns exec "$(lab_ns "$n")" "$AGENT" --collector "$ADDR" \
-    --ca "$pki/ca.crt" --cert "$pki/dc$n.lab.test.crt" --key "$pki/dc$n.lab.test.key" \
-    --netbios_name "DC$n" --fqdn "dc$n.lab.test" --role dc --site "$site" --ip "$(lab_ip "$n")" \
-    --backoff_initial 200ms --backoff_max 2s \
-    --samba_ldap_uri "ldaps://dc$n.lab.test" --samba_ldap_ca "$LAB_DIR/dc$n/private/tls/ca.pem" \
-    --samba_bind_dn "Administrator@lab.test" --samba_bind_password_file "$ITEST_DIR/bind.pw" \
-    --exchange_server EX01 --exchange_server EX02 --exchange_server EX03 \
-    --samba_smb_conf "$LAB_DIR/dc$n/etc/smb.conf" --samba_interval 5s --samba_timeout 4s
+dc_agent() {  # dc1 in HQ, dc2 in BRANCH
+  if [ "$1" = 1 ]; then lab_dc_agent 1 HQ; else lab_dc_agent 2 BRANCH; fi
 }
 
 # Receive connectors as Get-ReceiveConnector | ConvertTo-Json writes them (Exchange 2010 hub:
 # server-to-server mail on 25, "Default <NAME>" with Exchange Server authentication).
-default_connectors() {  # default_connectors NAME
+default_connectors() {  # default_connectors NAME [EXTRA]: EXTRA, a further connector object
+  local extra=${2:+,$2}
   cat <<JSON
 [
     {
@@ -118,7 +110,7 @@ default_connectors() {  # default_connectors NAME
         "RemoteIPRanges":  [ "0.0.0.0-255.255.255.255" ],
         "AuthMechanism":  "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer",
         "PermissionGroups":  "ExchangeUsers, ExchangeServers, ExchangeLegacyServers"
-    }
+    }$extra
 ]
 JSON
 }
@@ -337,17 +329,7 @@ run_fault "EX02 keys, repl. cut" dc_replication 'DC2|EX02' '.senders == ["EX01"]
 #    authentication: it is the most specific match for EX01, so EX02 stops offering X-EXPS to
 #    EX01 and EX01's queue gets "451 5.7.3 Cannot achieve Exchange Server authentication".
 relay_connector_ex02() {
-  cat > "$ITEST_DIR/hosts/EX02/get-receiveconnector.json.new" <<JSON
-[
-    {
-        "Identity":  "EX02\\\\Default EX02",
-        "Enabled":  true,
-        "TransportRole":  "HubTransport",
-        "Bindings":  [ "0.0.0.0:25" ],
-        "RemoteIPRanges":  [ "0.0.0.0-255.255.255.255" ],
-        "AuthMechanism":  "Tls, Integrated, BasicAuth, BasicAuthRequireTLS, ExchangeServer",
-        "PermissionGroups":  "ExchangeUsers, ExchangeServers, ExchangeLegacyServers"
-    },
+  default_connectors EX02 "$(cat <<JSON
     {
         "Identity":  "EX02\\\\Relay EX02",
         "Enabled":  true,
@@ -357,8 +339,8 @@ relay_connector_ex02() {
         "AuthMechanism":  "Tls",
         "PermissionGroups":  "AnonymousUsers"
     }
-]
 JSON
+)" > "$ITEST_DIR/hosts/EX02/get-receiveconnector.json.new"
   mv "$ITEST_DIR/hosts/EX02/get-receiveconnector.json.new" "$ITEST_DIR/hosts/EX02/get-receiveconnector.json"
 }
 default_connector_ex02() {

@@ -35,18 +35,7 @@ cli() {
   "$CLI" --collector "$ADDR" --ca "$pki/ca.crt" --cert "$pki/oncall.crt" --key "$pki/oncall.key" \
     --timeout 5 "$@"
 }
-# dc_agent N: the agent runs inside dcN's namespace, as a DC agent would, reading its own DC.
-dc_agent() {
-  local n=$1
-  start_bg "agent-dc$n" ip netns exec "$(lab_ns "$n")" "$AGENT" --collector "$ADDR" \
-    --ca "$pki/ca.crt" --cert "$pki/dc$n.lab.test.crt" --key "$pki/dc$n.lab.test.key" \
-    --netbios_name "DC$n" --fqdn "dc$n.lab.test" --role dc --site HQ --ip "$(lab_ip "$n")" \
-    --backoff_initial 200ms --backoff_max 2s \
-    --samba_ldap_uri "ldaps://dc$n.lab.test" --samba_ldap_ca "$LAB_DIR/dc$n/private/tls/ca.pem" \
-    --samba_bind_dn "Administrator@lab.test" --samba_bind_password_file "$ITEST_DIR/bind.pw" \
-    --exchange_server EX01 --exchange_server EX02 --exchange_server EX03 \
-    --samba_smb_conf "$LAB_DIR/dc$n/etc/smb.conf" --samba_interval 5s --samba_timeout 4s
-}
+dc_agent() { lab_dc_agent "$1" HQ; }
 accounts() {  # accounts HOST: the computer_accounts summary of HOST
   cli evidence "$1" --kind computer_accounts --json | jq -r '.evidence[0].summary // ""'
 }
