@@ -8,7 +8,8 @@
 
 #include "collector/agent_streams.h"
 #include "collector/fleet.h"
-#include "collector/store.h"
+#include "collector/ingest_event.h"
+#include "collector/store/evidence_store.h"
 #include "collector/stored_batches.h"
 #include "common/clock.h"
 #include "kerbside/v1/agent.grpc.pb.h"
@@ -16,14 +17,6 @@
 namespace kerbside::collector {
 
 // Ingest as it happens, for the metrics and the diagnosis keeper.
-struct IngestEvent {
-  enum class Kind { kConnected, kBatchStored, kBatchFailed, kClockSample };
-  Kind kind;
-  std::string host;
-  std::string source;  // batches only
-  int items = 0;       // batches only
-};
-
 struct AgentServiceOptions {
   // Without TLS there is no certificate to check the hello against (loopback demos only).
   bool plaintext = false;
@@ -44,7 +37,8 @@ struct AgentServiceOptions {
 // Ingest side of the collector: one bidirectional stream per agent.
 class AgentServiceImpl final : public v1::AgentService::Service {
  public:
-  AgentServiceImpl(Fleet* fleet, Store* store, const Clock* clock, AgentServiceOptions options)
+  AgentServiceImpl(Fleet* fleet, EvidenceStore* store, const Clock* clock,
+                   AgentServiceOptions options)
       : fleet_(fleet),
         store_(store),
         clock_(clock),
@@ -64,7 +58,7 @@ class AgentServiceImpl final : public v1::AgentService::Service {
   // sent again after a reconnection lost its acknowledgement. It is acknowledged, not stored
   // again, so an old snapshot can never replace a newer one.
   Fleet* fleet_;
-  Store* store_;
+  EvidenceStore* store_;
   const Clock* clock_;
   AgentServiceOptions options_;
 

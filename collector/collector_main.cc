@@ -13,7 +13,7 @@
 #include "collector/oncall/oncall.h"
 #include "collector/open_file_limit.h"
 #include "collector/query_service.h"
-#include "collector/store.h"
+#include "collector/store/sqlite_store.h"
 #include "common/cli_errors.h"
 #include "common/clock.h"
 #include "common/duration_format.h"
@@ -32,7 +32,7 @@ using kerbside::collector::AgentServiceOptions;
 using kerbside::collector::Fleet;
 using kerbside::collector::FleetOptions;
 using kerbside::collector::QueryServiceImpl;
-using kerbside::collector::Store;
+using kerbside::collector::SqliteStore;
 
 struct Flags {
   std::string config;
@@ -136,7 +136,7 @@ int Run(const Flags& f) {
     creds = *c;
   }
 
-  auto store = Store::Open(f.db);
+  auto store = SqliteStore::Open(f.db);
   if (!store.ok()) {
     spdlog::critical("store: {}", store.status().ToString());
     return 1;
@@ -196,7 +196,7 @@ int Run(const Flags& f) {
     return 1;
   }
   spdlog::info("listening on {} (port {}), store {} schema {}, {}", f.listen, bound_port, f.db,
-               Store::LatestSchemaVersion(), f.plaintext ? "PLAINTEXT" : "mutual TLS");
+               SqliteStore::LatestSchemaVersion(), f.plaintext ? "PLAINTEXT" : "mutual TLS");
 
   (*oncall)->Start();
 

@@ -24,7 +24,7 @@ std::string HostKey(absl::string_view netbios_name) {
   return absl::AsciiStrToUpper(absl::StripAsciiWhitespace(netbios_name));
 }
 
-Fleet::Fleet(Store* store, const Clock* clock, FleetOptions options)
+Fleet::Fleet(EvidenceStore* store, const Clock* clock, FleetOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {
   options_.reference_host = HostKey(options_.reference_host);
 }

@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "collector/store.h"
+#include "collector/store/evidence_store.h"
 #include "common/clock.h"
 #include "common/model/pdc_emulator.h"
 #include "common/time_exchange.h"
@@ -31,7 +31,7 @@ struct FleetOptions {
 // Thread-safe; writes through to the store so a restart keeps what was learned.
 class Fleet {
  public:
-  Fleet(Store* store, const Clock* clock, FleetOptions options);
+  Fleet(EvidenceStore* store, const Clock* clock, FleetOptions options);
 
   // Loads every host the store knows, as disconnected.
   absl::Status LoadFromStore();
@@ -76,7 +76,7 @@ class Fleet {
   std::pair<std::string, std::string> ChooseReferenceLocked() const;
   std::optional<ClockEstimateValue> EstimateLocked(const Host& h, absl::Time now) const;
 
-  Store* store_;
+  EvidenceStore* store_;
   const Clock* clock_;
   FleetOptions options_;
   mutable absl::Mutex mu_;

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "collector/correlator/diagnosis.h"
-#include "collector/store.h"
+#include "collector/store/records.h"
 #include "nlohmann/json.hpp"
 
 namespace kerbside::collector {

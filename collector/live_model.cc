@@ -5,7 +5,7 @@
 
 namespace kerbside::collector {
 
-absl::StatusOr<model::FleetModel> BuildLiveModel(const Fleet& fleet, Store* store,
+absl::StatusOr<model::FleetModel> BuildLiveModel(const Fleet& fleet, EvidenceStore* store,
                                                  absl::Duration max_clock_skew,
                                                  absl::Time events_since) {
   model::FleetModel m;

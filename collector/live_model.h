@@ -3,7 +3,7 @@
 
 #include "absl/status/statusor.h"
 #include "collector/fleet.h"
-#include "collector/store.h"
+#include "collector/store/evidence_store.h"
 #include "common/model/fleet_model.h"
 
 namespace kerbside::collector {
@@ -12,7 +12,7 @@ namespace kerbside::collector {
 // agents streamed, each source's health as problems, and the collector's own clock
 // measurements as clock readings (reference "collector"). Events come from the window of recent
 // events: those last seen at or after `events_since` (collector clock).
-absl::StatusOr<model::FleetModel> BuildLiveModel(const Fleet& fleet, Store* store,
+absl::StatusOr<model::FleetModel> BuildLiveModel(const Fleet& fleet, EvidenceStore* store,
                                                  absl::Duration max_clock_skew,
                                                  absl::Time events_since);
 

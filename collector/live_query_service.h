@@ -2,7 +2,7 @@
 #define KERBSIDE_COLLECTOR_LIVE_QUERY_SERVICE_H_
 
 #include "collector/fleet.h"
-#include "collector/store.h"
+#include "collector/store/store.h"
 #include "common/clock.h"
 #include "kerbside/v1/query.grpc.pb.h"
 
@@ -35,7 +35,7 @@ class LiveQueryServiceImpl final : public v1::LiveQueryService::Service {
 
  private:
   const Fleet* fleet_;
-  Store* store_;
+  Store* store_;  // evidence, and the keeper's kept diagnoses
   const Clock* clock_;
   LiveQueryOptions options_;
 };

@@ -28,7 +28,7 @@ absl::Duration RetryDelay(const DispatcherOptions& options, int attempts,
   return d;
 }
 
-Dispatcher::Dispatcher(collector::Store* store, const Clock* clock, HttpClient* http,
+Dispatcher::Dispatcher(collector::OutboxStore* store, const Clock* clock, HttpClient* http,
                        std::vector<std::unique_ptr<AlertSink>> sinks, DispatcherOptions options,
                        OpenAlertsFn open_alerts)
     : store_(store),

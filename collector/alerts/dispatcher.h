@@ -14,7 +14,7 @@
 #include "absl/time/time.h"
 #include "collector/alerts/http_client.h"
 #include "collector/alerts/sink.h"
-#include "collector/store.h"
+#include "collector/store/outbox_store.h"
 #include "common/clock.h"
 
 namespace kerbside::alerts {
@@ -49,7 +49,7 @@ class Dispatcher {
  public:
   using OpenAlertsFn = std::function<std::vector<diagnoses::Alert>()>;
 
-  Dispatcher(collector::Store* store, const Clock* clock, HttpClient* http,
+  Dispatcher(collector::OutboxStore* store, const Clock* clock, HttpClient* http,
              std::vector<std::unique_ptr<AlertSink>> sinks, DispatcherOptions options,
              OpenAlertsFn open_alerts);
   ~Dispatcher();
@@ -74,7 +74,7 @@ class Dispatcher {
   void Count(const AlertSink& sink, const char* result);
   void Worker(size_t index);
 
-  collector::Store* store_;
+  collector::OutboxStore* store_;
   const Clock* clock_;
   HttpClient* http_;
   std::vector<std::unique_ptr<AlertSink>> sinks_;

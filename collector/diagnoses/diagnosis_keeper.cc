@@ -109,8 +109,8 @@ absl::StatusOr<Alert> AlertOf(const KeptDiagnosisRecord& k) {
   return AlertFromJson(kerbside::JsonText(j["alert"]));
 }
 
-DiagnosisKeeper::DiagnosisKeeper(collector::Store* store, const Clock* clock, KeeperOptions options,
-                                 CorrelateFn correlate)
+DiagnosisKeeper::DiagnosisKeeper(collector::DiagnosisStore* store, const Clock* clock,
+                                 KeeperOptions options, CorrelateFn correlate)
     : store_(store),
       clock_(clock),
       options_(std::move(options)),

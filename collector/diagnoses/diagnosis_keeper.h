@@ -13,7 +13,7 @@
 #include "absl/time/time.h"
 #include "collector/correlator/diagnosis.h"
 #include "collector/diagnoses/alert.h"
-#include "collector/store.h"
+#include "collector/store/diagnosis_store.h"
 #include "common/clock.h"
 
 namespace kerbside::diagnoses {
@@ -52,7 +52,7 @@ using CorrelateFn = std::function<absl::StatusOr<CorrelationRun>(absl::Time now)
 // transaction, so a restart neither loses nor re-fires one. Thread-safe.
 class DiagnosisKeeper {
  public:
-  DiagnosisKeeper(collector::Store* store, const Clock* clock, KeeperOptions options,
+  DiagnosisKeeper(collector::DiagnosisStore* store, const Clock* clock, KeeperOptions options,
                   CorrelateFn correlate);
   ~DiagnosisKeeper();
   DiagnosisKeeper(const DiagnosisKeeper&) = delete;
@@ -84,7 +84,7 @@ class DiagnosisKeeper {
  private:
   void Loop();
 
-  collector::Store* store_;
+  collector::DiagnosisStore* store_;
   const Clock* clock_;
   const KeeperOptions options_;
   CorrelateFn correlate_;

@@ -39,7 +39,7 @@ void IngestCounters::Record(const collector::IngestEvent& e) {
 std::string RenderCollectorMetrics(const MetricsSources& s) {
   PrometheusText t;
   const absl::Time now = s.clock->Now();
-  const v1::ListHostsResponse hosts = s.fleet->ListHosts();
+  const v1::ListHostsResponse hosts = s.list_hosts();
 
   int connected = 0;
   for (const v1::HostStatus& h : hosts.hosts()) connected += h.connected();
@@ -77,7 +77,7 @@ std::string RenderCollectorMetrics(const MetricsSources& s) {
   t.Family("kerbside_evidence_age_seconds", "gauge",
            "Seconds since the collector last received the source's snapshot of the host "
            "(source \"collector_clock\": its own last clock measurement).");
-  auto health = s.store->LoadSourceHealth();
+  auto health = s.evidence->LoadSourceHealth();
   if (health.ok()) {
     for (const collector::SourceHealthRecord& h : *health) {
       t.Sample("kerbside_evidence_age_seconds", {{"host", h.host}, {"source", h.source}},
@@ -102,7 +102,7 @@ std::string RenderCollectorMetrics(const MetricsSources& s) {
   }
 
   std::map<std::string, std::pair<int64_t, int64_t>> stuck;  // host -> (queues, messages)
-  auto evidence = s.store->LoadEvidence("");
+  auto evidence = s.evidence->LoadEvidence("");
   if (evidence.ok()) {
     for (const v1::Evidence& e : *evidence) {
       if (e.kind_case() != v1::Evidence::kQueues) continue;
@@ -177,7 +177,7 @@ std::string RenderCollectorMetrics(const MetricsSources& s) {
              "Alert notifications queued for the sink and not yet delivered.");
     std::map<std::string, int64_t> pending;
     for (const std::string& name : s.dispatcher->SinkNames()) pending[name] = 0;
-    if (auto p = s.store->OutboxPending(); p.ok()) {
+    if (auto p = s.outbox->OutboxPending(); p.ok()) {
       for (const auto& [sink, n] : *p) {
         if (pending.count(sink)) pending[sink] = n;
       }

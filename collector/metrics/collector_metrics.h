@@ -2,14 +2,16 @@
 #define KERBSIDE_COLLECTOR_METRICS_COLLECTOR_METRICS_H_
 
 #include <atomic>
+#include <functional>
 #include <string>
 
-#include "collector/agent_service.h"
 #include "collector/alerts/dispatcher.h"
 #include "collector/diagnoses/diagnosis_keeper.h"
-#include "collector/fleet.h"
-#include "collector/store.h"
+#include "collector/ingest_event.h"
+#include "collector/store/evidence_store.h"
+#include "collector/store/outbox_store.h"
 #include "common/clock.h"
+#include "kerbside/v1/query.pb.h"
 
 namespace kerbside::metrics {
 
@@ -25,8 +27,10 @@ struct IngestCounters {
 
 // What /metrics reads; keeper and dispatcher may be null (no keeper, no sinks).
 struct MetricsSources {
-  const collector::Fleet* fleet = nullptr;
-  collector::Store* store = nullptr;
+  // The fleet's hosts as `kerbside hosts` lists them (collector::Fleet::ListHosts).
+  std::function<v1::ListHostsResponse()> list_hosts;
+  collector::EvidenceStore* evidence = nullptr;
+  collector::OutboxStore* outbox = nullptr;
   const Clock* clock = nullptr;
   const diagnoses::DiagnosisKeeper* keeper = nullptr;
   const alerts::Dispatcher* dispatcher = nullptr;

@@ -144,8 +144,15 @@ void OnCall::Start() {
     spdlog::info("alert sink {} ({}) {}", s->name(), s->kind(), s->config().url);
   }
   if (flags_.metrics_listen.empty()) return;
-  metrics::MetricsSources sources{fleet_,  store_, clock_, keeper_.get(), dispatcher_.get(),
-                                  &ingest_};
+  metrics::MetricsSources sources{
+      .list_hosts = [fleet = fleet_] { return fleet->ListHosts(); },
+      .evidence = store_,
+      .outbox = store_,
+      .clock = clock_,
+      .keeper = keeper_.get(),
+      .dispatcher = dispatcher_.get(),
+      .ingest = &ingest_,
+  };
   auto server = metrics::MetricsServer::Start(
       flags_.metrics_listen, [sources] { return metrics::RenderCollectorMetrics(sources); });
   if (!server.ok()) {

@@ -15,7 +15,7 @@
 #include "collector/fleet.h"
 #include "collector/metrics/collector_metrics.h"
 #include "collector/metrics/metrics_server.h"
-#include "collector/store.h"
+#include "collector/store/store.h"
 #include "common/clock.h"
 
 namespace kerbside::oncall {

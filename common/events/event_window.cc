@@ -1,6 +1,9 @@
 #include "common/events/event_window.h"
 
 #include <algorithm>
+#include <map>
+#include <string>
+#include <utility>
 
 #include "common/proto_time.h"
 
@@ -138,6 +141,39 @@ CutResult CutToWindow(WindowEntry& entry, absl::Time received_at, const WindowCu
   out.last_seen_collector =
       LastSeenOnCollectorClock(FromProto(entry.total.last_seen()), received_at, cut.host_offset);
   out.keep = out.last_seen_collector >= cut.since;
+  return out;
+}
+
+std::vector<v1::Evidence> CombineBatchReads(const std::vector<v1::Evidence>& items) {
+  std::vector<v1::Evidence> out;
+  std::map<std::pair<std::string, std::string>, size_t> index;
+  auto add = [&](v1::Evidence e) {
+    const v1::EventAggregate& a = e.event_aggregate();
+    auto [it, fresh] = index.emplace(std::make_pair(a.channel(), AggregateKey(a)), out.size());
+    if (fresh) {
+      out.push_back(std::move(e));
+      return;
+    }
+    v1::Evidence& kept = out[it->second];
+    const bool newer = FromProto(a.last_seen()) > FromProto(kept.event_aggregate().last_seen());
+    v1::EventAggregate combined = CombineAggregates(kept.event_aggregate(), e.event_aggregate());
+    if (newer) {
+      e.clear_event_aggregate();
+      kept = std::move(e);
+    }
+    *kept.mutable_event_aggregate() = std::move(combined);
+  };
+  for (const v1::Evidence& e : items) {
+    if (e.kind_case() == v1::Evidence::kEventAggregate) {
+      add(e);
+    } else if (e.kind_case() == v1::Evidence::kEvents) {
+      for (v1::EventAggregate& a : AggregateEvents(e.events())) {
+        v1::Evidence item = e;
+        *item.mutable_event_aggregate() = std::move(a);
+        add(std::move(item));
+      }
+    }
+  }
   return out;
 }
 

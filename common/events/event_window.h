@@ -2,6 +2,7 @@
 #define KERBSIDE_COMMON_EVENTS_EVENT_WINDOW_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "common/events/event_aggregate.h"
@@ -71,6 +72,13 @@ struct CutResult {
   absl::Time last_seen_collector;  // LastSeenOnCollectorClock of the entry's total
 };
 CutResult CutToWindow(WindowEntry& entry, absl::Time received_at, const WindowCut& cut);
+
+// A batch's events as one read per (channel, event key), in first-seen order of the keys:
+// records (an agent that does not aggregate) aggregated, and the aggregates of several files
+// of one channel (a log and its rotated copy) combined, so a key is advanced once per batch and
+// a copy is not counted twice. The newest read names the origin. Items that are not events are
+// left out. Pure.
+std::vector<v1::Evidence> CombineBatchReads(const std::vector<v1::Evidence>& items);
 
 }  // namespace kerbside::events
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "collector/store.h"
+#include "collector/store/sqlite_store.h"
 #include "common/events/event_aggregate.h"
 #include "common/proto_time.h"
 
@@ -21,7 +21,7 @@ namespace {
 namespace v1 = kerbside::v1;
 using kerbside::ToProto;
 using kerbside::collector::EventWindowPolicy;
-using kerbside::collector::Store;
+using kerbside::collector::SqliteStore;
 
 const absl::Time kNow = absl::FromUnixSeconds(1800000000);
 
@@ -76,7 +76,7 @@ std::vector<v1::Evidence> SnapshotBatch(const std::vector<v1::Evidence>& events)
 }
 
 // `batch(i)` is the i-th read; built before the clock starts.
-double MsPerBatch(Store* store, const std::vector<std::vector<v1::Evidence>>& reads) {
+double MsPerBatch(SqliteStore* store, const std::vector<std::vector<v1::Evidence>>& reads) {
   v1::SourceHealth ok;
   ok.set_state(v1::SourceHealth::OK);
   const int batches = static_cast<int>(reads.size());
@@ -110,8 +110,8 @@ int main() {
     // "same": the export unchanged between reads (the steady state); "growing": one new
     // occurrence of every key per read (the row is rebuilt each time).
     for (const bool growing : {false, true}) {
-      auto store = Store::Open((dir / absl::StrCat("w", ++db, ".db")).string());
-      auto baseline = Store::Open((dir / absl::StrCat("s", db, ".db")).string());
+      auto store = SqliteStore::Open((dir / absl::StrCat("w", ++db, ".db")).string());
+      auto baseline = SqliteStore::Open((dir / absl::StrCat("s", db, ".db")).string());
       if (!store.ok() || !baseline.ok()) {
         std::fprintf(stderr, "cannot open the store in %s\n", dir.c_str());
         return 1;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "collector/agent_service.h"
+#include "collector/store/sqlite_store.h"
 #include "common/proto_time.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -28,7 +29,7 @@ class AgentStreamsTest : public ::testing::Test {
              ("kerbside-streams-test-" + std::to_string(getpid()) + ".db"))
                 .string();
     Cleanup();
-    auto s = Store::Open(path_);
+    auto s = SqliteStore::Open(path_);
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
     fleet_ = std::make_unique<Fleet>(store_.get(), &clock_, FleetOptions{});
@@ -114,7 +115,7 @@ class AgentStreamsTest : public ::testing::Test {
 
   ManualClock clock_{absl::FromUnixSeconds(1'800'000'000)};
   std::string path_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Fleet> fleet_;
   std::unique_ptr<AgentServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;

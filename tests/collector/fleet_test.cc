@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
+#include "collector/store/sqlite_store.h"
 #include "common/proto_time.h"
 #include "gtest/gtest.h"
 
@@ -29,7 +30,7 @@ class FleetTest : public ::testing::Test {
              ("kerbside-fleet-test-" + std::to_string(getpid()) + ".db"))
                 .string();
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
-    auto s = Store::Open(path_);
+    auto s = SqliteStore::Open(path_);
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
   }
@@ -45,7 +46,7 @@ class FleetTest : public ::testing::Test {
   }
 
   std::string path_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<SqliteStore> store_;
   ManualClock clock_{kT0};
 };
 

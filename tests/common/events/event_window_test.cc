@@ -149,5 +149,54 @@ TEST(EventWindowCutTest, CarriedOccurrencesOlderThanTheWindowLeaveAndTheKeyStays
       CutToWindow(late, At(200), {.since = At(140), .host_offset = absl::Seconds(10)}).keep);
 }
 
+// An export of the Application log as a source sends it: records for seconds [from, to] from
+// `ip`, record ids = seconds, read from `origin`.
+v1::Evidence ExportItem(const std::string& origin, const std::string& ip, int from, int to) {
+  v1::Evidence e;
+  e.set_origin(origin);
+  for (int i = from; i <= to; ++i) {
+    v1::EventRecord* r = e.mutable_events()->add_events();
+    r->set_provider("MSExchangeFrontEndTransport");
+    r->set_event_id(1035);
+    r->set_channel("Application");
+    r->set_record_id(static_cast<uint64_t>(i));
+    *r->mutable_time_created() = ToProto(absl::FromUnixSeconds(1800000000 + i));
+    (*r->mutable_facts())["source_ip"] = ip;
+  }
+  return e;
+}
+
+TEST(CombineBatchReadsTest, ALogAndItsRotatedCopyAreOneReadPerKey) {
+  v1::Evidence queues;
+  queues.mutable_queues()->add_queues()->set_identity("EX02\\1");
+  // The rotated copy (records 1-40 of .11) and the live log (41-50 of .11, 45-47 of .13), and
+  // the live log's first 10 records again as a pre-aggregated item from a second file.
+  v1::Evidence again = ExportItem("live-copy.xml", "10.1.1.11", 41, 50);
+  v1::Evidence aggregated;
+  aggregated.set_origin("live-copy.xml");
+  *aggregated.mutable_event_aggregate() = AggregateEvents(again.events())[0];
+  const std::vector<v1::Evidence> reads =
+      CombineBatchReads({queues, ExportItem("rotated.xml", "10.1.1.11", 1, 40),
+                         ExportItem("live.xml", "10.1.1.11", 41, 50),
+                         ExportItem("live.xml", "10.1.1.13", 45, 47), aggregated});
+  ASSERT_EQ(reads.size(), 2u);  // the queues are not an event read
+  const v1::EventAggregate& a11 = reads[0].event_aggregate();
+  EXPECT_EQ(a11.key_facts().at("source_ip"), "10.1.1.11");
+  EXPECT_EQ(a11.count(), 50);  // disjoint files add up; the copy of 41-50 does not count twice
+  EXPECT_FALSE(a11.count_is_lower_bound());
+  EXPECT_EQ(a11.first_record_id(), 1u);
+  EXPECT_EQ(a11.last_record_id(), 50u);
+  EXPECT_EQ(reads[0].origin(), "live.xml");  // the newest read names the origin
+  EXPECT_EQ(reads[1].event_aggregate().key_facts().at("source_ip"), "10.1.1.13");
+  EXPECT_EQ(reads[1].event_aggregate().count(), 3);
+}
+
+TEST(CombineBatchReadsTest, NoEventsNoReads) {
+  v1::Evidence queues;
+  queues.mutable_queues()->add_queues()->set_identity("EX02\\1");
+  EXPECT_TRUE(CombineBatchReads({queues}).empty());
+  EXPECT_TRUE(CombineBatchReads({}).empty());
+}
+
 }  // namespace
 }  // namespace kerbside::events

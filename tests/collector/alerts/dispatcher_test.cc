@@ -6,7 +6,7 @@
 #include "common/clock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "tests/collector/oncall/test_util.h"
+#include "tests/collector/store/temp_store.h"
 
 namespace kerbside::alerts {
 namespace {

@@ -1,5 +1,5 @@
-#ifndef KERBSIDE_TESTS_COLLECTOR_ONCALL_TEST_UTIL_H_
-#define KERBSIDE_TESTS_COLLECTOR_ONCALL_TEST_UTIL_H_
+#ifndef KERBSIDE_TESTS_COLLECTOR_STORE_TEMP_STORE_H_
+#define KERBSIDE_TESTS_COLLECTOR_STORE_TEMP_STORE_H_
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 
 #include "collector/correlator/diagnosis.h"
-#include "collector/store.h"
+#include "collector/store/sqlite_store.h"
 #include "gtest/gtest.h"
 
 namespace kerbside::testing_util {
@@ -31,15 +31,15 @@ class TempStore {
   // Closes and opens the file again, as a restarted collector would.
   void Reopen() {
     store_.reset();
-    auto s = collector::Store::Open((dir_ / "collector.db").string());
+    auto s = collector::SqliteStore::Open((dir_ / "collector.db").string());
     EXPECT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
   }
-  collector::Store* get() { return store_.get(); }
+  collector::SqliteStore* get() { return store_.get(); }
 
  private:
   std::filesystem::path dir_;
-  std::unique_ptr<collector::Store> store_;
+  std::unique_ptr<collector::SqliteStore> store_;
 };
 
 inline correlator::Diagnosis MakeDiagnosis(const std::string& cause, const std::string& blamed,
@@ -70,4 +70,4 @@ inline correlator::Diagnosis MakeDiagnosis(const std::string& cause, const std::
 
 }  // namespace kerbside::testing_util
 
-#endif  // KERBSIDE_TESTS_COLLECTOR_ONCALL_TEST_UTIL_H_
+#endif  // KERBSIDE_TESTS_COLLECTOR_STORE_TEMP_STORE_H_

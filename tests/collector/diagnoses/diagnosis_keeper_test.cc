@@ -2,7 +2,7 @@
 
 #include "common/clock.h"
 #include "gtest/gtest.h"
-#include "tests/collector/oncall/test_util.h"
+#include "tests/collector/store/temp_store.h"
 
 namespace kerbside::diagnoses {
 namespace {

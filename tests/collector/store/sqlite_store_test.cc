@@ -1,4 +1,4 @@
-#include "collector/store.h"
+#include "collector/store/sqlite_store.h"
 
 #include <sqlite3.h>
 #include <unistd.h>
@@ -44,12 +44,12 @@ HostRecord Ex01(absl::Time t) {
 
 // Issue 12: two collectors on one database split the agents; the database was created 0644.
 TEST_F(StoreTest, OneCollectorPerDatabaseAndOnlyItsOwnerReadsIt) {
-  auto first = Store::Open(path_);
+  auto first = SqliteStore::Open(path_);
   ASSERT_TRUE(first.ok()) << first.status();
   const auto mode = std::filesystem::status(path_).permissions();
   EXPECT_EQ(mode & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  auto second = Store::Open(path_);
+  auto second = SqliteStore::Open(path_);
   ASSERT_FALSE(second.ok());
   EXPECT_TRUE(absl::IsFailedPrecondition(second.status()));
   EXPECT_NE(
@@ -57,13 +57,13 @@ TEST_F(StoreTest, OneCollectorPerDatabaseAndOnlyItsOwnerReadsIt) {
       std::string::npos)
       << second.status();
   first->reset();  // the first collector stops: the database is free again
-  EXPECT_TRUE(Store::Open(path_).ok());
+  EXPECT_TRUE(SqliteStore::Open(path_).ok());
 }
 
 TEST_F(StoreTest, HostsAndClockSurviveReopen) {
   const absl::Time t0 = absl::FromUnixSeconds(1'800'000'000);
   {
-    auto store = Store::Open(path_);
+    auto store = SqliteStore::Open(path_);
     ASSERT_TRUE(store.ok()) << store.status();
     ASSERT_TRUE((*store)->UpsertHost(Ex01(t0)).ok());
     ClockEstimateValue e{absl::Seconds(420), absl::Microseconds(150), absl::Microseconds(300),
@@ -74,7 +74,7 @@ TEST_F(StoreTest, HostsAndClockSurviveReopen) {
     HostRecord again = Ex01(t0 + absl::Hours(1));
     ASSERT_TRUE((*store)->UpsertHost(again).ok());
   }
-  auto store = Store::Open(path_);
+  auto store = SqliteStore::Open(path_);
   ASSERT_TRUE(store.ok()) << store.status();
   auto hosts = (*store)->LoadHosts();
   ASSERT_TRUE(hosts.ok()) << hosts.status();
@@ -90,11 +90,11 @@ TEST_F(StoreTest, HostsAndClockSurviveReopen) {
 }
 
 TEST_F(StoreTest, FreshStoreIsAtLatestSchemaInWalMode) {
-  auto store = Store::Open(path_);
+  auto store = SqliteStore::Open(path_);
   ASSERT_TRUE(store.ok());
   auto v = (*store)->SchemaVersion();
   ASSERT_TRUE(v.ok());
-  EXPECT_EQ(*v, Store::LatestSchemaVersion());
+  EXPECT_EQ(*v, SqliteStore::LatestSchemaVersion());
   EXPECT_TRUE(std::filesystem::exists(path_ + "-wal"));
 }
 
@@ -128,9 +128,9 @@ TEST_F(StoreTest, MigratesAVersionOneFileAndKeepsItsRows) {
   sqlite3_finalize(st);
   sqlite3_close(db);
 
-  auto store = Store::Open(path_);
+  auto store = SqliteStore::Open(path_);
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ(*(*store)->SchemaVersion(), Store::LatestSchemaVersion());
+  EXPECT_EQ(*(*store)->SchemaVersion(), SqliteStore::LatestSchemaVersion());
   auto hosts = (*store)->LoadHosts();
   ASSERT_TRUE(hosts.ok());
   ASSERT_EQ(hosts->size(), 1u);
@@ -203,7 +203,7 @@ class EventWindowTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
-    auto s = Store::Open(path_);
+    auto s = SqliteStore::Open(path_);
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
     ok_.set_state(v1::SourceHealth::OK);
@@ -220,7 +220,7 @@ class EventWindowTest : public StoreTest {
     return w.ok() ? *w : std::vector<v1::Evidence>{};
   }
 
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<SqliteStore> store_;
   v1::SourceHealth ok_;
 };
 
@@ -259,6 +259,19 @@ TEST_F(EventWindowTest, TheSameFileResentIsCountedOnce) {
   EXPECT_EQ(FromProto(w[0].received_at()), kNow + absl::Minutes(2));
 }
 
+TEST_F(EventWindowTest, EachCountReadsItsOwnTable) {
+  // Two snapshot items and three event keys. The counts' SQL is built at run time, and a
+  // statement cache keyed by SQL addresses must not serve one table's count for the other.
+  ASSERT_TRUE(Send({Queues(), Queues(), EventsFile("10.1.1.11", 1, kNow),
+                    EventsFile("10.1.1.12", 1, kNow), EventsFile("10.1.1.13", 1, kNow)},
+                   kNow)
+                  .ok());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(*store_->CountEvidence("EX02"), 2);
+    EXPECT_EQ(*store_->CountEventWindow("EX02"), 3);
+  }
+}
+
 TEST_F(EventWindowTest, OldOccurrencesAreOutsideTheWindow) {
   // Last seen 25 h ago: never enters. Last seen 23 h ago: enters, and leaves 1 h later.
   ASSERT_TRUE(Send({EventsFile("10.1.1.11", 3, kNow - absl::Hours(25)),
@@ -289,7 +302,7 @@ TEST_F(EventWindowTest, HostTimesArePlacedOnTheCollectorClock) {
 TEST_F(EventWindowTest, SurvivesARestart) {
   ASSERT_TRUE(Send({EventsFile("10.1.1.11", 10, kNow)}, kNow).ok());
   store_.reset();
-  auto reopened = Store::Open(path_);
+  auto reopened = SqliteStore::Open(path_);
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   store_ = std::move(*reopened);
   const auto w = Window(kNow);
@@ -341,7 +354,7 @@ TEST_F(StoreTest, UpgradeToTheEventWindowKeepsTheSnapshotsEvents) {
   // A schema-4 store whose host_folder snapshot still holds events: made by opening a current
   // store, putting an events item where schema 4 kept it, and winding the version back.
   {
-    auto store = Store::Open(path_);
+    auto store = SqliteStore::Open(path_);
     ASSERT_TRUE(store.ok());
   }
   sqlite3* db = nullptr;
@@ -369,9 +382,9 @@ TEST_F(StoreTest, UpgradeToTheEventWindowKeepsTheSnapshotsEvents) {
   }
   sqlite3_close(db);
 
-  auto store = Store::Open(path_);
+  auto store = SqliteStore::Open(path_);
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ(*(*store)->SchemaVersion(), Store::LatestSchemaVersion());
+  EXPECT_EQ(*(*store)->SchemaVersion(), SqliteStore::LatestSchemaVersion());
   EXPECT_EQ(*(*store)->CountEvidence("EX02"), 0);  // no longer in the snapshot...
   auto w = (*store)->LoadEventWindow("EX02", absl::InfinitePast());
   ASSERT_TRUE(w.ok());
@@ -395,13 +408,13 @@ TEST_F(StoreTest, RefusesAStoreFromANewerBuild) {
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 999;", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
-  auto store = Store::Open(path_);
+  auto store = SqliteStore::Open(path_);
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.status().message().find("999"), std::string::npos);
 }
 
 TEST_F(StoreTest, OpenErrorNamesThePath) {
-  auto store = Store::Open("/nonexistent-dir/collector.db");
+  auto store = SqliteStore::Open("/nonexistent-dir/collector.db");
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.status().message().find("/nonexistent-dir/collector.db"), std::string::npos);
 }
