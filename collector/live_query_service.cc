@@ -4,7 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/correlator/correlator.h"
-#include "collector/kept_view.h"
+#include "collector/diagnoses/kept_view.h"
 #include "collector/live_model.h"
 #include "common/bundle/bundle_writer.h"
 #include "common/json_text.h"
@@ -48,9 +48,14 @@ grpc::Status LiveQueryServiceImpl::Diagnose(grpc::ServerContext* context,
   nlohmann::ordered_json json = correlator::DiagnosesToJson(d);
   std::string text = correlator::DiagnosesToText(d);
   // First seen / last changed come from the diagnosis keeper's rows, when one runs.
-  auto kept = store_->LoadKeptDiagnoses();
-  if (!kept.ok()) return Internal(kept.status());
-  AddTracking(*kept, d, d.now, &json, &text);
+  auto rows = store_->LoadKeptDiagnoses();
+  if (!rows.ok()) return Internal(rows.status());
+  std::vector<diagnoses::KeptDiagnosis> kept;
+  for (const KeptDiagnosisRecord& r : *rows) {
+    // A row the keeper cannot read is skipped here as there (and logged by the keeper).
+    if (auto k = diagnoses::KeptFromRecord(r); k.ok()) kept.push_back(std::move(*k));
+  }
+  diagnoses::AddTracking(kept, d, d.now, &json, &text);
   response->set_json(kerbside::JsonText(json, 2));
   response->set_text(text);
   return grpc::Status::OK;

@@ -79,35 +79,73 @@ std::map<Key, Current> CurrentDiagnoses(const CorrelationRun& run) {
   return out;
 }
 
-std::string Detail(const Alert& a, const std::set<std::string>& queue_ids) {
-  nlohmann::ordered_json j;
-  j["alert"] = AlertToJson(a);
-  j["queue_ids"] = std::vector<std::string>(queue_ids.begin(), queue_ids.end());
-  return kerbside::JsonText(j);
+// Which open kept diagnosis each current one continues: the same key, else (a changed cause on
+// the same group) an open one whose cause is gone and that explains some of its queues. Pure.
+std::map<Key, Key> MatchToKept(const std::map<Key, Current>& current,
+                               const std::map<Key, KeptDiagnosis>& kept) {
+  std::map<Key, Key> continues;
+  std::set<Key> taken;
+  for (const auto& [key, cur] : current) {
+    auto it = kept.find(key);
+    if (it != kept.end() && it->second.open()) {
+      continues[key] = key;
+      taken.insert(key);
+    }
+  }
+  for (const auto& [key, cur] : current) {
+    if (continues.count(key)) continue;
+    for (const auto& [kkey, k] : kept) {
+      if (!k.open() || taken.count(kkey) || current.count(kkey)) continue;
+      const bool overlaps =
+          std::any_of(k.queue_ids.begin(), k.queue_ids.end(),
+                      [&](const std::string& q) { return cur.queue_ids.count(q); });
+      if (!overlaps) continue;
+      continues[key] = kkey;
+      taken.insert(kkey);
+      break;
+    }
+  }
+  return continues;
 }
 
-bool Open(const KeptDiagnosisRecord& k) { return k.state != kStateResolved; }
+// The labels `alert` carried before, as its former list: carried over from what it said when it
+// was `from_key` (the same key, or the key of the group before its cause changed). True when the
+// labels changed under the same cause and host (the confidence rose to confirmed, the site
+// became known): to Alertmanager a new alert, so the old one is ended and the receivers told.
+bool CarryFormerLabels(const KeptDiagnosis& from, const Key& from_key, const Key& key,
+                       Alert& alert) {
+  const bool readable = !from.unreadable_detail.has_value();
+  if (readable) alert.former = from.alert.former;
+  bool relabelled = false;
+  if (from_key != key) {
+    if (from_key.first != key.first) alert.previous_cause = from_key.first;
+    alert.former.push_back({from_key.first, from_key.second,
+                            readable ? from.alert.site : std::string(),
+                            readable ? from.alert.severity : std::string("critical")});
+  } else if (readable && (from.alert.severity != alert.severity || from.alert.site != alert.site)) {
+    alert.former.push_back(
+        {from.alert.cause, from.alert.blamed_host, from.alert.site, from.alert.severity});
+    relabelled = true;
+  }
+  // Back to earlier labels: they are current again, not former.
+  std::vector<Alert::Former> unique;
+  for (const Alert::Former& f : alert.former) {
+    if (f == Alert::Former{alert.cause, alert.blamed_host, alert.site, alert.severity}) continue;
+    if (std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(f);
+  }
+  alert.former = std::move(unique);
+  return relabelled;
+}
+
+void Apply(const Step& step, absl::Time now, KeptDiagnosis& k) {
+  if (step.next != DiagnosisState::kClearing) k.absent_since.reset();
+  if (step.absence_starts) k.absent_since = now;
+  k.state = step.next;
+  k.paged = step.paged;
+  if (step.changed) k.last_changed = now;
+}
 
 }  // namespace
-
-std::vector<std::string> QueueIdsOf(const KeptDiagnosisRecord& k) {
-  const nlohmann::json j = nlohmann::json::parse(k.detail_json, nullptr, false);
-  if (j.is_discarded() || !j.contains("queue_ids") || !j["queue_ids"].is_array()) return {};
-  std::vector<std::string> out;
-  for (const auto& q : j["queue_ids"]) {
-    if (q.is_string()) out.push_back(q.get<std::string>());
-  }
-  return out;
-}
-
-absl::StatusOr<Alert> AlertOf(const KeptDiagnosisRecord& k) {
-  const nlohmann::json j = nlohmann::json::parse(k.detail_json, nullptr, false);
-  if (j.is_discarded() || !j.contains("alert")) {
-    return absl::DataLossError(
-        absl::StrCat("kept diagnosis ", k.cause, "/", k.blamed_host, ": detail does not parse"));
-  }
-  return AlertFromJson(kerbside::JsonText(j["alert"]));
-}
 
 DiagnosisKeeper::DiagnosisKeeper(collector::DiagnosisStore* store, const Clock* clock,
                                  KeeperOptions options, CorrelateFn correlate)
@@ -127,193 +165,144 @@ absl::Status DiagnosisKeeper::Load() {
   if (!rows.ok()) return rows.status();
   absl::MutexLock lock(&mu_);
   kept_.clear();
-  for (KeptDiagnosisRecord& k : *rows) {
-    Key key{k.cause, k.blamed_host};
-    kept_[key] = std::move(k);
+  for (const KeptDiagnosisRecord& r : *rows) {
+    absl::StatusOr<KeptDiagnosis> k = KeptFromRecord(r);
+    if (!k.ok()) {
+      // One damaged row must not stop the keeper (nor the collector): it is left as it is.
+      spdlog::error("diagnosis keeper: {}; row skipped", k.status().ToString());
+      continue;
+    }
+    if (k->unreadable_detail) {
+      spdlog::error(
+          "diagnosis keeper: kept diagnosis {}/{}: detail does not parse; it is tracked "
+          "but its alert cannot be resolved at the receivers",
+          r.cause, r.blamed_host);
+    }
+    kept_[Key{k->cause, k->blamed_host}] = std::move(*k);
   }
   return absl::OkStatus();
 }
 
-absl::Status DiagnosisKeeper::Observe(const CorrelationRun& run, absl::Time now) {
-  std::map<Key, Current> current = CurrentDiagnoses(run);
+// What one Observe writes in one store transaction.
+struct DiagnosisKeeper::Changes {
   std::vector<KeptDiagnosisRecord> upserts;
   std::vector<Key> deleted;
   std::vector<OutboxRecord> queued;
-  auto queue = [&](const Alert& a, const char* action, bool pages) {
-    if (!pages) return;
-    const std::string json = kerbside::JsonText(AlertToJson(a));
-    for (const std::string& sink : options_.sinks) {
-      OutboxRecord o;
-      o.sink = sink;
-      o.alert_key = a.key;
-      o.action = action;
-      o.alert_json = json;
-      o.created = now;
-      o.next_attempt = now;
-      queued.push_back(std::move(o));
-    }
-  };
+};
 
+absl::Status DiagnosisKeeper::Observe(const CorrelationRun& run, absl::Time now) {
+  std::map<Key, Current> current = CurrentDiagnoses(run);
+  Changes changes;
   absl::MutexLock lock(&mu_);
   const auto before = kept_;  // restored when the store refuses the change
-
-  // Which open kept diagnosis each current one continues: the same key, else (a changed cause
-  // on the same group) an open one whose cause is gone and that explains some of its queues.
-  std::map<Key, Key> continues;
-  std::set<Key> taken;
-  for (const auto& [key, cur] : current) {
-    auto it = kept_.find(key);
-    if (it != kept_.end() && Open(it->second)) {
-      continues[key] = key;
-      taken.insert(key);
-    }
-  }
-  for (const auto& [key, cur] : current) {
-    if (continues.count(key)) continue;
-    for (const auto& [kkey, k] : kept_) {
-      if (!Open(k) || taken.count(kkey) || current.count(kkey)) continue;
-      bool overlaps = false;
-      for (const std::string& q : QueueIdsOf(k)) overlaps |= cur.queue_ids.count(q) > 0;
-      if (!overlaps) continue;
-      continues[key] = kkey;
-      taken.insert(kkey);
-      break;
-    }
-  }
-
+  const std::map<Key, Key> continues = MatchToKept(current, kept_);
+  std::set<Key> seen;
   for (auto& [key, cur] : current) {
-    KeptDiagnosisRecord rec;
-    bool material = false;
     auto from = continues.find(key);
-    if (from != continues.end()) {
-      rec = kept_[from->second];
-      const std::vector<std::string> old_ids = QueueIdsOf(rec);
-      const bool renamed = from->second != key;
-      material = renamed || std::set<std::string>(old_ids.begin(), old_ids.end()) != cur.queue_ids;
-      if (renamed) {
-        spdlog::info("diagnosis {}/{} is now {}/{} (same queues): updating alert {}",
-                     from->second.first, from->second.second, key.first, key.second, rec.alert_key);
-        deleted.push_back(from->second);
-        kept_.erase(from->second);
-      }
-      if (rec.state == kStateClearing) {
-        // Back before the resolve hold ran out: the open alert simply stays open, no page.
-        rec.state = kStateActive;
-        rec.absent_since.reset();
-        rec.last_changed = now;
-      }
-    } else {
-      rec.alert_key = absl::StrCat(key.first, "/", key.second);
-      rec.state = kStatePending;
-      rec.first_seen = now;
-      material = true;
-    }
-    rec.cause = key.first;
-    rec.blamed_host = key.second;
-    rec.last_seen = now;
-    if (material) rec.last_changed = now;
-    Alert& a = cur.alert;
-    a.key = rec.alert_key;
-    if (from != continues.end()) {
-      // Carried over from what the alert said before; a renamed group adds its old labels.
-      auto before = AlertOf(rec);
-      if (before.ok()) a.former = before->former;
-      if (from->second != key) {
-        if (from->second.first != key.first) a.previous_cause = from->second.first;
-        a.former.push_back({from->second.first, from->second.second,
-                            before.ok() ? before->site : std::string(),
-                            before.ok() ? before->severity : std::string("critical")});
-      } else if (before.ok() && (before->severity != a.severity || before->site != a.site)) {
-        // Same cause and host, other labels (the confidence rose to confirmed, the site became
-        // known): to Alertmanager a new alert, so the old one is ended and the receivers told.
-        a.former.push_back({before->cause, before->blamed_host, before->site, before->severity});
-        material = true;
-        rec.last_changed = now;
-      }
-      // Back to earlier labels: they are current again, not former.
-      std::vector<Alert::Former> unique;
-      for (const Alert::Former& f : a.former) {
-        if (f == Alert::Former{a.cause, a.blamed_host, a.site, a.severity}) continue;
-        if (std::find(unique.begin(), unique.end(), f) == unique.end()) unique.push_back(f);
-      }
-      a.former = std::move(unique);
-    }
-    a.starts_at = rec.first_seen;
-    bool page = false;
-    if (rec.state == kStatePending && now - rec.first_seen >= options_.hold) {
-      rec.state = kStateActive;
-      rec.paged = cur.pages;
-      rec.last_changed = now;
-      page = true;
-    } else if (rec.state == kStateActive && cur.pages && !rec.paged) {
-      // Held past the hold as a cause that does not page (out_of_scope: a peer refusing
-      // connections while it restarts) and now one that does: page now, the hold is long over.
-      rec.paged = true;
-      rec.last_changed = now;
-      page = true;
-    } else if (rec.state == kStateActive && material && rec.paged) {
-      page = true;  // same alert identity, new content: an update, not a second alert
-    }
-    a.changed_at = rec.last_changed;
-    if (page) queue(a, kActionTrigger, cur.pages);
-    rec.detail_json = Detail(a, cur.queue_ids);
-    upserts.push_back(rec);
-    kept_[key] = std::move(rec);
+    ObserveSeen(key, std::move(cur.alert), cur.queue_ids, cur.pages,
+                from != continues.end() ? &from->second : nullptr, now, changes);
+    seen.insert(key);
+    if (from != continues.end()) seen.insert(from->second);
   }
+  ObserveAbsent(seen, now, changes);
 
-  for (auto it = kept_.begin(); it != kept_.end();) {
-    KeptDiagnosisRecord& k = it->second;
-    const Key key = it->first;
-    if (current.count(key) || taken.count(key)) {
-      ++it;
-      continue;
-    }
-    if (k.state == kStateResolved) {
-      if (now - k.last_changed > options_.keep_resolved) {
-        deleted.push_back(key);
-        it = kept_.erase(it);
-      } else {
-        ++it;
-      }
-      continue;
-    }
-    if (k.state == kStatePending) {
-      // Gone before it held: the flapping guard swallowed it, nobody was paged.
-      k.state = kStateResolved;
-      k.last_changed = now;
-    } else if (k.state == kStateActive) {
-      k.state = kStateClearing;
-      k.absent_since = now;
-      k.last_changed = now;
-    }
-    if (k.state == kStateClearing && now - *k.absent_since >= options_.resolve_hold) {
-      k.state = kStateResolved;
-      k.last_changed = now;
-      if (k.paged) {
-        auto a = AlertOf(k);
-        if (a.ok()) {
-          a->changed_at = now;
-          a->ends_at = now;
-          queue(*a, kActionResolve, true);
-        } else {
-          spdlog::error("cannot resolve alert {}: {}", k.alert_key, a.status().ToString());
-        }
-      }
-    }
-    upserts.push_back(k);
-    ++it;
-  }
-
-  absl::Status s = store_->CommitDiagnoses(upserts, deleted, queued);
-  if (!s.ok()) {
+  if (absl::Status s = store_->CommitDiagnoses(changes.upserts, changes.deleted, changes.queued);
+      !s.ok()) {
     kept_ = before;
     return s;
   }
-  for (const OutboxRecord& o : queued) {
+  for (const OutboxRecord& o : changes.queued) {
     spdlog::info("alert {} {} queued for sink {}", o.alert_key, o.action, o.sink);
   }
-  if (!queued.empty() && on_queued_) on_queued_();
+  if (!changes.queued.empty() && on_queued_) on_queued_();
   return absl::OkStatus();
+}
+
+void DiagnosisKeeper::ObserveSeen(const Key& key, Alert alert,
+                                  const std::set<std::string>& queue_ids, bool pages,
+                                  const Key* from, absl::Time now, Changes& changes) {
+  KeptDiagnosis k;
+  bool material = true;
+  if (from != nullptr) {
+    k = kept_[*from];
+    const bool renamed = *from != key;
+    material = renamed || k.queue_ids != queue_ids;
+    if (renamed) {
+      spdlog::info("diagnosis {}/{} is now {}/{} (same queues): updating alert {}", from->first,
+                   from->second, key.first, key.second, k.alert_key);
+      changes.deleted.push_back(*from);
+      kept_.erase(*from);
+    }
+  } else {
+    k.alert_key = absl::StrCat(key.first, "/", key.second);
+    k.state = DiagnosisState::kPending;
+    k.first_seen = now;
+  }
+  k.cause = key.first;
+  k.blamed_host = key.second;
+  k.last_seen = now;
+  alert.key = k.alert_key;
+  if (from != nullptr) material |= CarryFormerLabels(k, *from, key, alert);
+  alert.starts_at = k.first_seen;
+  const Step step = WhenSeen(k, pages, material, now, HoldTimes());
+  Apply(step, now, k);
+  alert.changed_at = k.last_changed;
+  if (step.notify) Queue(alert, kActionTrigger, now, changes);
+  k.alert = std::move(alert);
+  k.queue_ids = queue_ids;
+  k.unreadable_detail.reset();
+  changes.upserts.push_back(KeptToRecord(k));
+  kept_[key] = std::move(k);
+}
+
+void DiagnosisKeeper::ObserveAbsent(const std::set<Key>& seen, absl::Time now, Changes& changes) {
+  for (auto it = kept_.begin(); it != kept_.end();) {
+    KeptDiagnosis& k = it->second;
+    if (seen.count(it->first)) {
+      ++it;
+      continue;
+    }
+    const Step step = WhenAbsent(k, now, HoldTimes());
+    if (step.forget) {
+      changes.deleted.push_back(it->first);
+      it = kept_.erase(it);
+      continue;
+    }
+    const bool was_resolved = !k.open();
+    Apply(step, now, k);
+    if (step.notify) {
+      if (k.unreadable_detail) {
+        spdlog::error("cannot resolve alert {}: its kept detail does not parse", k.alert_key);
+      } else {
+        k.alert.changed_at = now;
+        k.alert.ends_at = now;
+        Queue(k.alert, kActionResolve, now, changes);
+      }
+    }
+    if (!was_resolved) changes.upserts.push_back(KeptToRecord(k));
+    ++it;
+  }
+}
+
+void DiagnosisKeeper::Queue(const Alert& a, const char* action, absl::Time now,
+                            Changes& changes) const {
+  const std::string json = kerbside::JsonText(AlertToJson(a));
+  for (const std::string& sink : options_.sinks) {
+    OutboxRecord o;
+    o.sink = sink;
+    o.alert_key = a.key;
+    o.action = action;
+    o.alert_json = json;
+    o.created = now;
+    o.next_attempt = now;
+    changes.queued.push_back(std::move(o));
+  }
+}
+
+Holds DiagnosisKeeper::HoldTimes() const {
+  return {.hold = options_.hold,
+          .resolve_hold = options_.resolve_hold,
+          .keep_resolved = options_.keep_resolved};
 }
 
 absl::Status DiagnosisKeeper::RunOnce() {
@@ -359,8 +348,8 @@ std::optional<absl::Time> DiagnosisKeeper::NextHoldExpiry() const {
     if (!next || t < *next) next = t;
   };
   for (const auto& [key, k] : kept_) {
-    if (k.state == kStatePending) consider(k.first_seen + options_.hold);
-    if (k.state == kStateClearing && k.absent_since) {
+    if (k.state == DiagnosisState::kPending) consider(k.first_seen + options_.hold);
+    if (k.state == DiagnosisState::kClearing && k.absent_since) {
       consider(*k.absent_since + options_.resolve_hold);
     }
   }
@@ -410,9 +399,9 @@ void DiagnosisKeeper::Loop() {
   }
 }
 
-std::vector<KeptDiagnosisRecord> DiagnosisKeeper::Kept() const {
+std::vector<KeptDiagnosis> DiagnosisKeeper::Kept() const {
   absl::MutexLock lock(&mu_);
-  std::vector<KeptDiagnosisRecord> out;
+  std::vector<KeptDiagnosis> out;
   for (const auto& [key, k] : kept_) out.push_back(k);
   return out;
 }

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,15 +14,11 @@
 #include "absl/time/time.h"
 #include "collector/correlator/diagnosis.h"
 #include "collector/diagnoses/alert.h"
+#include "collector/diagnoses/kept_diagnosis.h"
 #include "collector/store/diagnosis_store.h"
 #include "common/clock.h"
 
 namespace kerbside::diagnoses {
-
-inline constexpr char kStatePending[] = "pending";    // seen, not held long enough to page
-inline constexpr char kStateActive[] = "active";      // paged
-inline constexpr char kStateClearing[] = "clearing";  // gone, not gone long enough to resolve
-inline constexpr char kStateResolved[] = "resolved";
 
 struct KeeperOptions {
   // Debounce: evidence arrives in bursts (every agent, every source); correlate at most this
@@ -73,7 +70,7 @@ class DiagnosisKeeper {
   // Called after notifications were queued (the dispatcher wakes its sink workers).
   void SetOnQueued(std::function<void()> on_queued);
 
-  std::vector<collector::KeptDiagnosisRecord> Kept() const;
+  std::vector<KeptDiagnosis> Kept() const;
   // When the next hold runs out (a pending diagnosis may page, a clearing one resolve), on the
   // injected clock; nullopt when none is running. The loop wakes then, so paging happens at
   // first seen + hold, not at the next evidence or recheck.
@@ -82,7 +79,20 @@ class DiagnosisKeeper {
   int64_t failed_runs() const;
 
  private:
+  using Key = std::pair<std::string, std::string>;  // (cause, blamed host)
+  struct Changes;
   void Loop();
+  // Observe's steps, under mu_. A current diagnosis as `alert` (its labels and content now)
+  // over `queue_ids`, continuing the kept `from` when not null:
+  void ObserveSeen(const Key& key, Alert alert, const std::set<std::string>& queue_ids, bool pages,
+                   const Key* from, absl::Time now, Changes& changes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Then every kept one that is not in `seen` (current or continued):
+  void ObserveAbsent(const std::set<Key>& seen, absl::Time now, Changes& changes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `a` queued for every sink.
+  void Queue(const Alert& a, const char* action, absl::Time now, Changes& changes) const;
+  Holds HoldTimes() const;
 
   collector::DiagnosisStore* store_;
   const Clock* clock_;
@@ -92,8 +102,7 @@ class DiagnosisKeeper {
 
   mutable absl::Mutex mu_;
   // By (cause, blamed host).
-  std::map<std::pair<std::string, std::string>, collector::KeptDiagnosisRecord> kept_
-      ABSL_GUARDED_BY(mu_);
+  std::map<Key, KeptDiagnosis> kept_ ABSL_GUARDED_BY(mu_);
   int64_t runs_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t failed_runs_ ABSL_GUARDED_BY(mu_) = 0;
 
@@ -102,11 +111,6 @@ class DiagnosisKeeper {
   bool stopping_ ABSL_GUARDED_BY(loop_mu_) = false;
   std::thread thread_;
 };
-
-// The queue identities a detail JSON lists (for matching a changed cause to its group).
-std::vector<std::string> QueueIdsOf(const collector::KeptDiagnosisRecord& k);
-// The alert inside a kept record's detail.
-absl::StatusOr<Alert> AlertOf(const collector::KeptDiagnosisRecord& k);
 
 }  // namespace kerbside::diagnoses
 

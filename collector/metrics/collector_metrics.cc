@@ -10,12 +10,7 @@
 #include "spdlog/spdlog.h"
 
 namespace kerbside::metrics {
-namespace {
-
-constexpr const char* kStates[] = {diagnoses::kStatePending, diagnoses::kStateActive,
-                                   diagnoses::kStateClearing, diagnoses::kStateResolved};
-
-}  // namespace
+namespace {}  // namespace
 
 void IngestCounters::Record(const collector::IngestEvent& e) {
   using Kind = collector::IngestEvent::Kind;
@@ -129,14 +124,14 @@ std::string RenderCollectorMetrics(const MetricsSources& s) {
     // Every cause id and state is always exported, zeros included, so an alert rule on
     // kerbside_diagnoses{cause="clock_skew"} sees 0 rather than no data.
     for (const correlator::CauseInfo& cause : correlator::Causes()) {
-      for (const char* st : kStates) by_cause_state[{cause.id, st}] = 0;
+      for (diagnoses::DiagnosisState st : diagnoses::kDiagnosisStates) {
+        by_cause_state[{cause.id, std::string(diagnoses::DiagnosisStateName(st))}] = 0;
+      }
       queues_by_cause[cause.id] = 0;
     }
-    for (const collector::KeptDiagnosisRecord& k : s.keeper->Kept()) {
-      ++by_cause_state[{k.cause, k.state}];
-      if (k.state != diagnoses::kStateResolved) {
-        queues_by_cause[k.cause] += static_cast<int64_t>(diagnoses::QueueIdsOf(k).size());
-      }
+    for (const diagnoses::KeptDiagnosis& k : s.keeper->Kept()) {
+      ++by_cause_state[{k.cause, std::string(diagnoses::DiagnosisStateName(k.state))}];
+      if (k.open()) queues_by_cause[k.cause] += static_cast<int64_t>(k.queue_ids.size());
     }
     t.Family("kerbside_diagnoses", "gauge",
              "Kept diagnoses by cause and state (pending: not held long enough to page; "

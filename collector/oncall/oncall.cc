@@ -112,12 +112,12 @@ absl::StatusOr<std::unique_ptr<OnCall>> OnCall::Create(const OnCallFlags& flags,
       store, clock, o->http_.get(), std::move(*sinks), dispatch, [k] {
         // Open alerts the receivers should still hold: paged and not resolved.
         std::vector<diagnoses::Alert> out;
-        for (const collector::KeptDiagnosisRecord& r : k->Kept()) {
-          if (!r.paged || r.state == diagnoses::kStateResolved ||
-              r.state == diagnoses::kStatePending) {
+        for (const diagnoses::KeptDiagnosis& r : k->Kept()) {
+          if (!r.paged || r.unreadable_detail || r.state == diagnoses::DiagnosisState::kResolved ||
+              r.state == diagnoses::DiagnosisState::kPending) {
             continue;
           }
-          if (auto a = diagnoses::AlertOf(r); a.ok()) out.push_back(*a);
+          out.push_back(r.alert);
         }
         return out;
       });

@@ -60,7 +60,7 @@ TEST_F(KeeperTest, FlappingDiagnosisNeverPages) {
   EXPECT_TRUE(Drain(store_.get(), "am").empty());
   auto kept = keeper->Kept();
   ASSERT_EQ(kept.size(), 1u);
-  EXPECT_EQ(kept[0].state, kStatePending);
+  EXPECT_EQ(kept[0].state, DiagnosisState::kPending);
   EXPECT_EQ(kept[0].first_seen, kT0 + absl::Seconds(50));  // the hold started again
 }
 
@@ -72,18 +72,18 @@ TEST_F(KeeperTest, PagesOnceAfterHoldAndResolvesInOrder) {
   }
   auto kept = keeper->Kept();
   ASSERT_EQ(kept.size(), 1u);
-  EXPECT_EQ(kept[0].state, kStateActive);
+  EXPECT_EQ(kept[0].state, DiagnosisState::kActive);
   EXPECT_TRUE(kept[0].paged);
   EXPECT_EQ(kept[0].first_seen, kT0);
   EXPECT_EQ(kept[0].last_changed, kT0 + absl::Seconds(60));
   // Gone: clearing for the resolve hold, then resolved; back within the hold: no second page.
   ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(130)).ok());
-  EXPECT_EQ(keeper->Kept()[0].state, kStateClearing);
+  EXPECT_EQ(keeper->Kept()[0].state, DiagnosisState::kClearing);
   ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(140)).ok());
-  EXPECT_EQ(keeper->Kept()[0].state, kStateActive);
+  EXPECT_EQ(keeper->Kept()[0].state, DiagnosisState::kActive);
   ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(150)).ok());
   ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(185)).ok());
-  EXPECT_EQ(keeper->Kept()[0].state, kStateResolved);
+  EXPECT_EQ(keeper->Kept()[0].state, DiagnosisState::kResolved);
   const std::vector<std::string> want = {"trigger clock_skew clock_skew/EX02",
                                          "resolve clock_skew clock_skew/EX02"};
   EXPECT_EQ(Drain(store_.get(), "am"), want);
@@ -106,8 +106,7 @@ TEST_F(KeeperTest, ChangedCauseOnSameGroupUpdatesTheAlert) {
   EXPECT_EQ(Drain(store_.get(), "am"),
             (std::vector<std::string>{"trigger clock_skew clock_skew/EX02",
                                       "trigger spn_missing clock_skew/EX02"}));
-  auto alert = AlertOf(kept[0]);
-  ASSERT_TRUE(alert.ok());
+  std::optional<Alert> alert = kept[0].alert;
   EXPECT_EQ(alert->previous_cause, correlator::kClockSkew);
 }
 
@@ -123,8 +122,7 @@ TEST_F(KeeperTest, EveryFormerCauseTravelsWithTheAlert) {
   ASSERT_TRUE(keeper->Observe(Correlated({repl}), kT0 + absl::Seconds(80)).ok());
   auto kept = keeper->Kept();
   ASSERT_EQ(kept.size(), 1u);
-  auto alert = AlertOf(kept[0]);
-  ASSERT_TRUE(alert.ok());
+  std::optional<Alert> alert = kept[0].alert;
   EXPECT_EQ(alert->cause, correlator::kDcReplication);
   EXPECT_EQ(alert->previous_cause, correlator::kSpnMissing);
   auto causes = [](const Alert& x) {
@@ -135,8 +133,7 @@ TEST_F(KeeperTest, EveryFormerCauseTravelsWithTheAlert) {
   EXPECT_EQ(causes(*alert), (std::vector<std::string>{"clock_skew/EX02", "spn_missing/EX02"}));
   // Back to the first cause: it is current again, not former.
   ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(90)).ok());
-  alert = AlertOf(keeper->Kept()[0]);
-  ASSERT_TRUE(alert.ok());
+  alert = keeper->Kept()[0].alert;
   EXPECT_EQ(causes(*alert), (std::vector<std::string>{"spn_missing/EX02", "dc_replication/EX02"}));
   // And the resolve ends them all.
   ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(100)).ok());
@@ -156,8 +153,7 @@ TEST_F(KeeperTest, BlameMovedToAnotherHostEndsTheOldLabels) {
   ASSERT_TRUE(keeper->Observe(Correlated({dc}), kT0 + absl::Seconds(70)).ok());
   auto kept = keeper->Kept();
   ASSERT_EQ(kept.size(), 1u);
-  auto alert = AlertOf(kept[0]);
-  ASSERT_TRUE(alert.ok());
+  std::optional<Alert> alert = kept[0].alert;
   EXPECT_EQ(alert->blamed_host, "DC02");
   EXPECT_EQ(alert->key, "clock_skew/EX02");  // the same alert, updated
   EXPECT_TRUE(alert->previous_cause.empty());
@@ -171,14 +167,12 @@ TEST_F(KeeperTest, ChangedSeverityIsAnUpdateThatEndsTheOldLabels) {
   auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
   ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0).ok());
   ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(60)).ok());
-  auto before = AlertOf(keeper->Kept()[0]);
-  ASSERT_TRUE(before.ok());
+  std::optional<Alert> before = keeper->Kept()[0].alert;
   // The same diagnosis, its site now known: a label of the alert changed.
   CorrelationRun run = Correlated({skew});
   run.site_by_host["EX02"] = "Branch";
   ASSERT_TRUE(keeper->Observe(run, kT0 + absl::Seconds(70)).ok());
-  auto after = AlertOf(keeper->Kept()[0]);
-  ASSERT_TRUE(after.ok());
+  std::optional<Alert> after = keeper->Kept()[0].alert;
   EXPECT_EQ(after->site, "Branch");
   ASSERT_EQ(after->former.size(), 1u);
   EXPECT_EQ(after->former[0].site, "HQ");
@@ -201,17 +195,52 @@ TEST_F(KeeperTest, RestartNeitherLosesNorRefires) {
   store_.Reopen();
   auto keeper = MakeKeeper();
   ASSERT_EQ(keeper->Kept().size(), 1u);
-  EXPECT_EQ(keeper->Kept()[0].state, kStateActive);
+  EXPECT_EQ(keeper->Kept()[0].state, DiagnosisState::kActive);
   ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(90)).ok());
   EXPECT_EQ(Drain(store_.get(), "pd"),
             (std::vector<std::string>{"trigger clock_skew clock_skew/EX02"}));
   ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(100)).ok());
   store_.Reopen();
   keeper = MakeKeeper();
-  EXPECT_EQ(keeper->Kept()[0].state, kStateClearing);
+  EXPECT_EQ(keeper->Kept()[0].state, DiagnosisState::kClearing);
   ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(140)).ok());
   EXPECT_EQ(Drain(store_.get(), "pd"),
             (std::vector<std::string>{"resolve clock_skew clock_skew/EX02"}));
+}
+
+TEST_F(KeeperTest, DamagedRowsNeitherStopTheKeeperNorPageWrongly) {
+  collector::KeptDiagnosisRecord unknown_state;
+  unknown_state.cause = "clock_skew";
+  unknown_state.blamed_host = "EX07";
+  unknown_state.alert_key = "clock_skew/EX07";
+  unknown_state.state = "paging";
+  unknown_state.first_seen = unknown_state.last_changed = unknown_state.last_seen = kT0;
+  unknown_state.detail_json = "{}";
+  collector::KeptDiagnosisRecord lost_detail = unknown_state;
+  lost_detail.blamed_host = "EX08";
+  lost_detail.alert_key = "clock_skew/EX08";
+  lost_detail.state = "active";
+  lost_detail.paged = true;
+  lost_detail.detail_json = "{not json";
+  ASSERT_TRUE(store_.get()->CommitDiagnoses({unknown_state, lost_detail}, {}, {}).ok());
+  auto keeper = MakeKeeper();
+  // The unknown state is skipped; the lost detail is tracked...
+  ASSERT_EQ(keeper->Kept().size(), 1u);
+  EXPECT_EQ(keeper->Kept()[0].blamed_host, "EX08");
+  ASSERT_TRUE(keeper->Kept()[0].unreadable_detail.has_value());
+  // ...and, gone past the resolve hold, resolved without a resolve its receivers could not
+  // match; its detail is written back as it was.
+  ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(10)).ok());
+  ASSERT_TRUE(keeper->Observe(Correlated({}), kT0 + absl::Seconds(60)).ok());
+  EXPECT_EQ(keeper->Kept()[0].state, DiagnosisState::kResolved);
+  EXPECT_TRUE(Drain(store_.get(), "am").empty());
+  auto rows = store_.get()->LoadKeptDiagnoses();
+  ASSERT_TRUE(rows.ok());
+  for (const auto& r : *rows) {
+    if (r.blamed_host == "EX08") {
+      EXPECT_EQ(r.detail_json, "{not json");
+    }
+  }
 }
 
 TEST_F(KeeperTest, OutOfScopeIsKeptButNeverPaged) {
@@ -219,7 +248,7 @@ TEST_F(KeeperTest, OutOfScopeIsKeptButNeverPaged) {
   const auto dns = MakeDiagnosis(correlator::kOutOfScope, "EX09");
   ASSERT_TRUE(keeper->Observe(Correlated({dns}), kT0).ok());
   ASSERT_TRUE(keeper->Observe(Correlated({dns}), kT0 + absl::Minutes(5)).ok());
-  EXPECT_EQ(keeper->Kept()[0].state, kStateActive);
+  EXPECT_EQ(keeper->Kept()[0].state, DiagnosisState::kActive);
   EXPECT_FALSE(keeper->Kept()[0].paged);
   EXPECT_TRUE(Drain(store_.get(), "am").empty());
 }
@@ -246,8 +275,7 @@ TEST_F(KeeperTest, AlertCarriesSiteSeverityFixAndQueues) {
   const auto skew = MakeDiagnosis(correlator::kClockSkew, "EX02");
   ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0).ok());
   ASSERT_TRUE(keeper->Observe(Correlated({skew}), kT0 + absl::Seconds(60)).ok());
-  auto a = AlertOf(keeper->Kept()[0]);
-  ASSERT_TRUE(a.ok());
+  std::optional<Alert> a = keeper->Kept()[0].alert;
   EXPECT_EQ(a->site, "HQ");
   EXPECT_EQ(a->severity, "critical");
   EXPECT_EQ(a->fix, "w32tm /resync /rediscover on EX02");
@@ -293,15 +321,15 @@ TEST(KeeperLoopTest, PagesWhenTheHoldRunsOutNotAtTheNextRecheck) {
   keeper.Start();
   auto state = [&] {
     auto kept = keeper.Kept();
-    return kept.empty() ? std::string("none") : kept[0].state;
+    return kept.empty() ? std::string("none") : std::string(DiagnosisStateName(kept[0].state));
   };
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (state() != kStatePending && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
-  ASSERT_EQ(state(), kStatePending);
+  while (state() != "pending" && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_EQ(state(), "pending");
   clock.Advance(absl::Seconds(1));
-  while (state() != kStateActive && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  while (state() != "active" && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
   keeper.Stop();
-  EXPECT_EQ(state(), kStateActive) << "not paged within 10 s of the hold running out";
+  EXPECT_EQ(state(), "active") << "not paged within 10 s of the hold running out";
   EXPECT_EQ(keeper.runs(), 2);  // the first look and the one at the hold's end: no busy loop
 }
 
