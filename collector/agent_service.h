@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "collector/agent_streams.h"
@@ -12,11 +13,11 @@
 #include "collector/store/evidence_store.h"
 #include "collector/stored_batches.h"
 #include "common/clock.h"
+#include "common/identity.h"
 #include "kerbside/v1/agent.grpc.pb.h"
 
 namespace kerbside::collector {
 
-// Ingest as it happens, for the metrics and the diagnosis keeper.
 struct AgentServiceOptions {
   // Without TLS there is no certificate to check the hello against (loopback demos only).
   bool plaintext = false;
@@ -24,7 +25,8 @@ struct AgentServiceOptions {
   absl::Duration time_exchange_interval = absl::Seconds(10);
   // How long the collector keeps an event after its last occurrence (collector clock).
   absl::Duration event_window = absl::Hours(24);
-  // Called on the stream's thread; must be quick and thread-safe. May be empty.
+  // Ingest as it happens, for the metrics and the diagnosis keeper. Called on the stream's
+  // thread; must be quick and thread-safe. May be empty.
   std::function<void(const IngestEvent&)> on_ingest;
   AgentStreamLimits stream_limits;
   // The deadlines of the stream limits; nullptr: the service's clock. The collector passes
@@ -54,15 +56,17 @@ class AgentServiceImpl final : public v1::AgentService::Service {
   AgentStreams& streams() { return streams_; }
 
  private:
-  // True when this (host, spool, source) already stored `sequence` or a later batch: a batch
-  // sent again after a reconnection lost its acknowledgement. It is acknowledged, not stored
-  // again, so an old snapshot can never replace a newer one.
+  // The peer's kerbside-host certificate (none in plaintext mode); errors carry the code the
+  // stream is refused with.
+  absl::StatusOr<std::optional<CertificateIdentity>> AuthenticatePeer(
+      const grpc::ServerContext& context) const;
+
   Fleet* fleet_;
   EvidenceStore* store_;
   const Clock* clock_;
   AgentServiceOptions options_;
 
-  StoredBatches stored_;
+  StoredBatches stored_;  // which batches each (host, spool, source) already stored
   AgentStreams streams_;
 };
 

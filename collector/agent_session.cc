@@ -1,0 +1,284 @@
+#include "collector/agent_session.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "collector/evidence_authority.h"
+#include "common/proto_time.h"
+#include "common/status_macros.h"
+#include "common/text/escape.h"
+#include "common/time_exchange.h"
+#include "common/wire_limits.h"
+#include "spdlog/spdlog.h"
+
+namespace kerbside::collector {
+
+absl::StatusOr<v1::HostIdentity> AcceptHello(v1::Hello& hello,
+                                             const std::optional<CertificateIdentity>& cert) {
+  // The hello's free-text fields reach logs, tables and alerts: shown, never obeyed (issue 12).
+  v1::HostIdentity& id = *hello.mutable_identity();
+  for (std::string* field :
+       {id.mutable_site(), id.mutable_domain(), id.mutable_agent_version(), id.mutable_fqdn(),
+        id.mutable_netbios_name(), id.mutable_exchange_version(), id.mutable_dag()}) {
+    *field = text::BoundedForDisplay(*field, 255);
+  }
+  if (id.server_roles_size() > 8) {
+    id.mutable_server_roles()->DeleteSubrange(8, id.server_roles_size() - 8);
+  }
+  for (std::string& r : *id.mutable_server_roles()) r = text::BoundedForDisplay(r, 64);
+  if (id.netbios_name().empty() || id.fqdn().empty()) {
+    return absl::InvalidArgumentError(
+        "hello: identity.netbios_name and identity.fqdn are required");
+  }
+  if (cert) {
+    absl::Status covers = CheckCertificateCoversHost(*cert, id.netbios_name(), id.fqdn());
+    if (!covers.ok()) return absl::PermissionDeniedError(covers.message());
+    // An Exchange server that claims to be a DC (and the PDC emulator, the fleet's clock
+    // reference) is refused (issue 12).
+    absl::Status role = CheckCertificateGrantsRole(*cert, id);
+    if (!role.ok()) return absl::PermissionDeniedError(role.message());
+  }
+  return id;
+}
+
+void BoundBatchForDisplay(v1::EvidenceBatch& batch) {
+  batch.set_source(text::BoundedForDisplay(batch.source(), 64));
+  batch.mutable_health()->set_reason(text::BoundedForDisplay(batch.health().reason(), 2048));
+  for (v1::Evidence& item : *batch.mutable_items()) {
+    item.set_origin(text::BoundedForDisplay(item.origin(), 512));
+    item.set_source(text::BoundedForDisplay(item.source(), 64));
+  }
+}
+
+v1::SourceHealth HealthWithRefusals(v1::SourceHealth health,
+                                    const std::vector<std::string>& refusals) {
+  if (refusals.empty()) return health;
+  if (health.state() == v1::SourceHealth::OK) health.set_state(v1::SourceHealth::DEGRADED);
+  health.set_reason(absl::StrCat(health.reason(), health.reason().empty() ? "" : "; ",
+                                 "the collector refused ", refusals.size(),
+                                 " item(s): ", refusals.front()));
+  return health;
+}
+
+AgentSession::AgentSession(SessionContext ctx, v1::HostIdentity id, uint64_t token,
+                           std::string spool_id, std::string peer, Writer write)
+    : ctx_(std::move(ctx)),
+      id_(std::move(id)),
+      name_(HostKey(id_.netbios_name())),
+      token_(token),
+      spool_id_(std::move(spool_id)),
+      peer_(std::move(peer)),
+      write_(std::move(write)) {}
+
+bool AgentSession::Start() {
+  Tell(IngestEvent::Kind::kConnected, "", 0);
+  v1::CollectorMessage ack;
+  ack.mutable_hello_ack()->set_collector_version(KERBSIDE_VERSION);
+  *ack.mutable_hello_ack()->mutable_heartbeat_interval() = ToProto(ctx_.heartbeat_interval);
+  *ack.mutable_hello_ack()->mutable_time_exchange_interval() = ToProto(ctx_.time_exchange_interval);
+  Send(ack);
+  SendInventoryIfChanged();
+  return writable_;
+}
+
+absl::Status AgentSession::Handle(v1::AgentMessage& msg, absl::Time t2) {
+  if (!ctx_.fleet->IsCurrent(name_, token_)) {
+    // Two agents claiming one host (a cloned VM, a restarted agent whose old stream is not
+    // yet dead): the newest wins, so clock samples of the two never mix.
+    spdlog::warn("host={} peer={} superseded by a newer connection of the same host; closing",
+                 name_, peer_);
+    return absl::AbortedError("superseded by a newer connection claiming the same host");
+  }
+  ctx_.fleet->Seen(name_);
+  SendInventoryIfChanged();
+  switch (msg.kind_case()) {
+    case v1::AgentMessage::kHeartbeat:
+      return absl::OkStatus();
+    case v1::AgentMessage::kTimeRequest:
+      OnTimeRequest(msg.time_request(), t2);
+      return absl::OkStatus();
+    case v1::AgentMessage::kTimeSample:
+      OnTimeSample(msg.time_sample());
+      return absl::OkStatus();
+    case v1::AgentMessage::kEvidence: {
+      const size_t wire_bytes = msg.ByteSizeLong();
+      return OnEvidence(*msg.mutable_evidence(), wire_bytes, t2);
+    }
+    case v1::AgentMessage::kHello:
+      spdlog::warn("host={} sent a second hello on one stream; ignored", name_);
+      return absl::OkStatus();
+    case v1::AgentMessage::KIND_NOT_SET:
+      spdlog::warn("host={} sent an empty message (newer agent?); ignored", name_);
+      return absl::OkStatus();
+  }
+  return absl::OkStatus();
+}
+
+void AgentSession::OnTimeRequest(const v1::TimeRequest& request, absl::Time t2) {
+  v1::CollectorMessage reply;
+  v1::TimeReply* r = reply.mutable_time_reply();
+  r->set_exchange_id(request.exchange_id());
+  *r->mutable_t1_agent_send() = request.t1_agent_send();
+  *r->mutable_t2_collector_receive() = ToProto(t2);
+  const absl::Time t3 = ctx_.clock->Now();
+  *r->mutable_t3_collector_send() = ToProto(t3);
+  pending_.push_back({request.exchange_id(), t2, t3});
+  if (pending_.size() > kMaxPendingExchanges) pending_.pop_front();
+  Send(reply);
+}
+
+void AgentSession::OnTimeSample(const v1::TimeSample& ts) {
+  auto it = std::find_if(pending_.begin(), pending_.end(),
+                         [&](const PendingExchange& p) { return p.id == ts.exchange_id(); });
+  if (it == pending_.end()) {
+    spdlog::warn("host={} time sample for unknown exchange {}; ignored", name_, ts.exchange_id());
+    return;
+  }
+  const ExchangeTimestamps stamps{FromProto(ts.t1_agent_send()), it->t2, it->t3,
+                                  FromProto(ts.t4_agent_receive())};
+  pending_.erase(it);
+  auto sample = ComputeClockSample(stamps);
+  if (!sample.ok()) {
+    spdlog::warn("host={} {}", name_, std::string(sample.status().message()));
+    return;
+  }
+  spdlog::debug("host={} clock offset={} delay={}", name_, absl::FormatDuration(sample->offset),
+                absl::FormatDuration(sample->delay));
+  if (absl::Status s = ctx_.fleet->AddClockSample(name_, *sample); !s.ok()) {
+    spdlog::error("host={} cannot keep clock sample: {}", name_, s.ToString());
+  }
+  Tell(IngestEvent::Kind::kClockSample, "", 0);
+}
+
+absl::Status AgentSession::OnEvidence(v1::EvidenceBatch& batch, size_t wire_bytes, absl::Time t2) {
+  BoundBatchForDisplay(batch);
+  if (ctx_.stored->AlreadyStored(name_, spool_id_, batch.source(), batch.sequence())) {
+    spdlog::info("host={} source={} batch={} already stored; acknowledged again", name_,
+                 batch.source(), batch.sequence());
+    Acknowledge(batch.sequence());
+    return absl::OkStatus();
+  }
+  if (!ctx_.stored->AdmitSource(name_, batch.source())) {
+    // Acknowledged (sent again it would be refused again) but not stored.
+    spdlog::warn(
+        "host={} source={} batch={}: not stored: this host already stores {} sources, the most "
+        "one host may",
+        name_, batch.source(), batch.sequence(), StoredBatches::kMaxStoredSourcesPerHost);
+    Tell(IngestEvent::Kind::kBatchFailed, batch.source(), batch.items_size());
+    Acknowledge(batch.sequence());
+    return absl::OkStatus();
+  }
+  if (static_cast<size_t>(batch.items_size()) > kMaxBatchItems) {
+    // No agent of ours sends this (it cuts its own batches): refuse it and end the stream
+    // rather than spend memory and time on it, and never acknowledge it.
+    absl::Status refused = absl::ResourceExhaustedError(
+        absl::StrCat("evidence batch ", batch.sequence(), " of source ", batch.source(), ": ",
+                     batch.items_size(), " items, more than ", kMaxBatchItems));
+    spdlog::error("host={} {} ({} bytes); stream ended", name_, std::string(refused.message()),
+                  wire_bytes);
+    Tell(IngestEvent::Kind::kBatchFailed, batch.source(), batch.items_size());
+    return refused;
+  }
+  const AcceptedItems accepted = AcceptItems(batch, t2);
+  if (absl::Status stored = Store(batch, accepted, t2); !stored.ok()) {
+    // Not acknowledged: the agent keeps the batch and sends it again.
+    spdlog::error("host={} evidence batch {} not stored: {}", name_, batch.sequence(),
+                  stored.ToString());
+    Tell(IngestEvent::Kind::kBatchFailed, batch.source(), batch.items_size());
+    return absl::OkStatus();
+  }
+  for (const v1::Evidence& item : accepted.items) {
+    if (item.kind_case() == v1::Evidence::kDomainRoles) {
+      ctx_.fleet->NoteDomainRoles(name_, item.domain_roles());
+    }
+  }
+  if (!ctx_.stored->Record(name_, spool_id_, batch.source(), batch.sequence())) {
+    spdlog::warn(
+        "host={} source={} batch sequence {} jumps more than {} ahead; stored, but not "
+        "remembered for duplicate detection",
+        name_, batch.source(), batch.sequence(), StoredBatches::kMaxSequenceJump);
+  }
+  Tell(IngestEvent::Kind::kBatchStored, batch.source(), static_cast<int>(accepted.items.size()));
+  Acknowledge(batch.sequence());
+  return absl::OkStatus();
+}
+
+AgentSession::AcceptedItems AgentSession::AcceptItems(const v1::EvidenceBatch& batch,
+                                                      absl::Time t2) const {
+  AcceptedItems out;
+  out.items.reserve(batch.items_size());
+  for (const v1::Evidence& item : batch.items()) {
+    // An agent speaks only for itself; evidence about other hosts names them as subject.
+    if (HostKey(item.host()) != name_) {
+      out.foreign = absl::PermissionDeniedError(
+          absl::StrCat("evidence batch ", batch.sequence(), " carries an item for host '",
+                       item.host(), "' on the stream of ", name_));
+      return out;
+    }
+    std::string refusal;
+    if (item.has_observed_host_time() &&
+        absl::AbsDuration(FromProto(item.observed_host_time()) - t2) > kMaxHostClockError) {
+      refusal =
+          absl::StrCat(name_, " sent ", item.origin(), " observed at ",
+                       absl::FormatTime(FromProto(item.observed_host_time())), ": more than ",
+                       absl::FormatDuration(kMaxHostClockError), " from the collector's clock");
+    } else if (absl::Status authority = CheckEvidenceAuthority(item, name_, id_.role());
+               !authority.ok()) {
+      refusal = std::string(authority.message());
+    }
+    if (!refusal.empty()) {
+      // Refused item by item, the rest stored and the batch acknowledged (a refused batch
+      // would come back forever); the refusal is logged and kept in the source's health.
+      spdlog::warn("host={} source={} batch={} item refused: {}", name_, batch.source(),
+                   batch.sequence(), refusal);
+      out.refusals.push_back(std::move(refusal));
+      continue;
+    }
+    out.items.push_back(item);
+    out.items.back().set_host(name_);
+    *out.items.back().mutable_received_at() = ToProto(t2);
+  }
+  return out;
+}
+
+absl::Status AgentSession::Store(const v1::EvidenceBatch& batch, const AcceptedItems& accepted,
+                                 absl::Time t2) {
+  if (!accepted.foreign.ok()) return accepted.foreign;
+  const v1::SourceHealth health = HealthWithRefusals(batch.health(), accepted.refusals);
+  const EventWindowPolicy window{
+      .since = t2 - ctx_.event_window,
+      .host_offset = ctx_.fleet->OffsetVsCollector(name_).value_or(absl::ZeroDuration())};
+  RETURN_IF_ERROR(
+      ctx_.store->ReplaceSourceEvidence(name_, batch.source(), health, t2, accepted.items, window));
+  spdlog::info("host={} source={} batch={} items={} health={} {}", name_, batch.source(),
+               batch.sequence(), accepted.items.size(),
+               v1::SourceHealth::State_Name(health.state()), health.reason());
+  return absl::OkStatus();
+}
+
+void AgentSession::SendInventoryIfChanged() {
+  // The inventory goes down at connect and again whenever a host joins or changes, with the
+  // next reply or heartbeat: probes and the DC source find new Exchange servers without a
+  // restart.
+  if (!writable_ || ctx_.fleet->InventoryVersion() == inventory_sent_) return;
+  v1::CollectorMessage inventory;
+  *inventory.mutable_inventory() = ctx_.fleet->Inventory(&inventory_sent_);
+  Send(inventory);
+}
+
+void AgentSession::Acknowledge(uint64_t sequence) {
+  v1::CollectorMessage reply;
+  reply.mutable_evidence_ack()->set_sequence(sequence);
+  Send(reply);
+}
+
+void AgentSession::Send(const v1::CollectorMessage& m) {
+  if (writable_) writable_ = write_(m);
+}
+
+void AgentSession::Tell(IngestEvent::Kind kind, const std::string& source, int items) const {
+  if (ctx_.on_ingest) ctx_.on_ingest({kind, name_, source, items});
+}
+
+}  // namespace kerbside::collector

@@ -1,0 +1,111 @@
+#ifndef KERBSIDE_COLLECTOR_AGENT_SESSION_H_
+#define KERBSIDE_COLLECTOR_AGENT_SESSION_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "collector/fleet.h"
+#include "collector/ingest_event.h"
+#include "collector/store/evidence_store.h"
+#include "collector/stored_batches.h"
+#include "common/clock.h"
+#include "common/identity.h"
+#include "kerbside/v1/agent.pb.h"
+
+namespace kerbside::collector {
+
+// What a session shares with the service and every other session.
+struct SessionContext {
+  Fleet* fleet;
+  EvidenceStore* store;
+  const Clock* clock;
+  StoredBatches* stored;
+  absl::Duration heartbeat_interval;
+  absl::Duration time_exchange_interval;
+  absl::Duration event_window;  // how long events are kept after their last occurrence
+  std::function<void(const IngestEvent&)> on_ingest;  // may be empty
+};
+
+// The hello, checked: its free-text fields bounded for display (shown, never obeyed), the
+// identity required, and with a certificate, the certificate covering the host and granting
+// its role (the role is the certificate's, never the hello's). Errors carry the gRPC code the
+// stream is refused with (absl and gRPC codes share their numbers).
+absl::StatusOr<v1::HostIdentity> AcceptHello(v1::Hello& hello,
+                                             const std::optional<CertificateIdentity>& cert);
+
+// One agent's stream after its hello was accepted: one handler per message kind. Runs on the
+// stream's thread; not thread-safe.
+class AgentSession {
+ public:
+  // Writes one message to the agent; false once the stream is broken.
+  using Writer = std::function<bool(const v1::CollectorMessage&)>;
+  AgentSession(SessionContext ctx, v1::HostIdentity id, uint64_t token, std::string spool_id,
+               std::string peer, Writer write);
+
+  // Answers the hello and sends the inventory. False when the stream broke.
+  bool Start();
+  // Handles one message received at `t2` (collector clock, taken on arrival). OK: go on
+  // (writable() says whether the stream still takes writes). ABORTED: a newer stream of the
+  // same host superseded this one (it is not this stream's to disconnect). Any other error:
+  // the collector ends the stream with it.
+  absl::Status Handle(v1::AgentMessage& msg, absl::Time t2);
+  bool writable() const { return writable_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  // Replies whose TimeSample has not come back yet. The collector keeps its own t2/t3 rather
+  // than trusting the ones the agent echoes.
+  struct PendingExchange {
+    uint64_t id;
+    absl::Time t2;
+    absl::Time t3;
+  };
+  static constexpr size_t kMaxPendingExchanges = 16;
+
+  // What AcceptItems kept of a batch.
+  struct AcceptedItems {
+    std::vector<v1::Evidence> items;    // host set, received at t2
+    std::vector<std::string> refusals;  // one reason per refused item
+    absl::Status foreign;               // an item named another host: nothing is stored
+  };
+
+  void OnTimeRequest(const v1::TimeRequest& request, absl::Time t2);
+  void OnTimeSample(const v1::TimeSample& sample);
+  absl::Status OnEvidence(v1::EvidenceBatch& batch, size_t wire_bytes, absl::Time t2);
+  AcceptedItems AcceptItems(const v1::EvidenceBatch& batch, absl::Time t2) const;
+  absl::Status Store(const v1::EvidenceBatch& batch, const AcceptedItems& accepted, absl::Time t2);
+  void SendInventoryIfChanged();
+  void Acknowledge(uint64_t sequence);
+  void Send(const v1::CollectorMessage& m);
+  void Tell(IngestEvent::Kind kind, const std::string& source, int items) const;
+
+  SessionContext ctx_;
+  const v1::HostIdentity id_;
+  const std::string name_;  // HostKey of the hello's NetBIOS name
+  const uint64_t token_;    // this stream's claim on the host in the fleet
+  const std::string spool_id_;
+  const std::string peer_;
+  Writer write_;
+  bool writable_ = true;
+  uint64_t inventory_sent_ = 0;  // the fleet inventory version the agent has
+  std::deque<PendingExchange> pending_;
+};
+
+// `batch`'s names and reasons escaped and bounded before they are stored or logged (a source
+// named "x\x1b[2J" or a reason forging a log line).
+void BoundBatchForDisplay(v1::EvidenceBatch& batch);
+// The source's health as stored: the agent's, degraded and explained when the collector
+// refused some of its items.
+v1::SourceHealth HealthWithRefusals(v1::SourceHealth health,
+                                    const std::vector<std::string>& refusals);
+
+}  // namespace kerbside::collector
+
+#endif  // KERBSIDE_COLLECTOR_AGENT_SESSION_H_

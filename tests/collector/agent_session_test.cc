@@ -1,0 +1,236 @@
+// One agent stream's session without gRPC: the hello check, and what each evidence batch does
+// to the store and which acknowledgements go back. A real SQLite store and fleet; the stream is
+// a recording writer.
+#include "collector/agent_session.h"
+
+#include <memory>
+#include <vector>
+
+#include "collector/store/sqlite_store.h"
+#include "common/proto_time.h"
+#include "common/wire_limits.h"
+#include "gtest/gtest.h"
+#include "tests/collector/store/temp_store.h"
+
+namespace kerbside::collector {
+namespace {
+
+const absl::Time kT0 = absl::FromUnixSeconds(1795000000);
+
+v1::Hello HelloOf(const std::string& netbios, const std::string& fqdn, v1::Role role) {
+  v1::Hello h;
+  h.mutable_identity()->set_netbios_name(netbios);
+  h.mutable_identity()->set_fqdn(fqdn);
+  h.mutable_identity()->set_role(role);
+  return h;
+}
+
+CertificateIdentity HostCert(const std::string& fqdn, v1::Role role) {
+  CertificateIdentity c;
+  c.subject = "CN=" + fqdn + ",OU=kerbside-host";
+  c.common_name = fqdn;
+  c.dns_names = {fqdn};
+  c.role = CertificateRole::kHost;
+  c.host_role = role;
+  return c;
+}
+
+TEST(AcceptHelloTest, BoundsWhatIsShownAndRequiresTheNames) {
+  v1::Hello h = HelloOf("EX02", "ex02.contoso.com", v1::ROLE_EXCHANGE);
+  h.mutable_identity()->set_site(std::string(1000, 'x') + "\x1b[2J");
+  for (int i = 0; i < 20; ++i) h.mutable_identity()->add_server_roles("Mailbox");
+  auto id = AcceptHello(h, std::nullopt);
+  ASSERT_TRUE(id.ok()) << id.status();
+  // Cut to 255 bytes with the cut said; the escape sequence never reaches a terminal.
+  EXPECT_EQ(id->site(), std::string(255, 'x') + "...(749 more bytes)");
+  v1::Hello escape = HelloOf("EX02", "ex02.contoso.com", v1::ROLE_EXCHANGE);
+  escape.mutable_identity()->set_site("HQ\x1b[2J");
+  auto escaped = AcceptHello(escape, std::nullopt);
+  ASSERT_TRUE(escaped.ok());
+  EXPECT_EQ(escaped->site().find('\x1b'), std::string::npos);
+  EXPECT_EQ(id->server_roles_size(), 8);
+
+  v1::Hello nameless = HelloOf("EX02", "", v1::ROLE_EXCHANGE);
+  EXPECT_EQ(AcceptHello(nameless, std::nullopt).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(AcceptHelloTest, TheCertificateDecidesHostAndRole) {
+  v1::Hello h = HelloOf("EX02", "ex02.contoso.com", v1::ROLE_EXCHANGE);
+  EXPECT_TRUE(AcceptHello(h, HostCert("ex02.contoso.com", v1::ROLE_EXCHANGE)).ok());
+  // Another host's certificate.
+  EXPECT_EQ(AcceptHello(h, HostCert("ex03.contoso.com", v1::ROLE_EXCHANGE)).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  // An Exchange certificate claiming to be a DC.
+  v1::Hello dc = HelloOf("EX02", "ex02.contoso.com", v1::ROLE_DC);
+  EXPECT_EQ(AcceptHello(dc, HostCert("ex02.contoso.com", v1::ROLE_EXCHANGE)).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST(HealthWithRefusalsTest, DegradesAndSaysWhy) {
+  v1::SourceHealth ok;
+  ok.set_state(v1::SourceHealth::OK);
+  EXPECT_EQ(HealthWithRefusals(ok, {}).state(), v1::SourceHealth::OK);
+  const v1::SourceHealth h = HealthWithRefusals(ok, {"EX02 sent spn_listing: DCs only", "b"});
+  EXPECT_EQ(h.state(), v1::SourceHealth::DEGRADED);
+  EXPECT_EQ(h.reason(), "the collector refused 2 item(s): EX02 sent spn_listing: DCs only");
+  v1::SourceHealth failing;
+  failing.set_state(v1::SourceHealth::FAILING);
+  failing.set_reason("setspn exited 1");
+  EXPECT_EQ(HealthWithRefusals(failing, {"x"}).state(), v1::SourceHealth::FAILING);
+  EXPECT_EQ(HealthWithRefusals(failing, {"x"}).reason(),
+            "setspn exited 1; the collector refused 1 item(s): x");
+}
+
+class AgentSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fleet_ = std::make_unique<Fleet>(store_.get(), &clock_, FleetOptions{});
+    auto id = AcceptHello(*hello_.mutable_hello(), std::nullopt);
+    ASSERT_TRUE(id.ok());
+    const uint64_t token = fleet_->Connected(*id, "ipv4:127.0.0.1:5000", "");
+    session_ = std::make_unique<AgentSession>(
+        SessionContext{.fleet = fleet_.get(),
+                       .store = store_.get(),
+                       .clock = &clock_,
+                       .stored = &stored_,
+                       .heartbeat_interval = absl::Seconds(15),
+                       .time_exchange_interval = absl::Seconds(10),
+                       .event_window = absl::Hours(24),
+                       .on_ingest = nullptr},
+        *id, token, "spool-1", "ipv4:127.0.0.1:5000", [this](const v1::CollectorMessage& m) {
+          sent_.push_back(m);
+          return writable_;
+        });
+    ASSERT_TRUE(session_->Start());
+    ASSERT_GE(sent_.size(), 1u);
+    EXPECT_TRUE(sent_[0].has_hello_ack());
+    sent_.clear();
+  }
+  v1::AgentMessage Batch(uint64_t sequence, std::vector<v1::Evidence> items) {
+    v1::AgentMessage m;
+    v1::EvidenceBatch* b = m.mutable_evidence();
+    b->set_source("host_folder");
+    b->set_sequence(sequence);
+    b->mutable_health()->set_state(v1::SourceHealth::OK);
+    for (v1::Evidence& e : items) *b->add_items() = std::move(e);
+    return m;
+  }
+  v1::Evidence Queues(const std::string& host) {
+    v1::Evidence e;
+    e.set_host(host);
+    e.set_source("host_folder");
+    e.mutable_queues()->add_queues()->set_identity(host + "\\1");
+    return e;
+  }
+  std::vector<uint64_t> Acks() {
+    std::vector<uint64_t> out;
+    for (const auto& m : sent_) {
+      if (m.has_evidence_ack()) out.push_back(m.evidence_ack().sequence());
+    }
+    return out;
+  }
+
+  testing_util::TempStore store_;
+  ManualClock clock_{kT0};
+  StoredBatches stored_;
+  std::unique_ptr<Fleet> fleet_;
+  v1::AgentMessage hello_ = [] {
+    v1::AgentMessage m;
+    *m.mutable_hello() = HelloOf("EX02", "ex02.contoso.com", v1::ROLE_EXCHANGE);
+    return m;
+  }();
+  std::unique_ptr<AgentSession> session_;
+  std::vector<v1::CollectorMessage> sent_;
+  bool writable_ = true;
+};
+
+TEST_F(AgentSessionTest, StoresItsOwnEvidenceAndAcknowledgesOnce) {
+  v1::AgentMessage m = Batch(1, {Queues("ex02")});
+  ASSERT_TRUE(session_->Handle(m, kT0).ok());
+  EXPECT_EQ(*store_.get()->CountEvidence("EX02"), 1);
+  // Sent again after a lost acknowledgement: acknowledged, not stored again.
+  m = Batch(1, {Queues("EX02"), Queues("EX02")});
+  ASSERT_TRUE(session_->Handle(m, kT0 + absl::Seconds(1)).ok());
+  EXPECT_EQ(*store_.get()->CountEvidence("EX02"), 1);
+  EXPECT_EQ(Acks(), (std::vector<uint64_t>{1, 1}));
+}
+
+TEST_F(AgentSessionTest, AnItemForAnotherHostStoresNothingAndIsNotAcknowledged) {
+  v1::AgentMessage m = Batch(1, {Queues("EX02"), Queues("EX03")});
+  ASSERT_TRUE(session_->Handle(m, kT0).ok());
+  EXPECT_EQ(*store_.get()->CountEvidence("EX02"), 0);
+  EXPECT_EQ(*store_.get()->CountEvidence("EX03"), 0);
+  EXPECT_TRUE(Acks().empty());
+}
+
+TEST_F(AgentSessionTest, ItemsOutsideItsAuthorityAreRefusedOneByOne) {
+  v1::Evidence spns;
+  spns.set_host("EX02");
+  spns.set_source("host_folder");
+  spns.mutable_spn_listing();  // directory facts come only from DCs
+  v1::AgentMessage m = Batch(4, {Queues("EX02"), spns});
+  ASSERT_TRUE(session_->Handle(m, kT0).ok());
+  EXPECT_EQ(*store_.get()->CountEvidence("EX02"), 1);
+  EXPECT_EQ(Acks(), (std::vector<uint64_t>{4}));
+  auto health = store_.get()->LoadSourceHealth();
+  ASSERT_TRUE(health.ok());
+  ASSERT_EQ(health->size(), 1u);
+  EXPECT_EQ(health->front().state, "DEGRADED");
+  EXPECT_NE(health->front().reason.find("refused 1 item(s)"), std::string::npos);
+}
+
+TEST_F(AgentSessionTest, AnOversizedBatchEndsTheStreamUnacknowledged) {
+  v1::AgentMessage m = Batch(2, {});
+  for (size_t i = 0; i <= kMaxBatchItems; ++i) *m.mutable_evidence()->add_items() = Queues("EX02");
+  const absl::Status s = session_->Handle(m, kT0);
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(Acks().empty());
+}
+
+TEST_F(AgentSessionTest, ClockExchangeUsesTheCollectorsOwnTimes) {
+  v1::AgentMessage request;
+  request.mutable_time_request()->set_exchange_id(7);
+  *request.mutable_time_request()->mutable_t1_agent_send() = ToProto(kT0 + absl::Seconds(300));
+  clock_.Set(kT0 + absl::Milliseconds(10));
+  ASSERT_TRUE(session_->Handle(request, clock_.Now()).ok());
+  ASSERT_EQ(sent_.size(), 1u);
+  ASSERT_TRUE(sent_[0].has_time_reply());
+  // The agent echoes forged t2/t3; the collector uses its own.
+  v1::AgentMessage sample;
+  v1::TimeSample* ts = sample.mutable_time_sample();
+  ts->set_exchange_id(7);
+  *ts->mutable_t1_agent_send() = ToProto(kT0 + absl::Seconds(300));
+  *ts->mutable_t4_agent_receive() = ToProto(kT0 + absl::Seconds(300) + absl::Milliseconds(20));
+  clock_.Set(kT0 + absl::Milliseconds(20));
+  ASSERT_TRUE(session_->Handle(sample, clock_.Now()).ok());
+  const std::optional<absl::Duration> offset = fleet_->OffsetVsCollector("EX02");
+  ASSERT_TRUE(offset.has_value());
+  EXPECT_LT(absl::AbsDuration(*offset - absl::Seconds(300)), absl::Milliseconds(20));
+  // A sample for an exchange never asked is ignored.
+  ts->set_exchange_id(8);
+  EXPECT_TRUE(session_->Handle(sample, clock_.Now()).ok());
+}
+
+TEST_F(AgentSessionTest, ASupersededStreamIsAborted) {
+  auto id = AcceptHello(*hello_.mutable_hello(), std::nullopt);
+  ASSERT_TRUE(id.ok());
+  fleet_->Connected(*id, "ipv4:127.0.0.1:6000", "");
+  v1::AgentMessage heartbeat;
+  heartbeat.mutable_heartbeat();
+  EXPECT_TRUE(absl::IsAborted(session_->Handle(heartbeat, kT0)));
+}
+
+TEST_F(AgentSessionTest, ABrokenStreamTakesNoMoreWrites) {
+  writable_ = false;
+  v1::AgentMessage m = Batch(1, {Queues("EX02")});
+  ASSERT_TRUE(session_->Handle(m, kT0).ok());
+  EXPECT_FALSE(session_->writable());
+  const size_t n = sent_.size();
+  m = Batch(2, {Queues("EX02")});
+  ASSERT_TRUE(session_->Handle(m, kT0).ok());
+  EXPECT_EQ(sent_.size(), n);
+}
+
+}  // namespace
+}  // namespace kerbside::collector
