@@ -16,291 +16,341 @@
 namespace kerbside::correlator {
 namespace {
 
+// The hosts whose clocks matter to a group: its senders and targets, the senders' KDCs, and
+// the DCs all of them take their time (and tickets) from: a DC that is off drags its members
+// with it.
+struct ClockPath {
+  std::set<std::string> involved;
+  std::map<std::string, std::string> time_source;  // host -> its authenticating DC
+};
+
+// Each involved host against its reference.
+struct ClockReadings {
+  std::map<std::string, HostClock> off;  // over the limit
+  std::set<std::string> unmeasured;      // senders and targets without a reading
+  std::vector<std::string> within;       // "EX01 +1m2s", for the ruled-out reason
+};
+
+// KRB_AP_ERR_SKEW anywhere in the fleet's Kerberos events, SSPI's TimeSkew in the senders'
+// LastError, and a broken time service on a host that is off.
+struct SkewCorroboration {
+  int64_t skew_errors = 0;
+  std::string skew_host;        // the host with the most KRB_AP_ERR_SKEW
+  size_t time_skew_status = 0;  // distinct queue LastErrors saying TimeSkew
+  std::vector<EvidenceNote> notes;
+
+  bool errors_seen() const { return skew_errors > 0 || time_skew_status > 0; }
+  bool any() const { return errors_seen() || !notes.empty(); }
+  // "3 KRB_AP_ERR_SKEW on EX02" or the queues' TimeSkew.
+  std::string Said() const {
+    return skew_errors > 0 ? absl::StrCat(skew_errors, " KRB_AP_ERR_SKEW on ", skew_host)
+                           : std::string("'Security status TimeSkew' in the queues");
+  }
+};
+
+// Two hosts on one Kerberos leg, each within the limit of the reference, too far apart.
+struct Leg {
+  std::string a, b;
+  HostClock apart;  // a against b, positive = a ahead
+};
+
+ClockPath PathOf(const RuleContext& ctx) {
+  const FailureGroup& g = ctx.group;
+  ClockPath p;
+  p.involved.insert(g.senders.begin(), g.senders.end());
+  p.involved.insert(g.targets.begin(), g.targets.end());
+  for (const std::string& s : g.senders) {
+    for (const std::string& kdc : KdcsOf(ctx.index, s)) p.involved.insert(kdc);
+  }
+  for (const std::string& h : std::set<std::string>(p.involved)) {
+    if (auto dc = AuthenticatingDc(ctx.index, h); dc && *dc != h) {
+      p.time_source[h] = *dc;
+      p.involved.insert(*dc);
+    }
+  }
+  return p;
+}
+
+ClockReadings ReadClocks(const RuleContext& ctx, const ClockPath& path) {
+  ClockReadings r;
+  for (const std::string& h : path.involved) {
+    std::optional<HostClock> c = ctx.clocks.ToReference(h);
+    if (!c) {
+      if (ctx.group.senders.count(h) || ctx.group.targets.count(h)) r.unmeasured.insert(h);
+      continue;
+    }
+    if (absl::AbsDuration(c->offset) > ctx.max_clock_skew) {
+      r.off[h] = *c;
+    } else if (h != c->reference_host) {
+      r.within.push_back(absl::StrCat(h, " ", FormatSignedDuration(c->offset)));
+    }
+  }
+  return r;
+}
+
+// KRB_AP_ERR_SKEW in the events on the group's hosts and on the hosts that are off, and in DC
+// events naming them (client or service).
+void CountSkewErrors(const RuleContext& ctx, const ClockPath& path, const ClockReadings& clocks,
+                     SkewCorroboration& out) {
+  std::map<std::string, int64_t> by_host;
+  const std::string skew = HexCode(kerberos::kKrbApErrSkew);
+  std::set<std::pair<const v1::Evidence*, const v1::EventRecord*>> seen;
+  auto consider = [&](const v1::Evidence& e, const v1::EventRecord& r) {
+    const bool audit = events::IsOneOf(r.event_id(), events::kKdcAuditEvents);
+    if ((!audit && !events::IsOneOf(r.event_id(), events::kKerberosClientEvents)) ||
+        !seen.insert({&e, &r}).second) {
+      return;
+    }
+    auto status = r.facts().find(audit ? "status" : "error_code");
+    if (status == r.facts().end() || status->second != skew) return;
+    const bool first = by_host[e.host()] == 0;
+    by_host[e.host()] += ctx.index.Occurrences(r);
+    if (first) {
+      out.notes.push_back(ctx.index.Note(
+          e, absl::StrCat("KRB_AP_ERR_SKEW (0x25) in event ", r.event_id(), " on ", e.host())));
+    }
+  };
+  const FailureGroup& g = ctx.group;
+  for (const std::string& h : path.involved) {
+    // A DC on the path only as a KDC or time source, with its clock within the limit: its
+    // events about this group's hosts are found through those hosts (EventsAbout). Reading all
+    // of a busy DC's events for every group made correlation grow with the square of the fleet
+    // (issue 17: 20,000 hosts took 1 s).
+    if (!g.senders.count(h) && !g.targets.count(h) && !clocks.off.count(h)) continue;
+    for (const auto& [e, r] : ctx.index.EventsAbout(h)) consider(*e, *r);
+    for (const v1::Evidence* e : ctx.index.Of(h, v1::Evidence::kEvents)) {
+      for (const v1::EventRecord& r : e->events().events()) consider(*e, r);
+    }
+  }
+  for (const auto& [h, n] : by_host) {
+    out.skew_errors += n;
+    if (out.skew_host.empty() || n > by_host[out.skew_host]) out.skew_host = h;
+  }
+}
+
+SkewCorroboration Corroborate(const RuleContext& ctx, const ClockPath& path,
+                              const ClockReadings& clocks) {
+  SkewCorroboration out;
+  CountSkewErrors(ctx, path, clocks, out);
+  // Distinct queues: one whose next hop could be several servers is in each candidate's pair.
+  std::set<const v1::LastError*> time_skew_errors;
+  for (const FailingPair* p : ctx.group.pairs) {
+    for (const v1::LastError* le : p->last_errors) {
+      if (absl::EqualsIgnoreCase(le->security_status(), "TimeSkew")) time_skew_errors.insert(le);
+    }
+  }
+  out.time_skew_status = time_skew_errors.size();
+  if (out.time_skew_status > 0) {
+    out.notes.push_back(
+        {"", "",
+         absl::StrCat(out.time_skew_status, " queue LastError(s) say 'Security status TimeSkew'"),
+         std::nullopt, std::nullopt, false});
+  }
+  for (const auto& [h, c] : clocks.off) {
+    for (const v1::Evidence* e : ctx.index.Of(h, v1::Evidence::kW32TmStatus)) {
+      if (e->w32tm_status().unsynchronized()) {
+        out.notes.push_back(
+            ctx.index.Note(*e, absl::StrCat(h, "'s time service is not synchronised (Source: ",
+                                            e->w32tm_status().source(), ")")));
+      }
+    }
+    ForEachEvent(ctx.index, h,
+                 {events::kTimeServiceEvents.begin(), events::kTimeServiceEvents.end()},
+                 [&](const v1::Evidence& e, const v1::EventRecord& r) {
+                   if (!absl::StrContains(r.provider(), "Time")) return;
+                   out.notes.push_back(
+                       ctx.index.Note(e, absl::StrCat("W32Time event ", r.event_id(), " on ", h)));
+                 });
+  }
+  return out;
+}
+
+// True when `h` syncs from `dc` and is within the limit of it: off because its DC is.
+bool Follows(const RuleContext& ctx, const ClockPath& path, const std::string& h,
+             const std::string& dc) {
+  auto src = path.time_source.find(h);
+  if (src == path.time_source.end() || src->second != dc) return false;
+  auto gap = ctx.clocks.Between(h, dc);
+  return gap && absl::AbsDuration(gap->offset) <= ctx.max_clock_skew;
+}
+
+// The host furthest off; a member off with the DC it syncs from (within the limit of it: 45m
+// off beside a DC 6m off is its own) gives way to that DC, the one to fix.
+std::string BlameOff(const RuleContext& ctx, const ClockPath& path, const ClockReadings& clocks) {
+  auto worst = clocks.off.begin();
+  for (auto it = clocks.off.begin(); it != clocks.off.end(); ++it) {
+    if (absl::AbsDuration(it->second.offset) > absl::AbsDuration(worst->second.offset)) {
+      worst = it;
+    }
+  }
+  if (auto src = path.time_source.find(worst->first); src != path.time_source.end()) {
+    if (clocks.off.count(src->second) && Follows(ctx, path, worst->first, src->second)) {
+      return src->second;
+    }
+  }
+  return worst->first;
+}
+
+std::vector<std::string> OffHostFix(const RuleContext& ctx, const std::string& blamed,
+                                    const std::vector<std::string>& followers) {
+  std::vector<std::string> fix = {
+      absl::StrCat("On ", blamed, ": w32tm /resync /rediscover"),
+      absl::StrCat("On ", blamed,
+                   ": w32tm /query /status — Source must be a domain controller, not 'Local "
+                   "CMOS Clock' or 'Free-running System Clock'; if not, w32tm /config "
+                   "/syncfromflags:domhier /update, then net stop w32time && net start w32time"),
+  };
+  if (blamed == ctx.index.PdcEmulator() || ctx.clocks.reference().empty()) {
+    fix.push_back(absl::StrCat(
+        "If ", blamed,
+        " is the PDC emulator of the forest root: give it a reliable source: w32tm /config "
+        "/manualpeerlist:\"<ntp server>,0x8\" /syncfromflags:manual /reliable:yes /update"));
+  }
+  if (!followers.empty()) {
+    fix.push_back(
+        absl::StrCat("Once ", blamed, " is right, on ", absl::StrJoin(followers, ", "),
+                     followers.size() == 1 ? " (which syncs from it)" : " (which sync from it)",
+                     ": w32tm /resync"));
+  }
+  fix.push_back(absl::StrCat("Then retry the queues: Retry-Queue -Identity <queue> on ",
+                             JoinNames(ctx.group.senders)));
+  return fix;
+}
+
+// A host over the limit of its reference: blamed, every other one named.
+CauseResult OffHostVerdict(const RuleContext& ctx, const ClockPath& path,
+                           const ClockReadings& clocks, const SkewCorroboration& corr) {
+  const std::string blamed = BlameOff(ctx, path, clocks);
+  const HostClock& c = clocks.off.at(blamed);
+  std::string summary =
+      absl::StrCat(blamed, " is ", FormatShortDuration(c.offset),
+                   c.offset > absl::ZeroDuration() ? " ahead of " : " behind ", c.reference_label,
+                   " (limit ", FormatShortDuration(ctx.max_clock_skew), ")");
+  std::vector<std::string> followers;
+  for (const auto& [h, other] : clocks.off) {
+    if (h == blamed) continue;
+    const bool follows = Follows(ctx, path, h, blamed);
+    if (follows) followers.push_back(h);
+    absl::StrAppend(&summary, "; ", h, " is ", FormatSignedDuration(other.offset), " too",
+                    follows ? absl::StrCat(" (it syncs from ", blamed, ")") : "");
+  }
+  if (c.stale) {
+    absl::StrAppend(&summary, "; the reading is stale (",
+                    c.evidence.empty() || !c.evidence.front().age
+                        ? std::string("age unknown")
+                        : FormatAge(*c.evidence.front().age),
+                    ")");
+  }
+  const Confidence confidence = Grade(true, !c.stale, corr.any());
+  const char* verb = confidence == Confidence::kConfirmed ? "confirmed by" : "also seen:";
+  if (corr.errors_seen()) absl::StrAppend(&summary, "; ", verb, " ", corr.Said());
+  std::vector<EvidenceNote> evidence = c.evidence;
+  evidence.insert(evidence.end(), corr.notes.begin(), corr.notes.end());
+  return Supported(kClockSkew, confidence, blamed, std::move(summary), std::move(evidence),
+                   OffHostFix(ctx, blamed, followers));
+}
+
+// Every host within the limit of its reference can still be too far from another one on a
+// Kerberos leg: the sender from the target (which checks the authenticator's time) or from its
+// KDC (the TGS exchange), e.g. -3m and +3m against the reference, 6m apart.
+std::optional<Leg> WidestLeg(const RuleContext& ctx) {
+  std::optional<Leg> widest;
+  auto leg = [&](const std::string& a, const std::string& b) {
+    if (a == b) return;
+    std::optional<HostClock> c = ctx.clocks.Between(a, b);
+    if (!c || absl::AbsDuration(c->offset) <= ctx.max_clock_skew) return;
+    if (!widest || absl::AbsDuration(c->offset) > absl::AbsDuration(widest->apart.offset)) {
+      widest = Leg{a, b, *c};
+    }
+  };
+  for (const FailingPair* p : ctx.group.pairs) {
+    if (p->target_known) leg(p->sender, p->target);
+    for (const std::string& kdc : KdcsOf(ctx.index, p->sender)) leg(p->sender, kdc);
+  }
+  return widest;
+}
+
+CauseResult LegVerdict(const RuleContext& ctx, const Leg& leg, const SkewCorroboration& corr) {
+  const absl::Duration a_off = ctx.clocks.ToReference(leg.a)->offset;
+  const absl::Duration b_off = ctx.clocks.ToReference(leg.b)->offset;
+  // Blame the one further from the reference; both want a look.
+  const bool blame_a = absl::AbsDuration(a_off) >= absl::AbsDuration(b_off);
+  const std::string& blamed = blame_a ? leg.a : leg.b;
+  const std::string& other = blame_a ? leg.b : leg.a;
+  std::string summary =
+      absl::StrCat(leg.a, " and ", leg.b, " are ",
+                   FormatShortDuration(absl::AbsDuration(leg.apart.offset)), " apart (", leg.a, " ",
+                   FormatSignedDuration(a_off), ", ", leg.b, " ", FormatSignedDuration(b_off),
+                   " against ", ctx.clocks.ReferenceLabel(), "), more than the limit ",
+                   FormatShortDuration(ctx.max_clock_skew), " though each is within it");
+  if (corr.skew_errors > 0) absl::StrAppend(&summary, "; ", corr.Said());
+  std::vector<EvidenceNote> evidence = leg.apart.evidence;
+  evidence.insert(evidence.end(), corr.notes.begin(), corr.notes.end());
+  return Supported(
+      kClockSkew, Grade(true, !leg.apart.stale, corr.any()), blamed, std::move(summary),
+      std::move(evidence),
+      {absl::StrCat("On ", blamed, " and ", other,
+                    ": w32tm /query /status — both must sync from the domain hierarchy (Source: "
+                    "a DC); then w32tm /resync /rediscover on each"),
+       absl::StrCat("Then retry the queues: Retry-Queue -Identity <queue> on ",
+                    JoinNames(ctx.group.senders))});
+}
+
+// No clock over the limit, no leg too wide: what the errors and the missing readings allow.
+CauseResult WithoutAnOffset(const RuleContext& ctx, const ClockReadings& clocks,
+                            const SkewCorroboration& corr) {
+  const std::string limit = FormatShortDuration(ctx.max_clock_skew);
+  if (clocks.unmeasured.empty() && corr.errors_seen()) {
+    // The clocks agree now, but the KDC or the target said otherwise: a clock that was fixed
+    // since, or one that jumps. Not ruled out.
+    return Supported(kClockSkew, Confidence::kPossible,
+                     corr.skew_errors > 0 ? corr.skew_host : *ctx.group.targets.begin(),
+                     absl::StrCat(corr.Said(), ", yet every measured clock is within ", limit,
+                                  " of ", ctx.clocks.ReferenceLabel(),
+                                  ": a clock that was set right since, or one that jumps"),
+                     corr.notes,
+                     {"w32tm /query /status and the System log's Time-Service events on the hosts "
+                      "involved: look for a clock that steps (events 1, 35, 37, 50)",
+                      absl::StrCat("Then retry the queues: Retry-Queue -Identity <queue> on ",
+                                   JoinNames(ctx.group.senders))});
+  }
+  if (clocks.unmeasured.empty()) {
+    return RuledOut(
+        kClockSkew,
+        absl::StrCat(
+            "every clock on the path is within ", limit, " of ", ctx.clocks.ReferenceLabel(),
+            clocks.within.empty() ? ""
+                                  : absl::StrCat(" (", absl::StrJoin(clocks.within, ", "), ")")));
+  }
+  if (corr.errors_seen()) {
+    return Supported(
+        kClockSkew, Confidence::kPossible, *clocks.unmeasured.begin(),
+        absl::StrCat(corr.Said(), " point to a clock off by more than ", limit,
+                     "; no offset measured for ", JoinNames(clocks.unmeasured)),
+        corr.notes,
+        {absl::StrCat("Measure: w32tm /stripchart /computer:<PDC emulator> /samples:5 /dataonly "
+                      "on ",
+                      JoinNames(clocks.unmeasured)),
+         "On the host that is off: w32tm /resync /rediscover"});
+  }
+  return NotChecked(kClockSkew,
+                    absl::StrCat("no clock reading for ", JoinNames(clocks.unmeasured),
+                                 " (w32tm-stripchart-<DC>.txt, probes.json or a live agent)"));
+}
+
 class ClockSkewRule : public Rule {
  public:
   const char* cause() const override { return kClockSkew; }
 
+  // Gather (the path, its clocks, the corroboration), then the first verdict that applies: a
+  // host off its reference, a leg too wide, or what the errors and missing readings allow.
   CauseResult Evaluate(const RuleContext& ctx) const override {
-    const FailureGroup& g = ctx.group;
-    std::set<std::string> involved(g.senders.begin(), g.senders.end());
-    involved.insert(g.targets.begin(), g.targets.end());
-    for (const std::string& s : g.senders) {
-      for (const std::string& kdc : KdcsOf(ctx.index, s)) involved.insert(kdc);
-    }
-    // The DCs the senders and targets take their time (and tickets) from: a DC that is off
-    // drags its members with it.
-    std::map<std::string, std::string> time_source;
-    for (const std::string& h : std::set<std::string>(involved)) {
-      if (auto dc = AuthenticatingDc(ctx.index, h); dc && *dc != h) {
-        time_source[h] = *dc;
-        involved.insert(*dc);
-      }
-    }
-
-    // Hosts off against the reference, and hosts not measured at all.
-    std::map<std::string, HostClock> off;
-    std::set<std::string> unmeasured;
-    std::vector<std::string> within;
-    for (const std::string& h : involved) {
-      std::optional<HostClock> c = ctx.clocks.ToReference(h);
-      if (!c) {
-        if (g.senders.count(h) || g.targets.count(h)) unmeasured.insert(h);
-        continue;
-      }
-      if (absl::AbsDuration(c->offset) > ctx.max_clock_skew) {
-        off[h] = *c;
-      } else if (h != c->reference_host) {
-        within.push_back(absl::StrCat(h, " ", FormatSignedDuration(c->offset)));
-      }
-    }
-
-    // Corroboration: KRB_AP_ERR_SKEW anywhere in the fleet's Kerberos events, SSPI's TimeSkew in
-    // the senders' LastError, and a broken time service on the host that is off.
-    std::map<std::string, int64_t> skew_errors_by_host;
-    std::vector<EvidenceNote> corroboration;
-    const std::string skew = HexCode(kerberos::kKrbApErrSkew);
-    // Events on the involved hosts, and DC events naming them (client or service).
-    std::set<std::pair<const v1::Evidence*, const v1::EventRecord*>> seen;
-    auto consider = [&](const v1::Evidence& e, const v1::EventRecord& r) {
-      const bool audit = events::IsOneOf(r.event_id(), events::kKdcAuditEvents);
-      if ((!audit && !events::IsOneOf(r.event_id(), events::kKerberosClientEvents)) ||
-          !seen.insert({&e, &r}).second) {
-        return;
-      }
-      auto status = r.facts().find(audit ? "status" : "error_code");
-      if (status == r.facts().end() || status->second != skew) return;
-      const bool first = skew_errors_by_host[e.host()] == 0;
-      skew_errors_by_host[e.host()] += ctx.index.Occurrences(r);
-      if (first) {
-        corroboration.push_back(ctx.index.Note(
-            e, absl::StrCat("KRB_AP_ERR_SKEW (0x25) in event ", r.event_id(), " on ", e.host())));
-      }
-    };
-    for (const std::string& h : involved) {
-      // A DC on the path only as a KDC or time source, with its clock within the limit: its
-      // events about this group's hosts are found through those hosts (EventsAbout). Reading
-      // all of a busy DC's events for every group made correlation grow with the square of the
-      // fleet (issue 17: 20,000 hosts took 1 s).
-      if (!g.senders.count(h) && !g.targets.count(h) && !off.count(h)) continue;
-      for (const auto& [e, r] : ctx.index.EventsAbout(h)) consider(*e, *r);
-      for (const v1::Evidence* e : ctx.index.Of(h, v1::Evidence::kEvents)) {
-        for (const v1::EventRecord& r : e->events().events()) consider(*e, r);
-      }
-    }
-    // Distinct queues: one whose next hop could be several servers is in each candidate's pair.
-    std::set<const v1::LastError*> time_skew_errors;
-    for (const FailingPair* p : g.pairs) {
-      for (const v1::LastError* le : p->last_errors) {
-        if (absl::EqualsIgnoreCase(le->security_status(), "TimeSkew")) time_skew_errors.insert(le);
-      }
-    }
-    const size_t time_skew_status = time_skew_errors.size();
-    if (time_skew_status > 0) {
-      corroboration.push_back({"", "",
-                               absl::StrCat(time_skew_status,
-                                            " queue LastError(s) say 'Security status "
-                                            "TimeSkew'"),
-                               std::nullopt, std::nullopt, false});
-    }
-    for (const auto& [h, c] : off) {
-      for (const v1::Evidence* e : ctx.index.Of(h, v1::Evidence::kW32TmStatus)) {
-        if (e->w32tm_status().unsynchronized()) {
-          corroboration.push_back(
-              ctx.index.Note(*e, absl::StrCat(h, "'s time service is not synchronised (Source: ",
-                                              e->w32tm_status().source(), ")")));
-        }
-      }
-      ForEachEvent(ctx.index, h,
-                   {events::kTimeServiceEvents.begin(), events::kTimeServiceEvents.end()},
-                   [&](const v1::Evidence& e, const v1::EventRecord& r) {
-                     if (!absl::StrContains(r.provider(), "Time")) return;
-                     corroboration.push_back(ctx.index.Note(
-                         e, absl::StrCat("W32Time event ", r.event_id(), " on ", h)));
-                   });
-    }
-    int64_t skew_errors = 0;
-    std::string skew_host;
-    for (const auto& [h, n] : skew_errors_by_host) {
-      skew_errors += n;
-      if (skew_host.empty() || n > skew_errors_by_host[skew_host]) skew_host = h;
-    }
-
-    const std::string limit = FormatShortDuration(ctx.max_clock_skew);
-    if (!off.empty()) {
-      // Blame the host furthest off; name every other host over the limit too. A member that
-      // is off the same way as the DC it syncs from follows that DC: the DC is the one to fix.
-      auto worst = off.begin();
-      for (auto it = off.begin(); it != off.end(); ++it) {
-        if (absl::AbsDuration(it->second.offset) > absl::AbsDuration(worst->second.offset)) {
-          worst = it;
-        }
-      }
-      if (auto src = time_source.find(worst->first); src != time_source.end()) {
-        auto dc = off.find(src->second);
-        // Follows: off with it, within the limit of it (45m off beside a DC 6m off is its own).
-        auto gap = ctx.clocks.Between(worst->first, src->second);
-        if (dc != off.end() && gap && absl::AbsDuration(gap->offset) <= ctx.max_clock_skew) {
-          worst = dc;
-        }
-      }
-      const std::string& blamed = worst->first;
-      const HostClock& c = worst->second;
-      std::string summary =
-          absl::StrCat(blamed, " is ", FormatShortDuration(c.offset),
-                       c.offset > absl::ZeroDuration() ? " ahead of " : " behind ",
-                       c.reference_label, " (limit ", limit, ")");
-      for (const auto& [h, other] : off) {
-        if (h != blamed) {
-          auto src = time_source.find(h);
-          auto gap = ctx.clocks.Between(h, blamed);
-          const bool follows = src != time_source.end() && src->second == blamed && gap &&
-                               absl::AbsDuration(gap->offset) <= ctx.max_clock_skew;
-          absl::StrAppend(&summary, "; ", h, " is ", FormatSignedDuration(other.offset), " too",
-                          follows ? absl::StrCat(" (it syncs from ", blamed, ")") : "");
-        }
-      }
-      if (c.stale) {
-        absl::StrAppend(&summary, "; the reading is stale (",
-                        c.evidence.empty() || !c.evidence.front().age
-                            ? std::string("age unknown")
-                            : FormatAge(*c.evidence.front().age),
-                        ")");
-      }
-      const Confidence confidence =
-          Grade(true, !c.stale, skew_errors > 0 || time_skew_status > 0 || !corroboration.empty());
-      const char* verb = confidence == Confidence::kConfirmed ? "confirmed by" : "also seen:";
-      if (skew_errors > 0) {
-        absl::StrAppend(&summary, "; ", verb, " ", skew_errors, " KRB_AP_ERR_SKEW on ", skew_host);
-      } else if (time_skew_status > 0) {
-        absl::StrAppend(&summary, "; ", verb, " 'Security status TimeSkew' in the queues");
-      }
-      std::vector<EvidenceNote> evidence = c.evidence;
-      evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
-      std::vector<std::string> fix = {
-          absl::StrCat("On ", blamed, ": w32tm /resync /rediscover"),
-          absl::StrCat("On ", blamed,
-                       ": w32tm /query /status — Source must be a domain "
-                       "controller, not 'Local CMOS Clock' or 'Free-running System Clock'; if "
-                       "not, w32tm /config /syncfromflags:domhier /update, then net stop w32time "
-                       "&& net start w32time"),
-      };
-      if (blamed == ctx.index.PdcEmulator() || ctx.clocks.reference().empty()) {
-        fix.push_back(
-            absl::StrCat("If ", blamed,
-                         " is the PDC emulator of the forest root: give it a reliable source: "
-                         "w32tm /config /manualpeerlist:\"<ntp server>,0x8\" /syncfromflags:manual "
-                         "/reliable:yes /update"));
-      }
-      std::vector<std::string> followers;
-      for (const auto& [h, other] : off) {
-        auto src = time_source.find(h);
-        auto gap = ctx.clocks.Between(h, blamed);
-        if (h != blamed && src != time_source.end() && src->second == blamed && gap &&
-            absl::AbsDuration(gap->offset) <= ctx.max_clock_skew) {
-          followers.push_back(h);
-        }
-      }
-      if (!followers.empty()) {
-        fix.push_back(
-            absl::StrCat("Once ", blamed, " is right, on ", absl::StrJoin(followers, ", "),
-                         followers.size() == 1 ? " (which syncs from it)" : " (which sync from it)",
-                         ": w32tm /resync"));
-      }
-      fix.push_back(absl::StrCat("Then retry the queues: Retry-Queue -Identity <queue> on ",
-                                 JoinNames(g.senders)));
-      return Supported(kClockSkew, confidence, blamed, std::move(summary), std::move(evidence),
-                       std::move(fix));
-    }
-    // Every host within the limit of its reference can still be too far from another one on a
-    // Kerberos leg: the sender from the target (which checks the authenticator's time) or from
-    // its KDC (the TGS exchange), e.g. -3m and +3m against the reference, 6m apart.
-    struct Leg {
-      std::string a, b;
-      HostClock apart;  // a against b, positive = a ahead
-    };
-    std::optional<Leg> widest;
-    auto leg = [&](const std::string& a, const std::string& b) {
-      if (a == b) return;
-      std::optional<HostClock> c = ctx.clocks.Between(a, b);
-      if (!c || absl::AbsDuration(c->offset) <= ctx.max_clock_skew) return;
-      if (!widest || absl::AbsDuration(c->offset) > absl::AbsDuration(widest->apart.offset)) {
-        widest = Leg{a, b, *c};
-      }
-    };
-    for (const FailingPair* p : g.pairs) {
-      if (p->target_known) leg(p->sender, p->target);
-      for (const std::string& kdc : KdcsOf(ctx.index, p->sender)) leg(p->sender, kdc);
-    }
-    if (widest) {
-      const absl::Duration a_off = ctx.clocks.ToReference(widest->a)->offset;
-      const absl::Duration b_off = ctx.clocks.ToReference(widest->b)->offset;
-      // Blame the one further from the reference; both want a look.
-      const bool blame_a = absl::AbsDuration(a_off) >= absl::AbsDuration(b_off);
-      const std::string& blamed = blame_a ? widest->a : widest->b;
-      const std::string& other = blame_a ? widest->b : widest->a;
-      std::string summary =
-          absl::StrCat(widest->a, " and ", widest->b, " are ",
-                       FormatShortDuration(absl::AbsDuration(widest->apart.offset)), " apart (",
-                       widest->a, " ", FormatSignedDuration(a_off), ", ", widest->b, " ",
-                       FormatSignedDuration(b_off), " against ", ctx.clocks.ReferenceLabel(),
-                       "), more than the limit ", limit, " though each is within it");
-      if (skew_errors > 0) {
-        absl::StrAppend(&summary, "; ", skew_errors, " KRB_AP_ERR_SKEW on ", skew_host);
-      }
-      std::vector<EvidenceNote> evidence = widest->apart.evidence;
-      evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
-      return Supported(
-          kClockSkew,
-          Grade(true, !widest->apart.stale,
-                skew_errors > 0 || time_skew_status > 0 || !corroboration.empty()),
-          blamed, std::move(summary), std::move(evidence),
-          {absl::StrCat("On ", blamed, " and ", other,
-                        ": w32tm /query /status — both must sync from the domain hierarchy "
-                        "(Source: a DC); then w32tm /resync /rediscover on each"),
-           absl::StrCat("Then retry the queues: Retry-Queue -Identity <queue> on ",
-                        JoinNames(g.senders))});
-    }
-    if (unmeasured.empty() && (skew_errors > 0 || time_skew_status > 0)) {
-      // The clocks agree now, but the KDC or the target said otherwise: a clock that was fixed
-      // since, or one that jumps. Not ruled out.
-      return Supported(
-          kClockSkew, Confidence::kPossible, skew_errors > 0 ? skew_host : *g.targets.begin(),
-          absl::StrCat(
-              skew_errors > 0 ? absl::StrCat(skew_errors, " KRB_AP_ERR_SKEW on ", skew_host)
-                              : std::string("'Security status TimeSkew' in the queues"),
-              ", yet every measured clock is within ", limit, " of ", ctx.clocks.ReferenceLabel(),
-              ": a clock that was set right since, or one that jumps"),
-          corroboration,
-          {"w32tm /query /status and the System log's Time-Service events on the hosts "
-           "involved: look for a clock that steps (events 1, 35, 37, 50)",
-           absl::StrCat("Then retry the queues: Retry-Queue -Identity <queue> on ",
-                        JoinNames(g.senders))});
-    }
-    if (unmeasured.empty()) {
-      return RuledOut(
-          kClockSkew,
-          absl::StrCat("every clock on the path is within ", limit, " of ",
-                       ctx.clocks.ReferenceLabel(),
-                       within.empty() ? "" : absl::StrCat(" (", absl::StrJoin(within, ", "), ")")));
-    }
-    if (skew_errors > 0 || time_skew_status > 0) {
-      const std::string blamed = *unmeasured.begin();
-      return Supported(
-          kClockSkew, Confidence::kPossible, blamed,
-          absl::StrCat(skew_errors > 0
-                           ? absl::StrCat(skew_errors, " KRB_AP_ERR_SKEW on ", skew_host)
-                           : std::string("'Security status TimeSkew' in the queues"),
-                       " point to a clock off by more than ", limit, "; no offset measured for ",
-                       JoinNames(unmeasured)),
-          corroboration,
-          {absl::StrCat("Measure: w32tm /stripchart /computer:<PDC emulator> /samples:5 "
-                        "/dataonly on ",
-                        JoinNames(unmeasured)),
-           absl::StrCat("On the host that is off: w32tm /resync /rediscover")});
-    }
-    return NotChecked(kClockSkew,
-                      absl::StrCat("no clock reading for ", JoinNames(unmeasured),
-                                   " (w32tm-stripchart-<DC>.txt, probes.json or a live agent)"));
+    const ClockPath path = PathOf(ctx);
+    const ClockReadings clocks = ReadClocks(ctx, path);
+    const SkewCorroboration corr = Corroborate(ctx, path, clocks);
+    if (!clocks.off.empty()) return OffHostVerdict(ctx, path, clocks, corr);
+    if (std::optional<Leg> leg = WidestLeg(ctx)) return LegVerdict(ctx, *leg, corr);
+    return WithoutAnOffset(ctx, clocks, corr);
   }
 };
 

@@ -1,0 +1,208 @@
+// clock_skew, one branch per test: a host off its reference (alone, corroborated, or following
+// its DC), a Kerberos leg too wide though each end is within the limit, and what the errors and
+// missing readings allow when no clock is off.
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "collector/correlator/clock_graph.h"
+#include "collector/correlator/fleet_index.h"
+#include "collector/correlator/pair_matrix.h"
+#include "collector/correlator/rules/rule.h"
+#include "common/proto_time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace kerbside::correlator {
+namespace {
+
+using ::testing::HasSubstr;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+
+class ClockSkewRuleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Host("DC01", v1::ROLE_DC, "10.1.1.1").identity.set_pdc_emulator(true);
+    Host("EX01", v1::ROLE_EXCHANGE, "10.1.1.11");
+    Host("EX02", v1::ROLE_EXCHANGE, "10.1.1.12");
+    // EX01's queue to EX02 fails with the KB's error.
+    v1::Evidence q = Item("EX01");
+    queue_ = q.mutable_queues()->add_queues();
+    queue_->set_identity("EX01\\7");
+    queue_->set_status("Retry");
+    queue_->set_message_count(9);
+    queue_->set_next_hop_domain("ex02.contoso.com");
+    queue_->mutable_last_error()->set_failure_class(v1::LastError::AUTH_TEMPORARY);
+    queue_->mutable_last_error()->set_target_fqdn("ex02.contoso.com");
+    fleet_.hosts["EX01"].evidence.push_back(q);
+    queue_ = fleet_.hosts["EX01"].evidence.back().mutable_queues()->mutable_queues(0);
+  }
+
+  model::HostEvidence& Host(const std::string& name, v1::Role role, const std::string& ip) {
+    model::HostEvidence& h = fleet_.hosts[name];
+    h.name = name;
+    h.has_identity = true;
+    h.identity.set_netbios_name(name);
+    h.identity.set_fqdn(absl::AsciiStrToLower(name) + ".contoso.com");
+    h.identity.set_role(role);
+    h.identity.add_ips(ip);
+    return h;
+  }
+  v1::Evidence Item(const std::string& host) {
+    v1::Evidence e;
+    e.set_host(host);
+    e.set_source("test");
+    *e.mutable_observed_host_time() = ToProto(kNow - absl::Minutes(1));
+    return e;
+  }
+  // `host` is `offset` ahead of the collector, measured on its stream.
+  void Reading(const std::string& host, absl::Duration offset) {
+    v1::Evidence e = Item(host);
+    v1::ClockReading* r = e.mutable_clock_reading();
+    r->set_method(v1::ClockReading::COLLECTOR_EXCHANGE);
+    r->set_reference("collector");
+    *r->mutable_offset() = ToProto(offset);
+    *r->mutable_uncertainty() = ToProto(absl::Milliseconds(1));
+    *r->mutable_measured_at() = ToProto(kNow - absl::Minutes(1));
+    fleet_.hosts[host].evidence.push_back(e);
+  }
+  void TimeSource(const std::string& host, const std::string& source) {
+    v1::Evidence e = Item(host);
+    e.mutable_w32tm_status()->set_source(source);
+    fleet_.hosts[host].evidence.push_back(e);
+  }
+  void QueueSaysTimeSkew() { queue_->mutable_last_error()->set_security_status("TimeSkew"); }
+
+  CauseResult Judge() {
+    index_ = std::make_unique<FleetIndex>(fleet_, kNow, absl::Hours(24));
+    matrix_ = std::make_unique<PairMatrix>(*index_);
+    clocks_ = std::make_unique<ClockGraph>(*index_, absl::Minutes(5));
+    group_ = FailureGroup{};
+    for (const auto& [key, p] : matrix_->failing()) group_.pairs.push_back(&p);
+    group_.senders = {"EX01"};
+    group_.targets = {"EX02"};
+    for (const Rule* r : Rules()) {
+      if (std::string(r->cause()) == kClockSkew) {
+        return r->Evaluate(
+            RuleContext{*index_, *matrix_, *clocks_, group_, absl::Minutes(5), &memo_});
+      }
+    }
+    ADD_FAILURE() << "no clock_skew rule";
+    return {};
+  }
+
+  model::FleetModel fleet_;
+  v1::Queue* queue_ = nullptr;
+  std::unique_ptr<FleetIndex> index_;
+  std::unique_ptr<PairMatrix> matrix_;
+  std::unique_ptr<ClockGraph> clocks_;
+  FailureGroup group_;
+  FleetMemo memo_;
+};
+
+TEST_F(ClockSkewRuleTest, AHostOffThePdcEmulatorIsBlamedLikelyAlone) {
+  Reading("DC01", absl::ZeroDuration());
+  Reading("EX01", absl::ZeroDuration());
+  Reading("EX02", absl::Minutes(7));
+  const CauseResult r = Judge();
+  EXPECT_EQ(r.state, CauseResult::State::kSupported);
+  EXPECT_EQ(r.confidence, Confidence::kLikely);
+  EXPECT_EQ(r.blamed_host, "EX02");
+  EXPECT_EQ(r.summary, "EX02 is 7m ahead of the PDC emulator DC01 (limit 5m)");
+  EXPECT_EQ(r.remediation.front(), "On EX02: w32tm /resync /rediscover");
+  EXPECT_EQ(r.remediation.back(), "Then retry the queues: Retry-Queue -Identity <queue> on EX01");
+}
+
+TEST_F(ClockSkewRuleTest, TheQueuesTimeSkewConfirmsIt) {
+  Reading("DC01", absl::ZeroDuration());
+  Reading("EX01", absl::ZeroDuration());
+  Reading("EX02", -absl::Minutes(9));
+  QueueSaysTimeSkew();
+  const CauseResult r = Judge();
+  EXPECT_EQ(r.confidence, Confidence::kConfirmed);
+  EXPECT_EQ(r.summary,
+            "EX02 is 9m behind the PDC emulator DC01 (limit 5m); confirmed by 'Security status "
+            "TimeSkew' in the queues");
+}
+
+TEST_F(ClockSkewRuleTest, AMemberOffWithTheDcItSyncsFromLeavesTheBlameOnTheDc) {
+  Host("DC02", v1::ROLE_DC, "10.1.1.2");
+  TimeSource("EX02", "dc02.contoso.com");
+  Reading("DC01", absl::ZeroDuration());
+  Reading("DC02", absl::Minutes(7));
+  Reading("EX01", absl::ZeroDuration());
+  Reading("EX02", absl::Minutes(7) + absl::Seconds(30));
+  const CauseResult r = Judge();
+  EXPECT_EQ(r.blamed_host, "DC02");
+  EXPECT_THAT(r.summary, HasSubstr("DC02 is 7m ahead of the PDC emulator DC01"));
+  EXPECT_THAT(r.summary, HasSubstr("EX02 is +7m30.000s too (it syncs from DC02)"));
+  EXPECT_THAT(r.remediation,
+              ::testing::Contains("Once DC02 is right, on EX02 (which syncs from it): w32tm "
+                                  "/resync"));
+}
+
+TEST_F(ClockSkewRuleTest, AMemberFarOffItsOwnDcIsItsOwnFault) {
+  Host("DC02", v1::ROLE_DC, "10.1.1.2");
+  TimeSource("EX02", "dc02.contoso.com");
+  Reading("DC01", absl::ZeroDuration());
+  Reading("DC02", absl::Minutes(6));
+  Reading("EX01", absl::ZeroDuration());
+  Reading("EX02", absl::Minutes(45));
+  EXPECT_EQ(Judge().blamed_host, "EX02");
+}
+
+TEST_F(ClockSkewRuleTest, ALegTooWideThoughEachEndIsWithinTheLimit) {
+  Reading("DC01", absl::ZeroDuration());
+  Reading("EX01", -absl::Minutes(3));
+  Reading("EX02", absl::Minutes(3));
+  const CauseResult r = Judge();
+  EXPECT_EQ(r.state, CauseResult::State::kSupported);
+  EXPECT_EQ(r.blamed_host, "EX01");
+  EXPECT_THAT(r.summary,
+              HasSubstr("EX01 and EX02 are 6m apart (EX01 -3m00.000s, EX02 +3m00.000s against "
+                        "the PDC emulator DC01), more than the limit 5m"));
+}
+
+TEST_F(ClockSkewRuleTest, ErrorsWithEveryClockWithinAreOnlyPossible) {
+  Reading("DC01", absl::ZeroDuration());
+  Reading("EX01", absl::ZeroDuration());
+  Reading("EX02", absl::Minutes(1));
+  QueueSaysTimeSkew();
+  const CauseResult r = Judge();
+  EXPECT_EQ(r.state, CauseResult::State::kSupported);
+  EXPECT_EQ(r.confidence, Confidence::kPossible);
+  EXPECT_EQ(r.blamed_host, "EX02");
+  EXPECT_THAT(r.summary, HasSubstr("yet every measured clock is within 5m"));
+}
+
+TEST_F(ClockSkewRuleTest, EveryClockWithinRulesItOut) {
+  Reading("DC01", absl::ZeroDuration());
+  Reading("EX01", absl::ZeroDuration());
+  Reading("EX02", absl::Minutes(1));
+  const CauseResult r = Judge();
+  EXPECT_EQ(r.state, CauseResult::State::kRuledOut);
+  EXPECT_THAT(r.summary, HasSubstr("every clock on the path is within 5m of the PDC emulator"));
+  EXPECT_THAT(r.summary, HasSubstr("EX02 +1m"));
+}
+
+TEST_F(ClockSkewRuleTest, AnUnmeasuredTargetIsNotChecked) {
+  Reading("DC01", absl::ZeroDuration());
+  Reading("EX01", absl::ZeroDuration());
+  const CauseResult r = Judge();
+  EXPECT_EQ(r.state, CauseResult::State::kNotChecked);
+  EXPECT_THAT(r.summary, HasSubstr("no clock reading for EX02"));
+}
+
+TEST_F(ClockSkewRuleTest, AnUnmeasuredTargetWithErrorsIsPossibleAndBlamed) {
+  Reading("DC01", absl::ZeroDuration());
+  Reading("EX01", absl::ZeroDuration());
+  QueueSaysTimeSkew();
+  const CauseResult r = Judge();
+  EXPECT_EQ(r.confidence, Confidence::kPossible);
+  EXPECT_EQ(r.blamed_host, "EX02");
+  EXPECT_THAT(r.summary, HasSubstr("no offset measured for EX02"));
+  EXPECT_THAT(r.remediation.front(), HasSubstr("w32tm /stripchart"));
+}
+
+}  // namespace
+}  // namespace kerbside::correlator
