@@ -91,178 +91,218 @@ const FleetMemo::ReplicationFailures& FailuresOf(const RuleContext& ctx, const s
   return out;
 }
 
+// When the target's domain is unknown: the NC that looks like a domain (only DC= parts).
+std::string DomainNcOfLinks(const v1::ReplicationStatus& r) {
+  for (const v1::ReplicationLink& l : r.links()) {
+    const std::string nc = NormalizeDn(l.naming_context());
+    bool only_dc = !nc.empty();
+    for (absl::string_view part : absl::StrSplit(nc, ',')) {
+      if (!absl::StartsWith(part, "dc=")) only_dc = false;
+    }
+    if (only_dc) return nc;
+  }
+  return "";
+}
+
+// Each DC's copy of `t`'s account: setspn listings from DCs and the DC agents' directory reads.
+std::vector<View> AccountViews(const FleetIndex& index, const std::string& t) {
+  std::vector<View> views;
+  for (const v1::Evidence* e : index.About(t, v1::Evidence::kSpnListing)) {
+    const model::HostEvidence* h = index.Host(e->host());
+    if (h == nullptr || h->identity.role() != v1::ROLE_DC) continue;
+    const v1::SpnListing& l = e->spn_listing();
+    if (ShortName(l.account_dn()) != t && ShortName(l.account()) != t &&
+        ShortName(e->subject()) != t) {
+      continue;
+    }
+    View v{e->host(), {}, -1, e};
+    for (const std::string& s : l.spns()) v.spns.insert(absl::AsciiStrToLower(s));
+    views.push_back(std::move(v));
+  }
+  for (const v1::Evidence* e : index.About(t, v1::Evidence::kComputerAccounts)) {
+    for (const v1::ComputerAccount& a : e->computer_accounts().accounts()) {
+      if (ShortName(a.sam_account_name()) != t) continue;
+      View v{index.Resolve(a.read_from_dc()).value_or(e->host()), {}, a.key_version_number(), e};
+      for (const std::string& s : a.spns()) v.spns.insert(absl::AsciiStrToLower(s));
+      views.push_back(std::move(v));
+    }
+  }
+  return views;
+}
+
+// DCs whose copy of the account is behind: the direct evidence.
+struct StaleCopies {
+  std::set<std::string> dcs;
+  std::vector<EvidenceNote> notes;
+  bool fresh = false;  // some of it is not stale evidence
+};
+
+// Each view against the richest one (the DC that has seen the latest change holds the most SPNs
+// and the highest kvno).
+void CompareViews(const FleetIndex& index, const std::string& t, const std::vector<View>& views,
+                  StaleCopies& out) {
+  if (views.size() < 2) return;
+  const View* best = &views.front();
+  for (const View& v : views) {
+    if (v.kvno > best->kvno || (v.kvno == best->kvno && v.spns.size() > best->spns.size())) {
+      best = &v;
+    }
+  }
+  for (const View& v : views) {
+    if (v.dc == best->dc) continue;
+    std::vector<std::string> lacking;
+    for (const std::string& s : best->spns) {
+      if (v.spns.count(s) == 0) lacking.push_back(s);
+    }
+    const bool kvno_differs = v.kvno >= 0 && best->kvno >= 0 && v.kvno != best->kvno;
+    if (lacking.empty() && !kvno_differs) continue;
+    out.dcs.insert(v.dc);
+    out.fresh |= !index.IsStale(*v.evidence);
+    out.notes.push_back(index.Note(
+        *v.evidence,
+        absl::StrCat(
+            v.dc, "'s copy of ", t, " differs from ", best->dc, "'s",
+            lacking.empty() ? "" : absl::StrCat(": lacks ", absl::StrJoin(lacking, ", ")),
+            kvno_differs ? absl::StrCat(" (kvno ", v.kvno, " vs ", best->kvno, ")") : "")));
+  }
+}
+
+// The kvno of the tickets each KDC issued for SMTPSVC/T (kerbside's ticket probes): a KDC behind
+// the others holds an old key.
+void CompareTicketKvnos(const FleetIndex& index, const std::string& t, StaleCopies& out) {
+  std::map<std::string, std::pair<int, const v1::Evidence*>> ticket_kvno;
+  for (const v1::Evidence* e : index.About(t, v1::Evidence::kProbes)) {
+    for (const v1::TicketProbe& p : e->probes().tickets()) {
+      if (!p.ok() || !IsTargetSmtpSpn(p.service_principal(), t, index.Fqdn(t))) continue;
+      ticket_kvno[index.Resolve(p.kdc()).value_or(p.kdc())] = {p.kvno(), e};
+    }
+  }
+  if (ticket_kvno.size() < 2) return;
+  int max_kvno = 0;
+  for (const auto& [kdc, kv] : ticket_kvno) max_kvno = std::max(max_kvno, kv.first);
+  for (const auto& [kdc, kv] : ticket_kvno) {
+    if (kv.first == max_kvno) continue;
+    out.dcs.insert(kdc);
+    out.fresh |= !index.IsStale(*kv.second);
+    out.notes.push_back(
+        index.Note(*kv.second, absl::StrCat(kdc, " issues tickets for SMTPSVC/", t, " with kvno ",
+                                            kv.first, " while others use ", max_kvno)));
+  }
+}
+
+// Replication of the naming context that holds `t`'s account: the corroboration.
+struct AccountReplication {
+  std::string nc;
+  bool data = false;  // any replication status at all
+  int links = 0;
+  int failing_links = 0;
+  int unrelated_failures = 0;  // failing links of other naming contexts
+  const FleetMemo::ReplicationFailures* failures = nullptr;
+  std::vector<EvidenceNote> corroboration;  // failing links, then DCs' replication events
+};
+
+AccountReplication ReplicationOf(const RuleContext& ctx, const std::string& t) {
+  const FleetIndex& index = ctx.index;
+  AccountReplication r;
+  const model::HostEvidence* th = index.Host(t);
+  r.nc = DomainNc(th != nullptr ? th->identity.domain() : "");
+  r.data = index.HasReplicationData();
+  if (r.nc.empty() && r.data) {
+    r.nc = DomainNcOfLinks(index.All(v1::Evidence::kReplication).front()->replication());
+  }
+  r.links = index.LinkCount(r.nc);
+  r.failing_links = static_cast<int>(index.FailingLinks(r.nc).size());
+  r.unrelated_failures = index.FailingLinkCount() - r.failing_links;
+  r.failures = &FailuresOf(ctx, r.nc);
+  for (const EvidenceNote& n : r.failures->notes) {
+    if (r.corroboration.size() < 6) r.corroboration.push_back(n);
+  }
+  for (uint32_t id : events::kReplicationFailureEvents) {
+    for (const auto& [e, ev] : index.EventsWithId(id)) {
+      if (r.corroboration.size() >= 8) break;
+      const model::HostEvidence* h = index.Host(e->host());
+      if (h == nullptr || h->identity.role() != v1::ROLE_DC) continue;
+      r.corroboration.push_back(index.Note(
+          *e, absl::StrCat("Directory Service event ", ev->event_id(), " on ", e->host())));
+    }
+  }
+  return r;
+}
+
+std::vector<std::string> ReplicationFix(const std::string& dc,
+                                        const std::vector<std::string>& meanings) {
+  std::vector<std::string> steps = {
+      absl::StrCat("repadmin /showrepl ", dc, " — read the Last Failure Status"),
+      absl::StrCat("repadmin /syncall ", dc, " /AdeP"),
+  };
+  // The first few links: a domain-wide outage fails hundreds, and the fix is the same.
+  constexpr size_t kShown = 5;
+  for (size_t i = 0; i < meanings.size() && i < kShown; ++i) {
+    steps.push_back(absl::StrCat("Fix: ", meanings[i]));
+  }
+  if (meanings.size() > kShown) {
+    steps.push_back(absl::StrCat("And ", meanings.size() - kShown,
+                                 " more failing link(s): repadmin /replsummary lists them"));
+  }
+  steps.push_back("Then on the senders: klist purge -li 0x3e7 and Retry-Queue");
+  return steps;
+}
+
 class DcReplicationRule : public PerTargetRule {
  public:
   const char* cause() const override { return kDcReplication; }
 
+  // Gather the DCs' copies of T's account (and the kvno of tickets each KDC issues) and the
+  // replication of the naming context holding it; judge a stale copy first, failing
+  // replication alone next.
   CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const override {
-    const FleetIndex& index = ctx.index;
-    std::vector<View> views;
-    for (const v1::Evidence* e : index.About(t, v1::Evidence::kSpnListing)) {
-      const model::HostEvidence* h = index.Host(e->host());
-      if (h == nullptr || h->identity.role() != v1::ROLE_DC) continue;
-      const v1::SpnListing& l = e->spn_listing();
-      if (ShortName(l.account_dn()) != t && ShortName(l.account()) != t &&
-          ShortName(e->subject()) != t) {
-        continue;
-      }
-      View v{e->host(), {}, -1, e};
-      for (const std::string& s : l.spns()) v.spns.insert(absl::AsciiStrToLower(s));
-      views.push_back(std::move(v));
-    }
-    for (const v1::Evidence* e : index.About(t, v1::Evidence::kComputerAccounts)) {
-      for (const v1::ComputerAccount& a : e->computer_accounts().accounts()) {
-        if (ShortName(a.sam_account_name()) != t) continue;
-        View v{index.Resolve(a.read_from_dc()).value_or(e->host()), {}, a.key_version_number(), e};
-        for (const std::string& s : a.spns()) v.spns.insert(absl::AsciiStrToLower(s));
-        views.push_back(std::move(v));
-      }
-    }
-    // kvno of the tickets each KDC issued for SMTPSVC/T (kerbside's ticket probes).
-    std::map<std::string, std::pair<int, const v1::Evidence*>> ticket_kvno;
-    for (const v1::Evidence* e : index.About(t, v1::Evidence::kProbes)) {
-      for (const v1::TicketProbe& p : e->probes().tickets()) {
-        if (!p.ok() || !IsTargetSmtpSpn(p.service_principal(), t, index.Fqdn(t))) continue;
-        ticket_kvno[index.Resolve(p.kdc()).value_or(p.kdc())] = {p.kvno(), e};
-      }
-    }
-
-    std::vector<EvidenceNote> direct, corroboration;
-    bool direct_fresh = false;
-    std::set<std::string> stale_dcs;
-    // Disagreement: compare each view with the richest one (the DC that has seen the latest
-    // change holds the most SPNs and the highest kvno).
-    if (views.size() >= 2) {
-      const View* best = &views.front();
-      for (const View& v : views) {
-        if (v.kvno > best->kvno || (v.kvno == best->kvno && v.spns.size() > best->spns.size())) {
-          best = &v;
-        }
-      }
-      for (const View& v : views) {
-        if (v.dc == best->dc) continue;
-        std::vector<std::string> lacking;
-        for (const std::string& s : best->spns) {
-          if (v.spns.count(s) == 0) lacking.push_back(s);
-        }
-        const bool kvno_differs = v.kvno >= 0 && best->kvno >= 0 && v.kvno != best->kvno;
-        if (lacking.empty() && !kvno_differs) continue;
-        stale_dcs.insert(v.dc);
-        direct_fresh |= !index.IsStale(*v.evidence);
-        direct.push_back(index.Note(
-            *v.evidence,
-            absl::StrCat(
-                v.dc, "'s copy of ", t, " differs from ", best->dc, "'s",
-                lacking.empty() ? "" : absl::StrCat(": lacks ", absl::StrJoin(lacking, ", ")),
-                kvno_differs ? absl::StrCat(" (kvno ", v.kvno, " vs ", best->kvno, ")") : "")));
-      }
-    }
-    if (ticket_kvno.size() >= 2) {
-      int max_kvno = 0;
-      for (const auto& [kdc, kv] : ticket_kvno) max_kvno = std::max(max_kvno, kv.first);
-      for (const auto& [kdc, kv] : ticket_kvno) {
-        if (kv.first == max_kvno) continue;
-        stale_dcs.insert(kdc);
-        direct_fresh |= !index.IsStale(*kv.second);
-        direct.push_back(index.Note(
-            *kv.second, absl::StrCat(kdc, " issues tickets for SMTPSVC/", t, " with kvno ",
-                                     kv.first, " while others use ", max_kvno)));
-      }
-    }
-
-    // Replication of the naming context holding T's account.
-    const model::HostEvidence* th = index.Host(t);
-    std::string nc = DomainNc(th != nullptr ? th->identity.domain() : "");
-    const bool repl_data = index.HasReplicationData();
-    if (nc.empty() && repl_data) {
-      nc = DomainNcOfLinks(index.All(v1::Evidence::kReplication).front()->replication());
-    }
-    const int links = index.LinkCount(nc);
-    const int failing_links = static_cast<int>(index.FailingLinks(nc).size());
-    const int unrelated_failures = index.FailingLinkCount() - failing_links;
-    const FleetMemo::ReplicationFailures& failures = FailuresOf(ctx, nc);
-    stale_dcs.insert(failures.stale_dcs.begin(), failures.stale_dcs.end());
-    const std::vector<std::string>& meanings = failures.meanings;
-    for (const EvidenceNote& n : failures.notes) {
-      if (corroboration.size() < 6) corroboration.push_back(n);
-    }
-    for (uint32_t id : events::kReplicationFailureEvents) {
-      for (const auto& [e, r] : index.EventsWithId(id)) {
-        if (corroboration.size() >= 8) break;
-        const model::HostEvidence* h = index.Host(e->host());
-        if (h == nullptr || h->identity.role() != v1::ROLE_DC) continue;
-        corroboration.push_back(index.Note(
-            *e, absl::StrCat("Directory Service event ", r->event_id(), " on ", e->host())));
-      }
-    }
-
+    const std::vector<View> views = AccountViews(ctx.index, t);
+    StaleCopies stale;
+    CompareViews(ctx.index, t, views, stale);
+    CompareTicketKvnos(ctx.index, t, stale);
+    const AccountReplication repl = ReplicationOf(ctx, t);
+    std::set<std::string> stale_dcs = stale.dcs;
+    stale_dcs.insert(repl.failures->stale_dcs.begin(), repl.failures->stale_dcs.end());
     const std::string blamed = stale_dcs.empty() ? "" : *stale_dcs.begin();
-    auto fix = [&](const std::string& dc) {
-      std::vector<std::string> steps = {
-          absl::StrCat("repadmin /showrepl ", dc, " — read the Last Failure Status"),
-          absl::StrCat("repadmin /syncall ", dc, " /AdeP"),
-      };
-      // The first few links: a domain-wide outage fails hundreds, and the fix is the same.
-      constexpr size_t kShown = 5;
-      for (size_t i = 0; i < meanings.size() && i < kShown; ++i) {
-        steps.push_back(absl::StrCat("Fix: ", meanings[i]));
-      }
-      if (meanings.size() > kShown) {
-        steps.push_back(absl::StrCat("And ", meanings.size() - kShown,
-                                     " more failing link(s): repadmin /replsummary lists them"));
-      }
-      steps.push_back(absl::StrCat("Then on the senders: klist purge -li 0x3e7 and Retry-Queue"));
-      return steps;
-    };
-    if (!direct.empty()) {
-      std::vector<EvidenceNote> evidence = direct;
-      evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
+    if (!stale.notes.empty()) {
+      std::vector<EvidenceNote> evidence = stale.notes;
+      evidence.insert(evidence.end(), repl.corroboration.begin(), repl.corroboration.end());
       return Supported(
-          kDcReplication, Grade(true, direct_fresh, !corroboration.empty()), blamed,
+          kDcReplication, Grade(true, stale.fresh, !repl.corroboration.empty()), blamed,
           absl::StrCat(JoinNames(stale_dcs), " hold", stale_dcs.size() == 1 ? "s" : "",
                        " a stale copy of ", t, "'s account",
-                       failing_links > 0 ? absl::StrCat("; ", failing_links,
-                                                        " replication link(s) of ", nc, " failing")
-                                         : ""),
-          std::move(evidence), fix(blamed));
+                       repl.failing_links > 0
+                           ? absl::StrCat("; ", repl.failing_links, " replication link(s) of ",
+                                          repl.nc, " failing")
+                           : ""),
+          std::move(evidence), ReplicationFix(blamed, repl.failures->meanings));
     }
-    if (failing_links > 0) {
+    if (repl.failing_links > 0) {
       return Supported(
           kDcReplication, Confidence::kPossible, blamed,
-          absl::StrCat("replication of ", nc, " (which holds ", t, "'s account) fails on ",
-                       failing_links, " link(s) into ", JoinNames(stale_dcs),
+          absl::StrCat("replication of ", repl.nc, " (which holds ", t, "'s account) fails on ",
+                       repl.failing_links, " link(s) into ", JoinNames(stale_dcs),
                        "; the DCs' copies of the account were not compared"),
-          corroboration, fix(blamed));
+          repl.corroboration, ReplicationFix(blamed, repl.failures->meanings));
     }
-    if (views.size() >= 2 || repl_data) {
+    if (views.size() >= 2 || repl.data) {
       return RuledOut(
           kDcReplication,
           absl::StrCat(
-              views.size() >= 2 ? absl::StrCat(views.size(), " DCs agree about ", t, "'s account")
-                                : absl::StrCat("replication of ", nc.empty() ? "the domain" : nc,
-                                               " is healthy on ", links, " link(s)"),
-              unrelated_failures > 0 ? absl::StrCat(" (", unrelated_failures,
-                                                    " failing link(s) in other naming contexts "
-                                                    "do not hold the account)")
-                                     : ""));
+              views.size() >= 2
+                  ? absl::StrCat(views.size(), " DCs agree about ", t, "'s account")
+                  : absl::StrCat("replication of ", repl.nc.empty() ? "the domain" : repl.nc,
+                                 " is healthy on ", repl.links, " link(s)"),
+              repl.unrelated_failures > 0
+                  ? absl::StrCat(" (", repl.unrelated_failures,
+                                 " failing link(s) in other naming contexts do not hold the "
+                                 "account)")
+                  : ""));
     }
     return NotChecked(kDcReplication, absl::StrCat("no DC evidence: neither DC copies of ", t,
                                                    "'s account (setspn-l-", t,
                                                    ".txt in two DC folders) nor replication status "
                                                    "(repadmin-showrepl.csv, drs-showrepl.json)"));
-  }
-
-  // When the target's domain is unknown: the NC that looks like a domain (only DC= parts).
-  static std::string DomainNcOfLinks(const v1::ReplicationStatus& r) {
-    for (const v1::ReplicationLink& l : r.links()) {
-      const std::string nc = NormalizeDn(l.naming_context());
-      bool only_dc = !nc.empty();
-      for (absl::string_view part : absl::StrSplit(nc, ',')) {
-        if (!absl::StartsWith(part, "dc=")) only_dc = false;
-      }
-      if (only_dc) return nc;
-    }
-    return "";
   }
 };
 

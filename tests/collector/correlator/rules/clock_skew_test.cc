@@ -3,58 +3,16 @@
 // missing readings allow when no clock is off.
 #include <string>
 
-#include "absl/strings/ascii.h"
-#include "collector/correlator/clock_graph.h"
-#include "collector/correlator/fleet_index.h"
-#include "collector/correlator/pair_matrix.h"
-#include "collector/correlator/rules/rule.h"
-#include "common/proto_time.h"
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
+#include "tests/collector/correlator/rules/rule_test_fleet.h"
 
 namespace kerbside::correlator {
 namespace {
 
 using ::testing::HasSubstr;
 
-const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
-
-class ClockSkewRuleTest : public ::testing::Test {
+class ClockSkewRuleTest : public RuleTestFleet {
  protected:
-  void SetUp() override {
-    Host("DC01", v1::ROLE_DC, "10.1.1.1").identity.set_pdc_emulator(true);
-    Host("EX01", v1::ROLE_EXCHANGE, "10.1.1.11");
-    Host("EX02", v1::ROLE_EXCHANGE, "10.1.1.12");
-    // EX01's queue to EX02 fails with the KB's error.
-    v1::Evidence q = Item("EX01");
-    queue_ = q.mutable_queues()->add_queues();
-    queue_->set_identity("EX01\\7");
-    queue_->set_status("Retry");
-    queue_->set_message_count(9);
-    queue_->set_next_hop_domain("ex02.contoso.com");
-    queue_->mutable_last_error()->set_failure_class(v1::LastError::AUTH_TEMPORARY);
-    queue_->mutable_last_error()->set_target_fqdn("ex02.contoso.com");
-    fleet_.hosts["EX01"].evidence.push_back(q);
-    queue_ = fleet_.hosts["EX01"].evidence.back().mutable_queues()->mutable_queues(0);
-  }
-
-  model::HostEvidence& Host(const std::string& name, v1::Role role, const std::string& ip) {
-    model::HostEvidence& h = fleet_.hosts[name];
-    h.name = name;
-    h.has_identity = true;
-    h.identity.set_netbios_name(name);
-    h.identity.set_fqdn(absl::AsciiStrToLower(name) + ".contoso.com");
-    h.identity.set_role(role);
-    h.identity.add_ips(ip);
-    return h;
-  }
-  v1::Evidence Item(const std::string& host) {
-    v1::Evidence e;
-    e.set_host(host);
-    e.set_source("test");
-    *e.mutable_observed_host_time() = ToProto(kNow - absl::Minutes(1));
-    return e;
-  }
   // `host` is `offset` ahead of the collector, measured on its stream.
   void Reading(const std::string& host, absl::Duration offset) {
     v1::Evidence e = Item(host);
@@ -64,40 +22,15 @@ class ClockSkewRuleTest : public ::testing::Test {
     *r->mutable_offset() = ToProto(offset);
     *r->mutable_uncertainty() = ToProto(absl::Milliseconds(1));
     *r->mutable_measured_at() = ToProto(kNow - absl::Minutes(1));
-    fleet_.hosts[host].evidence.push_back(e);
+    Add(e);
   }
   void TimeSource(const std::string& host, const std::string& source) {
     v1::Evidence e = Item(host);
     e.mutable_w32tm_status()->set_source(source);
-    fleet_.hosts[host].evidence.push_back(e);
+    Add(e);
   }
-  void QueueSaysTimeSkew() { queue_->mutable_last_error()->set_security_status("TimeSkew"); }
-
-  CauseResult Judge() {
-    index_ = std::make_unique<FleetIndex>(fleet_, kNow, absl::Hours(24));
-    matrix_ = std::make_unique<PairMatrix>(*index_);
-    clocks_ = std::make_unique<ClockGraph>(*index_, absl::Minutes(5));
-    group_ = FailureGroup{};
-    for (const auto& [key, p] : matrix_->failing()) group_.pairs.push_back(&p);
-    group_.senders = {"EX01"};
-    group_.targets = {"EX02"};
-    for (const Rule* r : Rules()) {
-      if (std::string(r->cause()) == kClockSkew) {
-        return r->Evaluate(
-            RuleContext{*index_, *matrix_, *clocks_, group_, absl::Minutes(5), &memo_});
-      }
-    }
-    ADD_FAILURE() << "no clock_skew rule";
-    return {};
-  }
-
-  model::FleetModel fleet_;
-  v1::Queue* queue_ = nullptr;
-  std::unique_ptr<FleetIndex> index_;
-  std::unique_ptr<PairMatrix> matrix_;
-  std::unique_ptr<ClockGraph> clocks_;
-  FailureGroup group_;
-  FleetMemo memo_;
+  void QueueSaysTimeSkew() { FailingQueue().mutable_last_error()->set_security_status("TimeSkew"); }
+  CauseResult Judge() { return RuleTestFleet::Judge(kClockSkew); }
 };
 
 TEST_F(ClockSkewRuleTest, AHostOffThePdcEmulatorIsBlamedLikelyAlone) {

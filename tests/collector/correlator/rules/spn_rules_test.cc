@@ -5,54 +5,16 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/ascii.h"
-#include "collector/correlator/clock_graph.h"
-#include "collector/correlator/fleet_index.h"
-#include "collector/correlator/pair_matrix.h"
-#include "collector/correlator/rules/rule.h"
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
+#include "tests/collector/correlator/rules/rule_test_fleet.h"
 
 namespace kerbside::correlator {
 namespace {
 
 using ::testing::HasSubstr;
 
-const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
-
-class SpnRulesTest : public ::testing::Test {
+class SpnRulesTest : public RuleTestFleet {
  protected:
-  void SetUp() override {
-    for (auto [name, ip, role] : {std::tuple{"DC01", "10.1.1.1", v1::ROLE_DC},
-                                  std::tuple{"EX01", "10.1.1.11", v1::ROLE_EXCHANGE},
-                                  std::tuple{"EX02", "10.1.1.12", v1::ROLE_EXCHANGE}}) {
-      model::HostEvidence& h = fleet_.hosts[name];
-      h.name = name;
-      h.has_identity = true;
-      h.identity.set_netbios_name(name);
-      h.identity.set_fqdn(absl::AsciiStrToLower(std::string(name)) + ".contoso.com");
-      h.identity.set_role(role);
-      h.identity.add_ips(ip);
-    }
-    // EX01's queue to EX02 fails with the KB's error.
-    v1::Evidence q = Item("EX01");
-    v1::Queue* queue = q.mutable_queues()->add_queues();
-    queue->set_identity("EX01\\7");
-    queue->set_status("Retry");
-    queue->set_message_count(9);
-    queue->set_next_hop_domain("ex02.contoso.com");
-    queue->mutable_last_error()->set_failure_class(v1::LastError::AUTH_TEMPORARY);
-    queue->mutable_last_error()->set_target_fqdn("ex02.contoso.com");
-    fleet_.hosts["EX01"].evidence.push_back(q);
-  }
-
-  v1::Evidence Item(const std::string& host) {
-    v1::Evidence e;
-    e.set_host(host);
-    e.set_source("test");
-    e.mutable_observed_host_time()->set_seconds(absl::ToUnixSeconds(kNow) - 60);
-    return e;
-  }
   // A directory read on `on`: EX02$ with `ex02_spns`, and svc-relay with `svc_spns`.
   void DirectoryRead(const std::string& on, std::vector<std::string> ex02_spns,
                      std::vector<std::string> svc_spns) {
@@ -81,32 +43,8 @@ class SpnRulesTest : public ::testing::Test {
     fleet_.hosts["EX01"].evidence.push_back(e);
   }
 
-  CauseResult Judge(const char* cause) {
-    index_ = std::make_unique<FleetIndex>(fleet_, kNow, absl::Hours(24));
-    matrix_ = std::make_unique<PairMatrix>(*index_);
-    clocks_ = std::make_unique<ClockGraph>(*index_, absl::Minutes(5));
-    group_ = FailureGroup{};
-    for (const auto& [key, p] : matrix_->failing()) group_.pairs.push_back(&p);
-    group_.senders = {"EX01"};
-    group_.targets = {"EX02"};
-    for (const Rule* r : Rules()) {
-      if (std::string(r->cause()) == cause) {
-        return r->Evaluate(
-            RuleContext{*index_, *matrix_, *clocks_, group_, absl::Minutes(5), &memo_});
-      }
-    }
-    ADD_FAILURE() << "no rule " << cause;
-    return {};
-  }
-
   const std::vector<std::string> kEx02Spns = {"HOST/EX02", "SMTPSVC/EX02",
                                               "SMTPSVC/ex02.contoso.com"};
-  model::FleetModel fleet_;
-  std::unique_ptr<FleetIndex> index_;
-  std::unique_ptr<PairMatrix> matrix_;
-  std::unique_ptr<ClockGraph> clocks_;
-  FailureGroup group_;
-  FleetMemo memo_;
 };
 
 TEST_F(SpnRulesTest, DuplicateInADcsDirectoryReadIsConfirmedByTheKdcRefusingIt) {
