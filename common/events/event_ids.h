@@ -46,6 +46,8 @@ inline constexpr std::array<uint32_t, 7> kReplicationFailureEvents = {1311, 1388
                                                                       1988, 2042, 2087};
 inline constexpr std::array<uint32_t, 8> kDirectoryServiceEvents = {1311, 1388, 1864, 1925,
                                                                     1988, 2042, 2087, 2088};
+// Those whose insertion strings carry the Win32 status of the failed replication.
+inline constexpr std::array<uint32_t, 3> kReplicationEventsWithStatus = {1925, 2087, 2088};
 
 template <size_t N>
 constexpr bool IsOneOf(uint32_t id, const std::array<uint32_t, N>& ids) {

@@ -15,6 +15,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "common/events/event_ids.h"
+#include "common/kerberos/krb_codes.h"
 #include "common/text/lines.h"
 #include "pugixml.hpp"
 
@@ -224,7 +225,8 @@ void ExtractKerberosClient(v1::EventRecord* e) {
   if (e->event_id() == kKerberosApModified) {
     // "The Kerberos client received a KRB_AP_ERR_MODIFIED error from the server %1. The
     // target name used was %2."
-    if (!e->facts().contains("error_code")) (*e->mutable_facts())["error_code"] = "0x29";
+    if (!e->facts().contains("error_code"))
+      (*e->mutable_facts())["error_code"] = HexCode(kerberos::kKrbApErrModified);
     std::vector<absl::string_view> data = Positional(*e);
     if (!e->facts().contains("server_name")) {
       absl::string_view server = NamedValue(*e, "Server");
@@ -297,7 +299,7 @@ void ExtractNtds(v1::EventRecord* e) {
   if (source_index >= 0 && static_cast<size_t>(source_index) < data.size()) {
     Put(e, "source_dsa", data[source_index]);
   }
-  if (e->event_id() == 1925 || e->event_id() == 2087 || e->event_id() == 2088) {
+  if (IsOneOf(e->event_id(), kReplicationEventsWithStatus)) {
     for (absl::string_view v : data) {
       if (IsSignedDecimal(absl::StripAsciiWhitespace(v))) {
         Put(e, "error_status", v);
