@@ -44,105 +44,123 @@ std::optional<std::string> ResolveTarget(const FleetIndex& index, const v1::Queu
   return index.Resolve(q.next_hop_domain());
 }
 
+// A stuck queue as the diagnoses show it.
+QueueRef StuckQueueRef(const v1::Evidence& ev, const v1::Queue& q,
+                       const std::optional<std::string>& target) {
+  QueueRef ref;
+  ref.sender = ev.host();
+  ref.target = target.value_or(q.next_hop_domain());
+  ref.identity = q.identity();
+  ref.status = q.status();
+  ref.message_count = q.message_count();
+  ref.last_error = ReplyText(q.last_error().inner());
+  if (ref.last_error.empty()) ref.last_error = q.last_error().raw();
+  ref.failure_class = FailureClassName(q.last_error().failure_class());
+  ref.origin = ev.origin();
+  return ref;
+}
+
+// The target's local port the sender reached, from LastError's endpoint ("10.1.1.12:25").
+std::optional<int> EndpointPort(const v1::LastError& e) {
+  const std::string& endpoint = e.last_endpoint();
+  int port = 0;
+  const size_t colon = endpoint.rfind(':');
+  if (colon == std::string::npos || !absl::SimpleAtoi(endpoint.substr(colon + 1), &port)) {
+    return std::nullopt;
+  }
+  return port;
+}
+
 }  // namespace
 
 PairMatrix::PairMatrix(const FleetIndex& index) {
   const NextHopResolver resolver(index);
   for (const v1::Evidence* ev : index.All(v1::Evidence::kQueues)) {
-    const std::string& sender = ev->host();
-    queues_known_.insert(sender);
-    for (const v1::Queue& q : ev->queues().queues()) {
-      std::optional<std::string> target = ResolveTarget(index, q);
-      const bool stuck = model::IsQueueStuck(q);
-      std::optional<NextHopTargets> hop;
-      if (!target) hop = resolver.Resolve(sender, q, /*find_named=*/stuck);
-      if (!stuck) {
-        // A delivering queue toward a known Exchange server is a healthy pair; toward a set of
-        // candidates it says nothing about any one of them.
-        if (!target && hop && hop->candidates.hosts.size() == 1) {
-          target = hop->candidates.hosts.front();
-        }
-        if (target && *target != sender) {
-          healthy_.insert({sender, *target});
-          healthy_to_[*target].insert(sender);
-          healthy_from_[sender].insert(*target);
-        }
-        continue;
-      }
-      QueueRef ref;
-      ref.sender = sender;
-      ref.target = target.value_or(q.next_hop_domain());
-      ref.identity = q.identity();
-      ref.status = q.status();
-      ref.message_count = q.message_count();
-      ref.last_error = ReplyText(q.last_error().inner());
-      if (ref.last_error.empty()) ref.last_error = q.last_error().raw();
-      ref.failure_class = FailureClassName(q.last_error().failure_class());
-      ref.origin = ev->origin();
-      if (!InScope(q.last_error())) {
-        out_of_scope_.push_back(std::move(ref));
-        continue;
-      }
-      stuck_senders_.insert(sender);
-      // The hosts this queue fails to: the one it names, or the candidates of its next hop that
-      // the evidence names, else all of them, each judged (DESIGN.md §3).
-      std::vector<std::string> targets;
-      bool known = target.has_value();
-      bool tentative = false;
-      if (target) {
-        targets.push_back(*target);
-      } else {
-        NextHopNote& note = next_hops_[{sender, q.next_hop_domain()}];
-        note.sender = sender;
-        note.next_hop = q.next_hop_domain();
-        note.delivery_type = q.delivery_type();
-        note.basis = hop->candidates.basis;
-        note.candidates = hop->candidates.hosts;
-        note.unknown_facts = hop->candidates.unknown_facts;
-        if (hop->candidates.hosts.empty()) {
-          note.chosen_by = hop->candidates.why_none;
-          targets.push_back(q.next_hop_domain());
-        } else if (hop->candidates.hosts.size() == 1) {
-          note.chosen_by = "the only candidate";
-          targets = hop->candidates.hosts;
-          known = true;
-        } else if (!hop->named.empty()) {
-          std::vector<std::string> why;
-          for (const auto& [c, evidence] : hop->named) {
-            targets.push_back(c);
-            why.push_back(evidence.fact);
-          }
-          note.chosen_by = absl::StrCat("named by the evidence: ", absl::StrJoin(why, "; "));
-          known = true;
-        } else {
-          note.chosen_by = "no evidence names one of them: each is judged";
-          targets = hop->candidates.hosts;
-          known = true;
-          tentative = true;
-        }
-        note.chosen = known ? targets : std::vector<std::string>{};
-      }
-      const std::string& endpoint = q.last_error().last_endpoint();
-      int port = 0;
-      const size_t colon = endpoint.rfind(':');
-      const bool has_port =
-          colon != std::string::npos && absl::SimpleAtoi(endpoint.substr(colon + 1), &port);
-      for (const std::string& t : targets) {
-        FailingPair& p = failing_[{sender, t}];
-        // A pair is tentative only while every queue behind it is.
-        p.tentative = p.queues.empty() ? tentative : p.tentative && tentative;
-        p.sender = sender;
-        p.target = t;
-        p.target_known = known;
-        if (!target && p.next_hop.empty()) p.next_hop = q.next_hop_domain();
-        p.last_errors.push_back(&q.last_error());
-        if (has_port) p.ports.insert(port);
-        QueueRef r = ref;
-        if (!tentative) r.target = t;
-        p.queues.push_back(std::move(r));
-      }
-    }
+    queues_known_.insert(ev->host());
+    for (const v1::Queue& q : ev->queues().queues()) AddQueue(index, resolver, *ev, q);
   }
+  AddInboundFailures(index);
+  IndexPairs();
+}
+
+void PairMatrix::AddQueue(const FleetIndex& index, const NextHopResolver& resolver,
+                          const v1::Evidence& ev, const v1::Queue& q) {
+  const std::string& sender = ev.host();
+  std::optional<std::string> target = ResolveTarget(index, q);
+  const bool stuck = model::IsQueueStuck(q);
+  std::optional<NextHopTargets> hop;
+  if (!target) hop = resolver.Resolve(sender, q, /*find_named=*/stuck);
+  if (!stuck) {
+    // A delivering queue toward a known Exchange server is a healthy pair; toward a set of
+    // candidates it says nothing about any one of them.
+    if (!target && hop && hop->candidates.hosts.size() == 1) target = hop->candidates.hosts.front();
+    if (target && *target != sender) {
+      healthy_.insert({sender, *target});
+      healthy_to_[*target].insert(sender);
+      healthy_from_[sender].insert(*target);
+    }
+    return;
+  }
+  QueueRef ref = StuckQueueRef(ev, q, target);
+  if (!InScope(q.last_error())) {
+    out_of_scope_.push_back(std::move(ref));
+    return;
+  }
+  stuck_senders_.insert(sender);
+  const QueueTargets targets =
+      target ? QueueTargets{{*target}, true, false} : ChooseCandidates(sender, q, *hop);
+  const std::optional<int> port = EndpointPort(q.last_error());
+  for (const std::string& t : targets.hosts) {
+    FailingPair& p = failing_[{sender, t}];
+    // A pair is tentative only while every queue behind it is.
+    p.tentative = p.queues.empty() ? targets.tentative : p.tentative && targets.tentative;
+    p.sender = sender;
+    p.target = t;
+    p.target_known = targets.known;
+    if (!target && p.next_hop.empty()) p.next_hop = q.next_hop_domain();
+    p.last_errors.push_back(&q.last_error());
+    if (port) p.ports.insert(*port);
+    QueueRef r = ref;
+    if (!targets.tentative) r.target = t;
+    p.queues.push_back(std::move(r));
+  }
+}
+
+PairMatrix::QueueTargets PairMatrix::ChooseCandidates(const std::string& sender, const v1::Queue& q,
+                                                      const NextHopTargets& hop) {
+  // The candidates of the next hop that the evidence names, else all of them, each judged
+  // (DESIGN.md §3); the choice is noted for the diagnosis.
+  NextHopNote& note = next_hops_[{sender, q.next_hop_domain()}];
+  note.sender = sender;
+  note.next_hop = q.next_hop_domain();
+  note.delivery_type = q.delivery_type();
+  note.basis = hop.candidates.basis;
+  note.candidates = hop.candidates.hosts;
+  note.unknown_facts = hop.candidates.unknown_facts;
+  QueueTargets out;
+  if (hop.candidates.hosts.empty()) {
+    note.chosen_by = hop.candidates.why_none;
+    out.hosts.push_back(q.next_hop_domain());
+  } else if (hop.candidates.hosts.size() == 1) {
+    note.chosen_by = "the only candidate";
+    out = {hop.candidates.hosts, true, false};
+  } else if (!hop.named.empty()) {
+    std::vector<std::string> why;
+    for (const auto& [c, evidence] : hop.named) {
+      out.hosts.push_back(c);
+      why.push_back(evidence.fact);
+    }
+    note.chosen_by = absl::StrCat("named by the evidence: ", absl::StrJoin(why, "; "));
+    out.known = true;
+  } else {
+    note.chosen_by = "no evidence names one of them: each is judged";
+    out = {hop.candidates.hosts, true, true};
+  }
+  note.chosen = out.known ? out.hosts : std::vector<std::string>{};
+  return out;
+}
+
+void PairMatrix::AddInboundFailures(const FleetIndex& index) {
   // 1035 on a target names the sender's IP: the failure seen from the receiving side, which also
   // covers senders that sent no bundle.
   for (const v1::Evidence* ev : index.All(v1::Evidence::kEvents)) {
@@ -177,6 +195,9 @@ PairMatrix::PairMatrix(const FleetIndex& index) {
       }
     }
   }
+}
+
+void PairMatrix::IndexPairs() {
   for (const auto& [key, p] : failing_) {
     if (p.tentative) continue;
     failing_to_[p.target].insert(p.sender);

@@ -8,6 +8,7 @@
 
 #include "collector/correlator/diagnosis.h"
 #include "collector/correlator/fleet_index.h"
+#include "collector/correlator/next_hop_targets.h"
 
 namespace kerbside::correlator {
 
@@ -57,6 +58,20 @@ class PairMatrix {
   bool SendsHealthily(const std::string& host) const;
 
  private:
+  // The hosts a stuck queue fails to: the one it names, or candidates of its next hop.
+  struct QueueTargets {
+    std::vector<std::string> hosts;
+    bool known = false;      // hosts are fleet hosts (else the next hop as written)
+    bool tentative = false;  // one of several candidates, none named by the evidence
+  };
+  void AddQueue(const FleetIndex& index, const NextHopResolver& resolver, const v1::Evidence& ev,
+                const v1::Queue& q);
+  QueueTargets ChooseCandidates(const std::string& sender, const v1::Queue& q,
+                                const NextHopTargets& hop);
+  void AddInboundFailures(const FleetIndex& index);
+  // The failing and healthy pairs by sender and by target.
+  void IndexPairs();
+
   std::map<std::pair<std::string, std::string>, FailingPair> failing_;
   std::set<std::pair<std::string, std::string>> healthy_;
   std::vector<QueueRef> out_of_scope_;
