@@ -16,143 +16,177 @@
 namespace kerbside::correlator {
 namespace {
 
-// Splits the failing pairs into groups by the side the pair matrix blames (DESIGN.md §2).
-std::vector<FailureGroup> GroupFailures(const FleetIndex& index, const PairMatrix& m) {
-  std::vector<FailureGroup> groups;
-  std::set<std::pair<std::string, std::string>> assigned;
-  auto add_pair = [&](FailureGroup& g, const FailingPair& p) {
+// Splits the failing pairs into groups by the side the pair matrix blames (DESIGN.md §2), each
+// pattern in turn over the pairs no earlier one took.
+class FailureGrouper {
+ public:
+  FailureGrouper(const FleetIndex& index, const PairMatrix& m) : index_(index), m_(m) {
+    for (const auto& [key, p] : m.failing()) {
+      if (p.tentative) continue;
+      by_target_[p.target].push_back(&p);
+      by_sender_[p.sender].push_back(&p);
+    }
+  }
+
+  std::vector<FailureGroup> Groups() && {
+    GroupTentative();
+    GroupTargetSide();
+    GroupSenderSide();
+    GroupSinglePairs();
+    for (FailureGroup& g : groups_) MarkDcSide(g);
+    return std::move(groups_);
+  }
+
+ private:
+  void Add(FailureGroup& g, const FailingPair& p) {
     g.pairs.push_back(&p);
     g.senders.insert(p.sender);
     if (p.target_known) g.targets.insert(p.target);
-    assigned.insert({p.sender, p.target});
-  };
-  auto own_queues = [&](const std::string& t) {
-    if (!m.FailingTargetsOf(t).empty() || m.HasStuckQueue(t)) {
+    assigned_.insert({p.sender, p.target});
+  }
+
+  std::string OwnQueues(const std::string& t) const {
+    if (!m_.FailingTargetsOf(t).empty() || m_.HasStuckQueue(t)) {
       return absl::StrCat(t, "'s own queues fail too");
     }
-    if (m.SendsHealthily(t)) return absl::StrCat(t, "'s own queues are healthy");
+    if (m_.SendsHealthily(t)) return absl::StrCat(t, "'s own queues are healthy");
     // Its queues were read (they may all point at sites or DAGs): none is stuck.
-    if (m.QueuesKnown(t)) return absl::StrCat(t, "'s own queues are not stuck");
+    if (m_.QueuesKnown(t)) return absl::StrCat(t, "'s own queues are not stuck");
     return absl::StrCat(t, "'s own queues are not known");
-  };
+  }
 
   // Queues whose next hop could be several servers, none named by the evidence: one group per
   // sender and next hop (the same words name other servers from another sender: "hub version
-  // 14" is the sender's own site), every candidate judged as a target (DESIGN.md §3). Counted in
-  // no pattern below.
-  std::map<std::pair<std::string, std::string>, std::vector<const FailingPair*>> tentative;
-  for (const auto& [key, p] : m.failing()) {
-    if (p.tentative) tentative[{p.sender, p.next_hop}].push_back(&p);
-  }
-  for (const auto& [sender_hop, pairs] : tentative) {
-    const std::string& hop = sender_hop.second;
-    FailureGroup g;
-    g.pattern_kind = "target_side";
-    for (const FailingPair* p : pairs) add_pair(g, *p);
-    std::string basis;
-    if (auto note = m.next_hops().find(sender_hop); note != m.next_hops().end()) {
-      basis = note->second.basis;
+  // 14" is the sender's own site), every candidate judged as a target (DESIGN.md §3). Counted
+  // in no pattern below.
+  void GroupTentative() {
+    std::map<std::pair<std::string, std::string>, std::vector<const FailingPair*>> tentative;
+    for (const auto& [key, p] : m_.failing()) {
+      if (p.tentative) tentative[{p.sender, p.next_hop}].push_back(&p);
     }
-    g.pattern = absl::StrCat(JoinNames(g.senders), " -> '", hop, "' could be any of ",
-                             JoinNames(g.targets), basis.empty() ? "" : " (" + basis + ")",
-                             "; no evidence names which: each is judged");
-    groups.push_back(std::move(g));
+    for (const auto& [sender_hop, pairs] : tentative) {
+      FailureGroup g;
+      g.pattern_kind = "target_side";
+      for (const FailingPair* p : pairs) Add(g, *p);
+      std::string basis;
+      if (auto note = m_.next_hops().find(sender_hop); note != m_.next_hops().end()) {
+        basis = note->second.basis;
+      }
+      g.pattern =
+          absl::StrCat(JoinNames(g.senders), " -> '", sender_hop.second, "' could be any of ",
+                       JoinNames(g.targets), basis.empty() ? "" : " (" + basis + ")",
+                       "; no evidence names which: each is judged");
+      groups_.push_back(std::move(g));
+    }
   }
 
   // Every sender fails to T and none delivers to it: T-side.
-  std::map<std::string, std::vector<const FailingPair*>> by_target, by_sender;
-  for (const auto& [key, p] : m.failing()) {
-    if (p.tentative) continue;
-    by_target[p.target].push_back(&p);
-    by_sender[p.sender].push_back(&p);
-  }
-  for (const auto& [t, pairs] : by_target) {
-    const size_t healthy = m.HealthySendersTo(t).size();
-    if (pairs.size() < 2 || healthy > 0) continue;
-    FailureGroup g;
-    g.pattern_kind = "target_side";
-    g.pattern = absl::StrCat(pairs.size(), " of ", pairs.size(), " senders fail to ", t, "; ",
-                             own_queues(t));
-    for (const FailingPair* p : pairs) add_pair(g, *p);
-    groups.push_back(std::move(g));
-  }
-  // S fails to every target it has: S-side.
-  for (const auto& [s, pairs] : by_sender) {
-    std::vector<const FailingPair*> left;
-    for (const FailingPair* p : pairs) {
-      if (!assigned.count({p->sender, p->target})) left.push_back(p);
-    }
-    if (left.size() < 2 || !m.HealthyTargetsOf(s).empty()) continue;
-    FailureGroup g;
-    g.pattern_kind = "sender_side";
-    std::set<std::string> targets;
-    for (const FailingPair* p : left) targets.insert(p->target);
-    g.pattern = absl::StrCat(s, " fails to ", left.size(), " of ", left.size(), " targets (",
-                             JoinNames(targets), ")");
-    for (const FailingPair* p : left) add_pair(g, *p);
-    groups.push_back(std::move(g));
-  }
-  // What is left is one pair at a time; say what the matrix knows around it.
-  for (const auto& [key, p] : m.failing()) {
-    if (assigned.count(key) || p.tentative) continue;
-    FailureGroup g;
-    const std::set<std::string> healthy_to_t = m.HealthySendersTo(p.target);
-    const std::set<std::string> healthy_from_s = m.HealthyTargetsOf(p.sender);
-    if (!healthy_to_t.empty() && !healthy_from_s.empty()) {
-      g.pattern_kind = "pair_only";
-      g.pattern =
-          absl::StrCat("only ", p.sender, " -> ", p.target, " fails: ", p.sender, " delivers to ",
-                       JoinNames(healthy_from_s), " and ", JoinNames(healthy_to_t), " deliver",
-                       healthy_to_t.size() == 1 ? "s" : "", " to ", p.target);
-    } else if (!healthy_to_t.empty()) {
-      g.pattern_kind = "sender_side";
-      g.pattern = absl::StrCat(p.sender, " fails to ", p.target, " while ", JoinNames(healthy_to_t),
-                               " deliver", healthy_to_t.size() == 1 ? "s" : "", " to it");
-    } else {
+  void GroupTargetSide() {
+    for (const auto& [t, pairs] : by_target_) {
+      if (pairs.size() < 2 || !m_.HealthySendersTo(t).empty()) continue;
+      FailureGroup g;
       g.pattern_kind = "target_side";
-      g.pattern = absl::StrCat(
-          "1 of 1 known senders fails to ", p.target,
-          p.target_known ? absl::StrCat("; ", own_queues(p.target)) : "",
-          healthy_from_s.empty()
-              ? ""
-              : absl::StrCat("; ", p.sender, " delivers to ", JoinNames(healthy_from_s)));
+      g.pattern = absl::StrCat(pairs.size(), " of ", pairs.size(), " senders fail to ", t, "; ",
+                               OwnQueues(t));
+      for (const FailingPair* p : pairs) Add(g, *p);
+      groups_.push_back(std::move(g));
     }
-    add_pair(g, p);
-    groups.push_back(std::move(g));
   }
+
+  // S fails to every target it has: S-side.
+  void GroupSenderSide() {
+    for (const auto& [s, pairs] : by_sender_) {
+      std::vector<const FailingPair*> left;
+      for (const FailingPair* p : pairs) {
+        if (!assigned_.count({p->sender, p->target})) left.push_back(p);
+      }
+      if (left.size() < 2 || !m_.HealthyTargetsOf(s).empty()) continue;
+      FailureGroup g;
+      g.pattern_kind = "sender_side";
+      std::set<std::string> targets;
+      for (const FailingPair* p : left) targets.insert(p->target);
+      g.pattern = absl::StrCat(s, " fails to ", left.size(), " of ", left.size(), " targets (",
+                               JoinNames(targets), ")");
+      for (const FailingPair* p : left) Add(g, *p);
+      groups_.push_back(std::move(g));
+    }
+  }
+
+  // What is left is one pair at a time; say what the matrix knows around it.
+  void GroupSinglePairs() {
+    for (const auto& [key, p] : m_.failing()) {
+      if (assigned_.count(key) || p.tentative) continue;
+      FailureGroup g;
+      const std::set<std::string> healthy_to_t = m_.HealthySendersTo(p.target);
+      const std::set<std::string> healthy_from_s = m_.HealthyTargetsOf(p.sender);
+      if (!healthy_to_t.empty() && !healthy_from_s.empty()) {
+        g.pattern_kind = "pair_only";
+        g.pattern =
+            absl::StrCat("only ", p.sender, " -> ", p.target, " fails: ", p.sender, " delivers to ",
+                         JoinNames(healthy_from_s), " and ", JoinNames(healthy_to_t), " deliver",
+                         healthy_to_t.size() == 1 ? "s" : "", " to ", p.target);
+      } else if (!healthy_to_t.empty()) {
+        g.pattern_kind = "sender_side";
+        g.pattern =
+            absl::StrCat(p.sender, " fails to ", p.target, " while ", JoinNames(healthy_to_t),
+                         " deliver", healthy_to_t.size() == 1 ? "s" : "", " to it");
+      } else {
+        g.pattern_kind = "target_side";
+        g.pattern = absl::StrCat(
+            "1 of 1 known senders fails to ", p.target,
+            p.target_known ? absl::StrCat("; ", OwnQueues(p.target)) : "",
+            healthy_from_s.empty()
+                ? ""
+                : absl::StrCat("; ", p.sender, " delivers to ", JoinNames(healthy_from_s)));
+      }
+      Add(g, p);
+      groups_.push_back(std::move(g));
+    }
+  }
+
+  // The DCs `host`'s ticket probes got their answers from.
+  std::set<std::string> KdcsUsedBy(const std::string& host) const {
+    std::set<std::string> out;
+    for (const v1::Evidence* e : index_.Of(host, v1::Evidence::kProbes)) {
+      for (const v1::TicketProbe& t : e->probes().tickets()) {
+        if (auto dc = index_.Resolve(t.kdc())) out.insert(*dc);
+      }
+    }
+    return out;
+  }
+
   // DC-side: every failing sender of the group gets its tickets from one DC (its probes say
   // so) while a sender that delivers uses another.
-  for (FailureGroup& g : groups) {
+  void MarkDcSide(FailureGroup& g) const {
     std::set<std::string> kdcs;
-    bool all_known = true;
     for (const std::string& s : g.senders) {
-      std::set<std::string> own;
-      for (const v1::Evidence* e : index.Of(s, v1::Evidence::kProbes)) {
-        for (const v1::TicketProbe& t : e->probes().tickets()) {
-          if (auto dc = index.Resolve(t.kdc())) own.insert(*dc);
-        }
-      }
-      if (own.empty()) all_known = false;
+      const std::set<std::string> own = KdcsUsedBy(s);
+      if (own.empty()) return;
       kdcs.insert(own.begin(), own.end());
     }
-    if (!all_known || kdcs.size() != 1) continue;
+    if (kdcs.size() != 1) return;
     const std::string dc = *kdcs.begin();
     for (const std::string& t : g.targets) {
-      for (const std::string& healthy : m.HealthySendersTo(t)) {
-        for (const v1::Evidence* e : index.Of(healthy, v1::Evidence::kProbes)) {
-          for (const v1::TicketProbe& tp : e->probes().tickets()) {
-            auto other = index.Resolve(tp.kdc());
-            if (other && *other != dc && g.pattern_kind != "dc_side") {
-              g.pattern_kind = "dc_side";
-              g.pattern = absl::StrCat("all senders that use ", dc, " fail (", JoinNames(g.senders),
-                                       "); ", healthy, " uses ", *other, " and delivers");
-            }
-          }
+      for (const std::string& healthy : m_.HealthySendersTo(t)) {
+        for (const std::string& other : KdcsUsedBy(healthy)) {
+          if (other == dc || g.pattern_kind == "dc_side") continue;
+          g.pattern_kind = "dc_side";
+          g.pattern = absl::StrCat("all senders that use ", dc, " fail (", JoinNames(g.senders),
+                                   "); ", healthy, " uses ", other, " and delivers");
         }
       }
     }
   }
-  return groups;
+
+  const FleetIndex& index_;
+  const PairMatrix& m_;
+  std::vector<FailureGroup> groups_;
+  std::set<std::pair<std::string, std::string>> assigned_;
+  std::map<std::string, std::vector<const FailingPair*>> by_target_, by_sender_;
+};
+
+std::vector<FailureGroup> GroupFailures(const FleetIndex& index, const PairMatrix& m) {
+  return FailureGrouper(index, m).Groups();
 }
 
 Diagnosis Judge(const RuleContext& ctx) {
