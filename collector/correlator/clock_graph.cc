@@ -26,6 +26,19 @@ void ClockGraph::AddReading(const std::string& from, const std::string& to, absl
 }
 
 ClockGraph::ClockGraph(const FleetIndex& index, absl::Duration tolerance) {
+  AddCollectorReadings(index);
+  AddStripcharts(index);
+  AddKdcClocks(index);
+  const std::string& pdc = index.PdcEmulator();
+  if (!pdc.empty() && adjacency_.count(pdc) != 0) {
+    AnchorOnPdc(pdc);
+    return;
+  }
+  if (!AnchorOnFleetMedian()) return;
+  JudgeAgainstAuthenticatingDcs(index, tolerance);
+}
+
+void ClockGraph::AddCollectorReadings(const FleetIndex& index) {
   for (const v1::Evidence* e : index.All(v1::Evidence::kClockReading)) {
     const v1::ClockReading& r = e->clock_reading();
     std::string to =
@@ -37,6 +50,9 @@ ClockGraph::ClockGraph(const FleetIndex& index, absl::Duration tolerance) {
                                            to == kCollectorNode ? "the collector" : to,
                                            " (measured by kerbside)")));
   }
+}
+
+void ClockGraph::AddStripcharts(const FleetIndex& index) {
   for (const v1::Evidence* e : index.All(v1::Evidence::kW32TmStripchart)) {
     const v1::W32tmStripchart& s = e->w32tm_stripchart();
     const std::string target_name = s.target().empty() ? e->subject() : s.target();
@@ -60,6 +76,9 @@ ClockGraph::ClockGraph(const FleetIndex& index, absl::Duration tolerance) {
                                            " (w32tm /stripchart, median of ", offsets.size(),
                                            " samples)")));
   }
+}
+
+void ClockGraph::AddKdcClocks(const FleetIndex& index) {
   for (const v1::Evidence* e : index.All(v1::Evidence::kProbes)) {
     for (const v1::KdcProbe& k : e->probes().kdc()) {
       if (!k.has_kdc_clock()) continue;
@@ -73,20 +92,21 @@ ClockGraph::ClockGraph(const FleetIndex& index, absl::Duration tolerance) {
                                              *to, " (KRB-ERROR server time, kerbside probe)")));
     }
   }
+}
 
-  const std::string& pdc = index.PdcEmulator();
-  if (!pdc.empty() && adjacency_.count(pdc) != 0) {
-    reference_ = pdc;
-    frame_ = Solve(pdc);
-    for (auto& [node, c] : frame_) {
-      c.reference_host = pdc;
-      c.reference_label = absl::StrCat("the PDC emulator ", pdc);
-    }
-    to_reference_ = frame_;
-    return;
+void ClockGraph::AnchorOnPdc(const std::string& pdc) {
+  reference_ = pdc;
+  frame_ = Solve(pdc);
+  for (auto& [node, c] : frame_) {
+    c.reference_host = pdc;
+    c.reference_label = absl::StrCat("the PDC emulator ", pdc);
   }
-  // No PDC emulator reading: anchor on the best-connected node, then shift every offset by the
-  // median so the reference is the fleet's majority, not one host's clock.
+  to_reference_ = frame_;
+}
+
+bool ClockGraph::AnchorOnFleetMedian() {
+  // Anchor on the best-connected node, then shift every offset by the median so the reference
+  // is the fleet's majority, not one host's clock.
   std::string anchor;
   size_t degree = 0;
   for (const auto& [node, edges] : adjacency_) {
@@ -95,13 +115,13 @@ ClockGraph::ClockGraph(const FleetIndex& index, absl::Duration tolerance) {
       degree = edges.size();
     }
   }
-  if (anchor.empty()) return;
+  if (anchor.empty()) return false;
   std::map<std::string, HostClock> solved = Solve(anchor);
   std::vector<absl::Duration> offsets;
   for (const auto& [node, c] : solved) {
     if (node != kCollectorNode) offsets.push_back(c.offset);
   }
-  if (offsets.empty()) return;
+  if (offsets.empty()) return false;
   std::sort(offsets.begin(), offsets.end());
   const absl::Duration median = offsets[offsets.size() / 2];
   for (auto& [node, c] : solved) {
@@ -111,8 +131,13 @@ ClockGraph::ClockGraph(const FleetIndex& index, absl::Duration tolerance) {
   }
   frame_ = std::move(solved);
   to_reference_ = frame_;
+  return true;
+}
+
+void ClockGraph::JudgeAgainstAuthenticatingDcs(const FleetIndex& index, absl::Duration tolerance) {
   // Without the PDC emulator, a host is judged against the DC it authenticates to when that DC
-  // is measured too: Kerberos compares the client's clock with its KDC's.
+  // is measured too (and within `tolerance` of the fleet): Kerberos compares the client's
+  // clock with its KDC's.
   std::map<std::string, std::map<std::string, HostClock>> from_dc;
   for (auto& [host, c] : to_reference_) {
     const std::optional<std::string> dc = AuthenticatingDc(index, host);

@@ -53,6 +53,14 @@ class ClockGraph {
   void AddReading(const std::string& from, const std::string& to, absl::Duration offset,
                   absl::Duration uncertainty, EvidenceNote note);
   std::map<std::string, HostClock> Solve(const std::string& root) const;
+  // The readings, as edges: kerbside's own exchanges, w32tm /stripchart, KDC error times.
+  void AddCollectorReadings(const FleetIndex& index);
+  void AddStripcharts(const FleetIndex& index);
+  void AddKdcClocks(const FleetIndex& index);
+  // The frame: on the PDC emulator, else on the fleet median (false: nothing measured).
+  void AnchorOnPdc(const std::string& pdc);
+  bool AnchorOnFleetMedian();
+  void JudgeAgainstAuthenticatingDcs(const FleetIndex& index, absl::Duration tolerance);
 
   std::map<std::string, std::vector<Edge>> adjacency_;
   std::string reference_;
