@@ -1,7 +1,9 @@
 // KB 979174 cause 4: the sender (or the target) cannot reach its DCs on TCP/UDP 88 while those
 // DCs are up. Windows sends most tickets of an Exchange server over TCP (its PAC exceeds the
 // UDP limit), so a blocked TCP 88 alone breaks ExchangeAuth.
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -55,102 +57,117 @@ std::string FailedPorts(
   return absl::StrJoin(parts, ", ");
 }
 
+// What one host's KDC probes say.
+struct HostProbes {
+  bool probed = false;
+  bool fresh = false;         // some failing TCP probe is not stale evidence
+  bool others_reach = false;  // another host's probes got an answer from a DC this one cannot reach
+  std::set<std::string> blocked_dcs;                         // TCP 88 (or its KDC port) failed
+  std::map<std::string, std::vector<std::string>> failures;  // dc -> "TCP 88 refused"
+  std::map<std::string, const v1::Evidence*> source;         // dc -> the probes file
+  // dc -> port -> the transports that failed ("TCP", "UDP")
+  std::map<std::string, std::map<int, std::set<std::string>>> failed_ports;
+};
+
+HostProbes ReadProbes(const FleetIndex& index, const std::string& h) {
+  HostProbes out;
+  for (const v1::Evidence* e : index.Of(h, v1::Evidence::kProbes)) {
+    for (const v1::KdcProbe& p : e->probes().kdc()) {
+      out.probed = true;
+      const std::string dc = index.Resolve(p.kdc()).value_or(p.kdc());
+      if (!Failed(p)) continue;
+      const bool tcp = p.transport() == v1::KdcProbe::TCP;
+      // Every failed port is said in the summary (issue 16: "on TCP 88" when UDP and TCP, 88
+      // and 464 were all blocked); only TCP 88 decides the cause.
+      out.failed_ports[dc][p.port()].insert(tcp ? "TCP" : "UDP");
+      // kpasswd (464) matters for password changes, not for ExchangeAuth's tickets.
+      if (p.service() == v1::KdcProbe::KPASSWD || p.port() == 464) continue;
+      // TCP failing is enough to break ExchangeAuth; UDP alone failing is not.
+      out.failures[dc].push_back(
+          absl::StrCat(tcp ? "TCP " : "UDP ", p.port(), " ", OutcomeName(p)));
+      out.source.emplace(dc, e);
+      if (!tcp) continue;
+      out.blocked_dcs.insert(dc);
+      out.fresh |= !index.IsStale(*e);
+      if (index.AnsweringKdcs().count(dc)) out.others_reach = true;
+    }
+  }
+  return out;
+}
+
+// The verdict for host `h` when its probes failed, or NETLOGON found no DC; nullopt otherwise.
+std::optional<CauseResult> HostVerdict(const FleetIndex& index, const std::string& h,
+                                       const HostProbes& probes) {
+  std::vector<EvidenceNote> direct, corroboration;
+  for (const std::string& dc : probes.blocked_dcs) {
+    direct.push_back(
+        index.Note(*probes.source.at(dc),
+                   absl::StrCat(h, " -> ", dc, ": ", absl::StrJoin(probes.failures.at(dc), ", "))));
+    if (index.AnsweringKdcs().count(dc)) {
+      corroboration.push_back({"", "kerbside probes of other hosts",
+                               absl::StrCat("other hosts reach ", dc, " on 88"), std::nullopt,
+                               std::nullopt, false});
+    }
+  }
+  int no_logon_servers = 0;
+  ForEachEvent(
+      index, h, {events::kNetlogonNoDc}, [&](const v1::Evidence& e, const v1::EventRecord&) {
+        if (no_logon_servers++ == 0) {
+          corroboration.push_back(
+              index.Note(e, absl::StrCat("NETLOGON 5719 on ", h, ": no logon server available")));
+        }
+      });
+  if (!probes.blocked_dcs.empty()) {
+    std::vector<std::string> fix;
+    for (const std::string& dc : probes.blocked_dcs) {
+      fix.push_back(absl::StrCat("Open TCP and UDP 88 (Kerberos) and 464 (kpasswd) from ", h,
+                                 " to ", dc, " in every firewall between them"));
+      fix.push_back(absl::StrCat("Verify on ", h, ": Test-NetConnection ", dc, " -Port 88"));
+    }
+    std::vector<EvidenceNote> evidence = direct;
+    evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
+    return Supported(
+        kKerberosPortsBlocked,
+        Grade(true, probes.fresh, probes.others_reach || no_logon_servers > 0), h,
+        absl::StrCat(h, " cannot reach its KDC", probes.blocked_dcs.size() > 1 ? "s " : " ",
+                     JoinNames(probes.blocked_dcs), " on ",
+                     FailedPorts(probes.blocked_dcs, probes.failed_ports),
+                     probes.others_reach ? " while other hosts can" : ""),
+        std::move(evidence), std::move(fix));
+  }
+  if (no_logon_servers > 0) {
+    return Supported(
+        kKerberosPortsBlocked, Confidence::kPossible, h,
+        absl::StrCat("NETLOGON 5719 on ", h,
+                     ": it found no DC; its ports to the DCs were not probed"),
+        corroboration,
+        {absl::StrCat("On ", h, ": Test-NetConnection <DC> -Port 88; nltest /dsgetdc:<domain>")});
+  }
+  return std::nullopt;
+}
+
 class KerberosPortsBlockedRule : public Rule {
  public:
   const char* cause() const override { return kKerberosPortsBlocked; }
 
+  // Each sender and target judged on its own probes; the most confident verdict wins.
   CauseResult Evaluate(const RuleContext& ctx) const override {
-    const FleetIndex& index = ctx.index;
-    const std::set<std::string>& answering_dcs = index.AnsweringKdcs();
     std::set<std::string> hosts(ctx.group.senders.begin(), ctx.group.senders.end());
     hosts.insert(ctx.group.targets.begin(), ctx.group.targets.end());
-
-    std::vector<CauseResult> results;
+    std::optional<CauseResult> best;
     std::set<std::string> unprobed;
     std::vector<std::string> reachable;
     for (const std::string& h : hosts) {
-      const auto& probes = index.Of(h, v1::Evidence::kProbes);
-      std::vector<EvidenceNote> direct, corroboration;
-      bool fresh = false, others_reach = false, probed = false;
-      std::set<std::string> blocked_dcs;
-      std::map<std::string, std::vector<std::string>> failures;  // dc -> "TCP 88 refused"
-      std::map<std::string, const v1::Evidence*> source;         // dc -> the probes file
-      // dc -> port -> the transports that failed ("TCP", "UDP")
-      std::map<std::string, std::map<int, std::set<std::string>>> failed_ports;
-      for (const v1::Evidence* e : probes) {
-        for (const v1::KdcProbe& p : e->probes().kdc()) {
-          probed = true;
-          const std::string dc = index.Resolve(p.kdc()).value_or(p.kdc());
-          if (!Failed(p)) continue;
-          const bool tcp = p.transport() == v1::KdcProbe::TCP;
-          // Every failed port is said in the summary (issue 16: "on TCP 88" when UDP and TCP,
-          // 88 and 464 were all blocked); only TCP 88 decides the cause.
-          failed_ports[dc][p.port()].insert(tcp ? "TCP" : "UDP");
-          // kpasswd (464) matters for password changes, not for ExchangeAuth's tickets.
-          if (p.service() == v1::KdcProbe::KPASSWD || p.port() == 464) continue;
-          // TCP failing is enough to break ExchangeAuth; UDP alone failing is not.
-          failures[dc].push_back(
-              absl::StrCat(tcp ? "TCP " : "UDP ", p.port(), " ", OutcomeName(p)));
-          source.emplace(dc, e);
-          if (!tcp) continue;
-          blocked_dcs.insert(dc);
-          fresh |= !index.IsStale(*e);
-          if (answering_dcs.count(dc)) others_reach = true;
-        }
-      }
-      for (const std::string& dc : blocked_dcs) {
-        direct.push_back(index.Note(
-            *source[dc], absl::StrCat(h, " -> ", dc, ": ", absl::StrJoin(failures[dc], ", "))));
-        if (answering_dcs.count(dc)) {
-          corroboration.push_back({"", "kerbside probes of other hosts",
-                                   absl::StrCat("other hosts reach ", dc, " on 88"), std::nullopt,
-                                   std::nullopt, false});
-        }
-      }
-      int no_logon_servers = 0;
-      ForEachEvent(index, h, {events::kNetlogonNoDc},
-                   [&](const v1::Evidence& e, const v1::EventRecord& r) {
-                     (void)r;
-                     if (no_logon_servers++ == 0) {
-                       corroboration.push_back(index.Note(
-                           e, absl::StrCat("NETLOGON 5719 on ", h, ": no logon server available")));
-                     }
-                   });
-      if (!blocked_dcs.empty()) {
-        std::vector<std::string> fix;
-        for (const std::string& dc : blocked_dcs) {
-          fix.push_back(absl::StrCat("Open TCP and UDP 88 (Kerberos) and 464 (kpasswd) from ", h,
-                                     " to ", dc, " in every firewall between them"));
-          fix.push_back(absl::StrCat("Verify on ", h, ": Test-NetConnection ", dc, " -Port 88"));
-        }
-        std::vector<EvidenceNote> evidence = direct;
-        evidence.insert(evidence.end(), corroboration.begin(), corroboration.end());
-        results.push_back(Supported(
-            kKerberosPortsBlocked, Grade(true, fresh, others_reach || no_logon_servers > 0), h,
-            absl::StrCat(h, " cannot reach its KDC", blocked_dcs.size() > 1 ? "s " : " ",
-                         JoinNames(blocked_dcs), " on ", FailedPorts(blocked_dcs, failed_ports),
-                         others_reach ? " while other hosts can" : ""),
-            std::move(evidence), std::move(fix)));
-      } else if (no_logon_servers > 0) {
-        results.push_back(Supported(
-            kKerberosPortsBlocked, Confidence::kPossible, h,
-            absl::StrCat("NETLOGON 5719 on ", h,
-                         ": it found no DC; its ports to the DCs were "
-                         "not probed"),
-            corroboration,
-            {absl::StrCat("On ", h,
-                          ": Test-NetConnection <DC> -Port 88; nltest /dsgetdc:<domain>")}));
-      } else if (!probed) {
+      const HostProbes probes = ReadProbes(ctx.index, h);
+      if (std::optional<CauseResult> r = HostVerdict(ctx.index, h, probes)) {
+        if (!best || r->confidence > best->confidence) best = std::move(r);
+      } else if (!probes.probed) {
         unprobed.insert(h);
       } else {
         reachable.push_back(h);
       }
     }
-    const CauseResult* best = nullptr;
-    for (const CauseResult& r : results) {
-      if (best == nullptr || r.confidence > best->confidence) best = &r;
-    }
-    if (best != nullptr) return *best;
+    if (best) return *best;
     if (!unprobed.empty() &&
         std::none_of(ctx.group.senders.begin(), ctx.group.senders.end(),
                      [&](const std::string& s) { return unprobed.count(s) == 0; })) {
