@@ -9,7 +9,6 @@
 #include "absl/time/time.h"
 #include "collector/agent_service.h"
 #include "collector/fleet.h"
-#include "collector/live_query_service.h"
 #include "collector/oncall/oncall.h"
 #include "collector/open_file_limit.h"
 #include "collector/query_service.h"
@@ -166,19 +165,17 @@ int Run(const Flags& f) {
                                                       .idle_timeout = *idle_timeout,
                                                   },
                                               .stream_clock = &kerbside::MonotonicClock()});
-  QueryServiceImpl query(&fleet, f.plaintext);
-  kerbside::collector::LiveQueryServiceImpl live(&fleet, store->get(), &clock,
-                                                 {.plaintext = f.plaintext,
-                                                  .max_clock_skew = *max_clock_skew,
-                                                  .stale_after = *stale_after,
-                                                  .event_window = *event_window});
+  QueryServiceImpl query(&fleet, store->get(), &clock,
+                         {.plaintext = f.plaintext,
+                          .live = {.max_clock_skew = *max_clock_skew,
+                                   .stale_after = *stale_after,
+                                   .event_window = *event_window}});
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
   builder.AddListeningPort(f.listen, creds, &bound_port);
   builder.RegisterService(&agents);
   builder.RegisterService(&query);
-  builder.RegisterService(&live);
   // Explicit, not gRPC's default: an agent's batch is at most kMaxBatchBytes; a larger message
   // ends that agent's stream (logged at its disconnection), never the collector.
   builder.SetMaxReceiveMessageSize(static_cast<int>(kerbside::kMaxAgentMessageBytes));

@@ -1,6 +1,7 @@
 #include "collector/live_model.h"
 
 #include "absl/strings/str_cat.h"
+#include "collector/correlator/correlator.h"
 #include "common/proto_time.h"
 
 namespace kerbside::collector {
@@ -54,6 +55,20 @@ absl::StatusOr<model::FleetModel> BuildLiveModel(const Fleet& fleet, EvidenceSto
         {h.source, absl::StrCat(h.host, " source ", h.source, " ", h.state, ": ", h.reason)});
   }
   return m;
+}
+
+absl::StatusOr<diagnoses::CorrelationRun> CorrelateLive(const Fleet& fleet, EvidenceStore* store,
+                                                        absl::Time now,
+                                                        const LiveCorrelationOptions& options) {
+  auto m = BuildLiveModel(fleet, store, options.max_clock_skew, now - options.event_window);
+  if (!m.ok()) return m.status();
+  diagnoses::CorrelationRun run;
+  run.diagnoses = correlator::Correlate(
+      *m, now, {.max_clock_skew = options.max_clock_skew, .stale_after = options.stale_after});
+  for (const auto& [name, host] : m->hosts) {
+    if (host.has_identity) run.site_by_host[name] = host.identity.site();
+  }
+  return run;
 }
 
 }  // namespace kerbside::collector

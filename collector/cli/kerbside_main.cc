@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "collector/cli/bundle_view.h"
 #include "collector/cli/hosts_view.h"
+#include "collector/cli/queues_view.h"
 #include "collector/cli/watch_view.h"
 #include "collector/correlator/correlator.h"
 #include "common/bundle/bundle_loader.h"
@@ -90,17 +91,16 @@ void SetDeadline(const Connection& c, grpc::ClientContext* ctx) {
                     std::chrono::milliseconds(static_cast<int64_t>(c.timeout_seconds * 1000)));
 }
 
-// Calls one method of the live query service with the operator's credentials and a deadline.
+// Calls one method of the query service with the operator's credentials and a deadline.
 // Returns 0, or the exit code after saying what went wrong.
 template <typename Request, typename Response>
-int CallLive(const Connection& c,
-             grpc::Status (kerbside::v1::LiveQueryService::Stub::*method)(grpc::ClientContext*,
-                                                                          const Request&,
-                                                                          Response*),
-             const Request& request, Response* response) {
+int Call(const Connection& c,
+         grpc::Status (kerbside::v1::QueryService::Stub::*method)(grpc::ClientContext*,
+                                                                  const Request&, Response*),
+         const Request& request, Response* response) {
   auto channel = Channel(c);
   if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
-  auto stub = kerbside::v1::LiveQueryService::NewStub(*channel);
+  auto stub = kerbside::v1::QueryService::NewStub(*channel);
   grpc::ClientContext ctx;
   SetDeadline(c, &ctx);
   grpc::Status s = ((*stub).*method)(&ctx, request, response);
@@ -109,14 +109,11 @@ int CallLive(const Connection& c,
 }
 
 int ListHosts(const Connection& c, bool json) {
-  auto channel = Channel(c);
-  if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
-  auto stub = kerbside::v1::QueryService::NewStub(*channel);
-  grpc::ClientContext ctx;
-  SetDeadline(c, &ctx);
   kerbside::v1::ListHostsResponse response;
-  grpc::Status s = stub->ListHosts(&ctx, kerbside::v1::ListHostsRequest(), &response);
-  if (!s.ok()) return Fail(kExitCollector, ExplainRpcFailure(c, s));
+  if (int rc = Call(c, &kerbside::v1::QueryService::Stub::ListHosts,
+                    kerbside::v1::ListHostsRequest(), &response)) {
+    return rc;
+  }
   if (json) {
     std::printf("%s\n", kerbside::JsonText(kerbside::cli::HostsToJson(response), 2).c_str());
   } else {
@@ -170,7 +167,7 @@ int DiagnoseLive(const Connection& c, const DiagnoseFlags& f) {
   kerbside::v1::DiagnoseRequest request;
   request.set_target(f.target);
   kerbside::v1::DiagnoseResponse response;
-  if (int rc = CallLive(c, &kerbside::v1::LiveQueryService::Stub::Diagnose, request, &response)) {
+  if (int rc = Call(c, &kerbside::v1::QueryService::Stub::Diagnose, request, &response)) {
     return rc;
   }
   std::fputs(
@@ -182,26 +179,13 @@ int DiagnoseLive(const Connection& c, const DiagnoseFlags& f) {
 
 int ListQueues(const Connection& c, bool json) {
   kerbside::v1::ListQueuesResponse response;
-  if (int rc = CallLive(c, &kerbside::v1::LiveQueryService::Stub::ListQueues,
-                        kerbside::v1::ListQueuesRequest(), &response)) {
+  if (int rc = Call(c, &kerbside::v1::QueryService::Stub::ListQueues,
+                    kerbside::v1::ListQueuesRequest(), &response)) {
     return rc;
   }
-  if (json) {
-    std::printf("%s\n", response.json().c_str());
-    return 0;
-  }
-  const nlohmann::json j = nlohmann::json::parse(response.json(), nullptr, false);
-  if (j.is_discarded()) return Fail(kExitCollector, "the collector sent JSON that does not parse");
-  std::printf("%-8s %-16s %-8s %8s  %-28s %s\n", "HOST", "QUEUE", "STATUS", "MESSAGES", "NEXT HOP",
-              "LAST ERROR");
-  for (const auto& q : j["queues"]) {
-    std::printf("%-8s %-16s %-8s %8lld  %-28s %s\n", q["host"].get<std::string>().c_str(),
-                q["identity"].get<std::string>().c_str(), q["status"].get<std::string>().c_str(),
-                static_cast<long long>(q["message_count"].get<int64_t>()),
-                q["next_hop_domain"].get<std::string>().c_str(),
-                q["stuck"].get<bool>() ? q["last_error"].get<std::string>().c_str() : "");
-  }
-  if (j["queues"].empty()) std::printf("(no agent has reported queues)\n");
+  const std::string out = json ? kerbside::JsonText(kerbside::cli::QueuesToJson(response), 2) + "\n"
+                               : kerbside::cli::QueuesToTable(response);
+  std::fputs(kerbside::text::EscapeControl(out, true).c_str(), stdout);
   return 0;
 }
 
@@ -210,32 +194,13 @@ int ShowEvidence(const Connection& c, const std::string& host, const std::string
   request.set_host(host);
   request.set_kind(kind);
   kerbside::v1::GetEvidenceResponse response;
-  if (int rc =
-          CallLive(c, &kerbside::v1::LiveQueryService::Stub::GetEvidence, request, &response)) {
+  if (int rc = Call(c, &kerbside::v1::QueryService::Stub::GetEvidence, request, &response)) {
     return rc;
   }
-  if (json) {
-    std::printf("%s\n", response.json().c_str());
-    return 0;
-  }
-  const nlohmann::json j = nlohmann::json::parse(response.json(), nullptr, false);
-  if (j.is_discarded()) return Fail(kExitCollector, "the collector sent JSON that does not parse");
-  std::printf("%s\n", j["host"].get<std::string>().c_str());
-  for (const auto& src : j["sources"]) {
-    std::printf("  source %-12s %-9s %s (%llds ago)\n", src["source"].get<std::string>().c_str(),
-                src["health"].get<std::string>().c_str(), src["reason"].get<std::string>().c_str(),
-                static_cast<long long>(src["age_seconds"].get<int64_t>()));
-  }
-  for (const auto& e : j["evidence"]) {
-    const std::string age =
-        e["age_seconds"].is_null()
-            ? std::string("age unknown")
-            : kerbside::FormatAge(absl::Seconds(e["age_seconds"].get<int64_t>()));
-    std::printf("  %-20s %-44s %s [%s]\n", e["kind"].get<std::string>().c_str(),
-                e["origin"].get<std::string>().c_str(), e["summary"].get<std::string>().c_str(),
-                age.c_str());
-  }
-  if (j["evidence"].empty()) std::printf("  (no evidence: not collected, which is not healthy)\n");
+  const std::string out =
+      json ? kerbside::JsonText(kerbside::cli::EvidenceToJson(response), 2) + "\n"
+           : kerbside::cli::EvidenceToTable(response);
+  std::fputs(kerbside::text::EscapeControl(out, true).c_str(), stdout);
   return 0;
 }
 
@@ -251,7 +216,7 @@ struct WatchFlags {
 int Watch(const Connection& c, const WatchFlags& f) {
   auto channel = Channel(c);
   if (!channel.ok()) return Fail(kExitUsage, std::string(channel.status().message()));
-  auto stub = kerbside::v1::LiveQueryService::NewStub(*channel);
+  auto stub = kerbside::v1::QueryService::NewStub(*channel);
   const bool terminal = !f.json && isatty(STDOUT_FILENO);
   std::string last;
   int updates = 0;
@@ -269,11 +234,10 @@ int Watch(const Connection& c, const WatchFlags& f) {
       state["error"] = ExplainRpcFailure(c, s);
     } else {
       const nlohmann::json d = nlohmann::json::parse(diagnosed.json(), nullptr, false);
-      const nlohmann::json q = nlohmann::json::parse(queues.json(), nullptr, false);
-      if (d.is_discarded() || q.is_discarded()) {
+      if (d.is_discarded()) {
         state["error"] = "the collector sent JSON that does not parse";
       } else {
-        state = kerbside::cli::WatchState(d, q);
+        state = kerbside::cli::WatchState(d, queues);
         as_of = d.value("generated_at", as_of);
       }
     }
@@ -305,8 +269,8 @@ int Watch(const Connection& c, const WatchFlags& f) {
 // kerbside export-bundle DIR: the live fleet as a support bundle.
 int ExportBundle(const Connection& c, const std::string& dir) {
   kerbside::v1::ExportBundleResponse response;
-  if (int rc = CallLive(c, &kerbside::v1::LiveQueryService::Stub::ExportBundle,
-                        kerbside::v1::ExportBundleRequest(), &response)) {
+  if (int rc = Call(c, &kerbside::v1::QueryService::Stub::ExportBundle,
+                    kerbside::v1::ExportBundleRequest(), &response)) {
     return rc;
   }
   kerbside::bundle::RenderedBundle rendered;

@@ -12,18 +12,17 @@ std::string Str(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-nlohmann::ordered_json WatchState(const nlohmann::json& diagnose, const nlohmann::json& queues) {
+nlohmann::ordered_json WatchState(const nlohmann::json& diagnose,
+                                  const v1::ListQueuesResponse& queues) {
   nlohmann::ordered_json out;
   out["stuck_queues"] = nlohmann::ordered_json::array();
-  if (queues.contains("queues")) {
-    for (const auto& q : queues["queues"]) {
-      if (!q.value("stuck", false)) continue;
-      out["stuck_queues"].push_back({{"host", Str(q, "host")},
-                                     {"identity", Str(q, "identity")},
-                                     {"next_hop_domain", Str(q, "next_hop_domain")},
-                                     {"message_count", q.value("message_count", 0)},
-                                     {"last_error", Str(q, "last_error")}});
-    }
+  for (const v1::QueueStatus& q : queues.queues()) {
+    if (!q.stuck()) continue;
+    out["stuck_queues"].push_back({{"host", q.host()},
+                                   {"identity", q.identity()},
+                                   {"next_hop_domain", q.next_hop_domain()},
+                                   {"message_count", q.message_count()},
+                                   {"last_error", q.last_error()}});
   }
   out["diagnoses"] = nlohmann::ordered_json::array();
   if (diagnose.contains("diagnoses")) {

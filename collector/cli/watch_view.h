@@ -3,14 +3,16 @@
 
 #include <string>
 
+#include "kerbside/v1/query.pb.h"
 #include "nlohmann/json.hpp"
 
 namespace kerbside::cli {
 
-// What `kerbside watch` shows, from the live Diagnose and ListQueues answers (their JSON):
+// What `kerbside watch` shows, from the live Diagnose (its JSON) and ListQueues answers:
 // {"stuck_queues":[...], "diagnoses":[...]} with each diagnosis' cause, blamed host, sentence,
 // state, first seen and last changed. Stable for equal input, so a change is a real change.
-nlohmann::ordered_json WatchState(const nlohmann::json& diagnose, const nlohmann::json& queues);
+nlohmann::ordered_json WatchState(const nlohmann::json& diagnose,
+                                  const v1::ListQueuesResponse& queues);
 // The terminal screen for a state.
 std::string WatchScreen(const nlohmann::ordered_json& state, const std::string& collector,
                         const std::string& as_of);

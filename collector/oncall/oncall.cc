@@ -91,17 +91,10 @@ absl::StatusOr<std::unique_ptr<OnCall>> OnCall::Create(const OnCallFlags& flags,
   if (!sinks.ok()) return sinks.status();
   for (const auto& s : *sinks) keeper.sinks.push_back(s->name());
 
-  auto correlate = [fleet, store, max_clock_skew, stale_after,
-                    event_window](absl::Time now) -> absl::StatusOr<diagnoses::CorrelationRun> {
-    auto m = collector::BuildLiveModel(*fleet, store, max_clock_skew, now - event_window);
-    if (!m.ok()) return m.status();
-    diagnoses::CorrelationRun run;
-    run.diagnoses = correlator::Correlate(
-        *m, now, {.max_clock_skew = max_clock_skew, .stale_after = stale_after});
-    for (const auto& [name, host] : m->hosts) {
-      if (host.has_identity) run.site_by_host[name] = host.identity.site();
-    }
-    return run;
+  const collector::LiveCorrelationOptions live{
+      .max_clock_skew = max_clock_skew, .stale_after = stale_after, .event_window = event_window};
+  auto correlate = [fleet, store, live](absl::Time now) {
+    return collector::CorrelateLive(*fleet, store, now, live);
   };
   o->keeper_ = std::make_unique<diagnoses::DiagnosisKeeper>(store, clock, keeper, correlate);
   if (absl::Status s = o->keeper_->Load(); !s.ok()) return s;
