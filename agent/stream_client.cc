@@ -60,9 +60,7 @@ void StreamClient::Publish(v1::EvidenceBatch batch, bool supersedes) {
     spdlog::warn("spool full ({} bytes at most): dropped the {} oldest unacknowledged batches",
                  config_.spool_max_bytes, dropped);
   }
-  std::unique_lock lock(mu_);
-  ++published_;
-  cv_.notify_all();
+  wake_.Notify();
 }
 
 v1::Inventory StreamClient::inventory() const {
@@ -70,15 +68,10 @@ v1::Inventory StreamClient::inventory() const {
   return inventory_;
 }
 
-void StreamClient::Stop() {
-  std::unique_lock lock(mu_);
-  stop_ = true;
-  cv_.notify_all();
-}
+void StreamClient::Stop() { wake_.Stop(); }
 
 bool StreamClient::WaitForStopOrTimeout(absl::Duration timeout) {
-  std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [this] { return stop_; });
+  return wake_.SleepUntil(clock_->Now() + timeout);
 }
 
 void StreamClient::CheckClockAgainstCertificates() {
@@ -99,15 +92,9 @@ void StreamClient::CheckClockAgainstCertificates() {
 void StreamClient::Run() {
   CheckClockAgainstCertificates();
   while (true) {
-    {
-      std::unique_lock lock(mu_);
-      if (stop_) break;
-    }
+    if (wake_.stopped()) break;
     absl::Status ended = RunSession();
-    {
-      std::unique_lock lock(mu_);
-      if (stop_) break;
-    }
+    if (wake_.stopped()) break;
     const absl::Duration wait = backoff_.Next();
     spdlog::warn("stream to {} ended: {}; reconnecting in {}", config_.collector, ended.ToString(),
                  absl::FormatDuration(absl::Trunc(wait, absl::Milliseconds(1))));
@@ -163,9 +150,8 @@ class StreamClient::Session {
 
   // This thread only. A new session owes the collector everything the spool holds.
   bool writable_ = true;
-  uint64_t sent_up_to_ = 0;      // the spool's last sequence sent on this stream
-  uint64_t seen_published_ = 0;  // the client's published_ when the spool was last sent
-  std::optional<std::chrono::steady_clock::time_point> established_at_;
+  uint64_t sent_up_to_ = 0;                   // the spool's last sequence sent on this stream
+  std::optional<absl::Time> established_at_;  // the client's clock
   bool backoff_reset_ = false;
   uint64_t exchange_id_ = 0;
   int burst_left_ = kBurstExchanges;
@@ -180,10 +166,7 @@ bool StreamClient::Session::Write(const v1::AgentMessage& m) {
   return stream_->Write(m);
 }
 
-bool StreamClient::Session::Stopping() const {
-  std::unique_lock lock(c_.mu_);
-  return c_.stop_;
-}
+bool StreamClient::Session::Stopping() const { return c_.wake_.stopped(); }
 
 absl::Status StreamClient::Session::Run() {
   // A fresh channel per attempt keeps reconnection timing ours, not the channel's own backoff.
@@ -251,8 +234,7 @@ void StreamClient::Session::ReadLoop() {
     reader_done_ = true;
     state_cv_.notify_all();
   }
-  std::unique_lock lock(c_.mu_);
-  c_.cv_.notify_all();  // wakes the timer loop at once
+  c_.wake_.Notify();  // the timer loop sees the end at once
 }
 
 void StreamClient::Session::OnHelloAck(const v1::HelloAck& ack) {
@@ -297,7 +279,7 @@ bool StreamClient::Session::WaitForHelloAck() {
     std::unique_lock lock(state_mu_);
     if (reader_done_) return false;
     if (established_) {
-      established_at_ = std::chrono::steady_clock::now();
+      established_at_ = c_.clock_->Now();
       std::unique_lock l(c_.mu_);
       ++c_.sessions_established_;
       return true;
@@ -313,8 +295,7 @@ void StreamClient::Session::NoteSessionAge() {
   // collector cannot take, say) must not reconnect at the initial backoff forever. The backoff
   // starts again only after a session lived as long as its longest delay.
   if (backoff_reset_ || !established_at_ ||
-      std::chrono::steady_clock::now() - *established_at_ <
-          absl::ToChronoNanoseconds(c_.config_.backoff_max)) {
+      c_.clock_->Now() - *established_at_ < c_.config_.backoff_max) {
     return;
   }
   backoff_reset_ = true;
@@ -346,10 +327,6 @@ void StreamClient::Session::SendDue(absl::Time now) {
 }
 
 void StreamClient::Session::SendSpool() {
-  {
-    std::unique_lock lock(c_.mu_);
-    seen_published_ = c_.published_;
-  }
   for (v1::EvidenceBatch& batch : c_.spool_->PendingAfter(sent_up_to_)) {
     v1::AgentMessage m;
     *m.mutable_evidence() = std::move(batch);
@@ -362,12 +339,8 @@ void StreamClient::Session::SendSpool() {
 }
 
 void StreamClient::Session::SleepUntilDue() {
-  const absl::Duration wait = std::min(next_heartbeat_, next_exchange_) - c_.clock_->Now();
-  std::unique_lock lock(c_.mu_);
-  const bool have_pending = c_.published_ != seen_published_;
-  if (!c_.stop_ && !have_pending && wait > absl::ZeroDuration()) {
-    c_.cv_.wait_for(lock, absl::ToChronoNanoseconds(wait));
-  }
+  // A Publish() (a new batch for the spool) or the reader's end wakes it early.
+  c_.wake_.WaitUntil(std::min(next_heartbeat_, next_exchange_));
 }
 
 void StreamClient::Session::Hangup(bool stopping) {

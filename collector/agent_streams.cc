@@ -13,24 +13,15 @@ void AgentStream::Identified(const std::string& host, uint64_t fleet_token) {
 void AgentStream::Touch() { owner_->Touch(id_); }
 
 AgentStreams::AgentStreams(const Clock* clock, AgentStreamLimits limits, absl::Duration sweep_every)
-    : clock_(clock), limits_(limits) {
+    : clock_(clock), limits_(limits), watchdog_wait_(clock) {
   if (sweep_every <= absl::ZeroDuration()) return;
   watchdog_ = std::thread([this, sweep_every] {
-    for (;;) {
-      {
-        absl::MutexLock lock(&mu_);
-        if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), sweep_every)) return;
-      }
-      Sweep();
-    }
+    while (!watchdog_wait_.SleepUntil(clock_->Now() + sweep_every)) Sweep();
   });
 }
 
 AgentStreams::~AgentStreams() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
+  watchdog_wait_.Stop();
   if (watchdog_.joinable()) watchdog_.join();
 }
 

@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/waiter.h"
 #include "grpcpp/server_context.h"
 
 namespace kerbside::collector {
@@ -99,7 +100,7 @@ class AgentStreams {
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<uint64_t, Entry> entries_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, uint64_t> by_host_ ABSL_GUARDED_BY(mu_);  // the newest stream per host
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  Waiter watchdog_wait_;
   std::thread watchdog_;
 };
 

@@ -19,11 +19,7 @@ void SourceRunner::Start() {
 }
 
 void SourceRunner::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
+  wake_.Stop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -65,12 +61,7 @@ void SourceRunner::Loop() {
     }
     absl::Time soonest = next.front();
     for (absl::Time t : next) soonest = std::min(soonest, t);
-    std::unique_lock lock(mu_);
-    const absl::Duration wait = soonest - clock_->Now();
-    if (cv_.wait_for(lock, absl::ToChronoNanoseconds(std::max(wait, absl::ZeroDuration())),
-                     [this] { return stop_; })) {
-      return;
-    }
+    if (wake_.SleepUntil(soonest)) return;
   }
 }
 

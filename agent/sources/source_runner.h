@@ -1,15 +1,14 @@
 #ifndef KERBSIDE_AGENT_SOURCES_SOURCE_RUNNER_H_
 #define KERBSIDE_AGENT_SOURCES_SOURCE_RUNNER_H_
 
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "agent/sources/source.h"
 #include "common/clock.h"
+#include "common/waiter.h"
 
 namespace kerbside::agent {
 
@@ -35,9 +34,7 @@ class SourceRunner {
   std::vector<std::unique_ptr<Source>> sources_;
   const Clock* clock_;
   std::function<void(v1::EvidenceBatch, bool)> publish_;
-  std::mutex mu_;
-  std::condition_variable cv_;  // monotonic waits: see StreamClient
-  bool stop_ = false;
+  Waiter wake_{clock_};  // stopped by Stop()
   std::thread thread_;
 };
 

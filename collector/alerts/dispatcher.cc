@@ -40,7 +40,7 @@ Dispatcher::Dispatcher(collector::OutboxStore* store, const Clock* clock, HttpCl
   absl::MutexLock lock(&mu_);
   // Refresh at once after a start: a receiver may have expired what it was told before.
   next_refresh_.assign(sinks_.size(), absl::InfinitePast());
-  woken_.assign(sinks_.size(), false);
+  for (size_t i = 0; i < sinks_.size(); ++i) waits_.push_back(std::make_unique<Waiter>(clock_));
 }
 
 Dispatcher::~Dispatcher() { Stop(); }
@@ -131,8 +131,7 @@ absl::StatusOr<absl::Time> Dispatcher::Step(size_t index, absl::Time now) {
 }
 
 void Dispatcher::Wake() {
-  absl::MutexLock lock(&mu_);
-  std::fill(woken_.begin(), woken_.end(), true);
+  for (auto& w : waits_) w->Notify();
 }
 
 void Dispatcher::Start() {
@@ -140,41 +139,24 @@ void Dispatcher::Start() {
 }
 
 void Dispatcher::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
+  for (auto& w : waits_) w->Stop();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
 }
 
-namespace {
-struct WakeArgs {
-  const bool* stopping;
-  const std::vector<bool>* woken;
-  size_t index;
-};
-bool ShouldWake(WakeArgs* a) { return *a->stopping || (*a->woken)[a->index]; }
-}  // namespace
-
 void Dispatcher::Worker(size_t index) {
-  while (true) {
+  Waiter& wait = *waits_[index];
+  while (!wait.stopped()) {
     const absl::Time now = clock_->Now();
     absl::StatusOr<absl::Time> next = Step(index, now);
     if (!next.ok()) {
       spdlog::error("alert sink {}: {}", sinks_[index]->name(), next.status().ToString());
       next = now + absl::Seconds(5);
     }
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return;
     if (*next <= now) continue;
     // At most a second at a time: the wall clock may be stepped, and the store may gain
     // entries from a keeper that had nobody to wake.
-    WakeArgs args{&stopping_, &woken_, index};
-    mu_.AwaitWithTimeout(absl::Condition(&ShouldWake, &args),
-                         std::min(*next - now, absl::Seconds(1)));
-    woken_[index] = false;
-    if (stopping_) return;
+    if (wait.WaitUntil(std::min(*next, now + absl::Seconds(1))) == Waiter::Woke::kStopped) return;
   }
 }
 

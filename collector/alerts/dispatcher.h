@@ -16,6 +16,7 @@
 #include "collector/alerts/sink.h"
 #include "collector/store/outbox_store.h"
 #include "common/clock.h"
+#include "common/waiter.h"
 
 namespace kerbside::alerts {
 
@@ -84,8 +85,7 @@ class Dispatcher {
   mutable absl::Mutex mu_;
   std::map<std::tuple<std::string, std::string, std::string>, int64_t> counts_ ABSL_GUARDED_BY(mu_);
   std::vector<absl::Time> next_refresh_ ABSL_GUARDED_BY(mu_);
-  std::vector<bool> woken_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::unique_ptr<Waiter>> waits_;  // one per sink worker
   std::vector<std::thread> threads_;
 };
 

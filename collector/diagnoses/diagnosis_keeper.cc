@@ -1,7 +1,6 @@
 #include "collector/diagnoses/diagnosis_keeper.h"
 
 #include <algorithm>
-#include <chrono>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -316,8 +315,8 @@ absl::Status DiagnosisKeeper::RunOnce() {
 }
 
 void DiagnosisKeeper::Notify() {
-  absl::MutexLock lock(&loop_mu_);
   dirty_ = true;
+  wake_.Notify();
 }
 
 void DiagnosisKeeper::Start() {
@@ -325,21 +324,9 @@ void DiagnosisKeeper::Start() {
 }
 
 void DiagnosisKeeper::Stop() {
-  {
-    absl::MutexLock lock(&loop_mu_);
-    stopping_ = true;
-  }
+  wake_.Stop();
   if (thread_.joinable()) thread_.join();
 }
-
-namespace {
-struct WakeArgs {
-  const bool* stopping;
-  const bool* dirty;
-  bool was_dirty;
-};
-bool ShouldWake(WakeArgs* a) { return *a->stopping || (*a->dirty && !a->was_dirty); }
-}  // namespace
 
 std::optional<absl::Time> DiagnosisKeeper::NextHoldExpiry() const {
   absl::MutexLock lock(&mu_);
@@ -356,43 +343,30 @@ std::optional<absl::Time> DiagnosisKeeper::NextHoldExpiry() const {
   return next;
 }
 
+absl::Time DiagnosisKeeper::NextRunAt(absl::Time last_run, absl::Time now) const {
+  // The last run seems to lie ahead: the clock was stepped back. Due now, rather than stalled.
+  if (last_run > now) return now;
+  absl::Time due = last_run + (dirty_ ? options_.min_interval : options_.recheck_interval);
+  // A hold that runs out pages (or resolves) then, not at the next evidence or recheck; one at
+  // or before the last run was handled by it (no spin on one that stays).
+  if (const std::optional<absl::Time> hold = NextHoldExpiry(); hold && *hold > last_run) {
+    due = std::min(due, *hold);
+  }
+  return due;
+}
+
 void DiagnosisKeeper::Loop() {
-  // Scheduling uses the monotonic clock (waiting, not timestamps): a stepped wall clock must
-  // neither stall nor rush the correlator. Hold expiries are times on the injected clock; the
-  // wait until one is measured on that clock when the wait starts.
-  using Steady = std::chrono::steady_clock;
-  auto last_run = Steady::now() - std::chrono::hours(1);
-  // A hold expiry at or before the last run was handled by it (no spin on one that stays).
-  absl::Time last_run_time = absl::InfinitePast();
-  auto since_last_run = [&] {
-    return absl::Nanoseconds(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - last_run).count());
-  };
-  while (true) {
-    {
-      absl::MutexLock lock(&loop_mu_);
-      while (!stopping_) {
-        const absl::Duration since = since_last_run();
-        if (dirty_ && since >= options_.min_interval) break;
-        if (since >= options_.recheck_interval) break;
-        absl::Duration wait = (dirty_ ? options_.min_interval : options_.recheck_interval) - since;
-        loop_mu_.Unlock();  // NextHoldExpiry takes mu_; never both at once
-        const std::optional<absl::Time> due = NextHoldExpiry();
-        const absl::Time now = clock_->Now();
-        loop_mu_.Lock();
-        if (due && *due > last_run_time) {
-          if (*due <= now) break;
-          wait = std::min(wait, *due - now);
-        }
-        // Wakes early on Stop() or on the first Notify(); the loop recomputes the wait.
-        WakeArgs args{&stopping_, &dirty_, dirty_};
-        loop_mu_.AwaitWithTimeout(absl::Condition(&ShouldWake, &args), wait);
-      }
-      if (stopping_) return;
-      dirty_ = false;
+  absl::Time last_run = absl::InfinitePast();
+  while (!wake_.stopped()) {
+    const absl::Time now = clock_->Now();
+    const absl::Time due = NextRunAt(last_run, now);
+    if (now < due) {
+      // Woken early by Notify() (evidence changed: the debounce may now end sooner) or Stop().
+      if (wake_.WaitUntil(due) == Waiter::Woke::kStopped) return;
+      continue;
     }
-    last_run = Steady::now();
-    last_run_time = clock_->Now();
+    dirty_ = false;
+    last_run = now;
     if (absl::Status s = RunOnce(); !s.ok()) {
       spdlog::error("diagnosis keeper: {}", s.ToString());
     }

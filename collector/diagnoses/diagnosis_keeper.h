@@ -1,6 +1,7 @@
 #ifndef KERBSIDE_COLLECTOR_DIAGNOSES_DIAGNOSIS_KEEPER_H_
 #define KERBSIDE_COLLECTOR_DIAGNOSES_DIAGNOSIS_KEEPER_H_
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "collector/diagnoses/kept_diagnosis.h"
 #include "collector/store/diagnosis_store.h"
 #include "common/clock.h"
+#include "common/waiter.h"
 
 namespace kerbside::diagnoses {
 
@@ -82,6 +84,9 @@ class DiagnosisKeeper {
   using Key = std::pair<std::string, std::string>;  // (cause, blamed host)
   struct Changes;
   void Loop();
+  // When the loop runs next, after a run at `last_run`: min_interval after it while evidence
+  // keeps changing, recheck_interval without, sooner when a hold runs out.
+  absl::Time NextRunAt(absl::Time last_run, absl::Time now) const;
   // Observe's steps, under mu_. A current diagnosis as `alert` (its labels and content now)
   // over `queue_ids`, continuing the kept `from` when not null:
   void ObserveSeen(const Key& key, Alert alert, const std::set<std::string>& queue_ids, bool pages,
@@ -106,9 +111,9 @@ class DiagnosisKeeper {
   int64_t runs_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t failed_runs_ ABSL_GUARDED_BY(mu_) = 0;
 
-  absl::Mutex loop_mu_;
-  bool dirty_ ABSL_GUARDED_BY(loop_mu_) = true;
-  bool stopping_ ABSL_GUARDED_BY(loop_mu_) = false;
+  // The loop: debounced on the keeper's clock (Loop, NextRunAt).
+  Waiter wake_{clock_};
+  std::atomic<bool> dirty_{true};  // evidence changed since the last run
   std::thread thread_;
 };
 
