@@ -53,6 +53,11 @@ itest_fleet_pki "$PKI" dc01 ex01 ex02
 # Host folders: EX01's queue to EX02 is stuck with the KB's error; EX02 delivers.
 itest_stuck_queue_folders
 
+# Correlator runs of the diagnosis keeper so far (its /metrics counter).
+keeper_runs() {
+  curl -sf "$METRICS" | awk '/^kerbside_correlator_runs_total/ { n += $2 } END { print n + 0 }'
+}
+
 collector() {  # collector LOGNAME LISTEN
   local log=$1 listen=$2
   start_bg "$log" "$COLLECTOR" --listen "$listen" --db "$ITEST_DIR/collector.db" \
@@ -102,7 +107,8 @@ am_firing() { [ "$(requests amhook '.body.status == "firing"')" -ge 1 ]; }
 wait_until 20 "Alertmanager's firing notification" am_firing
 hook_triggered() { [ "$(requests hook '.body.action == "trigger"')" -ge 1 ]; }
 wait_until 20 "webhook trigger" hook_triggered
-sleep 3  # room for any duplicate to show up
+# Any duplicate comes from a later keeper run: wait for one.
+wait_for_more 20 1 "another keeper run" keeper_runs
 
 expect_jq "$(jq -s . "$ITEST_DIR/amhook/requests.jsonl")" \
   '[.[] | select(.body.status == "firing")] | length == 1' \
@@ -214,7 +220,7 @@ wait_until 20 "the webhook's retries" grep -q "alert sink hook: resolve clock_sk
 recorder hook --port "$HOOK_PORT"
 hook_resolved() { [ "$(requests hook '.body.action == "resolve"')" -ge 1 ]; }
 wait_until 20 "the webhook's resolve after it came back" hook_resolved
-sleep 3
+wait_for_more 20 1 "another keeper run" keeper_runs
 
 expect_jq "$(jq -s . "$ITEST_DIR/amhook/requests.jsonl")" \
   '([.[] | select(.body.status == "firing")] | length == 1) and

@@ -146,7 +146,11 @@ wait_until 30 "3 hosts connected and measured" all_measured
 wait_until 5 "DC01 told of EX02" grep -q "inventory from the collector: 4 hosts (DC01, EX01, EX02, EX03)" \
   "$ITEST_DIR/dc01.log"
 pass "an agent connected early learns of hosts that join later"
-sleep 2  # a few more exchanges so the filter has its burst
+burst_measured() {  # every host's clock filter holds its first burst of exchanges
+  cli hosts --json | jq -e '[.hosts[] | select(.connected and .clock_vs_collector != null)
+    | .clock_vs_collector.window_samples >= 4] | all' >/dev/null
+}
+wait_until 20 "the clock filters' burst" burst_measured
 json=$(cli hosts --json)
 # The CLI's settings from the file KERBSIDE_CONFIG names (issue 12 item 5: it was ignored).
 printf 'collector = "%s"\nca = "%s"\ncert = "%s"\nkey = "%s"\n' "$ADDR" "$pki/ca.crt" \

@@ -67,6 +67,21 @@ wait_until() {
   return 1
 }
 
+# Waits until the number the command prints has grown by `more` from what it prints now:
+# "nothing more happens" checks wait for the work to happen again, not for a fixed sleep.
+wait_for_more() {
+  local seconds=$1 more=$2 what=$3; shift 3
+  local start
+  start=$("$@")
+  local deadline=$((SECONDS + seconds))
+  while [ $SECONDS -lt $deadline ]; do
+    if [ "$("$@" 2>/dev/null || echo 0)" -ge $((start + more)) ]; then return 0; fi
+    sleep 0.2
+  done
+  fail "timed out after ${seconds}s waiting for: $what (from $start, $more more)"
+  return 1
+}
+
 fail() { echo "FAIL: $*"; ITEST_FAILED=1; exit 1; }
 pass() { echo "ok: $*"; }
 

@@ -36,7 +36,8 @@ json=$(cli evidence EX01 --json)
 expect_jq "$json" '.sources[] | select(.source == "host_folder") | .health == "failing" and
   (.reason | test("more than one batch carries"))' \
   "the oversized read is refused by the agent and said in the source's health"
-sleep 6  # three more reads of the folder, as many refused batches
+refused_reads() { grep -c "source=host_folder.*health=FAILING" "$ITEST_DIR/agent.log" || true; }
+wait_for_more 20 3 "three more reads of the folder, as many refused batches" refused_reads
 connects=$(grep -c "agent connected host=EX01" "$ITEST_DIR/collector.log" || true)
 [ "$connects" = 1 ] || fail "the agent connected $connects times (a reconnection loop)"
 pass "one stream for the whole run (no reconnection loop)"

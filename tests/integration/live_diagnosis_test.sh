@@ -122,7 +122,8 @@ expect_jq "$json" '.evidence[] | select(.event_id == 2080) | .origin == "hosts/E
 mv "$ITEST_DIR/hosts/EX02/events-application.xml.new" "$ITEST_DIR/hosts/EX02/events-application.xml"
 rotated() { [ "$(window)" = '{"2080":5,"2095":2}' ]; }
 wait_until 10 "the rotated export merged into the window" rotated
-sleep 2  # two more reads of the same file must not count its events again
+ex02_batches() { cat "$ITEST_DIR"/collector*.log | grep -c "host=EX02 source=host_folder batch="; }
+wait_for_more 10 2 "two more reads of the same file" ex02_batches
 [ "$(window)" = '{"2080":5,"2095":2}' ] || fail "re-reading a file counted twice: $(window)"
 pass "after the log rotated the window keeps both exports' events, each counted once"
 # The new export grows: its new occurrence counts, its old ones do not count again.
