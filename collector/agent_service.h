@@ -8,7 +8,7 @@
 #include <string>
 
 #include "collector/agent_streams.h"
-#include "collector/fleet.h"
+#include "collector/host_registry.h"
 #include "collector/ingest_event.h"
 #include "collector/store/evidence_store.h"
 #include "collector/stored_batches.h"
@@ -39,7 +39,7 @@ struct AgentServiceOptions {
 // Ingest side of the collector: one bidirectional stream per agent.
 class AgentServiceImpl final : public v1::AgentService::Service {
  public:
-  AgentServiceImpl(Fleet* fleet, EvidenceStore* store, const Clock* clock,
+  AgentServiceImpl(HostRegistry* fleet, EvidenceStore* store, const Clock* clock,
                    AgentServiceOptions options)
       : fleet_(fleet),
         store_(store),
@@ -61,7 +61,7 @@ class AgentServiceImpl final : public v1::AgentService::Service {
   absl::StatusOr<std::optional<CertificateIdentity>> AuthenticatePeer(
       const grpc::ServerContext& context) const;
 
-  Fleet* fleet_;
+  HostRegistry* fleet_;
   EvidenceStore* store_;
   const Clock* clock_;
   AgentServiceOptions options_;

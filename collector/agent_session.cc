@@ -14,6 +14,10 @@
 
 namespace kerbside::collector {
 
+namespace {
+constexpr uint64_t kMaxReportedSpooledBatches = 1'000'000;
+}  // namespace
+
 absl::StatusOr<v1::HostIdentity> AcceptHello(v1::Hello& hello,
                                              const std::optional<CertificateIdentity>& cert) {
   // The hello's free-text fields reach logs, tables and alerts: shown, never obeyed (issue 12).
@@ -94,6 +98,9 @@ absl::Status AgentSession::Handle(v1::AgentMessage& msg, absl::Time t2) {
   SendInventoryIfChanged();
   switch (msg.kind_case()) {
     case v1::AgentMessage::kHeartbeat:
+      // A count from the wire, bounded: an agent's spool holds at most a few thousand batches.
+      ctx_.fleet->NoteSpooled(
+          name_, std::min<uint64_t>(msg.heartbeat().spooled_batches(), kMaxReportedSpooledBatches));
       return absl::OkStatus();
     case v1::AgentMessage::kTimeRequest:
       OnTimeRequest(msg.time_request(), t2);

@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "collector/fleet.h"
+#include "collector/host_registry.h"
 #include "collector/ingest_event.h"
 #include "collector/store/evidence_store.h"
 #include "collector/stored_batches.h"
@@ -23,7 +23,7 @@ namespace kerbside::collector {
 
 // What a session shares with the service and every other session.
 struct SessionContext {
-  Fleet* fleet;
+  HostRegistry* fleet;
   EvidenceStore* store;
   const Clock* clock;
   StoredBatches* stored;

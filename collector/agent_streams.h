@@ -43,8 +43,8 @@ class AgentStream {
   ~AgentStream();
 
   // The hello named `host` and the fleet registered it as connection `fleet_token` (increasing,
-  // Fleet::Connected): from now on the idle timeout applies, and of this host's streams only the
-  // one with the newest token stays; the other is cancelled (a restarted agent's old stream, a
+  // HostRegistry::Connected): from now on the idle timeout applies, and of this host's streams only
+  // the one with the newest token stays; the other is cancelled (a restarted agent's old stream, a
   // cloned VM) rather than left to hold a thread until it next speaks. Ordering by the fleet's
   // token keeps the two registries agreeing when two hellos race.
   void Identified(const std::string& host, uint64_t fleet_token);

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "collector/agent_service.h"
-#include "collector/fleet.h"
+#include "collector/host_registry.h"
 #include "collector/oncall/oncall.h"
 #include "collector/open_file_limit.h"
 #include "collector/query_service.h"
@@ -28,8 +28,8 @@ namespace {
 
 using kerbside::collector::AgentServiceImpl;
 using kerbside::collector::AgentServiceOptions;
-using kerbside::collector::Fleet;
-using kerbside::collector::FleetOptions;
+using kerbside::collector::HostRegistry;
+using kerbside::collector::HostRegistryOptions;
 using kerbside::collector::QueryServiceImpl;
 using kerbside::collector::SqliteStore;
 
@@ -141,7 +141,7 @@ int Run(const Flags& f) {
     return 1;
   }
   const kerbside::Clock& clock = kerbside::RealClock();
-  Fleet fleet(store->get(), &clock, FleetOptions{.reference_host = f.reference_host});
+  HostRegistry fleet(store->get(), &clock, HostRegistryOptions{.reference_host = f.reference_host});
   if (absl::Status s = fleet.LoadFromStore(); !s.ok()) {
     spdlog::critical("store: {}", s.ToString());
     return 1;

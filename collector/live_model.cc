@@ -6,7 +6,7 @@
 
 namespace kerbside::collector {
 
-absl::StatusOr<model::FleetModel> BuildLiveModel(const Fleet& fleet, EvidenceStore* store,
+absl::StatusOr<model::FleetModel> BuildLiveModel(const HostRegistry& fleet, EvidenceStore* store,
                                                  absl::Duration max_clock_skew,
                                                  absl::Time events_since) {
   model::FleetModel m;
@@ -57,8 +57,8 @@ absl::StatusOr<model::FleetModel> BuildLiveModel(const Fleet& fleet, EvidenceSto
   return m;
 }
 
-absl::StatusOr<diagnoses::CorrelationRun> CorrelateLive(const Fleet& fleet, EvidenceStore* store,
-                                                        absl::Time now,
+absl::StatusOr<diagnoses::CorrelationRun> CorrelateLive(const HostRegistry& fleet,
+                                                        EvidenceStore* store, absl::Time now,
                                                         const LiveCorrelationOptions& options) {
   auto m = BuildLiveModel(fleet, store, options.max_clock_skew, now - options.event_window);
   if (!m.ok()) return m.status();

@@ -3,7 +3,7 @@
 
 #include "absl/status/statusor.h"
 #include "collector/diagnoses/diagnosis_keeper.h"
-#include "collector/fleet.h"
+#include "collector/host_registry.h"
 #include "collector/store/evidence_store.h"
 #include "common/model/fleet_model.h"
 
@@ -13,7 +13,7 @@ namespace kerbside::collector {
 // agents streamed, each source's health as problems, and the collector's own clock
 // measurements as clock readings (reference "collector"). Events come from the window of recent
 // events: those last seen at or after `events_since` (collector clock).
-absl::StatusOr<model::FleetModel> BuildLiveModel(const Fleet& fleet, EvidenceStore* store,
+absl::StatusOr<model::FleetModel> BuildLiveModel(const HostRegistry& fleet, EvidenceStore* store,
                                                  absl::Duration max_clock_skew,
                                                  absl::Time events_since);
 
@@ -25,8 +25,8 @@ struct LiveCorrelationOptions {
 
 // The correlator over the live fleet at `now`, and each host's AD site beside it: what the
 // diagnosis keeper observes and the query service's Diagnose answers, made one way.
-absl::StatusOr<diagnoses::CorrelationRun> CorrelateLive(const Fleet& fleet, EvidenceStore* store,
-                                                        absl::Time now,
+absl::StatusOr<diagnoses::CorrelationRun> CorrelateLive(const HostRegistry& fleet,
+                                                        EvidenceStore* store, absl::Time now,
                                                         const LiveCorrelationOptions& options);
 
 }  // namespace kerbside::collector

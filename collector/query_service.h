@@ -1,7 +1,7 @@
 #ifndef KERBSIDE_COLLECTOR_QUERY_SERVICE_H_
 #define KERBSIDE_COLLECTOR_QUERY_SERVICE_H_
 
-#include "collector/fleet.h"
+#include "collector/host_registry.h"
 #include "collector/live_model.h"
 #include "collector/store/store.h"
 #include "common/clock.h"
@@ -19,7 +19,8 @@ struct QueryOptions {
 // support bundle. Only kerbside-operator certificates may call it (unless plaintext).
 class QueryServiceImpl final : public v1::QueryService::Service {
  public:
-  QueryServiceImpl(const Fleet* fleet, Store* store, const Clock* clock, QueryOptions options)
+  QueryServiceImpl(const HostRegistry* fleet, Store* store, const Clock* clock,
+                   QueryOptions options)
       : fleet_(fleet), store_(store), clock_(clock), options_(options) {}
 
   grpc::Status ListHosts(grpc::ServerContext* context, const v1::ListHostsRequest* request,
@@ -36,7 +37,7 @@ class QueryServiceImpl final : public v1::QueryService::Service {
  private:
   grpc::Status Authorize(grpc::ServerContext* context) const;
 
-  const Fleet* fleet_;
+  const HostRegistry* fleet_;
   Store* store_;  // evidence, and the keeper's kept diagnoses
   const Clock* clock_;
   QueryOptions options_;

@@ -73,6 +73,8 @@ nlohmann::ordered_json HostsToJson(const v1::ListHostsResponse& r) {
                                                          : nlohmann::ordered_json(nullptr);
     j["clock_vs_reference"] = h.has_clock_vs_reference() ? EstimateJson(h.clock_vs_reference())
                                                          : nlohmann::ordered_json(nullptr);
+    j["spooled_batches"] = h.has_spooled_batches() ? nlohmann::ordered_json(h.spooled_batches())
+                                                   : nlohmann::ordered_json(nullptr);
     out["hosts"].push_back(std::move(j));
   }
   return out;

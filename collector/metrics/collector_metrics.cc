@@ -46,6 +46,14 @@ std::string RenderCollectorMetrics(const MetricsSources& s) {
   for (const v1::HostStatus& h : hosts.hosts()) {
     t.Sample("kerbside_host_connected", {{"host", h.identity().netbios_name()}}, h.connected());
   }
+  t.Family("kerbside_agent_spooled_batches", "gauge",
+           "Batches the agent's spool holds unacknowledged, as its last heartbeat said; a growing "
+           "backlog means its evidence is not arriving.");
+  for (const v1::HostStatus& h : hosts.hosts()) {
+    if (!h.has_spooled_batches()) continue;
+    t.Sample("kerbside_agent_spooled_batches", {{"host", h.identity().netbios_name()}},
+             static_cast<int64_t>(h.spooled_batches()));
+  }
 
   t.Family("kerbside_clock_offset_seconds", "gauge",
            "The host's clock offset measured by the collector; positive = the host is ahead. "

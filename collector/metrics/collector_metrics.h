@@ -27,7 +27,7 @@ struct IngestCounters {
 
 // What /metrics reads; keeper and dispatcher may be null (no keeper, no sinks).
 struct MetricsSources {
-  // The fleet's hosts as `kerbside hosts` lists them (collector::Fleet::ListHosts).
+  // The fleet's hosts as `kerbside hosts` lists them (collector::HostRegistry::ListHosts).
   std::function<v1::ListHostsResponse()> list_hosts;
   collector::EvidenceStore* evidence = nullptr;
   collector::OutboxStore* outbox = nullptr;

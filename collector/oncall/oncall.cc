@@ -54,7 +54,7 @@ void AddOnCallFlags(CLI::App& app, OnCallFlags* f) {
 }
 
 absl::StatusOr<std::unique_ptr<OnCall>> OnCall::Create(const OnCallFlags& flags,
-                                                       const collector::Fleet* fleet,
+                                                       const collector::HostRegistry* fleet,
                                                        collector::Store* store, const Clock* clock,
                                                        absl::Duration max_clock_skew,
                                                        absl::Duration stale_after,

@@ -12,7 +12,7 @@
 #include "collector/agent_service.h"
 #include "collector/alerts/dispatcher.h"
 #include "collector/diagnoses/diagnosis_keeper.h"
-#include "collector/fleet.h"
+#include "collector/host_registry.h"
 #include "collector/metrics/collector_metrics.h"
 #include "collector/metrics/metrics_server.h"
 #include "collector/store/store.h"
@@ -39,7 +39,7 @@ class OnCall {
  public:
   // Validates the flags and builds everything; starts nothing.
   static absl::StatusOr<std::unique_ptr<OnCall>> Create(const OnCallFlags& flags,
-                                                        const collector::Fleet* fleet,
+                                                        const collector::HostRegistry* fleet,
                                                         collector::Store* store, const Clock* clock,
                                                         absl::Duration max_clock_skew,
                                                         absl::Duration stale_after,
@@ -54,7 +54,7 @@ class OnCall {
   OnCall() = default;
 
   OnCallFlags flags_;
-  const collector::Fleet* fleet_ = nullptr;
+  const collector::HostRegistry* fleet_ = nullptr;
   collector::Store* store_ = nullptr;
   const Clock* clock_ = nullptr;
   metrics::IngestCounters ingest_;

@@ -85,7 +85,7 @@ TEST(HealthWithRefusalsTest, DegradesAndSaysWhy) {
 class AgentSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    fleet_ = std::make_unique<Fleet>(store_.get(), &clock_, FleetOptions{});
+    fleet_ = std::make_unique<HostRegistry>(store_.get(), &clock_, HostRegistryOptions{});
     auto id = AcceptHello(*hello_.mutable_hello(), std::nullopt);
     ASSERT_TRUE(id.ok());
     const uint64_t token = fleet_->Connected(*id, "ipv4:127.0.0.1:5000", "");
@@ -134,7 +134,7 @@ class AgentSessionTest : public ::testing::Test {
   testing_util::TempStore store_;
   ManualClock clock_{kT0};
   StoredBatches stored_;
-  std::unique_ptr<Fleet> fleet_;
+  std::unique_ptr<HostRegistry> fleet_;
   v1::AgentMessage hello_ = [] {
     v1::AgentMessage m;
     *m.mutable_hello() = HelloOf("EX02", "ex02.contoso.com", v1::ROLE_EXCHANGE);
@@ -210,6 +210,26 @@ TEST_F(AgentSessionTest, ClockExchangeUsesTheCollectorsOwnTimes) {
   // A sample for an exchange never asked is ignored.
   ts->set_exchange_id(8);
   EXPECT_TRUE(session_->Handle(sample, clock_.Now()).ok());
+}
+
+TEST_F(AgentSessionTest, HeartbeatsSayTheSpoolBacklogBounded) {
+  auto spooled = [&] {
+    const v1::ListHostsResponse hosts = fleet_->ListHosts();
+    for (const v1::HostStatus& h : hosts.hosts()) {
+      if (h.identity().netbios_name() == "EX02" && h.has_spooled_batches()) {
+        return static_cast<int64_t>(h.spooled_batches());
+      }
+    }
+    return int64_t{-1};
+  };
+  EXPECT_EQ(spooled(), -1);  // no heartbeat yet: unknown, not zero
+  v1::AgentMessage heartbeat;
+  heartbeat.mutable_heartbeat()->set_spooled_batches(12);
+  ASSERT_TRUE(session_->Handle(heartbeat, kT0).ok());
+  EXPECT_EQ(spooled(), 12);
+  heartbeat.mutable_heartbeat()->set_spooled_batches(~uint64_t{0});
+  ASSERT_TRUE(session_->Handle(heartbeat, kT0).ok());
+  EXPECT_EQ(spooled(), 1'000'000);
 }
 
 TEST_F(AgentSessionTest, ASupersededStreamIsAborted) {

@@ -32,7 +32,7 @@ class AgentStreamsTest : public ::testing::Test {
     auto s = SqliteStore::Open(path_);
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
-    fleet_ = std::make_unique<Fleet>(store_.get(), &clock_, FleetOptions{});
+    fleet_ = std::make_unique<HostRegistry>(store_.get(), &clock_, HostRegistryOptions{});
     service_ = std::make_unique<AgentServiceImpl>(
         fleet_.get(), store_.get(), &clock_,
         AgentServiceOptions{.plaintext = true,
@@ -116,7 +116,7 @@ class AgentStreamsTest : public ::testing::Test {
   ManualClock clock_{absl::FromUnixSeconds(1'800'000'000)};
   std::string path_;
   std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<Fleet> fleet_;
+  std::unique_ptr<HostRegistry> fleet_;
   std::unique_ptr<AgentServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -36,6 +36,7 @@ v1::ListHostsResponse Sample() {
   v1::ClockEstimate* rel = ex->mutable_clock_vs_reference();
   *rel->mutable_offset() = ToProto(absl::Seconds(432));
   *rel->mutable_uncertainty() = ToProto(absl::Milliseconds(1));
+  ex->set_spooled_batches(3);
   return r;
 }
 
@@ -76,7 +77,9 @@ TEST(HostsToJsonTest, StableKeysAndSecondsAsNumbers) {
   std::vector<std::string> keys;
   for (auto it = ex.begin(); it != ex.end(); ++it) keys.push_back(it.key());
   EXPECT_EQ(keys.front(), "name");
-  EXPECT_EQ(keys.back(), "clock_vs_reference");
+  EXPECT_EQ(keys.back(), "spooled_batches");  // new keys go last
+  EXPECT_EQ(ex["spooled_batches"], 3);
+  EXPECT_TRUE(j["hosts"][0]["spooled_batches"].is_null());  // no heartbeat yet
 }
 
 }  // namespace

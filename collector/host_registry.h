@@ -1,5 +1,5 @@
-#ifndef KERBSIDE_COLLECTOR_FLEET_H_
-#define KERBSIDE_COLLECTOR_FLEET_H_
+#ifndef KERBSIDE_COLLECTOR_HOST_REGISTRY_H_
+#define KERBSIDE_COLLECTOR_HOST_REGISTRY_H_
 
 #include <map>
 #include <memory>
@@ -18,7 +18,7 @@
 
 namespace kerbside::collector {
 
-struct FleetOptions {
+struct HostRegistryOptions {
   // Host (NetBIOS name) whose clock the others are compared with. Empty: the PDC emulator.
   std::string reference_host;
   int clock_filter_samples = 8;
@@ -27,11 +27,12 @@ struct FleetOptions {
   absl::Duration last_seen_persist_interval = absl::Seconds(30);
 };
 
-// The collector's live view of the fleet: identities, connections and clock estimates.
+// The collector's live registry of hosts: identities, connections and clock estimates (not the
+// correlator's FleetModel of their evidence, nor its FleetIndex over that model).
 // Thread-safe; writes through to the store so a restart keeps what was learned.
-class Fleet {
+class HostRegistry {
  public:
-  Fleet(EvidenceStore* store, const Clock* clock, FleetOptions options);
+  HostRegistry(EvidenceStore* store, const Clock* clock, HostRegistryOptions options);
 
   // Loads every host the store knows, as disconnected.
   absl::Status LoadFromStore();
@@ -44,6 +45,8 @@ class Fleet {
   // False once a newer connection of the same host took over; that stream should end.
   bool IsCurrent(const std::string& name, uint64_t token) const;
   void Seen(const std::string& name);
+  // The agent's heartbeat said its spool holds `batches` not yet acknowledged.
+  void NoteSpooled(const std::string& name, uint64_t batches);
   absl::Status AddClockSample(const std::string& name, const ClockSample& sample);
   // A DC's directory source read fSMORoleOwner: the PDC emulator, for the clock reference.
   // Ignored for a host whose certificate is not a DC's.
@@ -68,6 +71,7 @@ class Fleet {
     uint64_t connection_token = 0;  // 0 = not connected
     ClockFilter filter;
     std::optional<ClockEstimateValue> clock;
+    std::optional<uint64_t> spooled_batches;  // the last heartbeat's, this connection
     // This DC's latest reading of fSMORoleOwner (from its directory source); not kept across
     // collector restarts: the source reports again within its interval.
     std::optional<model::PdcReport> pdc_report;
@@ -78,7 +82,7 @@ class Fleet {
 
   EvidenceStore* store_;
   const Clock* clock_;
-  FleetOptions options_;
+  HostRegistryOptions options_;
   mutable absl::Mutex mu_;
   std::map<std::string, Host> hosts_ ABSL_GUARDED_BY(mu_);  // by upper-case NetBIOS name
   uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
@@ -90,4 +94,4 @@ std::string HostKey(absl::string_view netbios_name);
 
 }  // namespace kerbside::collector
 
-#endif  // KERBSIDE_COLLECTOR_FLEET_H_
+#endif  // KERBSIDE_COLLECTOR_HOST_REGISTRY_H_

@@ -1,4 +1,4 @@
-#include "collector/fleet.h"
+#include "collector/host_registry.h"
 
 #include <unistd.h>
 
@@ -23,7 +23,7 @@ v1::HostIdentity Identity(const std::string& name, v1::Role role, bool pdc = fal
   return id;
 }
 
-class FleetTest : public ::testing::Test {
+class HostRegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = (std::filesystem::temp_directory_path() /
@@ -50,8 +50,8 @@ class FleetTest : public ::testing::Test {
   ManualClock clock_{kT0};
 };
 
-TEST_F(FleetTest, OffsetsRelativeToThePdcEmulator) {
-  Fleet fleet(store_.get(), &clock_, {});
+TEST_F(HostRegistryTest, OffsetsRelativeToThePdcEmulator) {
+  HostRegistry fleet(store_.get(), &clock_, {});
   fleet.Connected(Identity("DC01", v1::ROLE_DC, /*pdc=*/true), "ipv4:127.0.0.1:1", "");
   fleet.Connected(Identity("EX02", v1::ROLE_EXCHANGE), "ipv4:127.0.0.1:2", "");
   ASSERT_TRUE(fleet.AddClockSample("DC01", {absl::Seconds(3), absl::Milliseconds(2), kT0}).ok());
@@ -68,8 +68,8 @@ TEST_F(FleetTest, OffsetsRelativeToThePdcEmulator) {
   EXPECT_EQ(FromProto(ex02->clock_vs_reference().uncertainty()), absl::Milliseconds(3));
 }
 
-TEST_F(FleetTest, NoReferenceWithoutPdcOrConfiguration) {
-  Fleet fleet(store_.get(), &clock_, {});
+TEST_F(HostRegistryTest, NoReferenceWithoutPdcOrConfiguration) {
+  HostRegistry fleet(store_.get(), &clock_, {});
   fleet.Connected(Identity("EX01", v1::ROLE_EXCHANGE), "p", "");
   ASSERT_TRUE(fleet.AddClockSample("EX01", {absl::Seconds(1), absl::Milliseconds(1), kT0}).ok());
   v1::ListHostsResponse r = fleet.ListHosts();
@@ -79,8 +79,8 @@ TEST_F(FleetTest, NoReferenceWithoutPdcOrConfiguration) {
 }
 
 // Issue 12: two PDC claims are a conflict the reference reason says, not a silent pick.
-TEST_F(FleetTest, TwoPdcClaimsAreSaid) {
-  Fleet fleet(store_.get(), &clock_, {});
+TEST_F(HostRegistryTest, TwoPdcClaimsAreSaid) {
+  HostRegistry fleet(store_.get(), &clock_, {});
   fleet.Connected(Identity("DC02", v1::ROLE_DC, /*pdc=*/true), "p", "");
   fleet.Connected(Identity("DC01", v1::ROLE_DC, /*pdc=*/true), "q", "");
   v1::ListHostsResponse r = fleet.ListHosts();
@@ -100,8 +100,8 @@ v1::DomainRoles Roles(const std::string& pdc, bool deleted = false) {
 
 // Issue 12 item 1: the directory names the PDC emulator; a DC's own claim that contradicts it is
 // not believed, and said.
-TEST_F(FleetTest, TheDirectoryNamesThePdcEmulatorNotAClaim) {
-  Fleet fleet(store_.get(), &clock_, {});
+TEST_F(HostRegistryTest, TheDirectoryNamesThePdcEmulatorNotAClaim) {
+  HostRegistry fleet(store_.get(), &clock_, {});
   fleet.Connected(Identity("DC01", v1::ROLE_DC), "p", "");
   fleet.Connected(Identity("DC02", v1::ROLE_DC, /*pdc=*/true), "q", "");
   EXPECT_EQ(fleet.ListHosts().reference_host(), "DC02");  // only the claim is known yet
@@ -114,16 +114,16 @@ TEST_F(FleetTest, TheDirectoryNamesThePdcEmulatorNotAClaim) {
 }
 
 // Only a DC speaks for the directory: an Exchange server's report is ignored.
-TEST_F(FleetTest, ADirectoryReportFromANonDcIsIgnored) {
-  Fleet fleet(store_.get(), &clock_, {});
+TEST_F(HostRegistryTest, ADirectoryReportFromANonDcIsIgnored) {
+  HostRegistry fleet(store_.get(), &clock_, {});
   fleet.Connected(Identity("DC01", v1::ROLE_DC, /*pdc=*/true), "p", "");
   fleet.Connected(Identity("EX03", v1::ROLE_EXCHANGE), "q", "");
   fleet.NoteDomainRoles("EX03", Roles("EX03"));
   EXPECT_EQ(fleet.ListHosts().reference_host(), "DC01");
 }
 
-TEST_F(FleetTest, DcsThatDisagreeAreSaid) {
-  Fleet fleet(store_.get(), &clock_, {});
+TEST_F(HostRegistryTest, DcsThatDisagreeAreSaid) {
+  HostRegistry fleet(store_.get(), &clock_, {});
   for (const char* dc : {"DC01", "DC02", "DC03"}) {
     fleet.Connected(Identity(dc, v1::ROLE_DC), dc, "");
   }
@@ -138,8 +138,8 @@ TEST_F(FleetTest, DcsThatDisagreeAreSaid) {
             "disagree");
 }
 
-TEST_F(FleetTest, ADeletedRoleOwnerGivesNoReference) {
-  Fleet fleet(store_.get(), &clock_, {});
+TEST_F(HostRegistryTest, ADeletedRoleOwnerGivesNoReference) {
+  HostRegistry fleet(store_.get(), &clock_, {});
   fleet.Connected(Identity("DC01", v1::ROLE_DC), "p", "");
   fleet.NoteDomainRoles("DC01", Roles("DC09", /*deleted=*/true));
   v1::ListHostsResponse r = fleet.ListHosts();
@@ -148,15 +148,15 @@ TEST_F(FleetTest, ADeletedRoleOwnerGivesNoReference) {
       << r.reference_reason();
 }
 
-TEST_F(FleetTest, ConfiguredReferenceWins) {
-  Fleet fleet(store_.get(), &clock_, {.reference_host = "dc02"});
+TEST_F(HostRegistryTest, ConfiguredReferenceWins) {
+  HostRegistry fleet(store_.get(), &clock_, {.reference_host = "dc02"});
   fleet.Connected(Identity("DC01", v1::ROLE_DC, true), "p", "");
   EXPECT_EQ(fleet.ListHosts().reference_host(), "DC02");
   EXPECT_EQ(fleet.ListHosts().reference_reason(), "configured");
 }
 
-TEST_F(FleetTest, NewerConnectionSupersedesOlder) {
-  Fleet fleet(store_.get(), &clock_, {});
+TEST_F(HostRegistryTest, NewerConnectionSupersedesOlder) {
+  HostRegistry fleet(store_.get(), &clock_, {});
   const uint64_t first = fleet.Connected(Identity("EX01", v1::ROLE_EXCHANGE), "p1", "");
   const uint64_t second = fleet.Connected(Identity("EX01", v1::ROLE_EXCHANGE), "p2", "");
   EXPECT_FALSE(fleet.IsCurrent("EX01", first));
@@ -167,8 +167,8 @@ TEST_F(FleetTest, NewerConnectionSupersedesOlder) {
   EXPECT_FALSE(Find(fleet.ListHosts(), "EX01")->connected());
 }
 
-TEST_F(FleetTest, InventoryVersionChangesWhenAHostJoinsOrChanges) {
-  Fleet fleet(store_.get(), &clock_, {});
+TEST_F(HostRegistryTest, InventoryVersionChangesWhenAHostJoinsOrChanges) {
+  HostRegistry fleet(store_.get(), &clock_, {});
   const uint64_t empty = fleet.InventoryVersion();
   fleet.Connected(Identity("DC01", v1::ROLE_DC, true), "p", "");
   const uint64_t one = fleet.InventoryVersion();
@@ -187,15 +187,15 @@ TEST_F(FleetTest, InventoryVersionChangesWhenAHostJoinsOrChanges) {
   EXPECT_NE(fleet.InventoryVersion(), seen);
 }
 
-TEST_F(FleetTest, RestartKeepsHostsAsDisconnectedWithLastEstimate) {
+TEST_F(HostRegistryTest, RestartKeepsHostsAsDisconnectedWithLastEstimate) {
   {
-    Fleet fleet(store_.get(), &clock_, {});
+    HostRegistry fleet(store_.get(), &clock_, {});
     fleet.Connected(Identity("EX02", v1::ROLE_EXCHANGE), "p", "subject");
     ASSERT_TRUE(
         fleet.AddClockSample("EX02", {absl::Seconds(420), absl::Milliseconds(1), kT0}).ok());
   }
   clock_.Advance(absl::Hours(1));
-  Fleet restarted(store_.get(), &clock_, {});
+  HostRegistry restarted(store_.get(), &clock_, {});
   ASSERT_TRUE(restarted.LoadFromStore().ok());
   v1::ListHostsResponse r = restarted.ListHosts();
   const v1::HostStatus* ex02 = Find(r, "EX02");
@@ -206,8 +206,8 @@ TEST_F(FleetTest, RestartKeepsHostsAsDisconnectedWithLastEstimate) {
   EXPECT_EQ(FromProto(ex02->clock_vs_collector().measured_at()), kT0);
 }
 
-TEST_F(FleetTest, ClockSampleForUnknownHostIsRefused) {
-  Fleet fleet(store_.get(), &clock_, {});
+TEST_F(HostRegistryTest, ClockSampleForUnknownHostIsRefused) {
+  HostRegistry fleet(store_.get(), &clock_, {});
   EXPECT_EQ(fleet.AddClockSample("GHOST", {absl::Seconds(1), absl::Milliseconds(1), kT0}).code(),
             absl::StatusCode::kNotFound);
 }

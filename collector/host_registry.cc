@@ -1,4 +1,4 @@
-#include "collector/fleet.h"
+#include "collector/host_registry.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -24,12 +24,12 @@ std::string HostKey(absl::string_view netbios_name) {
   return absl::AsciiStrToUpper(absl::StripAsciiWhitespace(netbios_name));
 }
 
-Fleet::Fleet(EvidenceStore* store, const Clock* clock, FleetOptions options)
+HostRegistry::HostRegistry(EvidenceStore* store, const Clock* clock, HostRegistryOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {
   options_.reference_host = HostKey(options_.reference_host);
 }
 
-absl::Status Fleet::LoadFromStore() {
+absl::Status HostRegistry::LoadFromStore() {
   auto records = store_->LoadHosts();
   if (!records.ok()) return records.status();
   absl::MutexLock lock(&mu_);
@@ -43,14 +43,15 @@ absl::Status Fleet::LoadFromStore() {
            .connection_token = 0,
            .filter = ClockFilter(options_.clock_filter_samples, options_.clock_filter_max_age),
            .clock = r.clock,
+           .spooled_batches = std::nullopt,
            .pdc_report = std::nullopt};
     hosts_.insert_or_assign(HostKey(r.identity.netbios_name()), std::move(h));
   }
   return absl::OkStatus();
 }
 
-uint64_t Fleet::Connected(const v1::HostIdentity& identity, const std::string& peer_address,
-                          const std::string& certificate_subject) {
+uint64_t HostRegistry::Connected(const v1::HostIdentity& identity, const std::string& peer_address,
+                                 const std::string& certificate_subject) {
   const absl::Time now = clock_->Now();
   const std::string key = HostKey(identity.netbios_name());
   HostRecord record;
@@ -73,6 +74,7 @@ uint64_t Fleet::Connected(const v1::HostIdentity& identity, const std::string& p
     h.last_seen_persisted = now;
     h.peer_address = peer_address;
     h.certificate_subject = certificate_subject;
+    h.spooled_batches.reset();  // this connection's heartbeats will say
     token = next_token_++;
     h.connection_token = token;
     record = HostRecord{h.identity,     h.first_seen,          h.last_seen,
@@ -84,7 +86,7 @@ uint64_t Fleet::Connected(const v1::HostIdentity& identity, const std::string& p
   return token;
 }
 
-void Fleet::Disconnected(const std::string& name, uint64_t token) {
+void HostRegistry::Disconnected(const std::string& name, uint64_t token) {
   const absl::Time now = clock_->Now();
   const std::string key = HostKey(name);
   {
@@ -100,13 +102,19 @@ void Fleet::Disconnected(const std::string& name, uint64_t token) {
   }
 }
 
-bool Fleet::IsCurrent(const std::string& name, uint64_t token) const {
+bool HostRegistry::IsCurrent(const std::string& name, uint64_t token) const {
   absl::MutexLock lock(&mu_);
   auto it = hosts_.find(HostKey(name));
   return it != hosts_.end() && it->second.connection_token == token;
 }
 
-void Fleet::Seen(const std::string& name) {
+void HostRegistry::NoteSpooled(const std::string& name, uint64_t batches) {
+  absl::MutexLock lock(&mu_);
+  auto it = hosts_.find(HostKey(name));
+  if (it != hosts_.end()) it->second.spooled_batches = batches;
+}
+
+void HostRegistry::Seen(const std::string& name) {
   const absl::Time now = clock_->Now();
   const std::string key = HostKey(name);
   bool persist = false;
@@ -127,7 +135,7 @@ void Fleet::Seen(const std::string& name) {
   }
 }
 
-absl::Status Fleet::AddClockSample(const std::string& name, const ClockSample& sample) {
+absl::Status HostRegistry::AddClockSample(const std::string& name, const ClockSample& sample) {
   const absl::Time now = clock_->Now();
   const std::string key = HostKey(name);
   std::optional<ClockEstimateValue> estimate;
@@ -146,7 +154,7 @@ absl::Status Fleet::AddClockSample(const std::string& name, const ClockSample& s
   return store_->SaveClockEstimate(key, *estimate);
 }
 
-std::pair<std::string, std::string> Fleet::ChooseReferenceLocked() const {
+std::pair<std::string, std::string> HostRegistry::ChooseReferenceLocked() const {
   if (!options_.reference_host.empty()) {
     return {options_.reference_host, "configured"};
   }
@@ -164,7 +172,7 @@ std::pair<std::string, std::string> Fleet::ChooseReferenceLocked() const {
   return {choice.host, choice.reason};
 }
 
-void Fleet::NoteDomainRoles(const std::string& name, const v1::DomainRoles& roles) {
+void HostRegistry::NoteDomainRoles(const std::string& name, const v1::DomainRoles& roles) {
   const std::string key = HostKey(name);
   absl::MutexLock lock(&mu_);
   auto it = hosts_.find(key);
@@ -177,13 +185,14 @@ void Fleet::NoteDomainRoles(const std::string& name, const v1::DomainRoles& role
       model::PdcReport{key, HostKey(roles.pdc_emulator()), roles.pdc_emulator_deleted()};
 }
 
-std::optional<ClockEstimateValue> Fleet::EstimateLocked(const Host& h, absl::Time now) const {
+std::optional<ClockEstimateValue> HostRegistry::EstimateLocked(const Host& h,
+                                                               absl::Time now) const {
   // A live filter wins; after a restart the persisted estimate stands until new samples come.
   if (auto live = h.filter.Estimate(now)) return live;
   return h.clock;
 }
 
-std::optional<absl::Duration> Fleet::OffsetVsCollector(const std::string& name) const {
+std::optional<absl::Duration> HostRegistry::OffsetVsCollector(const std::string& name) const {
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
   auto it = hosts_.find(name);
@@ -193,7 +202,7 @@ std::optional<absl::Duration> Fleet::OffsetVsCollector(const std::string& name) 
   return e->offset;
 }
 
-v1::ListHostsResponse Fleet::ListHosts() const {
+v1::ListHostsResponse HostRegistry::ListHosts() const {
   const absl::Time now = clock_->Now();
   v1::ListHostsResponse out;
   *out.mutable_collector_time() = ToProto(now);
@@ -209,6 +218,7 @@ v1::ListHostsResponse Fleet::ListHosts() const {
     v1::HostStatus* s = out.add_hosts();
     *s->mutable_identity() = h.identity;
     s->set_connected(h.connection_token != 0);
+    if (h.spooled_batches) s->set_spooled_batches(*h.spooled_batches);
     *s->mutable_first_seen() = ToProto(h.first_seen);
     *s->mutable_last_seen() = ToProto(h.last_seen);
     s->set_peer_address(h.peer_address);
@@ -223,7 +233,7 @@ v1::ListHostsResponse Fleet::ListHosts() const {
   return out;
 }
 
-v1::Inventory Fleet::Inventory(uint64_t* version) const {
+v1::Inventory HostRegistry::Inventory(uint64_t* version) const {
   v1::Inventory inv;
   absl::MutexLock lock(&mu_);
   for (const auto& [key, h] : hosts_) *inv.add_hosts() = h.identity;
@@ -231,7 +241,7 @@ v1::Inventory Fleet::Inventory(uint64_t* version) const {
   return inv;
 }
 
-uint64_t Fleet::InventoryVersion() const {
+uint64_t HostRegistry::InventoryVersion() const {
   absl::MutexLock lock(&mu_);
   return inventory_version_;
 }
