@@ -1,6 +1,5 @@
 #include "common/events/event_xml.h"
 
-#include <chrono>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -246,23 +245,18 @@ TEST(EventXmlTest, BinaryJunkFailsCleanly) {
   EXPECT_FALSE(ParseEventsXml(junk, "junk.xml").ok());
 }
 
-TEST(EventXmlTest, FiftyMegabytesParseInBoundedTime) {
+// Fifty megabytes parse whole, and a damaged copy fails; how long either takes is measured in
+// tests/bench/event_xml_bench.cc, not asserted here.
+TEST(EventXmlTest, FiftyMegabytesParse) {
   const std::string one = ReadData("events-security-wevtutil.xml");
   std::string big;
   big.reserve(50u << 20);
   while (big.size() < (50u << 20)) big += one;
-  const auto start = std::chrono::steady_clock::now();
   auto batch = ParseEventsXml(big, "big.xml");
-  const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_TRUE(batch.ok()) << batch.status();
   EXPECT_EQ(static_cast<size_t>(batch->events_size()), big.size() / one.size() * 3);
-  EXPECT_LT(elapsed, std::chrono::seconds(30));
-  // A damaged copy of the same size fails, also in bounded time, naming a late line.
   big.resize(big.size() - 100);
-  const auto bad_start = std::chrono::steady_clock::now();
-  auto bad = ParseEventsXml(big, "big.xml");
-  EXPECT_FALSE(bad.ok());
-  EXPECT_LT(std::chrono::steady_clock::now() - bad_start, std::chrono::seconds(30));
+  EXPECT_FALSE(ParseEventsXml(big, "big.xml").ok());
 }
 
 }  // namespace

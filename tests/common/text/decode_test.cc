@@ -1,6 +1,5 @@
 #include "common/text/decode.h"
 
-#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -121,14 +120,12 @@ TEST(DecodeTest, EmptyInputIsEmptyUtf8) {
   EXPECT_EQ(d->encoding, Encoding::kUtf8);
 }
 
-TEST(DecodeTest, OversizedInputIsRejectedQuickly) {
+// How fast it is refused is measured in tests/bench/event_xml_bench.cc, not asserted here.
+TEST(DecodeTest, OversizedInputIsRejected) {
   const std::string big(50u << 20, 'a');  // 50 MB
-  const auto start = std::chrono::steady_clock::now();
   auto d = DecodeToUtf8(big, "big.txt");
-  const auto elapsed = std::chrono::steady_clock::now() - start;
   ASSERT_FALSE(d.ok());
   EXPECT_THAT(d.status().message(), HasSubstr("more than the limit"));
-  EXPECT_LT(elapsed, std::chrono::seconds(1));
   // A caller with a legitimately big input raises the limit.
   EXPECT_TRUE(DecodeToUtf8(big, "big.txt", big.size()).ok());
 }
