@@ -31,11 +31,10 @@ void IngestCounters::Record(const collector::IngestEvent& e) {
   }
 }
 
-std::string RenderCollectorMetrics(const MetricsSources& s) {
-  PrometheusText t;
-  const absl::Time now = s.clock->Now();
-  const v1::ListHostsResponse hosts = s.list_hosts();
+namespace {
 
+// Hosts known and connected, and each agent's spool backlog.
+void HostMetrics(const v1::ListHostsResponse& hosts, PrometheusText& t) {
   int connected = 0;
   for (const v1::HostStatus& h : hosts.hosts()) connected += h.connected();
   t.Family("kerbside_hosts_known", "gauge", "Hosts the collector knows (connected or not).");
@@ -54,7 +53,9 @@ std::string RenderCollectorMetrics(const MetricsSources& s) {
     t.Sample("kerbside_agent_spooled_batches", {{"host", h.identity().netbios_name()}},
              static_cast<int64_t>(h.spooled_batches()));
   }
+}
 
+void ClockMetrics(const v1::ListHostsResponse& hosts, PrometheusText& t) {
   t.Family("kerbside_clock_offset_seconds", "gauge",
            "The host's clock offset measured by the collector; positive = the host is ahead. "
            "reference is \"collector\" or the reference host (the PDC emulator).");
@@ -76,11 +77,15 @@ std::string RenderCollectorMetrics(const MetricsSources& s) {
     t.Sample("kerbside_clock_uncertainty_seconds", {{"host", h.identity().netbios_name()}},
              absl::ToDoubleSeconds(FromProto(h.clock_vs_collector().uncertainty())));
   }
+}
 
+// How old each source's snapshot is, and whether it said OK.
+void EvidenceMetrics(const v1::ListHostsResponse& hosts, collector::EvidenceStore* evidence,
+                     absl::Time now, PrometheusText& t) {
   t.Family("kerbside_evidence_age_seconds", "gauge",
            "Seconds since the collector last received the source's snapshot of the host "
            "(source \"collector_clock\": its own last clock measurement).");
-  auto health = s.evidence->LoadSourceHealth();
+  auto health = evidence->LoadSourceHealth();
   if (health.ok()) {
     for (const collector::SourceHealthRecord& h : *health) {
       t.Sample("kerbside_evidence_age_seconds", {{"host", h.host}, {"source", h.source}},
@@ -103,9 +108,11 @@ std::string RenderCollectorMetrics(const MetricsSources& s) {
                h.state == "OK" ? 1 : 0);
     }
   }
+}
 
+void StuckQueueMetrics(collector::EvidenceStore* store, PrometheusText& t) {
   std::map<std::string, std::pair<int64_t, int64_t>> stuck;  // host -> (queues, messages)
-  auto evidence = s.evidence->LoadEvidence("");
+  auto evidence = store->LoadEvidence("");
   if (evidence.ok()) {
     for (const v1::Evidence& e : *evidence) {
       if (e.kind_case() != v1::Evidence::kQueues) continue;
@@ -125,85 +132,97 @@ std::string RenderCollectorMetrics(const MetricsSources& s) {
   for (const auto& [host, n] : stuck) {
     t.Sample("kerbside_stuck_messages", {{"host", host}}, n.second);
   }
+}
 
-  if (s.keeper != nullptr) {
-    std::map<std::pair<std::string, std::string>, int64_t> by_cause_state;
-    std::map<std::string, int64_t> queues_by_cause;
-    // Every cause id and state is always exported, zeros included, so an alert rule on
-    // kerbside_diagnoses{cause="clock_skew"} sees 0 rather than no data.
-    for (const correlator::CauseInfo& cause : correlator::Causes()) {
-      for (diagnoses::DiagnosisState st : diagnoses::kDiagnosisStates) {
-        by_cause_state[{cause.id, std::string(diagnoses::DiagnosisStateName(st))}] = 0;
-      }
-      queues_by_cause[cause.id] = 0;
+void KeeperMetrics(const diagnoses::DiagnosisKeeper& keeper, PrometheusText& t) {
+  std::map<std::pair<std::string, std::string>, int64_t> by_cause_state;
+  std::map<std::string, int64_t> queues_by_cause;
+  // Every cause id and state is always exported, zeros included, so an alert rule on
+  // kerbside_diagnoses{cause="clock_skew"} sees 0 rather than no data.
+  for (const correlator::CauseInfo& cause : correlator::Causes()) {
+    for (diagnoses::DiagnosisState st : diagnoses::kDiagnosisStates) {
+      by_cause_state[{cause.id, std::string(diagnoses::DiagnosisStateName(st))}] = 0;
     }
-    for (const diagnoses::KeptDiagnosis& k : s.keeper->Kept()) {
-      ++by_cause_state[{k.cause, std::string(diagnoses::DiagnosisStateName(k.state))}];
-      if (k.open()) queues_by_cause[k.cause] += static_cast<int64_t>(k.queue_ids.size());
-    }
-    t.Family("kerbside_diagnoses", "gauge",
-             "Kept diagnoses by cause and state (pending: not held long enough to page; "
-             "clearing: gone, not long enough to resolve).");
-    for (const auto& [key, n] : by_cause_state) {
-      t.Sample("kerbside_diagnoses", {{"cause", key.first}, {"state", key.second}}, n);
-    }
-    t.Family("kerbside_diagnosed_stuck_queues", "gauge",
-             "Stuck queues explained by open diagnoses, by cause.");
-    for (const auto& [cause, n] : queues_by_cause) {
-      t.Sample("kerbside_diagnosed_stuck_queues", {{"cause", cause}}, n);
-    }
-    t.Family("kerbside_correlator_runs_total", "counter",
-             "Correlator runs of the diagnosis keeper, by result.");
-    t.Sample("kerbside_correlator_runs_total", {{"result", "ok"}},
-             s.keeper->runs() - s.keeper->failed_runs());
-    t.Sample("kerbside_correlator_runs_total", {{"result", "failed"}}, s.keeper->failed_runs());
+    queues_by_cause[cause.id] = 0;
   }
+  for (const diagnoses::KeptDiagnosis& k : keeper.Kept()) {
+    ++by_cause_state[{k.cause, std::string(diagnoses::DiagnosisStateName(k.state))}];
+    if (k.open()) queues_by_cause[k.cause] += static_cast<int64_t>(k.queue_ids.size());
+  }
+  t.Family("kerbside_diagnoses", "gauge",
+           "Kept diagnoses by cause and state (pending: not held long enough to page; "
+           "clearing: gone, not long enough to resolve).");
+  for (const auto& [key, n] : by_cause_state) {
+    t.Sample("kerbside_diagnoses", {{"cause", key.first}, {"state", key.second}}, n);
+  }
+  t.Family("kerbside_diagnosed_stuck_queues", "gauge",
+           "Stuck queues explained by open diagnoses, by cause.");
+  for (const auto& [cause, n] : queues_by_cause) {
+    t.Sample("kerbside_diagnosed_stuck_queues", {{"cause", cause}}, n);
+  }
+  t.Family("kerbside_correlator_runs_total", "counter",
+           "Correlator runs of the diagnosis keeper, by result.");
+  t.Sample("kerbside_correlator_runs_total", {{"result", "ok"}},
+           keeper.runs() - keeper.failed_runs());
+  t.Sample("kerbside_correlator_runs_total", {{"result", "failed"}}, keeper.failed_runs());
+}
 
-  if (s.dispatcher != nullptr) {
-    t.Family("kerbside_alert_deliveries_total", "counter",
-             "Alert notification attempts by sink and result (delivered, retry, rejected, "
-             "gave_up, refreshed, refresh_failed).");
-    auto counts = s.dispatcher->Counts();
-    for (const auto& sink : s.dispatcher->sinks()) {
-      for (const char* r :
-           {alerts::kDelivered, alerts::kRetried, alerts::kRejected, alerts::kGaveUp}) {
-        counts.try_emplace({sink->name(), sink->kind(), r}, 0);
-      }
-    }
-    for (const auto& [key, n] : counts) {
-      t.Sample(
-          "kerbside_alert_deliveries_total",
-          {{"sink", std::get<0>(key)}, {"kind", std::get<1>(key)}, {"result", std::get<2>(key)}},
-          static_cast<double>(n));
-    }
-    t.Family("kerbside_alert_outbox_pending", "gauge",
-             "Alert notifications queued for the sink and not yet delivered.");
-    std::map<std::string, int64_t> pending;
-    for (const std::string& name : s.dispatcher->SinkNames()) pending[name] = 0;
-    if (auto p = s.outbox->OutboxPending(); p.ok()) {
-      for (const auto& [sink, n] : *p) {
-        if (pending.count(sink)) pending[sink] = n;
-      }
-    }
-    for (const auto& [sink, n] : pending) {
-      t.Sample("kerbside_alert_outbox_pending", {{"sink", sink}}, n);
+void DispatcherMetrics(const alerts::Dispatcher& dispatcher, collector::OutboxStore* outbox,
+                       PrometheusText& t) {
+  t.Family("kerbside_alert_deliveries_total", "counter",
+           "Alert notification attempts by sink and result (delivered, retry, rejected, "
+           "gave_up, refreshed, refresh_failed).");
+  auto counts = dispatcher.Counts();
+  for (const auto& sink : dispatcher.sinks()) {
+    for (const char* r :
+         {alerts::kDelivered, alerts::kRetried, alerts::kRejected, alerts::kGaveUp}) {
+      counts.try_emplace({sink->name(), sink->kind(), r}, 0);
     }
   }
-
-  if (s.ingest != nullptr) {
-    t.Family("kerbside_agent_connections_total", "counter", "Agent streams accepted.");
-    t.Sample("kerbside_agent_connections_total", {}, s.ingest->connections.load());
-    t.Family("kerbside_ingest_batches_total", "counter", "Evidence batches by result.");
-    t.Sample("kerbside_ingest_batches_total", {{"result", "stored"}},
-             s.ingest->batches_stored.load());
-    t.Sample("kerbside_ingest_batches_total", {{"result", "failed"}},
-             s.ingest->batches_failed.load());
-    t.Family("kerbside_ingest_evidence_items_total", "counter", "Evidence items stored.");
-    t.Sample("kerbside_ingest_evidence_items_total", {}, s.ingest->items_stored.load());
-    t.Family("kerbside_ingest_clock_samples_total", "counter",
-             "Clock exchanges completed with agents.");
-    t.Sample("kerbside_ingest_clock_samples_total", {}, s.ingest->clock_samples.load());
+  for (const auto& [key, n] : counts) {
+    t.Sample("kerbside_alert_deliveries_total",
+             {{"sink", std::get<0>(key)}, {"kind", std::get<1>(key)}, {"result", std::get<2>(key)}},
+             static_cast<double>(n));
   }
+  t.Family("kerbside_alert_outbox_pending", "gauge",
+           "Alert notifications queued for the sink and not yet delivered.");
+  std::map<std::string, int64_t> pending;
+  for (const std::string& name : dispatcher.SinkNames()) pending[name] = 0;
+  if (auto p = outbox->OutboxPending(); p.ok()) {
+    for (const auto& [sink, n] : *p) {
+      if (pending.count(sink)) pending[sink] = n;
+    }
+  }
+  for (const auto& [sink, n] : pending) {
+    t.Sample("kerbside_alert_outbox_pending", {{"sink", sink}}, n);
+  }
+}
+
+void IngestMetrics(const IngestCounters& ingest, PrometheusText& t) {
+  t.Family("kerbside_agent_connections_total", "counter", "Agent streams accepted.");
+  t.Sample("kerbside_agent_connections_total", {}, ingest.connections.load());
+  t.Family("kerbside_ingest_batches_total", "counter", "Evidence batches by result.");
+  t.Sample("kerbside_ingest_batches_total", {{"result", "stored"}}, ingest.batches_stored.load());
+  t.Sample("kerbside_ingest_batches_total", {{"result", "failed"}}, ingest.batches_failed.load());
+  t.Family("kerbside_ingest_evidence_items_total", "counter", "Evidence items stored.");
+  t.Sample("kerbside_ingest_evidence_items_total", {}, ingest.items_stored.load());
+  t.Family("kerbside_ingest_clock_samples_total", "counter",
+           "Clock exchanges completed with agents.");
+  t.Sample("kerbside_ingest_clock_samples_total", {}, ingest.clock_samples.load());
+}
+
+}  // namespace
+
+std::string RenderCollectorMetrics(const MetricsSources& s) {
+  PrometheusText t;
+  const v1::ListHostsResponse hosts = s.list_hosts();
+  HostMetrics(hosts, t);
+  ClockMetrics(hosts, t);
+  EvidenceMetrics(hosts, s.evidence, s.clock->Now(), t);
+  StuckQueueMetrics(s.evidence, t);
+  if (s.keeper != nullptr) KeeperMetrics(*s.keeper, t);
+  if (s.dispatcher != nullptr) DispatcherMetrics(*s.dispatcher, s.outbox, t);
+  if (s.ingest != nullptr) IngestMetrics(*s.ingest, t);
   return t.str();
 }
 
