@@ -40,17 +40,18 @@ absl::Status EventWindowWriter::Merge(const std::string& host, const std::string
                                       absl::Time received_at, const v1::Evidence& item,
                                       const EventWindowPolicy& window) {
   const v1::EventAggregate& fresh = item.event_aggregate();
-  const std::string key = events::AggregateKey(fresh);
+  const Row row{host,
+                source,
+                fresh.channel(),
+                events::AggregateKey(fresh),
+                item.origin(),
+                received_at,
+                item.has_observed_host_time() ? FromProto(item.observed_host_time()) : received_at};
   events::WindowEntry entry;
   absl::Time first_received = received_at;
   read_.Reset();
-  read_.Bind(1, host);
-  read_.Bind(2, source);
-  read_.Bind(3, fresh.channel());
-  read_.Bind(4, key);
+  BindKey(read_, row);
   const int rc = read_.Step();
-  const absl::Time observed =
-      item.has_observed_host_time() ? FromProto(item.observed_host_time()) : received_at;
   if (rc == SQLITE_ROW) {
     events::WindowEntry kept;
     const bool latest_ok = kept.latest.ParseFromString(read_.Text(0));
@@ -63,16 +64,7 @@ absl::Status EventWindowWriter::Merge(const std::string& host, const std::string
       const absl::Time last_seen_collector = events::LastSeenOnCollectorClock(
           absl::FromUnixNanos(read_.Int(6)), received_at, window.host_offset);
       if (last_seen_collector < window.since) return absl::OkStatus();
-      touch_.Reset();
-      touch_.Bind(1, host);
-      touch_.Bind(2, source);
-      touch_.Bind(3, fresh.channel());
-      touch_.Bind(4, key);
-      touch_.Bind(5, item.origin());
-      touch_.Bind(6, absl::ToUnixNanos(last_seen_collector));
-      touch_.Bind(7, absl::ToUnixNanos(received_at));
-      touch_.Bind(8, absl::ToUnixNanos(observed));
-      return touch_.Run("touch event window");
+      return Touch(row, last_seen_collector);
     }
     v1::Evidence kept_total;
     if (!latest_ok || !kept_total.ParseFromString(read_.Text(3)) ||
@@ -95,16 +87,35 @@ absl::Status EventWindowWriter::Merge(const std::string& host, const std::string
   }
   const events::CutResult cut = events::CutToWindow(entry, received_at, window);
   if (!cut.keep) return absl::OkStatus();
-  const v1::EventAggregate& a = entry.total;
-  const absl::Time last_seen_collector = cut.last_seen_collector;
   v1::Evidence shown = item;
-  *shown.mutable_event_aggregate() = a;
+  *shown.mutable_event_aggregate() = entry.total;
+  return Put(row, entry, shown, cut.last_seen_collector, first_received);
+}
+
+void EventWindowWriter::BindKey(Statement& st, const Row& row) {
+  st.Bind(1, row.host);
+  st.Bind(2, row.source);
+  st.Bind(3, row.channel);
+  st.Bind(4, row.key);
+}
+
+absl::Status EventWindowWriter::Touch(const Row& row, absl::Time last_seen_collector) {
+  touch_.Reset();
+  BindKey(touch_, row);
+  touch_.Bind(5, row.origin);
+  touch_.Bind(6, absl::ToUnixNanos(last_seen_collector));
+  touch_.Bind(7, absl::ToUnixNanos(row.received_at));
+  touch_.Bind(8, absl::ToUnixNanos(row.observed));
+  return touch_.Run("touch event window");
+}
+
+absl::Status EventWindowWriter::Put(const Row& row, const events::WindowEntry& entry,
+                                    const v1::Evidence& shown, absl::Time last_seen_collector,
+                                    absl::Time first_received) {
+  const v1::EventAggregate& a = entry.total;
   put_.Reset();
-  put_.Bind(1, host);
-  put_.Bind(2, source);
-  put_.Bind(3, fresh.channel());
-  put_.Bind(4, key);
-  put_.Bind(5, item.origin());
+  BindKey(put_, row);
+  put_.Bind(5, row.origin);
   put_.Bind(6, a.provider());
   put_.Bind(7, static_cast<int64_t>(a.event_id()));
   put_.Bind(8, a.count());
@@ -114,11 +125,11 @@ absl::Status EventWindowWriter::Merge(const std::string& host, const std::string
   put_.Bind(12, absl::ToUnixNanos(FromProto(a.last_seen())));
   put_.Bind(13, absl::ToUnixNanos(last_seen_collector));
   put_.Bind(14, absl::ToUnixNanos(first_received));
-  put_.Bind(15, absl::ToUnixNanos(received_at));
+  put_.Bind(15, absl::ToUnixNanos(row.received_at));
   put_.BindBlob(16, entry.latest.SerializeAsString());
   put_.BindBlob(17, shown.SerializeAsString());
   put_.BindBlob(18, entry.carried_span.SerializeAsString());
-  put_.Bind(19, absl::ToUnixNanos(observed));
+  put_.Bind(19, absl::ToUnixNanos(row.observed));
   return put_.Run("put event window");
 }
 

@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 #include "collector/store/records.h"
 #include "collector/store/sqlite_connection.h"
+#include "common/events/event_window.h"
 #include "kerbside/v1/evidence.pb.h"
 
 namespace kerbside::collector::sqlite {
@@ -24,6 +25,22 @@ class EventWindowWriter {
                      const v1::Evidence& item, const EventWindowPolicy& window);
 
  private:
+  // One key of the window and the read that advances it.
+  struct Row {
+    const std::string& host;
+    const std::string& source;
+    const std::string& channel;
+    std::string key;  // events::AggregateKey
+    const std::string& origin;
+    absl::Time received_at;  // collector clock
+    absl::Time observed;     // the host's clock, its read
+  };
+  static void BindKey(Statement& st, const Row& row);
+  // The same read again: only its times move.
+  absl::Status Touch(const Row& row, absl::Time last_seen_collector);
+  absl::Status Put(const Row& row, const events::WindowEntry& entry, const v1::Evidence& shown,
+                   absl::Time last_seen_collector, absl::Time first_received);
+
   Connection& conn_;
   Statement read_, put_, touch_;
 };
