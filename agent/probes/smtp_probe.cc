@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/ascii.h"
@@ -352,6 +353,136 @@ bool Authenticate(SmtpConn& conn, const SmtpTarget& target, const SmtpProbeOptio
   return false;
 }
 
+// One probe of one target, step by step: each step returns false once it failed (and said so in
+// the probe), and the rest are skipped.
+class ProbeRun {
+ public:
+  ProbeRun(const SmtpTarget& target, const SmtpProbeOptions& options, const Clock& clock)
+      : target_(target), options_(options), clock_(clock), start_(clock.Now()) {
+    p_.set_peer(target.peer);
+    p_.set_port(target.port);
+  }
+
+  v1::SmtpProbe Run() {
+    EhloInfo info;
+    if (Connect() && Banner() && Ehlo(&info)) {
+      for (const auto& k : info.keywords) p_.add_ehlo_keywords(k);
+      for (const auto& m : info.auth_mechanisms) p_.add_auth_mechanisms(m);
+      for (const auto& m : info.x_exps_mechanisms) p_.add_x_exps_mechanisms(m);
+      p_.set_starttls_offered(info.starttls);
+      p_.set_anonymous_tls_offered(info.anonymous_tls);
+      if ((!info.starttls || StartTls(&info)) && Auth(info)) Quit();
+    }
+    *p_.mutable_latency() = ToProto(clock_.Now() - start_);
+    return std::move(p_);
+  }
+
+ private:
+  bool Failed(const char* step, const StepError& e) {
+    Fail(&p_, step, e);
+    return false;
+  }
+
+  bool Connect() {
+    auto addr = Resolve(target_.host, target_.port);
+    if (!addr.ok()) {
+      p_.set_address(FormatHostPort(target_.host, target_.port));
+      return Failed("connect", StepError{std::string(addr.status().message()), false});
+    }
+    p_.set_address(addr->text);
+    Deadline d(clock_, options_.step_timeout);
+    if (auto e = conn_.Connect(*addr, d)) return Failed("connect", *e);
+    p_.set_connected(true);
+    return true;
+  }
+
+  bool Banner() {
+    Deadline d(clock_, options_.step_timeout);
+    if (auto e = conn_.ReadReply(d, &r_)) return Failed("banner", *e);
+    p_.set_banner(absl::StrCat(r_.code, " ", r_.lines.empty() ? "" : r_.lines.front()));
+    if (r_.code != 220) return Failed("banner", {"the server did not greet with 220", false});
+    return true;
+  }
+
+  bool Ehlo(EhloInfo* info) {
+    Deadline d(clock_, options_.step_timeout);
+    if (auto e = conn_.Write(absl::StrCat("EHLO ", options_.ehlo_name), d)) {
+      return Failed("ehlo", *e);
+    }
+    if (auto e = conn_.ReadReply(d, &r_)) return Failed("ehlo", *e);
+    if (r_.code != 250) {
+      *p_.mutable_ehlo_reply() = ToSmtpReply(r_);
+      return Failed("ehlo", {absl::StrCat("EHLO refused with ", r_.code), false});
+    }
+    *info = ParseEhlo(r_);
+    return true;
+  }
+
+  // STARTTLS, the handshake and EHLO again. A refused STARTTLS is said, not a failure: the
+  // probe goes on without TLS, as Exchange would.
+  bool StartTls(EhloInfo* info) {
+    {
+      Deadline d(clock_, options_.step_timeout);
+      if (auto e = conn_.Write("STARTTLS", d)) return Failed("starttls", *e);
+      if (auto e = conn_.ReadReply(d, &r_)) return Failed("starttls", *e);
+    }
+    if (r_.code != 220) {
+      p_.set_tls_error(absl::StrCat("STARTTLS refused: ", r_.code, " ",
+                                    r_.lines.empty() ? "" : r_.lines.front()));
+      return true;
+    }
+    Deadline d(clock_, options_.step_timeout);
+    if (auto e = conn_.StartTls(target_.peer, d)) {
+      p_.set_tls_error(e->message);
+      return Failed("tls", *e);
+    }
+    p_.set_starttls_ok(true);
+    DescribeTls(conn_.ssl(), clock_.Now(), &p_);
+    if (!Ehlo(info)) return false;
+    for (const auto& k : info->keywords) p_.add_ehlo_keywords_after_tls(k);
+    for (const auto& m : info->auth_mechanisms) p_.add_auth_mechanisms_after_tls(m);
+    for (const auto& m : info->x_exps_mechanisms) p_.add_x_exps_mechanisms_after_tls(m);
+    return true;
+  }
+
+  // ExchangeAuth is X-EXPS GSSAPI; plain SASL AUTH GSSAPI is the fallback a non-Exchange server
+  // offers. Skipped (and said why) without a Kerberos login or either mechanism.
+  bool Auth(const EhloInfo& info) {
+    auto has = [](const std::vector<std::string>& v, const char* m) {
+      return std::find(v.begin(), v.end(), m) != v.end();
+    };
+    const std::string command = has(info.x_exps_mechanisms, "GSSAPI") ? "X-EXPS GSSAPI"
+                                : has(info.auth_mechanisms, "GSSAPI") ? "AUTH GSSAPI"
+                                                                      : "";
+    if (!options_.gss) {
+      p_.set_auth_skipped_reason(options_.no_auth_reason);
+      return true;
+    }
+    if (command.empty()) {
+      p_.set_auth_skipped_reason("the server advertises neither X-EXPS GSSAPI nor AUTH GSSAPI");
+      return true;
+    }
+    return Authenticate(conn_, target_, options_, command, clock_, &p_);
+  }
+
+  void Quit() {
+    Deadline d(clock_, options_.step_timeout);
+    if (auto e = conn_.Write("QUIT", d)) {
+      Failed("quit", *e);
+      return;
+    }
+    if (auto e = conn_.ReadReply(d, &r_)) Failed("quit", *e);
+  }
+
+  const SmtpTarget& target_;
+  const SmtpProbeOptions& options_;
+  const Clock& clock_;
+  const absl::Time start_;
+  v1::SmtpProbe p_;
+  SmtpConn conn_;
+  SmtpResponse r_;  // the last reply read
+};
+
 }  // namespace
 
 std::vector<SmtpTarget> SmtpTargetsFor(const std::vector<PeerTarget>& peers,
@@ -365,106 +496,7 @@ std::vector<SmtpTarget> SmtpTargetsFor(const std::vector<PeerTarget>& peers,
 
 v1::SmtpProbe ProbeSmtp(const SmtpTarget& target, const SmtpProbeOptions& options,
                         const Clock& clock) {
-  v1::SmtpProbe p;
-  p.set_peer(target.peer);
-  p.set_port(target.port);
-  const absl::Time start = clock.Now();
-  auto finish = [&]() {
-    *p.mutable_latency() = ToProto(clock.Now() - start);
-    return p;
-  };
-  auto addr = Resolve(target.host, target.port);
-  if (!addr.ok()) {
-    p.set_address(FormatHostPort(target.host, target.port));
-    Fail(&p, "connect", StepError{std::string(addr.status().message()), false});
-    return finish();
-  }
-  p.set_address(addr->text);
-  SmtpConn conn;
-  SmtpResponse r;
-  {
-    Deadline d(clock, options.step_timeout);
-    if (auto e = conn.Connect(*addr, d)) return Fail(&p, "connect", *e), finish();
-  }
-  p.set_connected(true);
-  {
-    Deadline d(clock, options.step_timeout);
-    if (auto e = conn.ReadReply(d, &r)) return Fail(&p, "banner", *e), finish();
-    p.set_banner(absl::StrCat(r.code, " ", r.lines.empty() ? "" : r.lines.front()));
-    if (r.code != 220) {
-      Fail(&p, "banner", StepError{"the server did not greet with 220", false});
-      return finish();
-    }
-  }
-  auto ehlo = [&](EhloInfo* info) -> std::optional<StepError> {
-    Deadline d(clock, options.step_timeout);
-    if (auto e = conn.Write(absl::StrCat("EHLO ", options.ehlo_name), d)) return e;
-    if (auto e = conn.ReadReply(d, &r)) return e;
-    if (r.code != 250) {
-      *p.mutable_ehlo_reply() = ToSmtpReply(r);
-      return StepError{absl::StrCat("EHLO refused with ", r.code), false};
-    }
-    *info = ParseEhlo(r);
-    return std::nullopt;
-  };
-  EhloInfo info;
-  if (auto e = ehlo(&info)) return Fail(&p, "ehlo", *e), finish();
-  for (const auto& k : info.keywords) p.add_ehlo_keywords(k);
-  for (const auto& m : info.auth_mechanisms) p.add_auth_mechanisms(m);
-  for (const auto& m : info.x_exps_mechanisms) p.add_x_exps_mechanisms(m);
-  p.set_starttls_offered(info.starttls);
-  p.set_anonymous_tls_offered(info.anonymous_tls);
-  if (info.starttls) {
-    {
-      Deadline d(clock, options.step_timeout);
-      if (auto e = conn.Write("STARTTLS", d)) return Fail(&p, "starttls", *e), finish();
-      if (auto e = conn.ReadReply(d, &r)) return Fail(&p, "starttls", *e), finish();
-      if (r.code != 220) {
-        p.set_tls_error(absl::StrCat("STARTTLS refused: ", r.code, " ",
-                                     r.lines.empty() ? "" : r.lines.front()));
-      }
-    }
-    if (r.code == 220) {
-      Deadline d(clock, options.step_timeout);
-      if (auto e = conn.StartTls(target.peer, d)) {
-        p.set_tls_error(e->message);
-        return Fail(&p, "tls", *e), finish();
-      }
-      p.set_starttls_ok(true);
-      DescribeTls(conn.ssl(), clock.Now(), &p);
-      if (auto e = ehlo(&info)) return Fail(&p, "ehlo", *e), finish();
-      for (const auto& k : info.keywords) p.add_ehlo_keywords_after_tls(k);
-      for (const auto& m : info.auth_mechanisms) p.add_auth_mechanisms_after_tls(m);
-      for (const auto& m : info.x_exps_mechanisms) p.add_x_exps_mechanisms_after_tls(m);
-    }
-  }
-  // ExchangeAuth is X-EXPS GSSAPI; plain SASL AUTH GSSAPI is the fallback a non-Exchange
-  // server offers.
-  auto has = [](const std::vector<std::string>& v, const char* m) {
-    for (const auto& x : v) {
-      if (x == m) return true;
-    }
-    return false;
-  };
-  std::string command;
-  if (has(info.x_exps_mechanisms, "GSSAPI")) {
-    command = "X-EXPS GSSAPI";
-  } else if (has(info.auth_mechanisms, "GSSAPI")) {
-    command = "AUTH GSSAPI";
-  }
-  if (!options.gss) {
-    p.set_auth_skipped_reason(options.no_auth_reason);
-  } else if (command.empty()) {
-    p.set_auth_skipped_reason("the server advertises neither X-EXPS GSSAPI nor AUTH GSSAPI");
-  } else if (!Authenticate(conn, target, options, command, clock, &p)) {
-    return finish();
-  }
-  {
-    Deadline d(clock, options.step_timeout);
-    if (auto e = conn.Write("QUIT", d)) return Fail(&p, "quit", *e), finish();
-    if (auto e = conn.ReadReply(d, &r)) return Fail(&p, "quit", *e), finish();
-  }
-  return finish();
+  return ProbeRun(target, options, clock).Run();
 }
 
 }  // namespace kerbside::agent::probes

@@ -64,115 +64,122 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Dur
       model::ChoosePdcEmulator(model::PdcReportsIn(fleet), model::PdcClaimsIn(fleet));
   pdc_ = pdc.host;
   pdc_reason_ = pdc.reason;
-  for (const auto& [key, host] : fleet.hosts) {
-    names_[NormalizeName(key)] = key;
-    if (!host.identity.fqdn().empty()) names_[NormalizeName(host.identity.fqdn())] = key;
-    for (const std::string& ip : host.identity.ips()) {
-      // Store the canonical form so "::ffff:10.1.1.5" and "10.1.1.5" meet.
-      auto bytes = exchange::ParseIpAddress(ip);
-      names_[bytes ? exchange::FormatIpAddress(*bytes) : ip] = key;
-    }
-    if (host.identity.role() == v1::ROLE_DC) {
-      dcs_.push_back(key);
-      if (!host.identity.site().empty()) dcs_by_site_[host.identity.site()].push_back(key);
-    }
-    for (const v1::Evidence& original : host.evidence) {
-      const v1::Evidence* e = &original;
-      // Rules read event records; an aggregate (agents send repeating events so, the collector's
-      // window keeps them so) is read through its examples, which carry every fact of its key.
-      if (original.kind_case() == v1::Evidence::kEventAggregate) {
-        v1::Evidence& records = aggregate_records_.emplace_back(original);
-        *records.mutable_events() = events::ExamplesOf(original.event_aggregate());
-        const int n = records.events().events_size();
-        for (int i = 0; i < n; ++i) {
-          occurrences_[&records.events().events(i)] =
-              i == 0 ? std::max<int64_t>(1, original.event_aggregate().count() - (n - 1)) : 1;
-        }
-        e = &records;
-      }
-      indexed_[key].push_back(e);
-      by_host_[{key, static_cast<int>(e->kind_case())}].push_back(e);
-      by_kind_[static_cast<int>(e->kind_case())].push_back(e);
-    }
-  }
+  for (const auto& [key, host] : fleet.hosts) IndexHost(key, host);
   // Second pass: indexes that resolve names, which needs every host known.
-  auto about = [&](const std::string& subject, const v1::Evidence& e) {
-    if (subject.empty()) return;
-    auto& list = about_[{subject, static_cast<int>(e.kind_case())}];
-    if (list.empty() || list.back() != &e) list.push_back(&e);
-  };
   for (const auto& [key, list] : indexed_) {
-    for (const v1::Evidence* ep : list) {
-      const v1::Evidence& e = *ep;
-      switch (e.kind_case()) {
-        case v1::Evidence::kSpnListing:
-          about(ShortName(!e.spn_listing().account().empty() ? e.spn_listing().account()
-                                                             : e.subject()),
-                e);
-          about(ShortName(e.spn_listing().account_dn()), e);
-          break;
-        case v1::Evidence::kSpnQuery:
-          about(SpnHost(e.spn_query().pattern()), e);
-          for (const auto& a : e.spn_query().accounts()) {
-            for (const std::string& spn : a.spns()) about(SpnHost(spn), e);
-          }
-          break;
-        case v1::Evidence::kSpnDuplicates:
-          for (const auto& g : e.spn_duplicates().groups()) {
-            ++duplicate_group_count_;
-            about(SpnHost(g.spn()), e);
-          }
-          break;
-        case v1::Evidence::kComputerAccounts:
-          for (const auto& a : e.computer_accounts().accounts()) {
-            about(ShortName(a.sam_account_name()), e);
-          }
-          break;
-        case v1::Evidence::kProbes:
-          for (const auto& t : e.probes().tickets()) about(SpnHost(t.service_principal()), e);
-          for (const auto& k : e.probes().kdc()) {
-            if (k.outcome() == v1::KdcProbe::ANSWERED) {
-              answering_kdcs_.insert(Resolve(k.kdc()).value_or(ShortName(k.kdc())));
-            }
-          }
-          break;
-        case v1::Evidence::kReplication:
-          for (const auto& l : e.replication().links()) {
-            const std::string nc = NormalizeDn(l.naming_context());
-            ++link_count_[nc];
-            if (l.consecutive_failures() > 0) {
-              failing_links_[nc].push_back({&e, &l});
-              ++failing_link_count_;
-            }
-          }
-          break;
-        case v1::Evidence::kEvents:
-          for (const v1::EventRecord& r : e.events().events()) {
-            events_by_id_[r.event_id()].push_back({&e, &r});
-            std::set<std::string> named;
-            for (const char* fact :
-                 {"service_name", "target_name", "duplicate_spn", "target_spn", "server_name"}) {
-              auto it = r.facts().find(fact);
-              if (it != r.facts().end()) named.insert(SpnHost(it->second));
-            }
-            for (const char* fact : {"target_user", "client_name"}) {
-              auto it = r.facts().find(fact);
-              if (it != r.facts().end()) named.insert(ShortName(it->second));
-            }
-            for (const char* fact : {"client_address", "source_ip"}) {
-              auto it = r.facts().find(fact);
-              if (it == r.facts().end()) continue;
-              if (auto h = Resolve(it->second)) named.insert(*h);
-            }
-            for (const std::string& n : named) {
-              if (!n.empty()) events_about_[n].push_back({&e, &r});
-            }
-          }
-          break;
-        default:
-          break;
+    for (const v1::Evidence* e : list) IndexSubjects(*e);
+  }
+}
+
+void FleetIndex::IndexHost(const std::string& key, const model::HostEvidence& host) {
+  names_[NormalizeName(key)] = key;
+  if (!host.identity.fqdn().empty()) names_[NormalizeName(host.identity.fqdn())] = key;
+  for (const std::string& ip : host.identity.ips()) {
+    // Store the canonical form so "::ffff:10.1.1.5" and "10.1.1.5" meet.
+    auto bytes = exchange::ParseIpAddress(ip);
+    names_[bytes ? exchange::FormatIpAddress(*bytes) : ip] = key;
+  }
+  if (host.identity.role() == v1::ROLE_DC) {
+    dcs_.push_back(key);
+    if (!host.identity.site().empty()) dcs_by_site_[host.identity.site()].push_back(key);
+  }
+  for (const v1::Evidence& original : host.evidence) {
+    const v1::Evidence* e = &original;
+    // Rules read event records; an aggregate (agents send repeating events so, the collector's
+    // window keeps them so) is read through its examples, which carry every fact of its key.
+    if (original.kind_case() == v1::Evidence::kEventAggregate) {
+      v1::Evidence& records = aggregate_records_.emplace_back(original);
+      *records.mutable_events() = events::ExamplesOf(original.event_aggregate());
+      const int n = records.events().events_size();
+      for (int i = 0; i < n; ++i) {
+        occurrences_[&records.events().events(i)] =
+            i == 0 ? std::max<int64_t>(1, original.event_aggregate().count() - (n - 1)) : 1;
       }
+      e = &records;
     }
+    indexed_[key].push_back(e);
+    by_host_[{key, static_cast<int>(e->kind_case())}].push_back(e);
+    by_kind_[static_cast<int>(e->kind_case())].push_back(e);
+  }
+}
+
+void FleetIndex::NoteSubject(const std::string& subject, const v1::Evidence& e) {
+  if (subject.empty()) return;
+  auto& list = about_[{subject, static_cast<int>(e.kind_case())}];
+  if (list.empty() || list.back() != &e) list.push_back(&e);
+}
+
+void FleetIndex::IndexSubjects(const v1::Evidence& e) {
+  switch (e.kind_case()) {
+    case v1::Evidence::kSpnListing:
+      NoteSubject(
+          ShortName(!e.spn_listing().account().empty() ? e.spn_listing().account() : e.subject()),
+          e);
+      NoteSubject(ShortName(e.spn_listing().account_dn()), e);
+      break;
+    case v1::Evidence::kSpnQuery:
+      NoteSubject(SpnHost(e.spn_query().pattern()), e);
+      for (const auto& a : e.spn_query().accounts()) {
+        for (const std::string& spn : a.spns()) NoteSubject(SpnHost(spn), e);
+      }
+      break;
+    case v1::Evidence::kSpnDuplicates:
+      for (const auto& g : e.spn_duplicates().groups()) {
+        ++duplicate_group_count_;
+        NoteSubject(SpnHost(g.spn()), e);
+      }
+      break;
+    case v1::Evidence::kComputerAccounts:
+      for (const auto& a : e.computer_accounts().accounts()) {
+        NoteSubject(ShortName(a.sam_account_name()), e);
+      }
+      break;
+    case v1::Evidence::kProbes:
+      for (const auto& t : e.probes().tickets()) NoteSubject(SpnHost(t.service_principal()), e);
+      for (const auto& k : e.probes().kdc()) {
+        if (k.outcome() == v1::KdcProbe::ANSWERED) {
+          answering_kdcs_.insert(Resolve(k.kdc()).value_or(ShortName(k.kdc())));
+        }
+      }
+      break;
+    case v1::Evidence::kReplication:
+      for (const auto& l : e.replication().links()) {
+        const std::string nc = NormalizeDn(l.naming_context());
+        ++link_count_[nc];
+        if (l.consecutive_failures() > 0) {
+          failing_links_[nc].push_back({&e, &l});
+          ++failing_link_count_;
+        }
+      }
+      break;
+    case v1::Evidence::kEvents:
+      for (const v1::EventRecord& r : e.events().events()) IndexEventRecord(e, r);
+      break;
+    default:
+      break;
+  }
+}
+
+void FleetIndex::IndexEventRecord(const v1::Evidence& e, const v1::EventRecord& r) {
+  events_by_id_[r.event_id()].push_back({&e, &r});
+  // The hosts the record names, by SPN, account or address: EventsAbout finds it through them.
+  std::set<std::string> named;
+  for (const char* fact :
+       {"service_name", "target_name", "duplicate_spn", "target_spn", "server_name"}) {
+    auto it = r.facts().find(fact);
+    if (it != r.facts().end()) named.insert(SpnHost(it->second));
+  }
+  for (const char* fact : {"target_user", "client_name"}) {
+    auto it = r.facts().find(fact);
+    if (it != r.facts().end()) named.insert(ShortName(it->second));
+  }
+  for (const char* fact : {"client_address", "source_ip"}) {
+    auto it = r.facts().find(fact);
+    if (it == r.facts().end()) continue;
+    if (auto h = Resolve(it->second)) named.insert(*h);
+  }
+  for (const std::string& n : named) {
+    if (!n.empty()) events_about_[n].push_back({&e, &r});
   }
 }
 

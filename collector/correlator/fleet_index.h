@@ -74,6 +74,13 @@ class FleetIndex {
   const model::FleetModel& fleet() const { return fleet_; }
 
  private:
+  // First pass: the host's names, its role and its evidence (aggregates as records).
+  void IndexHost(const std::string& key, const model::HostEvidence& host);
+  // Second pass, every host known: what each item is about (subjects, links, events' names).
+  void IndexSubjects(const v1::Evidence& e);
+  void NoteSubject(const std::string& subject, const v1::Evidence& e);
+  void IndexEventRecord(const v1::Evidence& e, const v1::EventRecord& r);
+
   const model::FleetModel& fleet_;
   absl::Time now_;
   absl::Duration stale_after_;

@@ -227,96 +227,117 @@ NextHop ParseNextHop(absl::string_view next_hop_domain, absl::string_view delive
   return hop;
 }
 
-NextHopCandidates CandidatesFor(const NextHop& hop, const ExchangeServerFacts& sender,
-                                const std::vector<ExchangeServerFacts>& fleet) {
-  NextHopCandidates out;
+namespace {
+
+// Which servers a next hop of `hop`'s form can be, in words: the diagnosis says it.
+std::string BasisOf(const NextHop& hop, const ExchangeServerFacts& sender) {
   const std::string version = VersionName(hop.major_version);
   switch (hop.form) {
     case NextHopForm::kHubsOfOwnSite:
-      out.basis =
-          absl::StrCat("the other ", version, " hub transport servers of ",
-                       sender.site.empty() ? absl::StrCat(sender.name, "'s AD site (not known)")
-                                           : absl::StrCat(sender.name, "'s site ", sender.site));
-      for (const ExchangeServerFacts& f : fleet) {
-        if (f.name == sender.name || OnlyEdge(f)) continue;
+      return absl::StrCat("the other ", version, " hub transport servers of ",
+                          sender.site.empty() ? absl::StrCat(sender.name, "'s AD site (not known)")
+                                              : absl::StrCat(sender.name, "'s site ", sender.site));
+    case NextHopForm::kAdSite:
+      return absl::StrCat("the transport servers of AD site ", hop.site);
+    case NextHopForm::kDeliveryGroup:
+      return absl::StrCat("the ", version, " servers of site ",
+                          hop.site.empty() ? "(not written)" : hop.site,
+                          " (a mailbox delivery group)");
+    case NextHopForm::kDag:
+      return absl::StrCat("the members of DAG ", hop.dag);
+    case NextHopForm::kMailboxDatabase:
+      // The active copy is on a member of the sender's DAG, or without a DAG on a server of its
+      // site (Mail routing, "Delivery groups"); the sender itself delivers without SMTP.
+      return !sender.dag.empty()
+                 ? absl::StrCat("the members of ", sender.name, "'s DAG ", sender.dag,
+                                " (one holds the active copy of ", hop.written, ")")
+                 : absl::StrCat("the servers of ", sender.name, "'s site",
+                                sender.site.empty() ? "" : " " + sender.site,
+                                " (one holds mailbox database ", hop.written, ")");
+    case NextHopForm::kEdge:
+      return "the Edge Transport servers subscribed to the sender's site";
+    default:
+      return "";
+  }
+}
+
+// Why a next hop of a form that names no fleet server has no candidates; empty for the others.
+std::string WhyNoServer(const NextHop& hop) {
+  switch (hop.form) {
+    case NextHopForm::kConnectorSources:
+      return absl::StrCat("the source servers of Send connector '", hop.written,
+                          "' are not in the evidence (Get-SendConnector)");
+    case NextHopForm::kExternal:
+      return absl::StrCat("'", hop.written,
+                          "' is a remote SMTP domain (DNS delivery), outside the fleet");
+    case NextHopForm::kNotAServer:
+      return absl::StrCat("'", hop.written, "' (", hop.delivery_type,
+                          ") is not a server that Exchange authenticates to over SMTP");
+    case NextHopForm::kHost:
+    case NextHopForm::kHostList:
+      return absl::StrCat("'", hop.written, "' names no host of the fleet");
+    default:
+      return "";
+  }
+}
+
+// Each server of the fleet (not the sender, not an Edge-only server) judged against the facts
+// the form of `hop` requires.
+void ConsiderFleet(const NextHop& hop, const ExchangeServerFacts& sender,
+                   const std::vector<ExchangeServerFacts>& fleet, NextHopCandidates& out) {
+  for (const ExchangeServerFacts& f : fleet) {
+    if (f.name == sender.name || OnlyEdge(f)) continue;
+    switch (hop.form) {
+      case NextHopForm::kHubsOfOwnSite:
         if (!f.roles.empty() && !HasRole(f, "hub")) continue;
         Consider(f,
                  {{SiteMatch(f, sender.site), "site"},
                   {VersionMatch(f, hop.major_version), "exchange_version"}},
                  out);
-      }
-      break;
-    case NextHopForm::kAdSite:
-      out.basis = absl::StrCat("the transport servers of AD site ", hop.site);
-      for (const ExchangeServerFacts& f : fleet) {
-        if (f.name == sender.name || OnlyEdge(f)) continue;
+        break;
+      case NextHopForm::kAdSite:
         Consider(f, {{SiteMatch(f, hop.site), "site"}}, out);
-      }
-      break;
-    case NextHopForm::kDeliveryGroup:
-      out.basis = absl::StrCat("the ", version, " servers of site ",
-                               hop.site.empty() ? "(not written)" : hop.site,
-                               " (a mailbox delivery group)");
-      for (const ExchangeServerFacts& f : fleet) {
-        if (f.name == sender.name || OnlyEdge(f)) continue;
+        break;
+      case NextHopForm::kDeliveryGroup:
         Consider(f,
                  {{SiteMatch(f, hop.site), "site"},
                   {VersionMatch(f, hop.major_version), "exchange_version"}},
                  out);
-      }
-      break;
-    case NextHopForm::kDag:
-      out.basis = absl::StrCat("the members of DAG ", hop.dag);
-      for (const ExchangeServerFacts& f : fleet) {
-        if (f.name == sender.name || OnlyEdge(f)) continue;
+        break;
+      case NextHopForm::kDag:
         Consider(f, {{DagMatch(f, hop.dag), "dag"}}, out);
-      }
-      break;
-    case NextHopForm::kMailboxDatabase:
-      // The active copy is on a member of the sender's DAG, or without a DAG on a server of its
-      // site (Mail routing, "Delivery groups"); the sender itself delivers without SMTP.
-      out.basis = !sender.dag.empty()
-                      ? absl::StrCat("the members of ", sender.name, "'s DAG ", sender.dag,
-                                     " (one holds the active copy of ", hop.written, ")")
-                      : absl::StrCat("the servers of ", sender.name, "'s site",
-                                     sender.site.empty() ? "" : " " + sender.site,
-                                     " (one holds mailbox database ", hop.written, ")");
-      for (const ExchangeServerFacts& f : fleet) {
-        if (f.name == sender.name || OnlyEdge(f)) continue;
+        break;
+      case NextHopForm::kMailboxDatabase:
         if (!sender.dag.empty()) {
           Consider(f, {{DagMatch(f, sender.dag), "dag"}}, out);
         } else {
           Consider(f, {{SiteMatch(f, sender.site), "site"}}, out);
         }
-      }
-      break;
-    case NextHopForm::kEdge:
-      out.basis = "the Edge Transport servers subscribed to the sender's site";
-      for (const ExchangeServerFacts& f : fleet) {
-        if (f.name != sender.name && HasRole(f, "edge")) out.hosts.push_back(f.name);
-      }
-      if (out.hosts.empty()) {
-        out.why_none =
-            "no Edge Transport server in the fleet (Edge servers authenticate with their EdgeSync "
-            "certificates, not Kerberos)";
-      }
-      break;
-    case NextHopForm::kConnectorSources:
-      out.why_none = absl::StrCat("the source servers of Send connector '", hop.written,
-                                  "' are not in the evidence (Get-SendConnector)");
-      break;
-    case NextHopForm::kExternal:
-      out.why_none = absl::StrCat("'", hop.written,
-                                  "' is a remote SMTP domain (DNS delivery), outside the fleet");
-      break;
-    case NextHopForm::kNotAServer:
-      out.why_none = absl::StrCat("'", hop.written, "' (", hop.delivery_type,
-                                  ") is not a server that Exchange authenticates to over SMTP");
-      break;
-    case NextHopForm::kHost:
-    case NextHopForm::kHostList:
-      out.why_none = absl::StrCat("'", hop.written, "' names no host of the fleet");
-      break;
+        break;
+      default:
+        return;
+    }
+  }
+}
+
+}  // namespace
+
+NextHopCandidates CandidatesFor(const NextHop& hop, const ExchangeServerFacts& sender,
+                                const std::vector<ExchangeServerFacts>& fleet) {
+  NextHopCandidates out;
+  out.basis = BasisOf(hop, sender);
+  out.why_none = WhyNoServer(hop);
+  if (hop.form == NextHopForm::kEdge) {
+    for (const ExchangeServerFacts& f : fleet) {
+      if (f.name != sender.name && HasRole(f, "edge")) out.hosts.push_back(f.name);
+    }
+    if (out.hosts.empty()) {
+      out.why_none =
+          "no Edge Transport server in the fleet (Edge servers authenticate with their EdgeSync "
+          "certificates, not Kerberos)";
+    }
+  } else {
+    ConsiderFleet(hop, sender, fleet, out);
   }
   // Servers known to match come first; a server whose facts are unknown is a candidate only when
   // none is known to match (unknown is never a mismatch, but it is weaker than a match).
