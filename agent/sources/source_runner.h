@@ -12,10 +12,12 @@
 
 namespace kerbside::agent {
 
-// Runs every source on its own interval (±10% jitter so a fleet does not collect in lockstep)
-// on one thread and hands each snapshot to `publish`. A source that fails reports FAILING in
-// its batch; it never stops the others. `publish` is told whether the batch supersedes the
-// source's older ones (snapshots) or not (increments).
+// Runs every source on its own interval (±10% jitter so a fleet does not collect in lockstep),
+// each on a thread of its own, and hands each snapshot to `publish` (from those threads). A
+// source that fails reports FAILING in its batch; one that is slow or hangs (a probe round
+// waiting on the network) delays only itself: sharing one thread, it once stopped the host
+// folder from being read for over a minute (the lab). `publish` is told whether the batch
+// supersedes the source's older ones (snapshots) or not (increments).
 class SourceRunner {
  public:
   SourceRunner(std::vector<std::unique_ptr<Source>> sources, const Clock* clock,
@@ -30,12 +32,12 @@ class SourceRunner {
   void Stop();
 
  private:
-  void Loop();
+  void Loop(size_t index);
   std::vector<std::unique_ptr<Source>> sources_;
   const Clock* clock_;
   std::function<void(v1::EvidenceBatch, bool)> publish_;
   Waiter wake_{clock_};  // stopped by Stop()
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace kerbside::agent
