@@ -29,7 +29,8 @@ class StreamClient {
   StreamClient(AgentConfig config, std::shared_ptr<grpc::ChannelCredentials> credentials,
                const Clock* clock, Spool* spool);
 
-  // Called with each batch the collector acknowledged, on the stream's thread. Set before Run().
+  // Called with each batch the collector acknowledged, on the session's reader thread (not
+  // Run()'s). Set before Run().
   void set_on_acknowledged(std::function<void(const v1::EvidenceBatch&)> f) {
     on_acknowledged_ = std::move(f);
   }
@@ -67,10 +68,10 @@ class StreamClient {
   // view of the wall clock (how the demo and the tests make a skewed host).
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
-  uint64_t published_ = 0;          // guarded by mu_: bumped by Publish, wakes the session
-  v1::Inventory inventory_;         // guarded by mu_
-  int sessions_established_ = 0;    // guarded by mu_
+  bool stop_ = false;             // guarded by mu_
+  uint64_t published_ = 0;        // guarded by mu_: bumped by Publish, wakes the session
+  v1::Inventory inventory_;       // guarded by mu_
+  int sessions_established_ = 0;  // guarded by mu_
 };
 
 }  // namespace kerbside::agent
