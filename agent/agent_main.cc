@@ -337,6 +337,7 @@ int WritePolicyTemplates(const std::string& dir) {
 
 int main(int argc, char** argv) {
   kerbside::BlockTerminationSignals();
+  kerbside::IgnoreBrokenPipes();
   CLI::App app{"kerbside-agent: streams this host's evidence and clock to the collector"};
   AgentFlags f;
   std::string config_file;

@@ -212,6 +212,7 @@ int Run(const Flags& f) {
 
 int main(int argc, char** argv) {
   kerbside::BlockTerminationSignals();
+  kerbside::IgnoreBrokenPipes();
   CLI::App app{"kerbside-collector: keeps the fleet's evidence and clocks, serves the CLI"};
   Flags f;
   app.set_config("--config", "", "TOML/INI configuration file (keys as the long flags)");

@@ -22,6 +22,13 @@ void BlockTerminationSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+void IgnoreBrokenPipes() {
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGPIPE, &ignore, nullptr);
+}
+
 std::thread WaitForTerminationSignal(std::function<void(int)> on_signal) {
   return std::thread([on_signal = std::move(on_signal)] {
     const sigset_t set = TerminationSet();

@@ -45,6 +45,8 @@ void BlockTerminationSignals() {
   std::call_once(once, [] { SetConsoleCtrlHandler(OnConsoleControl, TRUE); });
 }
 
+void IgnoreBrokenPipes() {}
+
 std::thread WaitForTerminationSignal(std::function<void(int)> on_signal) {
   BlockTerminationSignals();
   return std::thread([on_signal = std::move(on_signal)] {

@@ -6,6 +6,7 @@ itest_init() {
   ITEST_NAME=$1
   ITEST_DIR=$(mktemp -d "/tmp/kerbside-$1.XXXXXX")
   ITEST_PIDS=()
+  declare -gA ITEST_PROC_NAME=() ITEST_REPORTED=()
   ITEST_FAILED=0
   # Never let a krb5 or gRPC library read the machine's configuration or proxies.
   export KRB5_CONFIG="$ITEST_DIR/krb5.conf" KRB5_KDC_PROFILE="$ITEST_DIR/kdc.conf"
@@ -15,9 +16,28 @@ itest_init() {
   echo "== $ITEST_NAME (work dir $ITEST_DIR)"
 }
 
+# report_ended PID: if the background process PID has already ended without being stopped,
+# says so with its exit status (and the signal that ended it): a process that dies silently, such
+# as one killed by SIGPIPE, otherwise only shows as a log that stops.
+# Returns 1 (and sets ENDED_RC) if it had ended.
+report_ended() {
+  local pid=$1 st=0
+  [ -n "${ITEST_REPORTED[$pid]:-}" ] && return 0
+  kill -0 "$pid" 2>/dev/null && return 0
+  wait "$pid" 2>/dev/null || st=$?
+  [ "$st" = 127 ] && return 0  # already reaped: stopped on purpose by stop_pid
+  ENDED_RC=$st
+  ITEST_REPORTED[$pid]=1
+  local how="exit status $st"
+  [ "$st" -gt 128 ] && how="$how (killed by SIG$(kill -l $((st - 128)) 2>/dev/null || echo $((st - 128))))"
+  echo "== ${ITEST_PROC_NAME[$pid]:-pid $pid} (pid $pid) had already ended: $how"
+  return 1
+}
+
 itest_cleanup() {
   local rc=$?
   local pid
+  for pid in "${ITEST_PIDS[@]}"; do report_ended "$pid" || true; done
   for pid in "${ITEST_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${ITEST_PIDS[@]}"; do
     for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -41,6 +61,7 @@ start_bg() {
   "$@" > "$ITEST_DIR/$name.log" 2>&1 &
   LAST_PID=$!
   ITEST_PIDS+=("$LAST_PID")
+  ITEST_PROC_NAME[$LAST_PID]=$name
 }
 
 # stop_pid PID [SIGNAL]: signals PID, waits up to 5 s for it and sets STOP_RC to its exit
@@ -48,6 +69,7 @@ start_bg() {
 # can wait for its own children.
 stop_pid() {
   local pid=$1 sig=${2:-TERM}
+  if ! report_ended "$pid"; then STOP_RC=$ENDED_RC; return; fi
   kill -"$sig" "$pid" 2>/dev/null || true
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   if kill -0 "$pid" 2>/dev/null; then STOP_RC=still-running; return; fi
