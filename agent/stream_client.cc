@@ -1,5 +1,7 @@
 #include "agent/stream_client.h"
 
+#include <chrono>
+#include <optional>
 #include <thread>
 
 #include "absl/random/random.h"
@@ -58,9 +60,7 @@ void StreamClient::Publish(v1::EvidenceBatch batch, bool supersedes) {
     spdlog::warn("spool full ({} bytes at most): dropped the {} oldest unacknowledged batches",
                  config_.spool_max_bytes, dropped);
   }
-  std::unique_lock lock(mu_);
-  ++published_;
-  cv_.notify_all();
+  wake_.Notify();
 }
 
 v1::Inventory StreamClient::inventory() const {
@@ -68,15 +68,10 @@ v1::Inventory StreamClient::inventory() const {
   return inventory_;
 }
 
-void StreamClient::Stop() {
-  std::unique_lock lock(mu_);
-  stop_ = true;
-  cv_.notify_all();
-}
+void StreamClient::Stop() { wake_.Stop(); }
 
 bool StreamClient::WaitForStopOrTimeout(absl::Duration timeout) {
-  std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [this] { return stop_; });
+  return wake_.SleepUntil(clock_->Now() + timeout);
 }
 
 void StreamClient::CheckClockAgainstCertificates() {
@@ -97,15 +92,9 @@ void StreamClient::CheckClockAgainstCertificates() {
 void StreamClient::Run() {
   CheckClockAgainstCertificates();
   while (true) {
-    {
-      std::unique_lock lock(mu_);
-      if (stop_) break;
-    }
+    if (wake_.stopped()) break;
     absl::Status ended = RunSession();
-    {
-      std::unique_lock lock(mu_);
-      if (stop_) break;
-    }
+    if (wake_.stopped()) break;
     const absl::Duration wait = backoff_.Next();
     spdlog::warn("stream to {} ended: {}; reconnecting in {}", config_.collector, ended.ToString(),
                  absl::FormatDuration(absl::Trunc(wait, absl::Milliseconds(1))));
@@ -115,208 +104,258 @@ void StreamClient::Run() {
   spdlog::info("stream client stopped");
 }
 
-absl::Status StreamClient::RunSession() {
+// One stream from connect to end: owns the gRPC stream, its reader thread (the collector's
+// messages) and the timers of this thread (heartbeats, the spool, clock exchanges).
+class StreamClient::Session {
+ public:
+  explicit Session(StreamClient& client) : c_(client) {
+    heartbeat_interval_ = c_.config_.heartbeat_interval;
+  }
+  // Returns why the stream ended.
+  absl::Status Run();
+
+ private:
+  bool Write(const v1::AgentMessage& m);
+  bool Stopping() const;
+
+  // The reader thread.
+  void ReadLoop();
+  void OnHelloAck(const v1::HelloAck& ack);
+  void OnTimeReply(const v1::TimeReply& reply);
+  void OnInventory(const v1::Inventory& inventory);
+
+  // This thread. False once the stream ended, the client stops or a write failed.
+  bool WaitForHelloAck();
+  void NoteSessionAge();
+  void SendDue(absl::Time now);
+  void SendSpool();
+  void SleepUntilDue();
+  // Ends the stream: a goodbye first when the client stops, the reader cancelled if it still
+  // reads.
+  void Hangup(bool stopping);
+
+  StreamClient& c_;
+  grpc::ClientContext context_;
+  std::unique_ptr<v1::AgentService::Stub> stub_;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::AgentMessage, v1::CollectorMessage>> stream_;
+  std::mutex write_mu_;  // the stream allows one writer at a time
+
+  // Shared with the reader thread, under state_mu_.
+  std::mutex state_mu_;
+  std::condition_variable state_cv_;
+  bool established_ = false;
+  bool reader_done_ = false;
+  absl::Duration heartbeat_interval_;
+  absl::Duration exchange_interval_ = absl::Seconds(10);
+
+  // This thread only. A new session owes the collector everything the spool holds.
+  bool writable_ = true;
+  uint64_t sent_up_to_ = 0;                   // the spool's last sequence sent on this stream
+  std::optional<absl::Time> established_at_;  // the client's clock
+  bool backoff_reset_ = false;
+  uint64_t exchange_id_ = 0;
+  int burst_left_ = kBurstExchanges;
+  absl::Time next_heartbeat_;
+  absl::Time next_exchange_;
+};
+
+absl::Status StreamClient::RunSession() { return Session(*this).Run(); }
+
+bool StreamClient::Session::Write(const v1::AgentMessage& m) {
+  std::lock_guard lock(write_mu_);
+  return stream_->Write(m);
+}
+
+bool StreamClient::Session::Stopping() const { return c_.wake_.stopped(); }
+
+absl::Status StreamClient::Session::Run() {
   // A fresh channel per attempt keeps reconnection timing ours, not the channel's own backoff.
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000);
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateCustomChannel(config_.collector, credentials_, args);
-  auto stub = v1::AgentService::NewStub(channel);
-
-  grpc::ClientContext context;
-  auto stream = stub->Connect(&context);
-
-  std::mutex write_mu;  // the stream allows one writer at a time
-  auto write = [&](const v1::AgentMessage& m) {
-    std::lock_guard lock(write_mu);
-    return stream->Write(m);
-  };
+  stub_ = v1::AgentService::NewStub(
+      grpc::CreateCustomChannel(c_.config_.collector, c_.credentials_, args));
+  stream_ = stub_->Connect(&context_);
 
   v1::AgentMessage hello;
-  *hello.mutable_hello()->mutable_identity() = config_.identity;
-  *hello.mutable_hello()->mutable_sent_host_time() = ToProto(clock_->Now());
-  hello.mutable_hello()->set_spool_id(spool_->id());
-  bool writable = write(hello);
+  *hello.mutable_hello()->mutable_identity() = c_.config_.identity;
+  *hello.mutable_hello()->mutable_sent_host_time() = ToProto(c_.clock_->Now());
+  hello.mutable_hello()->set_spool_id(c_.spool_->id());
+  writable_ = Write(hello);
 
-  // Shared between this thread (timers) and the reader thread.
-  struct SessionState {
-    bool established = false;
-    bool reader_done = false;
-    absl::Duration heartbeat_interval;
-    absl::Duration exchange_interval = absl::Seconds(10);
-  };
-  std::mutex state_mu;
-  std::condition_variable state_cv;
-  SessionState state;
-  state.heartbeat_interval = config_.heartbeat_interval;
-
-  std::thread reader([&] {
-    v1::CollectorMessage m;
-    while (stream->Read(&m)) {
-      switch (m.kind_case()) {
-        case v1::CollectorMessage::kHelloAck: {
-          std::unique_lock lock(state_mu);
-          state.established = true;
-          if (m.hello_ack().has_heartbeat_interval()) {
-            state.heartbeat_interval = FromProto(m.hello_ack().heartbeat_interval());
-          }
-          if (m.hello_ack().has_time_exchange_interval()) {
-            state.exchange_interval = FromProto(m.hello_ack().time_exchange_interval());
-          }
-          state_cv.notify_all();
-          spdlog::info("connected to collector {} (version {}) as {}", config_.collector,
-                       m.hello_ack().collector_version(), config_.identity.netbios_name());
-          break;
-        }
-        case v1::CollectorMessage::kTimeReply: {
-          // t4 first: anything done before it widens the measured delay.
-          const absl::Time t4 = clock_->Now();
-          v1::AgentMessage sample;
-          v1::TimeSample* ts = sample.mutable_time_sample();
-          ts->set_exchange_id(m.time_reply().exchange_id());
-          *ts->mutable_t1_agent_send() = m.time_reply().t1_agent_send();
-          *ts->mutable_t2_collector_receive() = m.time_reply().t2_collector_receive();
-          *ts->mutable_t3_collector_send() = m.time_reply().t3_collector_send();
-          *ts->mutable_t4_agent_receive() = ToProto(t4);
-          write(sample);
-          break;
-        }
-        case v1::CollectorMessage::kEvidenceAck: {
-          spdlog::debug("evidence batch {} acknowledged", m.evidence_ack().sequence());
-          if (auto acked = spool_->Acknowledge(m.evidence_ack().sequence());
-              acked.has_value() && on_acknowledged_) {
-            on_acknowledged_(*acked);
-          }
-          break;
-        }
-        case v1::CollectorMessage::kInventory: {
-          // Sent at connect and when the fleet changes: rare enough to log at info.
-          std::vector<std::string> names;
-          for (const auto& h : m.inventory().hosts()) names.push_back(h.netbios_name());
-          spdlog::info("inventory from the collector: {} hosts ({})", names.size(),
-                       absl::StrJoin(names, ", "));
-          std::unique_lock lock(mu_);
-          inventory_ = m.inventory();
-          break;
-        }
-        case v1::CollectorMessage::KIND_NOT_SET:
-          break;
-      }
-    }
-    {
-      std::unique_lock lock(state_mu);
-      state.reader_done = true;
-      state_cv.notify_all();
-    }
-    std::unique_lock lock(mu_);
-    cv_.notify_all();  // wakes the timer loop below at once
-  });
-
-  // A new session owes the collector everything the spool holds: nothing is sent yet.
-  uint64_t sent_up_to = 0;
-  uint64_t seen_published = 0;
-  bool counted = false;
-  bool backoff_reset = false;
-  std::chrono::steady_clock::time_point established_at;
-  uint64_t exchange_id = 0;
-  int burst_left = kBurstExchanges;
-  absl::Time next_heartbeat = clock_->Now();
-  absl::Time next_exchange = clock_->Now();
-  while (writable) {
-    {
-      std::unique_lock lock(mu_);
-      if (stop_) break;
-    }
-    absl::Duration heartbeat_interval, exchange_interval;
-    {
-      std::unique_lock lock(state_mu);
-      if (state.reader_done) break;
-      if (state.established && !counted) {
-        counted = true;
-        established_at = std::chrono::steady_clock::now();
-        std::unique_lock l(mu_);
-        ++sessions_established_;
-      }
-      // A hello accepted is not a working stream: one that ends right after it (a batch the
-      // collector cannot take, say) must not reconnect at the initial backoff forever. The
-      // backoff starts again only after a session lived as long as its longest delay.
-      if (counted && !backoff_reset &&
-          std::chrono::steady_clock::now() - established_at >=
-              absl::ToChronoNanoseconds(config_.backoff_max)) {
-        backoff_reset = true;
-        backoff_.Reset();
-      }
-      heartbeat_interval = state.heartbeat_interval;
-      exchange_interval = state.exchange_interval;
-      if (!state.established) {
-        // Until the collector accepts the hello, wait for its answer (or the stream's end).
-        state_cv.wait_for(lock, std::chrono::milliseconds(100));
-        continue;
-      }
-    }
-    const absl::Time now = clock_->Now();
-    if (now >= next_heartbeat) {
-      v1::AgentMessage hb;
-      *hb.mutable_heartbeat()->mutable_sent_host_time() = ToProto(now);
-      hb.mutable_heartbeat()->set_spooled_batches(spool_->pending_count());
-      writable = write(hb);
-      next_heartbeat = now + heartbeat_interval;
-    }
-    if (writable) {
+  std::thread reader([this] { ReadLoop(); });
+  if (WaitForHelloAck()) {
+    next_heartbeat_ = next_exchange_ = c_.clock_->Now();
+    while (writable_ && !Stopping()) {
       {
-        std::unique_lock lock(mu_);
-        seen_published = published_;
+        std::unique_lock lock(state_mu_);
+        if (reader_done_) break;
       }
-      for (v1::EvidenceBatch& batch : spool_->PendingAfter(sent_up_to)) {
-        v1::AgentMessage m;
-        *m.mutable_evidence() = std::move(batch);
-        m.mutable_evidence()->clear_resume_token();  // the host's own business
-        if (!(writable = write(m))) break;
-        sent_up_to = m.evidence().sequence();
-        spdlog::debug("sent evidence batch {} of {} ({} items)", m.evidence().sequence(),
-                      m.evidence().source(), m.evidence().items_size());
-      }
-    }
-    if (writable && now >= next_exchange) {
-      v1::AgentMessage req;
-      req.mutable_time_request()->set_exchange_id(++exchange_id);
-      *req.mutable_time_request()->mutable_t1_agent_send() = ToProto(clock_->Now());
-      writable = write(req);
-      next_exchange = now + (burst_left-- > 1 ? kBurstSpacing : exchange_interval);
-    }
-    const absl::Duration wait = std::min(next_heartbeat, next_exchange) - clock_->Now();
-    std::unique_lock lock(mu_);
-    const bool have_pending = published_ != seen_published;
-    if (!stop_ && !have_pending && wait > absl::ZeroDuration()) {
-      cv_.wait_for(lock, absl::ToChronoNanoseconds(wait));
+      NoteSessionAge();
+      SendDue(c_.clock_->Now());
+      SleepUntilDue();
     }
   }
-
-  bool stopping;
-  {
-    std::unique_lock lock(mu_);
-    stopping = stop_;
-  }
-  if (stopping) {
-    // Say goodbye so the collector records a clean disconnect, but never hang on it.
-    {
-      std::lock_guard lock(write_mu);
-      stream->WritesDone();
-    }
-    std::unique_lock lock(state_mu);
-    state_cv.wait_for(lock, absl::ToChronoNanoseconds(kGoodbyeTimeout),
-                      [&] { return state.reader_done; });
-  }
-  {
-    std::unique_lock lock(state_mu);
-    if (!state.reader_done) context.TryCancel();
-  }
+  const bool stopping = Stopping();
+  Hangup(stopping);
   reader.join();
-  const grpc::Status status = stream->Finish();
+  const grpc::Status status = stream_->Finish();
   if (stopping) return absl::CancelledError("stopping");
   if (status.ok()) return absl::UnavailableError("the collector closed the stream");
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), DescribeFailure(status));
+}
+
+void StreamClient::Session::ReadLoop() {
+  v1::CollectorMessage m;
+  while (stream_->Read(&m)) {
+    switch (m.kind_case()) {
+      case v1::CollectorMessage::kHelloAck:
+        OnHelloAck(m.hello_ack());
+        break;
+      case v1::CollectorMessage::kTimeReply:
+        OnTimeReply(m.time_reply());
+        break;
+      case v1::CollectorMessage::kEvidenceAck:
+        spdlog::debug("evidence batch {} acknowledged", m.evidence_ack().sequence());
+        if (auto acked = c_.spool_->Acknowledge(m.evidence_ack().sequence());
+            acked.has_value() && c_.on_acknowledged_) {
+          c_.on_acknowledged_(*acked);
+        }
+        break;
+      case v1::CollectorMessage::kInventory:
+        OnInventory(m.inventory());
+        break;
+      case v1::CollectorMessage::KIND_NOT_SET:
+        break;
+    }
+  }
+  {
+    std::unique_lock lock(state_mu_);
+    reader_done_ = true;
+    state_cv_.notify_all();
+  }
+  c_.wake_.Notify();  // the timer loop sees the end at once
+}
+
+void StreamClient::Session::OnHelloAck(const v1::HelloAck& ack) {
+  {
+    std::unique_lock lock(state_mu_);
+    established_ = true;
+    if (ack.has_heartbeat_interval()) heartbeat_interval_ = FromProto(ack.heartbeat_interval());
+    if (ack.has_time_exchange_interval()) {
+      exchange_interval_ = FromProto(ack.time_exchange_interval());
+    }
+    state_cv_.notify_all();
+  }
+  spdlog::info("connected to collector {} (version {}) as {}", c_.config_.collector,
+               ack.collector_version(), c_.config_.identity.netbios_name());
+}
+
+void StreamClient::Session::OnTimeReply(const v1::TimeReply& reply) {
+  // t4 first: anything done before it widens the measured delay.
+  const absl::Time t4 = c_.clock_->Now();
+  v1::AgentMessage sample;
+  v1::TimeSample* ts = sample.mutable_time_sample();
+  ts->set_exchange_id(reply.exchange_id());
+  *ts->mutable_t1_agent_send() = reply.t1_agent_send();
+  *ts->mutable_t2_collector_receive() = reply.t2_collector_receive();
+  *ts->mutable_t3_collector_send() = reply.t3_collector_send();
+  *ts->mutable_t4_agent_receive() = ToProto(t4);
+  Write(sample);
+}
+
+void StreamClient::Session::OnInventory(const v1::Inventory& inventory) {
+  // Sent at connect and when the fleet changes: rare enough to log at info.
+  std::vector<std::string> names;
+  for (const auto& h : inventory.hosts()) names.push_back(h.netbios_name());
+  spdlog::info("inventory from the collector: {} hosts ({})", names.size(),
+               absl::StrJoin(names, ", "));
+  std::unique_lock lock(c_.mu_);
+  c_.inventory_ = inventory;
+}
+
+bool StreamClient::Session::WaitForHelloAck() {
+  while (writable_ && !Stopping()) {
+    std::unique_lock lock(state_mu_);
+    if (reader_done_) return false;
+    if (established_) {
+      established_at_ = c_.clock_->Now();
+      std::unique_lock l(c_.mu_);
+      ++c_.sessions_established_;
+      return true;
+    }
+    // Woken by the ack or the stream's end; the timeout notices Stop().
+    state_cv_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+void StreamClient::Session::NoteSessionAge() {
+  // A hello accepted is not a working stream: one that ends right after it (a batch the
+  // collector cannot take, say) must not reconnect at the initial backoff forever. The backoff
+  // starts again only after a session lived as long as its longest delay.
+  if (backoff_reset_ || !established_at_ ||
+      c_.clock_->Now() - *established_at_ < c_.config_.backoff_max) {
+    return;
+  }
+  backoff_reset_ = true;
+  c_.backoff_.Reset();
+}
+
+void StreamClient::Session::SendDue(absl::Time now) {
+  absl::Duration heartbeat_interval, exchange_interval;
+  {
+    std::unique_lock lock(state_mu_);
+    heartbeat_interval = heartbeat_interval_;
+    exchange_interval = exchange_interval_;
+  }
+  if (now >= next_heartbeat_) {
+    v1::AgentMessage hb;
+    *hb.mutable_heartbeat()->mutable_sent_host_time() = ToProto(now);
+    hb.mutable_heartbeat()->set_spooled_batches(c_.spool_->pending_count());
+    writable_ = Write(hb);
+    next_heartbeat_ = now + heartbeat_interval;
+  }
+  if (writable_) SendSpool();
+  if (writable_ && now >= next_exchange_) {
+    v1::AgentMessage req;
+    req.mutable_time_request()->set_exchange_id(++exchange_id_);
+    *req.mutable_time_request()->mutable_t1_agent_send() = ToProto(c_.clock_->Now());
+    writable_ = Write(req);
+    next_exchange_ = now + (burst_left_-- > 1 ? kBurstSpacing : exchange_interval);
+  }
+}
+
+void StreamClient::Session::SendSpool() {
+  for (v1::EvidenceBatch& batch : c_.spool_->PendingAfter(sent_up_to_)) {
+    v1::AgentMessage m;
+    *m.mutable_evidence() = std::move(batch);
+    m.mutable_evidence()->clear_resume_token();  // the host's own business
+    if (!(writable_ = Write(m))) return;
+    sent_up_to_ = m.evidence().sequence();
+    spdlog::debug("sent evidence batch {} of {} ({} items)", m.evidence().sequence(),
+                  m.evidence().source(), m.evidence().items_size());
+  }
+}
+
+void StreamClient::Session::SleepUntilDue() {
+  // A Publish() (a new batch for the spool) or the reader's end wakes it early.
+  c_.wake_.WaitUntil(std::min(next_heartbeat_, next_exchange_));
+}
+
+void StreamClient::Session::Hangup(bool stopping) {
+  if (stopping) {
+    // Say goodbye so the collector records a clean disconnect, but never hang on it.
+    {
+      std::lock_guard lock(write_mu_);
+      stream_->WritesDone();
+    }
+    std::unique_lock lock(state_mu_);
+    state_cv_.wait_for(lock, absl::ToChronoNanoseconds(kGoodbyeTimeout),
+                       [&] { return reader_done_; });
+  }
+  std::unique_lock lock(state_mu_);
+  if (!reader_done_) context_.TryCancel();  // ends the reader's Read
 }
 
 }  // namespace kerbside::agent

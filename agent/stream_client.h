@@ -1,7 +1,6 @@
 #ifndef KERBSIDE_AGENT_STREAM_CLIENT_H_
 #define KERBSIDE_AGENT_STREAM_CLIENT_H_
 
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,6 +12,7 @@
 #include "agent/config.h"
 #include "agent/spool.h"
 #include "common/clock.h"
+#include "common/waiter.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/security/credentials.h"
@@ -50,7 +50,8 @@ class StreamClient {
   int sessions_established() const;
 
  private:
-  // One stream from connect to end; returns why it ended.
+  class Session;  // one stream from connect to end (stream_client.cc)
+  // Runs one Session; returns why its stream ended.
   absl::Status RunSession();
   // Says loudly when this host's clock is outside a certificate's validity window.
   void CheckClockAgainstCertificates();
@@ -63,13 +64,9 @@ class StreamClient {
   Backoff backoff_;
   std::function<void(const v1::EvidenceBatch&)> on_acknowledged_;
 
-  // std::condition_variable waits on the monotonic clock. absl::CondVar turns timeouts into
-  // CLOCK_REALTIME deadlines, which never arrive when libfaketime shifts only this process's
-  // view of the wall clock (how the demo and the tests make a skewed host).
+  // Notified by Publish() and by a session's reader when its stream ends; stopped by Stop().
+  Waiter wake_{clock_};
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;             // guarded by mu_
-  uint64_t published_ = 0;        // guarded by mu_: bumped by Publish, wakes the session
   v1::Inventory inventory_;       // guarded by mu_
   int sessions_established_ = 0;  // guarded by mu_
 };

@@ -14,17 +14,13 @@ SourceRunner::SourceRunner(std::vector<std::unique_ptr<Source>> sources, const C
 SourceRunner::~SourceRunner() { Stop(); }
 
 void SourceRunner::Start() {
-  if (sources_.empty()) return;
-  thread_ = std::thread([this] { Loop(); });
+  for (size_t i = 0; i < sources_.size(); ++i) threads_.emplace_back([this, i] { Loop(i); });
 }
 
 void SourceRunner::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  wake_.Stop();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
 }
 
 void SourceRunner::ResumeAfterSpooled(const std::vector<v1::EvidenceBatch>& pending) {
@@ -46,31 +42,19 @@ void SourceRunner::Acknowledged(const v1::EvidenceBatch& batch) {
   }
 }
 
-void SourceRunner::Loop() {
+void SourceRunner::Loop(size_t index) {
+  Source& s = *sources_[index];
   absl::BitGen gen;
-  std::vector<absl::Time> next(sources_.size(), clock_->Now());
   while (true) {
-    for (size_t i = 0; i < sources_.size(); ++i) {
-      const absl::Time now = clock_->Now();
-      if (now < next[i]) continue;
-      Source& s = *sources_[i];
-      v1::EvidenceBatch batch = s.Collect(now);
-      if (EnforceBatchLimits(&batch, kMaxBatchBytes, kMaxBatchItems)) {
-        spdlog::error("source={}: {}", s.id(), batch.health().reason());
-      }
-      spdlog::info("source={} items={} health={} {}", s.id(), batch.items_size(),
-                   v1::SourceHealth::State_Name(batch.health().state()), batch.health().reason());
-      publish_(std::move(batch), !s.incremental());
-      next[i] = now + s.interval() * absl::Uniform(gen, 0.9, 1.1);
+    const absl::Time now = clock_->Now();
+    v1::EvidenceBatch batch = s.Collect(now);
+    if (EnforceBatchLimits(&batch, kMaxBatchBytes, kMaxBatchItems)) {
+      spdlog::error("source={}: {}", s.id(), batch.health().reason());
     }
-    absl::Time soonest = next.front();
-    for (absl::Time t : next) soonest = std::min(soonest, t);
-    std::unique_lock lock(mu_);
-    const absl::Duration wait = soonest - clock_->Now();
-    if (cv_.wait_for(lock, absl::ToChronoNanoseconds(std::max(wait, absl::ZeroDuration())),
-                     [this] { return stop_; })) {
-      return;
-    }
+    spdlog::info("source={} items={} health={} {}", s.id(), batch.items_size(),
+                 v1::SourceHealth::State_Name(batch.health().state()), batch.health().reason());
+    publish_(std::move(batch), !s.incremental());
+    if (wake_.SleepUntil(now + s.interval() * absl::Uniform(gen, 0.9, 1.1))) return;
   }
 }
 

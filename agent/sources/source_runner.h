@@ -1,22 +1,23 @@
 #ifndef KERBSIDE_AGENT_SOURCES_SOURCE_RUNNER_H_
 #define KERBSIDE_AGENT_SOURCES_SOURCE_RUNNER_H_
 
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "agent/sources/source.h"
 #include "common/clock.h"
+#include "common/waiter.h"
 
 namespace kerbside::agent {
 
-// Runs every source on its own interval (±10% jitter so a fleet does not collect in lockstep)
-// on one thread and hands each snapshot to `publish`. A source that fails reports FAILING in
-// its batch; it never stops the others. `publish` is told whether the batch supersedes the
-// source's older ones (snapshots) or not (increments).
+// Runs every source on its own interval (±10% jitter so a fleet does not collect in lockstep),
+// each on a thread of its own, and hands each snapshot to `publish` (from those threads). A
+// source that fails reports FAILING in its batch; one that is slow or hangs (a probe round
+// waiting on the network) delays only itself: sharing one thread, it once stopped the host
+// folder from being read for over a minute (the lab). `publish` is told whether the batch
+// supersedes the source's older ones (snapshots) or not (increments).
 class SourceRunner {
  public:
   SourceRunner(std::vector<std::unique_ptr<Source>> sources, const Clock* clock,
@@ -31,14 +32,12 @@ class SourceRunner {
   void Stop();
 
  private:
-  void Loop();
+  void Loop(size_t index);
   std::vector<std::unique_ptr<Source>> sources_;
   const Clock* clock_;
   std::function<void(v1::EvidenceBatch, bool)> publish_;
-  std::mutex mu_;
-  std::condition_variable cv_;  // monotonic waits: see StreamClient
-  bool stop_ = false;
-  std::thread thread_;
+  Waiter wake_{clock_};  // stopped by Stop()
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace kerbside::agent

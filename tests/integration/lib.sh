@@ -25,7 +25,7 @@ report_ended() {
   [ -n "${ITEST_REPORTED[$pid]:-}" ] && return 0
   kill -0 "$pid" 2>/dev/null && return 0
   wait "$pid" 2>/dev/null || st=$?
-  [ "$st" = 127 ] && return 0  # already reaped: stopped on purpose by stop_pid
+  [ "$st" = 127 ] && return 0  # not this shell's child
   ENDED_RC=$st
   ITEST_REPORTED[$pid]=1
   local how="exit status $st"
@@ -75,6 +75,7 @@ stop_pid() {
   if kill -0 "$pid" 2>/dev/null; then STOP_RC=still-running; return; fi
   STOP_RC=0
   wait "$pid" 2>/dev/null || STOP_RC=$?
+  ITEST_REPORTED[$pid]=1  # stopped on purpose: nothing to report at cleanup
 }
 
 # wait_until SECONDS DESCRIPTION CMD...: polls CMD every 0.2 s until it succeeds.

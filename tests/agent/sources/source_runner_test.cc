@@ -1,5 +1,6 @@
 #include "agent/sources/source_runner.h"
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -59,8 +60,46 @@ TEST(SourceRunnerTest, SnapshotsSupersedeIncrementsDoNot) {
   runner.Start();
   ASSERT_TRUE(both.WaitForNotificationWithTimeout(absl::Seconds(30)));
   runner.Stop();
-  EXPECT_EQ(published, (std::vector<std::pair<std::string, bool>>{{"host_folder", true},
-                                                                  {"event_log", false}}));
+  std::sort(published.begin(), published.end());  // each source runs on its own thread
+  EXPECT_EQ(published, (std::vector<std::pair<std::string, bool>>{{"event_log", false},
+                                                                  {"host_folder", true}}));
+}
+
+// A source stuck in Collect (a probe round waiting on the network) must not stop the others:
+// found in the lab, where a stuck probe round left the host folder unread for over a minute.
+class StuckSource : public FakeSource {
+ public:
+  StuckSource() : FakeSource("probes", false) {}
+  v1::EvidenceBatch Collect(absl::Time now) override {
+    release.WaitForNotification();
+    return FakeSource::Collect(now);
+  }
+  absl::Notification release;
+};
+
+class CountingSource : public FakeSource {
+ public:
+  CountingSource() : FakeSource("host_folder", false) {}
+  absl::Duration interval() const override { return absl::Milliseconds(10); }
+};
+
+TEST(SourceRunnerTest, AStuckSourceDoesNotStopTheOthers) {
+  auto stuck = std::make_unique<StuckSource>();
+  StuckSource* stuck_raw = stuck.get();
+  std::vector<std::unique_ptr<Source>> sources;
+  sources.push_back(std::move(stuck));
+  sources.push_back(std::make_unique<CountingSource>());
+  std::mutex mu;
+  int folder_batches = 0;
+  absl::Notification three;
+  SourceRunner runner(std::move(sources), &MonotonicClock(), [&](v1::EvidenceBatch b, bool) {
+    std::lock_guard lock(mu);
+    if (b.source() == "host_folder" && ++folder_batches == 3) three.Notify();
+  });
+  runner.Start();
+  EXPECT_TRUE(three.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  stuck_raw->release.Notify();
+  runner.Stop();
 }
 
 TEST(SourceRunnerTest, AcknowledgementsAndTheSpoolReachTheirOwnSource) {
