@@ -5,6 +5,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,11 +17,13 @@
 #include "agent/config.h"
 #include "agent/config_keys.h"
 #include "agent/config_policy.h"
+#include "agent/enrollment/enrollment.h"
 #include "agent/platform/host_identity.h"
 #include "agent/platform/log_sinks.h"
 #include "agent/platform/policy_store.h"
 #include "agent/platform/service.h"
 #include "agent/policy_templates.h"
+#include "agent/sources/command.h"
 #include "agent/sources/platform_sources.h"
 #include "agent/sources/source.h"
 #include "agent/sources/source_runner.h"
@@ -31,6 +34,7 @@
 #include "common/grpc_tls.h"
 #include "common/logging.h"
 #include "common/signals.h"
+#include "common/waiter.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/security/credentials.h"
 #include "spdlog/spdlog.h"
@@ -54,6 +58,14 @@ absl::StatusOr<AgentConfig> LoadConfig(const AgentFlags& base,
     return s;
   }
   *effective = flags;
+  if (!flags.enroll_template.empty()) {
+    if (flags.enroll_command.empty()) {
+      flags.enroll_command = kerbside::agent::platform::DefaultEnrollCommand();
+    }
+    if (flags.enroll_dir.empty()) {
+      flags.enroll_dir = kerbside::agent::platform::DefaultEnrollDirectory();
+    }
+  }
   return kerbside::agent::ValidateAgentFlags(flags);
 }
 
@@ -66,6 +78,14 @@ class AgentSession {
 
   int Run() {
     std::shared_ptr<grpc::ChannelCredentials> creds;
+    absl::Time renew_at = absl::InfiniteFuture();
+    if (!config_.enrollment.template_name.empty()) {
+      std::optional<kerbside::agent::Enroller::Enrolled> enrolled = Enroll();
+      if (!enrolled) return 0;  // stopped while waiting for the CA
+      config_.tls.cert_file = enrolled->cert_path;
+      config_.tls.key_file = enrolled->key_path;
+      renew_at = enrolled->renew_at;
+    }
     if (config_.plaintext) {
       spdlog::warn(
           "*** PLAINTEXT MODE: the stream to {} is neither encrypted nor authenticated. "
@@ -100,7 +120,15 @@ class AgentSession {
     client.set_on_acknowledged(
         [&sources](const kerbside::v1::EvidenceBatch& b) { sources.Acknowledged(b); });
     sources.Start();
+    // Renewal restarts the session, which enrolls again before it connects.
+    std::thread renewal([&] {
+      if (renew_at == absl::InfiniteFuture() || wake_.SleepUntil(renew_at)) return;
+      spdlog::info("certificate renewal due: restarting the session");
+      client.Stop();
+    });
     client.Run();
+    wake_.Stop();
+    renewal.join();
     sources.Stop();
     std::lock_guard lock(mu_);
     client_ = nullptr;
@@ -110,10 +138,33 @@ class AgentSession {
   void Stop() {
     std::lock_guard lock(mu_);
     stopped_ = true;
+    wake_.Stop();
     if (client_ != nullptr) client_->Stop();
   }
 
  private:
+  // Until the CA issues a certificate, or Stop(); retried like a reconnection (backoff_initial,
+  // doubling up to backoff_max). A CA that is down at boot delays the agent, not fails it.
+  std::optional<kerbside::agent::Enroller::Enrolled> Enroll() {
+    const kerbside::agent::EnrollmentConfig& e = config_.enrollment;
+    kerbside::agent::Enroller enroller(
+        {.template_name = e.template_name, .ca = e.ca, .command = e.command, .dir = e.dir},
+        config_.identity.netbios_name(), config_.identity.fqdn(), &kerbside::RealClock(),
+        [](const std::vector<std::string>& argv, absl::Duration timeout) {
+          return kerbside::agent::RunCommand(argv, timeout);
+        });
+    absl::Duration delay = config_.backoff_initial;
+    while (true) {
+      auto enrolled = enroller.Ensure();
+      if (enrolled.ok()) return *std::move(enrolled);
+      spdlog::error("{}; trying again in {}", std::string(enrolled.status().message()),
+                    absl::FormatDuration(delay));
+      if (wake_.SleepUntil(kerbside::RealClock().Now() + delay)) return std::nullopt;
+      delay = std::min(delay * 2, config_.backoff_max);
+    }
+  }
+
+  kerbside::Waiter wake_{&kerbside::RealClock()};
   AgentConfig config_;
   kerbside::agent::Spool* spool_;
   std::mutex mu_;

@@ -105,12 +105,36 @@ absl::StatusOr<AgentConfig> ValidateAgentFlags(const AgentFlags& f, bool need_co
   }
   c.collector = f.collector;
   c.plaintext = f.plaintext;
+  const bool enroll = !f.enroll_template.empty();
+  if (enroll) {
+    if (!f.cert.empty() || !f.key.empty()) {
+      return Bad(f.cert.empty() ? "key" : "cert",
+                 "set either cert and key, or enroll_template (the agent's own enrolled key)");
+    }
+    if (f.enroll_ca.empty()) {
+      return Bad("enroll_ca", "required with enroll_template: the CA as HOST\\CA name");
+    }
+    if (f.enroll_command.empty()) {
+      return Bad("enroll_command", "required with enroll_template on this platform");
+    }
+    if (f.enroll_dir.empty()) return Bad("enroll_dir", "required with enroll_template");
+    if (f.plaintext) return Bad("enroll_template", "makes no sense with plaintext");
+  } else {
+    for (const auto& [key, value] :
+         {std::pair<const char*, const std::string*>{"enroll_ca", &f.enroll_ca},
+          {"enroll_command", &f.enroll_command}}) {
+      if (!value->empty()) return Bad(key, "set without enroll_template");
+    }
+  }
   if (need_collector && !f.plaintext) {
     if (f.ca.empty()) return Bad("ca", "required (mutual TLS is the default)");
-    if (f.cert.empty()) return Bad("cert", "required (mutual TLS is the default)");
-    if (f.key.empty()) return Bad("key", "required (mutual TLS is the default)");
+    if (!enroll && f.cert.empty()) return Bad("cert", "required (mutual TLS is the default)");
+    if (!enroll && f.key.empty()) return Bad("key", "required (mutual TLS is the default)");
   }
   c.tls = TlsFiles{f.ca, f.cert, f.key};
+  if (enroll) {
+    c.enrollment = EnrollmentConfig{f.enroll_template, f.enroll_ca, f.enroll_command, f.enroll_dir};
+  }
 
   // NetBIOS computer names: at most 15 characters, letters, digits and hyphens.
   if (f.netbios_name.empty() || f.netbios_name.size() > 15) {

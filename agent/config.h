@@ -16,6 +16,9 @@ namespace kerbside::agent {
 struct AgentFlags {
   std::string collector = "127.0.0.1:7443";
   std::string ca, cert, key;
+  // Instead of cert and key: the agent's own key, certified by an AD CS enterprise CA through
+  // this template (agent/enrollment/enrollment.h says why).
+  std::string enroll_template, enroll_ca, enroll_command, enroll_dir;
   bool plaintext = false;
   std::string netbios_name, fqdn, role, site, domain;
   std::vector<std::string> ips;
@@ -88,9 +91,18 @@ struct ProbeConfig {
   double jitter = 0.1;  // +-10% of interval between rounds
 };
 
+// Certificate enrollment with an AD CS CA; template_name empty: off (cert and key are files).
+struct EnrollmentConfig {
+  std::string template_name;
+  std::string ca;       // HOST\CA name, as certutil -config and certreq -config take it
+  std::string command;  // certreq.exe on Windows
+  std::string dir;      // key, request and certificate
+};
+
 struct AgentConfig {
   std::string collector;
-  TlsFiles tls;
+  TlsFiles tls;  // with enrollment: cert and key are filled in when the certificate is enrolled
+  EnrollmentConfig enrollment;
   bool plaintext = false;
   v1::HostIdentity identity;
   absl::Duration heartbeat_interval;  // until the collector's hello ack says otherwise

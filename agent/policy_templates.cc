@@ -50,6 +50,21 @@ constexpr PolicySetting kSettings[] = {
     {"key", "KerbsideCategory_Connection",
      "Path of the private key of this server's client certificate (PEM), readable only by "
      "SYSTEM and Administrators."},
+    {"enroll_template", "KerbsideCategory_Connection",
+     "Instead of cert and key: the AD CS certificate template (name) through which the agent "
+     "has its own key certified. The agent makes the key on the server (it never leaves it, "
+     "nor travels through SYSVOL), submits the request with certreq as the computer account, "
+     "keeps key and certificate in its data folder (SYSTEM and Administrators only) and renews "
+     "two thirds into the certificate's lifetime. Grant Enroll on the template to the servers "
+     "of one role only (Exchange Servers, or Domain Controllers): the collector maps the "
+     "template to that role. Serves every KB 979174 step: without a certificate no evidence "
+     "reaches the collector."},
+    {"enroll_ca", "KerbsideCategory_Connection",
+     "The enterprise CA for enroll_template, as HOST\\CA name (certutil -config), for example "
+     "ca01.contoso.com\\Contoso Issuing CA."},
+    {"enroll_dir", "KerbsideCategory_Connection",
+     "Where the enrolled key and certificate are kept (default "
+     "%ProgramData%\\Kerbside\\tls)."},
     {"heartbeat_interval", "KerbsideCategory_Connection",
      "How often the agent says it is alive when it has nothing else to send, e.g. 15s. The "
      "collector closes a stream silent for four intervals."},
@@ -121,8 +136,8 @@ constexpr PolicySetting kSettings[] = {
 
 // Paths are written as REG_EXPAND_SZ so %ProgramData% and the like work.
 bool IsPath(absl::string_view key) {
-  return key == "ca" || key == "cert" || key == "key" || key == "spool_dir" ||
-         key == "event_log_bookmark";
+  return key == "ca" || key == "cert" || key == "key" || key == "enroll_dir" ||
+         key == "spool_dir" || key == "event_log_bookmark";
 }
 
 std::string Serialize(const pugi::xml_document& doc) {

@@ -26,6 +26,7 @@ absl::StatusOr<std::optional<CertificateIdentity>> AgentServiceImpl::Authenticat
   if (options_.plaintext) return std::optional<CertificateIdentity>();
   auto c = PeerCertificate(context);
   if (!c.ok()) return absl::UnauthenticatedError(c.status().ToString());
+  ApplyTemplateRoles(options_.template_roles, &*c);
   if (c->role != CertificateRole::kHost) {
     return absl::PermissionDeniedError(absl::StrCat("certificate ", c->subject, " is a ",
                                                     CertificateRoleName(c->role),

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "collector/agent_streams.h"
 #include "collector/host_registry.h"
@@ -21,6 +22,8 @@ namespace kerbside::collector {
 struct AgentServiceOptions {
   // Without TLS there is no certificate to check the hello against (loopback demos only).
   bool plaintext = false;
+  // AD CS templates whose certificates are host certificates of a role (no kerbside OU).
+  std::vector<TemplateRole> template_roles = {};
   absl::Duration heartbeat_interval = absl::Seconds(15);
   absl::Duration time_exchange_interval = absl::Seconds(10);
   // How long the collector keeps an event after its last occurrence (collector clock).

@@ -39,6 +39,7 @@ struct Flags {
   std::string db = "/var/lib/kerbside/collector.db";
   std::string ca, cert, key;
   bool plaintext = false;
+  std::vector<std::string> host_templates;  // TEMPLATE=exchange|dc, repeated
   std::string reference_host;
   std::string heartbeat_interval = "15s";
   std::string time_exchange_interval = "10s";
@@ -65,6 +66,17 @@ int Run(const Flags& f) {
   if (absl::Status s = kerbside::SetupLogging("collector", f.log_level); !s.ok()) {
     std::fprintf(stderr, "kerbside-collector: %s\n", std::string(s.message()).c_str());
     return 2;
+  }
+  std::vector<kerbside::TemplateRole> template_roles;
+  for (const std::string& spec : f.host_templates) {
+    auto t = kerbside::ParseTemplateRole(spec);
+    if (!t.ok()) {
+      spdlog::critical("configuration: {}", std::string(t.status().message()));
+      return 2;
+    }
+    spdlog::info("certificates from AD CS template {} are host certificates of role {}",
+                 t->template_name_or_oid, kerbside::HostRoleName(t->role));
+    template_roles.push_back(*std::move(t));
   }
   auto heartbeat = PositiveDuration("heartbeat_interval", f.heartbeat_interval);
   auto exchange = PositiveDuration("time_exchange_interval", f.time_exchange_interval);
@@ -154,6 +166,7 @@ int Run(const Flags& f) {
   }
   AgentServiceImpl agents(&fleet, store->get(), &clock,
                           AgentServiceOptions{.plaintext = f.plaintext,
+                                              .template_roles = template_roles,
                                               .heartbeat_interval = *heartbeat,
                                               .time_exchange_interval = *exchange,
                                               .event_window = *event_window,
@@ -222,6 +235,9 @@ int main(int argc, char** argv) {
   app.add_option("--ca", f.ca, "fleet CA certificate (PEM)");
   app.add_option("--cert", f.cert, "collector certificate (PEM)");
   app.add_option("--key", f.key, "collector private key (PEM)");
+  app.add_option("--host_template", f.host_templates,
+                 "TEMPLATE=exchange|dc: client certificates from this AD CS template (name or "
+                 "OID) are host certificates of that role (repeat; see docs/deploy-windows.md)");
   app.add_flag("--plaintext", f.plaintext, "no TLS at all (loopback demos only; loud warning)");
   app.add_option("--reference_host", f.reference_host,
                  "host whose clock the others are compared with (default: the PDC emulator)");

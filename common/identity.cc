@@ -3,6 +3,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -63,6 +64,52 @@ std::vector<std::string> SubjectEntries(X509_NAME* name, int nid) {
   return out;
 }
 
+// The DER value of the extension `oid` (dotted), or nullptr.
+const ASN1_OCTET_STRING* ExtensionValue(X509* cert, const char* oid) {
+  std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> obj(OBJ_txt2obj(oid, 1),
+                                                                &ASN1_OBJECT_free);
+  if (!obj) return nullptr;
+  const int idx = X509_get_ext_by_OBJ(cert, obj.get(), -1);
+  if (idx < 0) return nullptr;
+  return X509_EXTENSION_get_data(X509_get_ext(cert, idx));
+}
+
+// szOID_ENROLL_CERTTYPE_EXTENSION: the template name as a BMPString (or another string type).
+std::string TemplateName(X509* cert) {
+  const ASN1_OCTET_STRING* v = ExtensionValue(cert, "1.3.6.1.4.1.311.20.2");
+  if (v == nullptr) return "";
+  const unsigned char* p = ASN1_STRING_get0_data(v);
+  std::unique_ptr<ASN1_TYPE, decltype(&ASN1_TYPE_free)> t(
+      d2i_ASN1_TYPE(nullptr, &p, ASN1_STRING_length(v)), &ASN1_TYPE_free);
+  if (!t) return "";
+  switch (t->type) {
+    case V_ASN1_BMPSTRING:
+    case V_ASN1_UTF8STRING:
+    case V_ASN1_PRINTABLESTRING:
+    case V_ASN1_IA5STRING:
+      return Asn1String(t->value.asn1_string);
+    default:
+      return "";
+  }
+}
+
+// szOID_CERTIFICATE_TEMPLATE: SEQUENCE { templateID OID, majorVersion, minorVersion }.
+std::string TemplateOid(X509* cert) {
+  const ASN1_OCTET_STRING* v = ExtensionValue(cert, "1.3.6.1.4.1.311.21.7");
+  if (v == nullptr) return "";
+  const unsigned char* p = ASN1_STRING_get0_data(v);
+  std::unique_ptr<ASN1_SEQUENCE_ANY, void (*)(ASN1_SEQUENCE_ANY*)> seq(
+      d2i_ASN1_SEQUENCE_ANY(nullptr, &p, ASN1_STRING_length(v)),
+      [](ASN1_SEQUENCE_ANY* s) { sk_ASN1_TYPE_pop_free(s, ASN1_TYPE_free); });
+  if (!seq || sk_ASN1_TYPE_num(seq.get()) < 1) return "";
+  const ASN1_TYPE* first = sk_ASN1_TYPE_value(seq.get(), 0);
+  if (first->type != V_ASN1_OBJECT) return "";
+  char buf[128];
+  const int n = OBJ_obj2txt(buf, sizeof buf, first->value.object, /*no_name=*/1);
+  if (n <= 0 || n >= static_cast<int>(sizeof buf)) return "";
+  return std::string(buf, static_cast<size_t>(n));
+}
+
 }  // namespace
 
 absl::StatusOr<CertificateIdentity> ParseCertificatePem(absl::string_view pem) {
@@ -116,7 +163,49 @@ absl::StatusOr<CertificateIdentity> ParseCertificatePem(absl::string_view pem) {
   if (!na.ok()) return na.status();
   id.not_before = *nb;
   id.not_after = *na;
+  id.template_name = TemplateName(cert.get());
+  id.template_oid = TemplateOid(cert.get());
   return id;
+}
+
+absl::StatusOr<TemplateRole> ParseTemplateRole(absl::string_view spec) {
+  const size_t eq = spec.rfind('=');
+  const auto bad = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("host_template '", spec, "': ", why));
+  };
+  if (eq == absl::string_view::npos) return bad("expected TEMPLATE=exchange or TEMPLATE=dc");
+  TemplateRole t;
+  t.template_name_or_oid = std::string(absl::StripAsciiWhitespace(spec.substr(0, eq)));
+  if (t.template_name_or_oid.empty()) return bad("the template name or OID is empty");
+  const std::string role = absl::AsciiStrToLower(absl::StripAsciiWhitespace(spec.substr(eq + 1)));
+  if (role == "exchange") {
+    t.role = v1::ROLE_EXCHANGE;
+  } else if (role == "dc") {
+    t.role = v1::ROLE_DC;
+  } else {
+    return bad(absl::StrCat("role '", role, "' is neither exchange nor dc"));
+  }
+  return t;
+}
+
+void ApplyTemplateRoles(const std::vector<TemplateRole>& templates, CertificateIdentity* cert) {
+  if (cert->role != CertificateRole::kUnknown) return;
+  v1::Role granted = v1::ROLE_UNSPECIFIED;
+  int matches = 0;
+  for (const TemplateRole& t : templates) {
+    // Template names compare as AD compares them (case-insensitively); OIDs exactly.
+    const bool match =
+        (!cert->template_name.empty() &&
+         absl::EqualsIgnoreCase(cert->template_name, t.template_name_or_oid)) ||
+        (!cert->template_oid.empty() && cert->template_oid == t.template_name_or_oid);
+    if (!match) continue;
+    if (matches > 0 && t.role != granted) granted = v1::ROLE_UNSPECIFIED;  // two roles: neither
+    if (matches == 0) granted = t.role;
+    ++matches;
+  }
+  if (matches == 0) return;
+  cert->role = CertificateRole::kHost;
+  cert->host_role = granted;
 }
 
 std::string NormalizeHostName(absl::string_view name) {

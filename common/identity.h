@@ -31,7 +31,29 @@ struct CertificateIdentity {
   v1::Role host_role = v1::ROLE_UNSPECIFIED;
   absl::Time not_before;
   absl::Time not_after;
+  // The AD CS certificate template it was issued from, when it names one: the template name of
+  // a version 1 template (extension 1.3.6.1.4.1.311.20.2) and the template OID of a version 2+
+  // template (1.3.6.1.4.1.311.21.7). Empty when absent.
+  std::string template_name;
+  std::string template_oid;
 };
+
+// An AD CS certificate template whose certificates the collector takes as host certificates of
+// one role (collector flag host_template NAME_OR_OID=ROLE). Enterprise-PKI certificates carry no
+// kerbside OU; the role is bound by who may enroll in the template (its Enroll permission:
+// Exchange Servers for one template, Domain Controllers for another).
+struct TemplateRole {
+  std::string template_name_or_oid;
+  v1::Role role = v1::ROLE_UNSPECIFIED;
+};
+
+// Parses "NAME_OR_OID=exchange|dc". The error names the value.
+absl::StatusOr<TemplateRole> ParseTemplateRole(absl::string_view spec);
+
+// A certificate without a kerbside OU that was issued from one of `templates` becomes a host
+// certificate with that template's role. A certificate with a kerbside OU keeps what its OU says
+// (the fleet PKI stays authoritative for its own certificates).
+void ApplyTemplateRoles(const std::vector<TemplateRole>& templates, CertificateIdentity* cert);
 
 // Parses one PEM certificate (OpenSSL). Errors carry OpenSSL's reason.
 absl::StatusOr<CertificateIdentity> ParseCertificatePem(absl::string_view pem);

@@ -44,6 +44,11 @@ std::string DataDirectory();
 // service must not lose evidence to a restart); empty on Linux (memory), where packages set it.
 std::string DefaultSpoolDirectory();
 
+// The enrollment tool and folder when enroll_template is set and they are not: certreq.exe and
+// DataDirectory()\tls on Windows; no tool elsewhere (it must be named) and DataDirectory()/tls.
+std::string DefaultEnrollCommand();
+std::string DefaultEnrollDirectory();
+
 }  // namespace kerbside::agent::platform
 
 #endif  // KERBSIDE_AGENT_PLATFORM_SERVICE_H_

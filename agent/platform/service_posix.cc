@@ -20,5 +20,7 @@ absl::Status ApplyServiceSettings() { return absl::OkStatus(); }
 
 std::string DataDirectory() { return "/var/lib/kerbside"; }
 std::string DefaultSpoolDirectory() { return ""; }
+std::string DefaultEnrollCommand() { return ""; }
+std::string DefaultEnrollDirectory() { return DataDirectory() + "/tls"; }
 
 }  // namespace kerbside::agent::platform

@@ -273,5 +273,7 @@ std::string DataDirectory() {
 }
 
 std::string DefaultSpoolDirectory() { return DataDirectory() + "\\spool"; }
+std::string DefaultEnrollCommand() { return "certreq.exe"; }
+std::string DefaultEnrollDirectory() { return DataDirectory() + "\\tls"; }
 
 }  // namespace kerbside::agent::platform

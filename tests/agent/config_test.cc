@@ -35,6 +35,23 @@ struct BadCase {
   std::function<void(AgentFlags&)> mutate;
 };
 
+TEST(ValidateAgentFlagsTest, EnrollmentTakesThePlaceOfCertAndKey) {
+  AgentFlags f = Good();
+  f.cert.clear();
+  f.key.clear();
+  f.enroll_template = "KerbsideExchangeAgent";
+  f.enroll_ca = "ca01.contoso.com\\Contoso Issuing CA";
+  f.enroll_command = "certreq.exe";
+  f.enroll_dir = "C:\\ProgramData\\Kerbside\\tls";
+  auto c = ValidateAgentFlags(f);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->enrollment.template_name, "KerbsideExchangeAgent");
+  EXPECT_EQ(c->enrollment.ca, "ca01.contoso.com\\Contoso Issuing CA");
+  EXPECT_EQ(c->tls.cert_file, "");  // filled in once enrolled
+  EXPECT_EQ(Good().enroll_template, "");
+  EXPECT_EQ(ValidateAgentFlags(Good())->enrollment.template_name, "");
+}
+
 TEST(ValidateAgentFlagsTest, NamesTheBadKey) {
   const BadCase cases[] = {
       {"collector", [](AgentFlags& f) { f.collector = "nohostport"; }},
@@ -47,6 +64,23 @@ TEST(ValidateAgentFlagsTest, NamesTheBadKey) {
       {"pdc_emulator", [](AgentFlags& f) { f.pdc_emulator = true; }},
       {"ip", [](AgentFlags& f) { f.ips = {"10.1.1.300"}; }},
       {"heartbeat_interval", [](AgentFlags& f) { f.heartbeat_interval = "0s"; }},
+      // Enrollment replaces cert and key, needs its CA, and its keys need enroll_template.
+      {"cert",
+       [](AgentFlags& f) {
+         f.enroll_template = "KerbsideExchangeAgent";
+         f.enroll_ca = "ca\\CA";
+         f.enroll_command = "certreq.exe";
+         f.enroll_dir = "tls";
+       }},
+      {"enroll_ca",
+       [](AgentFlags& f) {
+         f.cert.clear();
+         f.key.clear();
+         f.enroll_template = "KerbsideExchangeAgent";
+         f.enroll_command = "certreq.exe";
+         f.enroll_dir = "tls";
+       }},
+      {"enroll_ca", [](AgentFlags& f) { f.enroll_ca = "ca\\CA"; }},
       {"backoff_max", [](AgentFlags& f) { f.backoff_max = "100ms"; }},
   };
   for (const BadCase& bc : cases) {

@@ -1,5 +1,6 @@
 #include "common/identity.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/grpc_tls.h"
 #include "gtest/gtest.h"
 
@@ -126,6 +127,81 @@ TEST(ClockOutsideValidityTest, SaysWhichWayTheClockIsOff) {
   EXPECT_NE(behind.find("behind by at least 3h"), std::string::npos) << behind;
   std::string ahead = ClockOutsideValidity("cert", c, c.not_after + absl::Minutes(7));
   EXPECT_NE(ahead.find("ahead by at least 7m"), std::string::npos) << ahead;
+}
+
+CertificateIdentity AdcsCert(const char* file) {
+  auto pem = ReadFileToString(absl::StrCat(KERBSIDE_TEST_DATA "/pki/", file));
+  EXPECT_TRUE(pem.ok()) << pem.status();
+  auto c = ParseCertificatePem(*pem);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return *c;
+}
+
+TEST(CertificateTemplateTest, ReadsTheVersion1TemplateName) {
+  CertificateIdentity c = AdcsCert("adcs-ex01-v1-template.crt");
+  EXPECT_EQ(c.template_name, "KerbsideExchangeAgent");
+  EXPECT_EQ(c.template_oid, "");
+  EXPECT_EQ(c.role, CertificateRole::kUnknown);  // no kerbside OU
+}
+
+TEST(CertificateTemplateTest, ReadsTheVersion2TemplateOid) {
+  CertificateIdentity c = AdcsCert("adcs-dc01-v2-template.crt");
+  EXPECT_EQ(c.template_name, "");
+  EXPECT_EQ(c.template_oid, "1.3.6.1.4.1.311.21.8.8135771.14412345.7716143.5822468.1.2");
+}
+
+TEST(CertificateTemplateTest, FleetCertificatesNameNoTemplate) {
+  CertificateIdentity c = AdcsCert("host-ex01.crt");
+  EXPECT_EQ(c.template_name, "");
+  EXPECT_EQ(c.template_oid, "");
+}
+
+TEST(ApplyTemplateRolesTest, AMappedTemplateMakesAHostCertificateOfItsRole) {
+  std::vector<TemplateRole> map = {
+      *ParseTemplateRole("kerbsideexchangeagent=exchange"),
+      *ParseTemplateRole("1.3.6.1.4.1.311.21.8.8135771.14412345.7716143.5822468.1.2=dc")};
+  CertificateIdentity ex = AdcsCert("adcs-ex01-v1-template.crt");
+  ApplyTemplateRoles(map, &ex);
+  EXPECT_EQ(ex.role, CertificateRole::kHost);
+  EXPECT_EQ(ex.host_role, v1::ROLE_EXCHANGE);
+  EXPECT_TRUE(CheckCertificateCoversHost(ex, "EX01", "ex01.contoso.com").ok());
+  CertificateIdentity dc = AdcsCert("adcs-dc01-v2-template.crt");
+  ApplyTemplateRoles(map, &dc);
+  EXPECT_EQ(dc.role, CertificateRole::kHost);
+  EXPECT_EQ(dc.host_role, v1::ROLE_DC);
+}
+
+TEST(ApplyTemplateRolesTest, AnUnmappedTemplateStaysUnknown) {
+  CertificateIdentity ex = AdcsCert("adcs-ex01-v1-template.crt");
+  ApplyTemplateRoles({*ParseTemplateRole("WebServer=exchange")}, &ex);
+  EXPECT_EQ(ex.role, CertificateRole::kUnknown);
+  EXPECT_EQ(ex.host_role, v1::ROLE_UNSPECIFIED);
+}
+
+TEST(ApplyTemplateRolesTest, ATemplateMappedToTwoRolesGrantsNeither) {
+  CertificateIdentity ex = AdcsCert("adcs-ex01-v1-template.crt");
+  ApplyTemplateRoles({*ParseTemplateRole("KerbsideExchangeAgent=exchange"),
+                      *ParseTemplateRole("KerbsideExchangeAgent=dc")},
+                     &ex);
+  EXPECT_EQ(ex.role, CertificateRole::kHost);
+  EXPECT_EQ(ex.host_role, v1::ROLE_UNSPECIFIED);
+}
+
+TEST(ApplyTemplateRolesTest, AKerbsideOuWinsOverATemplate) {
+  CertificateIdentity c = HostCert();
+  c.host_role = v1::ROLE_DC;
+  c.template_name = "KerbsideExchangeAgent";
+  ApplyTemplateRoles({*ParseTemplateRole("KerbsideExchangeAgent=exchange")}, &c);
+  EXPECT_EQ(c.host_role, v1::ROLE_DC);
+}
+
+TEST(ParseTemplateRoleTest, NamesTheBadValue) {
+  EXPECT_EQ(ParseTemplateRole("KerbsideExchangeAgent").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto bad = ParseTemplateRole("KerbsideExchangeAgent=mailbox");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("mailbox"), std::string::npos);
+  EXPECT_FALSE(ParseTemplateRole("=dc").ok());
 }
 
 }  // namespace
