@@ -33,16 +33,8 @@ absl::StatusOr<CertreqOutcome> ParseCertreqOutput(absl::string_view text) {
       after.emplace_back(line);
       continue;
     }
-    if (absl::ConsumePrefix(&line, kRequestId)) {
-      // Printed twice, bare and quoted: RequestId: 7 / RequestId: "7".
-      std::string id(absl::StripAsciiWhitespace(line));
-      id.erase(std::remove(id.begin(), id.end(), '"'), id.end());
-      if (out.request_id.empty() && !id.empty() &&
-          std::all_of(id.begin(), id.end(), [](char c) { return absl::ascii_isdigit(c); })) {
-        out.request_id = id;
-      }
-      continue;
-    }
+    // Printed twice, bare and quoted: RequestId: 7 / RequestId: "7".
+    if (absl::StartsWith(line, kRequestId)) continue;
     if (absl::ConsumePrefix(&line, kIssued)) {
       out.disposition = CertreqDisposition::kIssued;
       absl::ConsumePrefix(&line, " Issued");
@@ -63,7 +55,22 @@ absl::StatusOr<CertreqOutcome> ParseCertreqOutput(absl::string_view text) {
                       : absl::StrCat("certreq names no disposition: ", absl::StrJoin(lines, " ")));
   }
   out.message = absl::StrJoin(after, " ");
+  out.request_id = FindCertreqRequestId(text);
   return out;
+}
+
+std::string FindCertreqRequestId(absl::string_view text) {
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    absl::string_view line = absl::StripAsciiWhitespace(raw);
+    if (!absl::ConsumePrefix(&line, kRequestId)) continue;
+    std::string id(absl::StripAsciiWhitespace(line));
+    id.erase(std::remove(id.begin(), id.end(), '"'), id.end());
+    if (!id.empty() &&
+        std::all_of(id.begin(), id.end(), [](char c) { return absl::ascii_isdigit(c); })) {
+      return id;
+    }
+  }
+  return "";
 }
 
 std::vector<std::string> CertreqSubmitArgv(const std::string& command, const std::string& ca,

@@ -27,6 +27,10 @@ struct CertreqOutcome {
 // RPC_S_SERVER_UNAVAILABLE)") is UNAVAILABLE with certreq's own lines in the message.
 absl::StatusOr<CertreqOutcome> ParseCertreqOutput(absl::string_view text);
 
+// The CA's RequestId in certreq's output, "" if none. Not localized, unlike the rest: an answer
+// that cannot be parsed but carries an id is a request the CA holds.
+std::string FindCertreqRequestId(absl::string_view text);
+
 // certreq -submit -q -f -config CA -attrib CertificateTemplate:TEMPLATE CSR CERT: submits the
 // request without any dialog (-q: the service has no desktop), overwriting CERT (-f).
 std::vector<std::string> CertreqSubmitArgv(const std::string& command, const std::string& ca,

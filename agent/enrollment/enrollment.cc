@@ -154,7 +154,14 @@ absl::StatusOr<Enroller::Enrolled> Enroller::Request(const EnrolledCertificateSt
   // The certificate file decides, not the text: certreq's messages are localized (a German
   // Windows does not print "Certificate retrieved(Issued)"); RequestId is not.
   if (fs::exists(PathOf(kIssued))) return Install(made->key_pem);
-  auto outcome = ParseCertreqOutput(run->out + run->err);
+  const std::string said = run->out + run->err;
+  auto outcome = ParseCertreqOutput(said);
+  if (!outcome.ok() && !FindCertreqRequestId(said).empty()) {
+    // Words we cannot read (a localized certreq) but a request the CA holds: wait for it rather
+    // than send another.
+    outcome = CertreqOutcome{CertreqDisposition::kPending, FindCertreqRequestId(said),
+                             absl::StrCat("certreq said: ", said)};
+  }
   if (!outcome.ok()) {
     return KeepCurrent(current,
                        absl::Status(outcome.status().code(),

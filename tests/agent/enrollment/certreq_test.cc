@@ -52,6 +52,13 @@ TEST(ParseCertreqOutputTest, ARequestIdThatIsNotANumberIsIgnored) {
   EXPECT_EQ(r->request_id, "");
 }
 
+TEST(FindCertreqRequestIdTest, FindsTheIdInAnyLanguage) {
+  EXPECT_EQ(FindCertreqRequestId("RequestId: 93\r\nRequestId: \"93\"\r\n"
+                                 "Zertifikatanforderung ausstehend: Wird bearbeitet (0)\r\n"),
+            "93");
+  EXPECT_EQ(FindCertreqRequestId(Sample("certreq-submit-rpc-unavailable.txt")), "");
+}
+
 TEST(CertreqArgvTest, SubmitIsSilentAndNamesTheTemplate) {
   EXPECT_EQ(
       CertreqSubmitArgv("certreq.exe", "ca01.contoso.com\\Contoso Issuing CA",

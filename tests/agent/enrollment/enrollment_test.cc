@@ -146,6 +146,18 @@ TEST_F(EnrollerTest, ACertificateNotValidYetIsWaitedForNotRequestedAgain) {
   EXPECT_EQ(Calls(), 1);
 }
 
+TEST_F(EnrollerTest, AnAnswerInAnotherLanguageWithARequestIdIsWaitedFor) {
+  Mode("pending-de");
+  Enroller e = Make();
+  auto r = e.Ensure();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("request 42 is pending"), std::string::npos);
+  EXPECT_NE(r.status().message().find("Zertifikatanforderung"), std::string::npos);
+  std::ofstream(root_ / "ca" / "approve-42") << "";
+  ASSERT_TRUE(e.Ensure().ok());  // retrieved, not requested again
+  EXPECT_EQ(Calls(), 2);
+}
+
 TEST_F(EnrollerTest, ADenialQuotesThePolicyModule) {
   Mode("deny");
   auto r = Make().Ensure();

@@ -4,6 +4,7 @@
 # extension (1.3.6.1.4.1.311.20.2, BMPString) and keeping the request's names, and prints what
 # certreq prints. The CA is $FAKE_CA_DIR/ca.{crt,key}; $FAKE_CA_DIR/mode says what the CA does:
 #   issue (default) | pending (until $FAKE_CA_DIR/approve-<id> exists) | deny | unreachable
+#   | pending-de (pending, said in German, as a localized certreq would)
 # $FAKE_CA_DIR/days: validity in days (default 365). Every call is appended to $FAKE_CA_DIR/calls.
 #   certreq -submit -q -f -config CA -attrib CertificateTemplate:NAME CSR CERT
 #   certreq -retrieve -q -f -config CA ID CERT
@@ -49,6 +50,12 @@ esac
 case $verb in
   -submit)
     csr=${args[0]} out=${args[1]}
+    if [ "$mode" = pending-de ]; then
+      cp "$csr" "$dir/pending-42.csr"
+      echo "$template" > "$dir/pending-42.template"
+      printf 'RequestId: 42\r\nRequestId: "42"\r\nZertifikatanforderung ausstehend: Wird bearbeitet (0)\r\n'
+      exit 0
+    fi
     if [ "$mode" = pending ]; then
       cp "$csr" "$dir/pending-42.csr"
       echo "$template" > "$dir/pending-42.template"
