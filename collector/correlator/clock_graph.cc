@@ -101,7 +101,6 @@ void ClockGraph::AnchorOnPdc(const std::string& pdc) {
     c.reference_host = pdc;
     c.reference_label = absl::StrCat("the PDC emulator ", pdc);
   }
-  to_reference_ = frame_;
 }
 
 bool ClockGraph::AnchorOnFleetMedian() {
@@ -110,13 +109,14 @@ bool ClockGraph::AnchorOnFleetMedian() {
   std::string anchor;
   size_t degree = 0;
   for (const auto& [node, edges] : adjacency_) {
-    if (edges.size() > degree) {
+    // Ties go to the first name, so the anchor does not depend on the map's order.
+    if (edges.size() > degree || (edges.size() == degree && node < anchor)) {
       anchor = node;
       degree = edges.size();
     }
   }
   if (anchor.empty()) return false;
-  std::map<std::string, HostClock> solved = Solve(anchor);
+  absl::flat_hash_map<std::string, HostClock> solved = Solve(anchor);
   std::vector<absl::Duration> offsets;
   for (const auto& [node, c] : solved) {
     if (node != kCollectorNode) offsets.push_back(c.offset);
@@ -130,7 +130,6 @@ bool ClockGraph::AnchorOnFleetMedian() {
     c.reference_label = "the fleet median";
   }
   frame_ = std::move(solved);
-  to_reference_ = frame_;
   return true;
 }
 
@@ -138,8 +137,8 @@ void ClockGraph::JudgeAgainstAuthenticatingDcs(const FleetIndex& index, absl::Du
   // Without the PDC emulator, a host is judged against the DC it authenticates to when that DC
   // is measured too (and within `tolerance` of the fleet): Kerberos compares the client's
   // clock with its KDC's.
-  std::map<std::string, std::map<std::string, HostClock>> from_dc;
-  for (auto& [host, c] : to_reference_) {
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, HostClock>> from_dc;
+  for (const auto& [host, in_frame] : frame_) {
     const std::optional<std::string> dc = AuthenticatingDc(index, host);
     if (!dc || *dc == host) continue;
     auto dc_in_frame = frame_.find(*dc);
@@ -150,7 +149,7 @@ void ClockGraph::JudgeAgainstAuthenticatingDcs(const FleetIndex& index, absl::Du
     if (it == from_dc.end()) it = from_dc.emplace(*dc, Solve(*dc)).first;
     auto path = it->second.find(host);
     if (path == it->second.end()) continue;
-    c = path->second;
+    HostClock& c = own_reference_[host] = path->second;
     c.reference_host = *dc;
     c.reference_label = absl::StrCat("its authenticating DC ", *dc);
     uses_authenticating_dcs_ = true;
@@ -177,9 +176,9 @@ std::optional<std::string> AuthenticatingDc(const FleetIndex& index, const std::
   return std::nullopt;
 }
 
-std::map<std::string, HostClock> ClockGraph::Solve(const std::string& root) const {
+absl::flat_hash_map<std::string, HostClock> ClockGraph::Solve(const std::string& root) const {
   // Dijkstra on summed uncertainty: the most precise chain of readings wins.
-  std::map<std::string, HostClock> best;
+  absl::flat_hash_map<std::string, HostClock> best;
   using Item = std::pair<absl::Duration, std::string>;
   std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
   best[root] = HostClock{absl::ZeroDuration(), absl::ZeroDuration(), {}, false, root, root};
@@ -213,15 +212,23 @@ std::map<std::string, HostClock> ClockGraph::Solve(const std::string& root) cons
 
 std::string ClockGraph::ReferenceLabel() const {
   if (!reference_.empty()) return absl::StrCat("the PDC emulator ", reference_);
-  if (to_reference_.empty()) return "no reference";
+  if (frame_.empty()) return "no reference";
   return uses_authenticating_dcs_ ? "each host's authenticating DC (else the fleet median)"
                                   : "the fleet median";
 }
 
-std::optional<HostClock> ClockGraph::ToReference(const std::string& host) const {
-  auto it = to_reference_.find(host);
-  if (it == to_reference_.end()) return std::nullopt;
-  return it->second;
+const HostClock* ClockGraph::ToReference(const std::string& host) const {
+  if (auto own = own_reference_.find(host); own != own_reference_.end()) return &own->second;
+  auto it = frame_.find(host);
+  return it == frame_.end() ? nullptr : &it->second;
+}
+
+std::optional<absl::Duration> ClockGraph::OffsetBetween(const std::string& a,
+                                                        const std::string& b) const {
+  auto fa = frame_.find(a);
+  auto fb = frame_.find(b);
+  if (fa == frame_.end() || fb == frame_.end()) return std::nullopt;
+  return fa->second.offset - fb->second.offset;
 }
 
 std::optional<HostClock> ClockGraph::Between(const std::string& a, const std::string& b) const {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "collector/correlator/diagnosis.h"
 #include "collector/correlator/fleet_index.h"
@@ -38,9 +39,13 @@ class ClockGraph {
   // "the PDC emulator DC01", "each host's authenticating DC (else the fleet median)",
   // "the fleet median".
   std::string ReferenceLabel() const;
-  std::optional<HostClock> ToReference(const std::string& host) const;
+  // Each host against its own reference; nullptr when it has no path to one. Points into the
+  // graph (no copy of the path's evidence), valid as long as the graph.
+  const HostClock* ToReference(const std::string& host) const;
   // Offset of `a` against `b` (positive = a ahead), when both reach the reference.
   std::optional<HostClock> Between(const std::string& a, const std::string& b) const;
+  // The offset alone, without building the evidence (for comparing many pairs).
+  std::optional<absl::Duration> OffsetBetween(const std::string& a, const std::string& b) const;
   bool HasReadings(const std::string& host) const { return adjacency_.count(host) != 0; }
 
  private:
@@ -52,7 +57,7 @@ class ClockGraph {
   };
   void AddReading(const std::string& from, const std::string& to, absl::Duration offset,
                   absl::Duration uncertainty, EvidenceNote note);
-  std::map<std::string, HostClock> Solve(const std::string& root) const;
+  absl::flat_hash_map<std::string, HostClock> Solve(const std::string& root) const;
   // The readings, as edges: kerbside's own exchanges, w32tm /stripchart, KDC error times.
   void AddCollectorReadings(const FleetIndex& index);
   void AddStripcharts(const FleetIndex& index);
@@ -62,12 +67,15 @@ class ClockGraph {
   bool AnchorOnFleetMedian();
   void JudgeAgainstAuthenticatingDcs(const FleetIndex& index, absl::Duration tolerance);
 
-  std::map<std::string, std::vector<Edge>> adjacency_;
+  // Lookup-only (or walked where the order does not matter): hash maps, so the graph costs the
+  // same per host at any fleet size.
+  absl::flat_hash_map<std::string, std::vector<Edge>> adjacency_;
   std::string reference_;
   // Every reachable host in one frame (PDC- or median-anchored), for Between.
-  std::map<std::string, HostClock> frame_;
-  // Each host against its own reference.
-  std::map<std::string, HostClock> to_reference_;
+  absl::flat_hash_map<std::string, HostClock> frame_;
+  // Hosts judged against another reference than the frame's (their authenticating DC); every
+  // other host's reference is the frame's.
+  absl::flat_hash_map<std::string, HostClock> own_reference_;
   bool uses_authenticating_dcs_ = false;
 };
 

@@ -83,6 +83,7 @@ void FleetIndex::IndexHost(const std::string& key, const model::HostEvidence& ho
     dcs_.push_back(key);
     if (!host.identity.site().empty()) dcs_by_site_[host.identity.site()].push_back(key);
   }
+  std::vector<const v1::Evidence*>& list = indexed_.emplace_back(key, 0).second;
   for (const v1::Evidence& original : host.evidence) {
     const v1::Evidence* e = &original;
     // Rules read event records; an aggregate (agents send repeating events so, the collector's
@@ -97,7 +98,7 @@ void FleetIndex::IndexHost(const std::string& key, const model::HostEvidence& ho
       }
       e = &records;
     }
-    indexed_[key].push_back(e);
+    list.push_back(e);
     by_host_[{key, static_cast<int>(e->kind_case())}].push_back(e);
     by_kind_[static_cast<int>(e->kind_case())].push_back(e);
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "collector/correlator/diagnosis.h"
@@ -86,24 +87,27 @@ class FleetIndex {
   absl::Duration stale_after_;
   std::string pdc_;
   std::string pdc_reason_;
-  std::map<std::string, std::string> names_;  // lower-case name/FQDN/IP -> key
+  // Lookup-only once built: hash maps, so the index costs the same per host at any fleet size
+  // (a std::map keyed by strings made it n log n). Vectors inside keep insertion order.
+  absl::flat_hash_map<std::string, std::string> names_;  // lower-case name/FQDN/IP -> key
   // Event aggregates as records (their examples); a deque so pointers into it stay valid.
   std::deque<v1::Evidence> aggregate_records_;
-  std::map<const v1::EventRecord*, int64_t> occurrences_;
-  std::map<std::string, std::vector<const v1::Evidence*>> indexed_;  // per host, as indexed
-  std::map<std::pair<std::string, int>, std::vector<const v1::Evidence*>> by_host_;
-  std::map<int, std::vector<const v1::Evidence*>> by_kind_;
+  absl::flat_hash_map<const v1::EventRecord*, int64_t> occurrences_;
+  // Per host in the fleet's order, as indexed (walked once more for the subjects).
+  std::vector<std::pair<std::string, std::vector<const v1::Evidence*>>> indexed_;
+  absl::flat_hash_map<std::pair<std::string, int>, std::vector<const v1::Evidence*>> by_host_;
+  absl::flat_hash_map<int, std::vector<const v1::Evidence*>> by_kind_;
   std::vector<const v1::Evidence*> empty_;
-  std::map<std::pair<std::string, int>, std::vector<const v1::Evidence*>> about_;
-  std::map<std::string, std::vector<EventRef>> events_about_;
-  std::map<uint32_t, std::vector<EventRef>> events_by_id_;
+  absl::flat_hash_map<std::pair<std::string, int>, std::vector<const v1::Evidence*>> about_;
+  absl::flat_hash_map<std::string, std::vector<EventRef>> events_about_;
+  absl::flat_hash_map<uint32_t, std::vector<EventRef>> events_by_id_;
   std::vector<EventRef> no_events_;
   std::vector<std::string> dcs_;
-  std::map<std::string, std::vector<std::string>> dcs_by_site_;
+  absl::flat_hash_map<std::string, std::vector<std::string>> dcs_by_site_;
   std::vector<std::string> no_dcs_;
   std::set<std::string> answering_kdcs_;
-  std::map<std::string, std::vector<LinkRef>> failing_links_;
-  std::map<std::string, int> link_count_;
+  absl::flat_hash_map<std::string, std::vector<LinkRef>> failing_links_;
+  absl::flat_hash_map<std::string, int> link_count_;
   std::vector<LinkRef> no_links_;
   int failing_link_count_ = 0;
   int duplicate_group_count_ = 0;

@@ -11,6 +11,11 @@
 namespace kerbside::correlator {
 namespace {
 
+const std::set<std::string>& NoHosts() {
+  static const std::set<std::string> none;
+  return none;
+}
+
 std::string FailureClassName(v1::LastError::FailureClass c) {
   std::string name = v1::LastError::FailureClass_Name(c);
   return absl::AsciiStrToLower(name);
@@ -209,21 +214,21 @@ void PairMatrix::IndexPairs() {
   }
 }
 
-std::set<std::string> PairMatrix::FailingSendersTo(const std::string& target) const {
+const std::set<std::string>& PairMatrix::FailingSendersTo(const std::string& target) const {
   auto it = failing_to_.find(target);
-  return it == failing_to_.end() ? std::set<std::string>{} : it->second;
+  return it == failing_to_.end() ? NoHosts() : it->second;
 }
-std::set<std::string> PairMatrix::HealthySendersTo(const std::string& target) const {
+const std::set<std::string>& PairMatrix::HealthySendersTo(const std::string& target) const {
   auto it = healthy_to_.find(target);
-  return it == healthy_to_.end() ? std::set<std::string>{} : it->second;
+  return it == healthy_to_.end() ? NoHosts() : it->second;
 }
-std::set<std::string> PairMatrix::FailingTargetsOf(const std::string& sender) const {
+const std::set<std::string>& PairMatrix::FailingTargetsOf(const std::string& sender) const {
   auto it = failing_from_.find(sender);
-  return it == failing_from_.end() ? std::set<std::string>{} : it->second;
+  return it == failing_from_.end() ? NoHosts() : it->second;
 }
-std::set<std::string> PairMatrix::HealthyTargetsOf(const std::string& sender) const {
+const std::set<std::string>& PairMatrix::HealthyTargetsOf(const std::string& sender) const {
   auto it = healthy_from_.find(sender);
-  return it == healthy_from_.end() ? std::set<std::string>{} : it->second;
+  return it == healthy_from_.end() ? NoHosts() : it->second;
 }
 bool PairMatrix::SendsHealthily(const std::string& host) const {
   return FailingTargetsOf(host).empty() && !HealthyTargetsOf(host).empty();

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "collector/correlator/diagnosis.h"
 #include "collector/correlator/fleet_index.h"
 #include "collector/correlator/next_hop_targets.h"
@@ -50,10 +52,10 @@ class PairMatrix {
     return healthy_.count({sender, target}) != 0;
   }
   // Senders with a known state toward `target` (failing or healthy), and so on.
-  std::set<std::string> FailingSendersTo(const std::string& target) const;
-  std::set<std::string> HealthySendersTo(const std::string& target) const;
-  std::set<std::string> FailingTargetsOf(const std::string& sender) const;
-  std::set<std::string> HealthyTargetsOf(const std::string& sender) const;
+  const std::set<std::string>& FailingSendersTo(const std::string& target) const;
+  const std::set<std::string>& HealthySendersTo(const std::string& target) const;
+  const std::set<std::string>& FailingTargetsOf(const std::string& sender) const;
+  const std::set<std::string>& HealthyTargetsOf(const std::string& sender) const;
   // Does `host` deliver its own outbound mail (has queues, none stuck with ExchangeAuth)?
   bool SendsHealthily(const std::string& host) const;
 
@@ -73,11 +75,12 @@ class PairMatrix {
   void IndexPairs();
 
   std::map<std::pair<std::string, std::string>, FailingPair> failing_;
-  std::set<std::pair<std::string, std::string>> healthy_;
+  // Lookup-only: hash containers, so the matrix costs the same per queue at any fleet size.
+  absl::flat_hash_set<std::pair<std::string, std::string>> healthy_;
   std::vector<QueueRef> out_of_scope_;
   std::map<std::pair<std::string, std::string>, NextHopNote> next_hops_;
-  std::set<std::string> queues_known_, stuck_senders_;
-  std::map<std::string, std::set<std::string>> failing_to_, healthy_to_, failing_from_,
+  absl::flat_hash_set<std::string> queues_known_, stuck_senders_;
+  absl::flat_hash_map<std::string, std::set<std::string>> failing_to_, healthy_to_, failing_from_,
       healthy_from_;
 };
 

@@ -141,7 +141,7 @@ int main() {
     const FleetModel fleet = MakeFleet(n);
     double best_ms = 1e18;
     size_t diagnoses = 0;
-    for (int round = 0; round < 3; ++round) {
+    for (int round = 0; round < 5; ++round) {
       const auto t0 = std::chrono::steady_clock::now();
       const auto d = kerbside::correlator::Correlate(fleet, kNow, {});
       const auto t1 = std::chrono::steady_clock::now();

@@ -74,8 +74,8 @@ ClockPath PathOf(const RuleContext& ctx) {
 ClockReadings ReadClocks(const RuleContext& ctx, const ClockPath& path) {
   ClockReadings r;
   for (const std::string& h : path.involved) {
-    std::optional<HostClock> c = ctx.clocks.ToReference(h);
-    if (!c) {
+    const HostClock* c = ctx.clocks.ToReference(h);
+    if (c == nullptr) {
       if (ctx.group.senders.count(h) || ctx.group.targets.count(h)) r.unmeasured.insert(h);
       continue;
     }
@@ -254,20 +254,24 @@ CauseResult OffHostVerdict(const RuleContext& ctx, const ClockPath& path,
 // Kerberos leg: the sender from the target (which checks the authenticator's time) or from its
 // KDC (the TGS exchange), e.g. -3m and +3m against the reference, 6m apart.
 std::optional<Leg> WidestLeg(const RuleContext& ctx) {
-  std::optional<Leg> widest;
+  // Offsets first; the evidence of a path is built for the widest leg only.
+  std::optional<std::pair<std::string, std::string>> widest;
+  absl::Duration widest_apart;
   auto leg = [&](const std::string& a, const std::string& b) {
     if (a == b) return;
-    std::optional<HostClock> c = ctx.clocks.Between(a, b);
-    if (!c || absl::AbsDuration(c->offset) <= ctx.max_clock_skew) return;
-    if (!widest || absl::AbsDuration(c->offset) > absl::AbsDuration(widest->apart.offset)) {
-      widest = Leg{a, b, *c};
+    std::optional<absl::Duration> apart = ctx.clocks.OffsetBetween(a, b);
+    if (!apart || absl::AbsDuration(*apart) <= ctx.max_clock_skew) return;
+    if (!widest || absl::AbsDuration(*apart) > absl::AbsDuration(widest_apart)) {
+      widest = {a, b};
+      widest_apart = *apart;
     }
   };
   for (const FailingPair* p : ctx.group.pairs) {
     if (p->target_known) leg(p->sender, p->target);
     for (const std::string& kdc : KdcsOf(ctx.index, p->sender)) leg(p->sender, kdc);
   }
-  return widest;
+  if (!widest) return std::nullopt;
+  return Leg{widest->first, widest->second, *ctx.clocks.Between(widest->first, widest->second)};
 }
 
 CauseResult LegVerdict(const RuleContext& ctx, const Leg& leg, const SkewCorroboration& corr) {
