@@ -1,5 +1,9 @@
 #include "collector/agent_service.h"
 
+#include <deque>
+#include <memory>
+#include <mutex>
+
 #include "absl/strings/str_cat.h"
 #include "collector/agent_session.h"
 #include "common/grpc_tls.h"
@@ -8,6 +12,11 @@
 
 namespace kerbside::collector {
 namespace {
+
+// Messages queued for one agent before the collector gives up on it: a session writes a few per
+// message it reads (an ack, a time reply, the inventory), so an agent that stops reading fills
+// this only if it keeps sending.
+constexpr size_t kMaxQueuedWrites = 256;
 
 grpc::Status Refuse(grpc::StatusCode code, const std::string& peer, const std::string& why) {
   spdlog::warn("agent stream refused peer={} reason=\"{}\"", peer, why);
@@ -21,8 +30,185 @@ grpc::Status Refuse(const absl::Status& s, const std::string& peer) {
 
 }  // namespace
 
+// One agent stream as a reactor: gRPC calls OnReadDone for each message (never two at once),
+// OnWriteDone as each queued message leaves (possibly at the same time as a read), OnDone last.
+// The session runs in OnReadDone; its writes go to a queue with one write in flight.
+class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage> {
+ public:
+  AgentConnection(AgentServiceImpl* service, grpc::CallbackServerContext* context)
+      : service_(service), context_(context), peer_(context->peer()) {
+    auto admitted = service_->streams_.Admit(context_, peer_);
+    if (!admitted.ok()) {
+      End(Refuse(grpc::StatusCode::RESOURCE_EXHAUSTED, peer_,
+                 std::string(admitted.status().message())));
+      return;
+    }
+    registration_ = *std::move(admitted);
+    auto cert = service_->AuthenticatePeer(*context_);
+    if (!cert.ok()) {
+      End(Refuse(cert.status(), peer_));
+      return;
+    }
+    cert_ = *std::move(cert);
+    StartRead(&in_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      // Before the hello: the agent went away. After it: the agent's goodbye (WritesDone), or
+      // a cancellation (the watchdog's, or the client's), which gRPC reports itself.
+      End(session_ ? grpc::Status::OK : grpc::Status::CANCELLED);
+      return;
+    }
+    if (!session_) {
+      if (!OnHello()) return;
+    } else if (!OnMessage()) {
+      return;
+    }
+    StartRead(&in_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (!ok) {
+      broken_ = true;
+      outbox_.clear();
+    } else {
+      outbox_.pop_front();
+    }
+    WriteNextLocked();
+  }
+
+  void OnDone() override {
+    if (session_ && !superseded_) {
+      service_->fleet_->Disconnected(session_->name(), token_);
+      spdlog::info("agent disconnected host={} peer={}", session_->name(), peer_);
+    }
+    delete this;
+  }
+
+ private:
+  // The first message: the hello. False when the stream was ended.
+  bool OnHello() {
+    if (!in_.has_hello()) {
+      End(Refuse(grpc::StatusCode::FAILED_PRECONDITION, peer_,
+                 "the first message on the stream must be a hello"));
+      return false;
+    }
+    auto id = AcceptHello(*in_.mutable_hello(), cert_);
+    if (!id.ok()) {
+      End(Refuse(id.status(), peer_));
+      return false;
+    }
+    const std::string name = HostKey(id->netbios_name());
+    const absl::Duration hello_skew =
+        FromProto(in_.hello().sent_host_time()) - service_->clock_->Now();
+    spdlog::info(
+        "agent connected host={} fqdn={} role={} site={} peer={} version={} "
+        "hello_clock_difference={}",
+        name, id->fqdn(), v1::Role_Name(id->role()), id->site(), peer_, id->agent_version(),
+        absl::FormatDuration(hello_skew));
+    token_ = service_->fleet_->Connected(*id, peer_, cert_ ? cert_->subject : "");
+    registration_->Identified(name, token_);
+    // Bounded like every string from the wire; an agent without a spool id gets no dedupe.
+    session_.emplace(service_->MakeSessionContext(), *std::move(id), token_,
+                     in_.hello().spool_id().substr(0, 64), peer_,
+                     [this](const v1::CollectorMessage& m) { return Enqueue(m); });
+    session_->Start();
+    return Writable();
+  }
+
+  // Every later message. False when the stream was ended.
+  bool OnMessage() {
+    // Taken first, before any other work, so t2 is as close to arrival as we can get.
+    const absl::Time t2 = service_->clock_->Now();
+    registration_->Touch();
+    absl::Status handled = session_->Handle(in_, t2);
+    if (absl::IsAborted(handled)) {
+      // Superseded: the host belongs to the newer stream now, not ours to disconnect.
+      superseded_ = true;
+      End(grpc::Status(grpc::StatusCode::ABORTED, std::string(handled.message())));
+      return false;
+    }
+    if (!handled.ok()) {
+      End(grpc::Status(static_cast<grpc::StatusCode>(handled.code()),
+                       std::string(handled.message())));
+      return false;
+    }
+    return Writable();
+  }
+
+  // False (and the stream ended) once a write failed or the agent stopped reading.
+  bool Writable() {
+    bool broken;
+    {
+      std::lock_guard lock(mu_);
+      broken = broken_;
+    }
+    if (broken) End(grpc::Status::OK);
+    return !broken;
+  }
+
+  bool Enqueue(const v1::CollectorMessage& m) {
+    std::lock_guard lock(mu_);
+    if (broken_ || finishing_) return false;
+    if (outbox_.size() >= kMaxQueuedWrites) {
+      spdlog::warn("agent stream peer={} closed: {} messages wait for it; it does not read", peer_,
+                   outbox_.size());
+      broken_ = true;
+      return false;
+    }
+    outbox_.push_back(m);
+    WriteNextLocked();
+    return true;
+  }
+
+  // Finishes the stream once the queued writes have left (at once if none is in flight).
+  void End(grpc::Status status) {
+    std::lock_guard lock(mu_);
+    if (finishing_) return;
+    finishing_ = true;
+    finish_status_ = std::move(status);
+    if (broken_) outbox_.clear();
+    WriteNextLocked();
+  }
+
+  void WriteNextLocked() {
+    if (writing_) return;
+    if (!outbox_.empty() && !broken_) {
+      writing_ = true;
+      StartWrite(&outbox_.front());
+      return;
+    }
+    if (finishing_ && !finished_) {
+      finished_ = true;
+      Finish(finish_status_);
+    }
+  }
+
+  AgentServiceImpl* service_;
+  grpc::CallbackServerContext* context_;
+  const std::string peer_;
+  std::unique_ptr<AgentStream> registration_;
+  std::optional<CertificateIdentity> cert_;
+  v1::AgentMessage in_;
+  // Reader side only (OnReadDone, never concurrent with itself).
+  std::optional<AgentSession> session_;
+  uint64_t token_ = 0;
+  bool superseded_ = false;
+
+  std::mutex mu_;
+  std::deque<v1::CollectorMessage> outbox_;  // guarded by mu_; front() is in flight if writing_
+  bool writing_ = false;                     // guarded by mu_
+  bool broken_ = false;                      // guarded by mu_: a write failed or overflowed
+  bool finishing_ = false;                   // guarded by mu_
+  bool finished_ = false;                    // guarded by mu_
+  grpc::Status finish_status_;               // guarded by mu_
+};
+
 absl::StatusOr<std::optional<CertificateIdentity>> AgentServiceImpl::AuthenticatePeer(
-    const grpc::ServerContext& context) const {
+    const grpc::ServerContextBase& context) const {
   if (options_.plaintext) return std::optional<CertificateIdentity>();
   auto c = PeerCertificate(context);
   if (!c.ok()) return absl::UnauthenticatedError(c.status().ToString());
@@ -35,68 +221,20 @@ absl::StatusOr<std::optional<CertificateIdentity>> AgentServiceImpl::Authenticat
   return std::optional<CertificateIdentity>(*std::move(c));
 }
 
-grpc::Status AgentServiceImpl::Connect(
-    grpc::ServerContext* context,
-    grpc::ServerReaderWriter<v1::CollectorMessage, v1::AgentMessage>* stream) {
-  const std::string peer = context->peer();
-  auto admitted = streams_.Admit(context, peer);
-  if (!admitted.ok()) {
-    return Refuse(grpc::StatusCode::RESOURCE_EXHAUSTED, peer,
-                  std::string(admitted.status().message()));
-  }
-  const std::unique_ptr<AgentStream> open_stream = *std::move(admitted);
-  auto cert = AuthenticatePeer(*context);
-  if (!cert.ok()) return Refuse(cert.status(), peer);
+SessionContext AgentServiceImpl::MakeSessionContext() {
+  return SessionContext{.fleet = fleet_,
+                        .store = store_,
+                        .clock = clock_,
+                        .stored = &stored_,
+                        .heartbeat_interval = options_.heartbeat_interval,
+                        .time_exchange_interval = options_.time_exchange_interval,
+                        .event_window = options_.event_window,
+                        .on_ingest = options_.on_ingest};
+}
 
-  v1::AgentMessage msg;
-  if (!stream->Read(&msg)) return grpc::Status::CANCELLED;
-  if (!msg.has_hello()) {
-    return Refuse(grpc::StatusCode::FAILED_PRECONDITION, peer,
-                  "the first message on the stream must be a hello");
-  }
-  auto id = AcceptHello(*msg.mutable_hello(), *cert);
-  if (!id.ok()) return Refuse(id.status(), peer);
-  const std::string name = HostKey(id->netbios_name());
-  const absl::Duration hello_skew = FromProto(msg.hello().sent_host_time()) - clock_->Now();
-  spdlog::info(
-      "agent connected host={} fqdn={} role={} site={} peer={} version={} "
-      "hello_clock_difference={}",
-      name, id->fqdn(), v1::Role_Name(id->role()), id->site(), peer, id->agent_version(),
-      absl::FormatDuration(hello_skew));
-  const uint64_t token = fleet_->Connected(*id, peer, *cert ? (*cert)->subject : "");
-  open_stream->Identified(name, token);
-  // Bounded like every string from the wire; an agent without a spool id gets no dedupe.
-  AgentSession session(SessionContext{.fleet = fleet_,
-                                      .store = store_,
-                                      .clock = clock_,
-                                      .stored = &stored_,
-                                      .heartbeat_interval = options_.heartbeat_interval,
-                                      .time_exchange_interval = options_.time_exchange_interval,
-                                      .event_window = options_.event_window,
-                                      .on_ingest = options_.on_ingest},
-                       *std::move(id), token, msg.hello().spool_id().substr(0, 64), peer,
-                       [stream](const v1::CollectorMessage& m) { return stream->Write(m); });
-
-  grpc::Status ended = grpc::Status::OK;  // why the collector ended the stream, if it did
-  session.Start();
-  while (session.writable() && stream->Read(&msg)) {
-    // Taken first, before any other work, so t2 is as close to arrival as we can get.
-    const absl::Time t2 = clock_->Now();
-    open_stream->Touch();
-    absl::Status handled = session.Handle(msg, t2);
-    if (absl::IsAborted(handled)) {
-      // Superseded: the host belongs to the newer stream now, not ours to disconnect.
-      return grpc::Status(grpc::StatusCode::ABORTED, std::string(handled.message()));
-    }
-    if (!handled.ok()) {
-      ended = grpc::Status(static_cast<grpc::StatusCode>(handled.code()),
-                           std::string(handled.message()));
-      break;
-    }
-  }
-  fleet_->Disconnected(name, token);
-  spdlog::info("agent disconnected host={} peer={}", name, peer);
-  return ended;
+grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* AgentServiceImpl::Connect(
+    grpc::CallbackServerContext* context) {
+  return new AgentConnection(this, context);
 }
 
 }  // namespace kerbside::collector

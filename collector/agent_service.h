@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/agent_session.h"
 #include "collector/agent_streams.h"
 #include "collector/host_registry.h"
 #include "collector/ingest_event.h"
@@ -39,8 +40,10 @@ struct AgentServiceOptions {
   absl::Duration stream_sweep_every = absl::Milliseconds(250);
 };
 
-// Ingest side of the collector: one bidirectional stream per agent.
-class AgentServiceImpl final : public v1::AgentService::Service {
+// Ingest side of the collector: one bidirectional stream per agent, on gRPC's callback API, so
+// an open stream costs a reactor (AgentConnection), not a thread: the streams an agent fleet
+// holds open are independent of the collector's thread count (issue 17).
+class AgentServiceImpl final : public v1::AgentService::CallbackService {
  public:
   AgentServiceImpl(HostRegistry* fleet, EvidenceStore* store, const Clock* clock,
                    AgentServiceOptions options)
@@ -51,18 +54,20 @@ class AgentServiceImpl final : public v1::AgentService::Service {
         streams_(options.stream_clock != nullptr ? options.stream_clock : clock,
                  options.stream_limits, options.stream_sweep_every) {}
 
-  grpc::Status Connect(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::CollectorMessage, v1::AgentMessage>* stream) override;
+  grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* Connect(
+      grpc::CallbackServerContext* context) override;
 
   const AgentStreams& streams() const { return streams_; }
   AgentStreams& streams() { return streams_; }
 
  private:
+  friend class AgentConnection;
+
   // The peer's kerbside-host certificate (none in plaintext mode); errors carry the code the
   // stream is refused with.
   absl::StatusOr<std::optional<CertificateIdentity>> AuthenticatePeer(
-      const grpc::ServerContext& context) const;
+      const grpc::ServerContextBase& context) const;
+  SessionContext MakeSessionContext();
 
   HostRegistry* fleet_;
   EvidenceStore* store_;

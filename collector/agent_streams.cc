@@ -25,7 +25,7 @@ AgentStreams::~AgentStreams() {
   if (watchdog_.joinable()) watchdog_.join();
 }
 
-absl::StatusOr<std::unique_ptr<AgentStream>> AgentStreams::Admit(grpc::ServerContext* context,
+absl::StatusOr<std::unique_ptr<AgentStream>> AgentStreams::Admit(grpc::ServerContextBase* context,
                                                                  const std::string& peer) {
   absl::MutexLock lock(&mu_);
   if (entries_.size() >= limits_.max_streams) {

@@ -18,12 +18,14 @@
 
 namespace kerbside::collector {
 
-// Bounds on agent streams (issue 12 item 5). The sync gRPC service holds one thread per stream,
-// so a stream that never says hello, one that falls silent, and a host's second stream each
-// hold a thread until something ends them.
+// Bounds on agent streams (issue 12 item 5). A stream that never says hello, one that falls
+// silent, and a host's second stream each hold a connection and its memory (about 180 KB per
+// stream, bench/collector_streams.sh) until something ends them.
 struct AgentStreamLimits {
-  // Streams open at once, identified or not. Issue 17 measured one collector on 2 cores: 4,000
-  // streams held fine, 8,000 degraded every query; the default stays below the first.
+  // Streams open at once, identified or not. Issue 17 measured one collector on 2 cores with the
+  // sync gRPC API (a thread per stream): 4,000 streams held fine, 8,000 degraded every query.
+  // The service is on the callback API now (threads independent of the streams), but until the
+  // inventory goes out as deltas, memory grows with streams times fleet size: the default stays.
   size_t max_streams = 4000;
   // From accept to the hello.
   absl::Duration hello_timeout = absl::Seconds(10);
@@ -53,10 +55,10 @@ class AgentStream {
 
  private:
   friend class AgentStreams;
-  AgentStream(AgentStreams* owner, grpc::ServerContext* context, uint64_t id)
+  AgentStream(AgentStreams* owner, grpc::ServerContextBase* context, uint64_t id)
       : owner_(owner), context_(context), id_(id) {}
   AgentStreams* owner_;
-  grpc::ServerContext* context_;
+  grpc::ServerContextBase* context_;
   uint64_t id_;
 };
 
@@ -72,7 +74,7 @@ class AgentStreams {
   AgentStreams& operator=(const AgentStreams&) = delete;
 
   // Registers a new stream; RESOURCE_EXHAUSTED (naming the limit) when max_streams are open.
-  absl::StatusOr<std::unique_ptr<AgentStream>> Admit(grpc::ServerContext* context,
+  absl::StatusOr<std::unique_ptr<AgentStream>> Admit(grpc::ServerContextBase* context,
                                                      const std::string& peer);
   // Cancels every stream past its hello or idle deadline; returns how many it cancelled.
   int Sweep();
@@ -82,7 +84,7 @@ class AgentStreams {
  private:
   friend class AgentStream;
   struct Entry {
-    grpc::ServerContext* context;
+    grpc::ServerContextBase* context;
     std::string peer;
     std::string host;  // empty until the hello
     absl::Time last_heard;

@@ -30,7 +30,7 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeMutualTlsChannelCr
   return grpc::SslCredentials(options);
 }
 
-absl::StatusOr<CertificateIdentity> PeerCertificate(const grpc::ServerContext& context) {
+absl::StatusOr<CertificateIdentity> PeerCertificate(const grpc::ServerContextBase& context) {
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth == nullptr || !auth->IsPeerAuthenticated()) {
     return absl::UnauthenticatedError("the peer presented no verified certificate");

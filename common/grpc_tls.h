@@ -28,7 +28,7 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeMutualTlsChannelCr
 
 // The verified client certificate of a call, parsed; Unauthenticated when there is none
 // (plaintext mode).
-absl::StatusOr<CertificateIdentity> PeerCertificate(const grpc::ServerContext& context);
+absl::StatusOr<CertificateIdentity> PeerCertificate(const grpc::ServerContextBase& context);
 
 // When `now` (this host's clock) lies outside a certificate's validity window, TLS fails for a
 // reason that is really the clock. Returns a message saying so, or empty when `now` is inside.

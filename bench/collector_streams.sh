@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Collector memory and threads against the number of agent streams it holds (issue 17): starts a
+# collector on loopback with its own PKI, reads its RSS and thread count idle (the baseline, same
+# run), then with N streams held by bench/stream_load (one certificate per simulated host,
+# mutual TLS, hello then heartbeats), for each N given. Prints a table: RSS, KB per stream over
+# the idle baseline, threads. usage: bench/collector_streams.sh BUILD_DIR [N...]
+set -euo pipefail
+BUILD=${1:?BUILD_DIR}; shift
+COUNTS=("$@")
+[ $# -eq 0 ] && COUNTS=(1000 4000)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+COLLECTOR=$BUILD/collector/kerbside-collector
+LOAD=$BUILD/bench/stream_load
+PKI=$ROOT/deploy/pki/kerbside-pki.sh
+D=$(mktemp -d /tmp/kerbside-bench-streams.XXXXXX)
+PID= LPID=
+cleanup() {
+  [ -n "$LPID" ] && kill "$LPID" 2>/dev/null
+  [ -n "$PID" ] && kill "$PID" 2>/dev/null
+  wait 2>/dev/null; rm -rf "$D"
+}
+trap cleanup EXIT
+"$PKI" init "$D/pki" > /dev/null
+"$PKI" collector "$D/pki" collector.bench.test localhost 127.0.0.1 > /dev/null
+ulimit -n 65536 2>/dev/null || true
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+threads() { awk '/^Threads:/ {print $2}' "/proc/$1/status"; }
+printf '%8s %10s %14s %8s %10s\n' streams rss_mb kb_per_stream threads ramp_s
+for n in "${COUNTS[@]}"; do
+  rm -f "$D"/collector.db*
+  "$COLLECTOR" --listen 127.0.0.1:0 --db "$D/collector.db" --metrics_listen "" \
+    --ca "$D/pki/ca.crt" --cert "$D/pki/collector.bench.test.crt" \
+    --key "$D/pki/collector.bench.test.key" --max_agent_streams $((n + 100)) \
+    --log_level warn > "$D/collector.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 100); do
+    PORT=$(ss -ltnp 2>/dev/null | awk -v p="pid=$PID," '$0 ~ p {split($4, a, ":"); print a[length(a)]}' | head -n 1)
+    [ -n "$PORT" ] && break
+    sleep 0.1
+  done
+  [ -n "$PORT" ] || { echo "collector did not listen"; cat "$D/collector.log"; exit 1; }
+  sleep 1
+  idle=$(rss_kib "$PID")
+  idle_threads=$(threads "$PID")
+  [ "$n" = "${COUNTS[0]}" ] && printf '%8s %10.1f %14s %8s %10s\n' 0 "$(awk -v a="$idle" 'BEGIN{print a/1024}')" - "$idle_threads" -
+  "$LOAD" "localhost:$PORT" "$D/pki/ca.crt" "$D/pki/ca.key" "$n" 600 15 > "$D/load.out" 2>&1 &
+  LPID=$!
+  for _ in $(seq 1 1200); do grep -q established "$D/load.out" && break; sleep 0.5; done
+  sleep 3
+  rss=$(rss_kib "$PID")
+  ramp=$(sed -n 's/.*after \([0-9.]*\) s.*/\1/p' "$D/load.out")
+  got=$(sed -n 's/established \([0-9]*\) of.*/\1/p' "$D/load.out")
+  printf '%8s %10.1f %14.1f %8s %10s\n' "$got" "$(awk -v a="$rss" 'BEGIN{print a/1024}')" \
+    "$(awk -v a="$rss" -v b="$idle" -v n="$n" 'BEGIN{print (a-b)/n}')" "$(threads "$PID")" "$ramp"
+  kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null || true; LPID=
+  kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
+done
+echo "issue 17's measurement before the callback API: ~245 KB and one thread per stream"
