@@ -265,12 +265,20 @@ absl::Status AgentSession::Store(const v1::EvidenceBatch& batch, const AcceptedI
 }
 
 void AgentSession::SendInventoryIfChanged() {
-  // The inventory goes down at connect and again whenever a host joins or changes, with the
-  // next reply or heartbeat: probes and the DC source find new Exchange servers without a
-  // restart.
+  // The inventory goes down at connect and again when a host joined or changed, with a reply or
+  // heartbeat: probes and the DC source find new Exchange servers without a restart. Changes
+  // are coalesced to one inventory per heartbeat interval: while a fleet (re)connects, every
+  // join changes the inventory, and sending the whole list to every agent at each one cost
+  // traffic and memory of streams times fleet size (issue 17).
   if (!writable_ || ctx_.fleet->InventoryVersion() == inventory_sent_) return;
+  const absl::Time now = ctx_.clock->Now();
+  if (inventory_sent_at_ && now - *inventory_sent_at_ < ctx_.heartbeat_interval &&
+      now >= *inventory_sent_at_) {
+    return;
+  }
   v1::CollectorMessage inventory;
   *inventory.mutable_inventory() = ctx_.fleet->Inventory(&inventory_sent_);
+  inventory_sent_at_ = now;
   Send(inventory);
 }
 

@@ -94,7 +94,8 @@ class AgentSession {
   const std::string peer_;
   Writer write_;
   bool writable_ = true;
-  uint64_t inventory_sent_ = 0;  // the fleet inventory version the agent has
+  uint64_t inventory_sent_ = 0;                  // the fleet inventory version the agent has
+  std::optional<absl::Time> inventory_sent_at_;  // collector clock
   std::deque<PendingExchange> pending_;
 };
 

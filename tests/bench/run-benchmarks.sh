@@ -17,6 +17,11 @@ echo
 echo "== event window: ingest of a batch merged into the window, beside the same number of snapshot items"
 "$build/tests/bench/event_window_bench"
 echo
+echo "== collector memory and threads against agent streams held (mutual TLS, one certificate per host)"
+ninja -C "$build" -j2 kerbside-collector stream_load
+bash "$root/bench/collector_streams.sh" "$build" 500 2000
+echo
+
 echo "== the lab (issue 18): each KB 979174 cause injected into an Exchange-like org on Samba AD"
 # Seconds from the fault in place to the diagnosis and to the Alertmanager alert, and from the
 # fix to both resolved, beside the floor the settings allow: one queue retry (2 s) for the

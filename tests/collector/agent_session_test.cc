@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "collector/store/sqlite_store.h"
 #include "common/proto_time.h"
 #include "common/wire_limits.h"
@@ -230,6 +231,41 @@ TEST_F(AgentSessionTest, HeartbeatsSayTheSpoolBacklogBounded) {
   heartbeat.mutable_heartbeat()->set_spooled_batches(~uint64_t{0});
   ASSERT_TRUE(session_->Handle(heartbeat, kT0).ok());
   EXPECT_EQ(spooled(), 1'000'000);
+}
+
+TEST_F(AgentSessionTest, InventoryChangesAreCoalescedToOnePerHeartbeatInterval) {
+  auto inventories = [&] {
+    int n = 0;
+    for (const auto& m : sent_) n += m.has_inventory();
+    return n;
+  };
+  auto join = [&](const char* name) {
+    v1::AgentMessage h;
+    *h.mutable_hello() =
+        HelloOf(name, absl::AsciiStrToLower(name) + ".contoso.com", v1::ROLE_EXCHANGE);
+    auto id = AcceptHello(*h.mutable_hello(), std::nullopt);
+    ASSERT_TRUE(id.ok());
+    fleet_->Connected(*id, "ipv4:127.0.0.1:7000", "");
+  };
+  v1::AgentMessage heartbeat;
+  heartbeat.mutable_heartbeat();
+  join("EX03");
+  ASSERT_TRUE(session_->Handle(heartbeat, clock_.Now()).ok());
+  EXPECT_EQ(inventories(), 0);  // the one sent at Start is under a heartbeat interval old
+  clock_.Advance(absl::Seconds(15));
+  join("EX04");
+  ASSERT_TRUE(session_->Handle(heartbeat, clock_.Now()).ok());
+  ASSERT_EQ(inventories(), 1);  // both joins in one inventory
+  EXPECT_EQ(sent_.back().inventory().hosts_size(), 3);
+  join("EX05");
+  clock_.Advance(absl::Seconds(5));
+  ASSERT_TRUE(session_->Handle(heartbeat, clock_.Now()).ok());
+  EXPECT_EQ(inventories(), 1);
+  clock_.Advance(absl::Seconds(10));
+  ASSERT_TRUE(session_->Handle(heartbeat, clock_.Now()).ok());
+  EXPECT_EQ(inventories(), 2);
+  ASSERT_TRUE(session_->Handle(heartbeat, clock_.Now()).ok());
+  EXPECT_EQ(inventories(), 2);  // unchanged: nothing more
 }
 
 TEST_F(AgentSessionTest, ASupersededStreamIsAborted) {
