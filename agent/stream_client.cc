@@ -7,6 +7,7 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/inventory.h"
 #include "common/grpc_tls.h"
 #include "common/identity.h"
 #include "common/proto_time.h"
@@ -181,6 +182,7 @@ absl::Status StreamClient::Session::Run() {
   *hello.mutable_hello()->mutable_identity() = c_.config_.identity;
   *hello.mutable_hello()->mutable_sent_host_time() = ToProto(c_.clock_->Now());
   hello.mutable_hello()->set_spool_id(c_.spool_->id());
+  hello.mutable_hello()->set_inventory_deltas(true);
   writable_ = Write(hello);
 
   std::thread reader([this] { ReadLoop(); });
@@ -265,13 +267,40 @@ void StreamClient::Session::OnTimeReply(const v1::TimeReply& reply) {
 }
 
 void StreamClient::Session::OnInventory(const v1::Inventory& inventory) {
-  // Sent at connect and when the fleet changes: rare enough to log at info.
+  // Sent at connect (the whole fleet) and, coalesced, when the fleet changes (only the hosts
+  // that changed): rare enough to log at info.
   std::vector<std::string> names;
-  for (const auto& h : inventory.hosts()) names.push_back(h.netbios_name());
-  spdlog::info("inventory from the collector: {} hosts ({})", names.size(),
-               absl::StrJoin(names, ", "));
-  std::unique_lock lock(c_.mu_);
-  c_.inventory_ = inventory;
+  InventoryApplied applied;
+  uint64_t have_version;
+  int have_hosts;
+  {
+    std::unique_lock lock(c_.mu_);
+    applied = ApplyInventory(inventory, &c_.inventory_);
+    have_version = c_.inventory_.version();
+    have_hosts = c_.inventory_.hosts_size();
+    // Named in the log up to a screenful; a large fleet is counted.
+    for (const auto& h : c_.inventory_.hosts()) {
+      if (names.size() == 20) {
+        names.push_back("...");
+        break;
+      }
+      names.push_back(h.netbios_name());
+    }
+  }
+  if (applied == InventoryApplied::kGap) {
+    spdlog::warn(
+        "inventory delta from version {} does not apply to ours ({}): asking for the "
+        "whole list",
+        inventory.base_version(), have_version);
+    v1::AgentMessage request;
+    request.mutable_inventory_request()->set_have_version(have_version);
+    Write(request);
+    return;
+  }
+  spdlog::info(
+      "inventory from the collector: {} hosts ({}){}", have_hosts, absl::StrJoin(names, ", "),
+      applied == InventoryApplied::kMerged ? absl::StrCat(", ", inventory.hosts_size(), " changed")
+                                           : std::string());
 }
 
 bool StreamClient::Session::WaitForHelloAck() {

@@ -110,6 +110,7 @@ class Agent : public grpc::ClientBidiReactor<v1::AgentMessage, v1::CollectorMess
     id->set_role(v1::ROLE_EXCHANGE);
     id->set_site("BENCH");
     id->set_agent_version("stream_load");
+    hello_.mutable_hello()->set_inventory_deltas(true);  // as a current agent does
     *hello_.mutable_hello()->mutable_sent_host_time() =
         kerbside::ToProto(kerbside::RealClock().Now());
     stub->async()->Connect(&context_, this);

@@ -115,6 +115,7 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
     session_.emplace(service_->MakeSessionContext(), *std::move(id), token_,
                      in_.hello().spool_id().substr(0, 64), peer_,
                      [this](const v1::CollectorMessage& m) { return Enqueue(m); });
+    session_->set_inventory_deltas(in_.hello().inventory_deltas());
     session_->Start();
     return Writable();
   }

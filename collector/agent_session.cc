@@ -112,6 +112,12 @@ absl::Status AgentSession::Handle(v1::AgentMessage& msg, absl::Time t2) {
       const size_t wire_bytes = msg.ByteSizeLong();
       return OnEvidence(*msg.mutable_evidence(), wire_bytes, t2);
     }
+    case v1::AgentMessage::kInventoryRequest:
+      // The agent's copy went astray: the whole list next (coalesced like every inventory, so
+      // an agent asking again and again gets no more than one per heartbeat interval).
+      inventory_sent_ = 0;
+      SendInventoryIfChanged();
+      return absl::OkStatus();
     case v1::AgentMessage::kHello:
       spdlog::warn("host={} sent a second hello on one stream; ignored", name_);
       return absl::OkStatus();
@@ -276,8 +282,14 @@ void AgentSession::SendInventoryIfChanged() {
       now >= *inventory_sent_at_) {
     return;
   }
+  // To an agent that applies deltas and has a version, the hosts changed since; else (or when
+  // the registry's change log no longer reaches that far back) the whole fleet.
   v1::CollectorMessage inventory;
-  *inventory.mutable_inventory() = ctx_.fleet->Inventory(&inventory_sent_);
+  std::optional<v1::Inventory> delta;
+  if (inventory_deltas_ && inventory_sent_ != 0)
+    delta = ctx_.fleet->InventoryDelta(inventory_sent_);
+  *inventory.mutable_inventory() = delta ? *std::move(delta) : ctx_.fleet->Inventory();
+  inventory_sent_ = inventory.inventory().version();
   inventory_sent_at_ = now;
   Send(inventory);
 }

@@ -49,6 +49,8 @@ class AgentSession {
   AgentSession(SessionContext ctx, v1::HostIdentity id, uint64_t token, std::string spool_id,
                std::string peer, Writer write);
 
+  // The agent's hello said it applies inventory deltas. Before Start().
+  void set_inventory_deltas(bool on) { inventory_deltas_ = on; }
   // Answers the hello and sends the inventory. False when the stream broke.
   bool Start();
   // Handles one message received at `t2` (collector clock, taken on arrival). OK: go on
@@ -96,6 +98,7 @@ class AgentSession {
   bool writable_ = true;
   uint64_t inventory_sent_ = 0;                  // the fleet inventory version the agent has
   std::optional<absl::Time> inventory_sent_at_;  // collector clock
+  bool inventory_deltas_ = false;
   std::deque<PendingExchange> pending_;
 };
 

@@ -1,5 +1,6 @@
 #include "collector/host_registry.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -9,6 +10,9 @@
 
 namespace kerbside::collector {
 namespace {
+
+// Inventory changes kept for deltas: an agent further behind gets the whole list.
+constexpr size_t kMaxInventoryLog = 100000;
 
 void FillEstimate(const ClockEstimateValue& e, v1::ClockEstimate* out) {
   *out->mutable_offset() = ToProto(e.offset);
@@ -67,7 +71,11 @@ uint64_t HostRegistry::Connected(const v1::HostIdentity& identity, const std::st
     v1::HostIdentity normalized = identity;
     normalized.set_netbios_name(key);
     if (inserted || normalized.SerializeAsString() != h.identity.SerializeAsString()) {
-      ++inventory_version_;
+      inventory_log_.emplace_back(++inventory_version_, key);
+      if (inventory_log_.size() > kMaxInventoryLog) {
+        inventory_log_base_ = inventory_log_.front().first;
+        inventory_log_.pop_front();
+      }
     }
     h.identity = std::move(normalized);
     h.last_seen = now;
@@ -237,8 +245,26 @@ v1::Inventory HostRegistry::Inventory(uint64_t* version) const {
   v1::Inventory inv;
   absl::MutexLock lock(&mu_);
   for (const auto& [key, h] : hosts_) *inv.add_hosts() = h.identity;
+  inv.set_version(inventory_version_);
+  inv.set_full(true);
   if (version != nullptr) *version = inventory_version_;
   return inv;
+}
+
+std::optional<v1::Inventory> HostRegistry::InventoryDelta(uint64_t since) const {
+  absl::MutexLock lock(&mu_);
+  if (since < inventory_log_base_ || since > inventory_version_) return std::nullopt;
+  v1::Inventory delta;
+  delta.set_version(inventory_version_);
+  delta.set_base_version(since);
+  // Newest first, each host once: the log is in version order.
+  absl::flat_hash_set<std::string> seen;
+  for (auto it = inventory_log_.rbegin(); it != inventory_log_.rend() && it->first > since; ++it) {
+    if (!seen.insert(it->second).second) continue;
+    auto h = hosts_.find(it->second);
+    if (h != hosts_.end()) *delta.add_hosts() = h->second.identity;
+  }
+  return delta;
 }
 
 uint64_t HostRegistry::InventoryVersion() const {

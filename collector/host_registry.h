@@ -1,6 +1,7 @@
 #ifndef KERBSIDE_COLLECTOR_HOST_REGISTRY_H_
 #define KERBSIDE_COLLECTOR_HOST_REGISTRY_H_
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -59,6 +60,10 @@ class HostRegistry {
   v1::Inventory Inventory(uint64_t* version = nullptr) const;
   // Changes whenever a host joins or changes its identity, so streams can resend the inventory.
   uint64_t InventoryVersion() const;
+  // The hosts added or changed after version `since` (one this registry gave out), as a delta
+  // to the current version; nullopt when the change log no longer reaches back to `since` (the
+  // caller sends the whole inventory instead).
+  std::optional<v1::Inventory> InventoryDelta(uint64_t since) const;
 
  private:
   struct Host {
@@ -87,6 +92,11 @@ class HostRegistry {
   std::map<std::string, Host> hosts_ ABSL_GUARDED_BY(mu_);  // by upper-case NetBIOS name
   uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t inventory_version_ ABSL_GUARDED_BY(mu_) = 1;
+  // (version, host) of each inventory change, oldest first; bounded, so a delta costs the
+  // changes since the agent's version, not the fleet. inventory_log_base_: the version just
+  // before the oldest entry, the oldest `since` a delta can start from.
+  std::deque<std::pair<uint64_t, std::string>> inventory_log_ ABSL_GUARDED_BY(mu_);
+  uint64_t inventory_log_base_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
 // Upper-case NetBIOS form used as the host key everywhere in the collector.

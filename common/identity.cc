@@ -20,21 +20,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/openssl_errors.h"
 
 namespace kerbside {
 namespace {
-
-std::string OpenSslErrors() {
-  std::string out;
-  unsigned long code;
-  while ((code = ERR_get_error()) != 0) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof(buf));
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? "no OpenSSL error queued" : out;
-}
 
 absl::StatusOr<absl::Time> Asn1TimeToAbsl(const ASN1_TIME* t) {
   struct tm tm {};

@@ -11,23 +11,12 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/openssl_errors.h"
 
 namespace kerbside::agent {
 namespace {
 
 constexpr int kRsaBits = 3072;
-
-std::string OpenSslErrors() {
-  std::string out;
-  unsigned long code;
-  while ((code = ERR_get_error()) != 0) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof(buf));
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out.empty() ? "no OpenSSL error queued" : out;
-}
 
 absl::Status Failed(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", OpenSslErrors()));

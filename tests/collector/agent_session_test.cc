@@ -268,6 +268,67 @@ TEST_F(AgentSessionTest, InventoryChangesAreCoalescedToOnePerHeartbeatInterval) 
   EXPECT_EQ(inventories(), 2);  // unchanged: nothing more
 }
 
+TEST(AgentSessionDeltaTest, AnAgentThatAppliesDeltasGetsOnlyTheChangedHosts) {
+  testing_util::TempStore store;
+  ManualClock clock{kT0};
+  StoredBatches stored;
+  HostRegistry fleet(store.get(), &clock, HostRegistryOptions{});
+  auto join = [&](const char* name) {
+    v1::AgentMessage h;
+    *h.mutable_hello() =
+        HelloOf(name, absl::AsciiStrToLower(name) + ".contoso.com", v1::ROLE_EXCHANGE);
+    auto id = AcceptHello(*h.mutable_hello(), std::nullopt);
+    EXPECT_TRUE(id.ok());
+    return std::make_pair(*id, fleet.Connected(*id, "ipv4:127.0.0.1:7000", ""));
+  };
+  join("EX01");
+  auto [id, token] = join("EX02");
+  std::vector<v1::CollectorMessage> sent;
+  AgentSession session(SessionContext{.fleet = &fleet,
+                                      .store = store.get(),
+                                      .clock = &clock,
+                                      .stored = &stored,
+                                      .heartbeat_interval = absl::Seconds(15),
+                                      .time_exchange_interval = absl::Seconds(10),
+                                      .event_window = absl::Hours(24),
+                                      .on_ingest = nullptr},
+                       id, token, "spool-1", "ipv4:127.0.0.1:5000",
+                       [&](const v1::CollectorMessage& m) {
+                         sent.push_back(m);
+                         return true;
+                       });
+  session.set_inventory_deltas(true);
+  ASSERT_TRUE(session.Start());
+  ASSERT_TRUE(sent.back().has_inventory());
+  const v1::Inventory first = sent.back().inventory();
+  EXPECT_TRUE(first.full());
+  EXPECT_EQ(first.hosts_size(), 2);
+
+  join("EX03");
+  clock.Advance(absl::Seconds(15));
+  v1::AgentMessage heartbeat;
+  heartbeat.mutable_heartbeat();
+  ASSERT_TRUE(session.Handle(heartbeat, clock.Now()).ok());
+  ASSERT_TRUE(sent.back().has_inventory());
+  const v1::Inventory delta = sent.back().inventory();
+  EXPECT_FALSE(delta.full());
+  EXPECT_EQ(delta.base_version(), first.version());
+  ASSERT_EQ(delta.hosts_size(), 1);
+  EXPECT_EQ(delta.hosts(0).netbios_name(), "EX03");
+
+  // An agent whose copy went astray asks; the whole list comes back (once per interval).
+  clock.Advance(absl::Seconds(15));
+  v1::AgentMessage request;
+  request.mutable_inventory_request()->set_have_version(1);
+  ASSERT_TRUE(session.Handle(request, clock.Now()).ok());
+  ASSERT_TRUE(sent.back().has_inventory());
+  EXPECT_TRUE(sent.back().inventory().full());
+  EXPECT_EQ(sent.back().inventory().hosts_size(), 3);
+  const size_t n = sent.size();
+  ASSERT_TRUE(session.Handle(request, clock.Now()).ok());
+  EXPECT_EQ(sent.size(), n);  // asked again at once: nothing more yet
+}
+
 TEST_F(AgentSessionTest, ASupersededStreamIsAborted) {
   auto id = AcceptHello(*hello_.mutable_hello(), std::nullopt);
   ASSERT_TRUE(id.ok());

@@ -187,6 +187,33 @@ TEST_F(HostRegistryTest, InventoryVersionChangesWhenAHostJoinsOrChanges) {
   EXPECT_NE(fleet.InventoryVersion(), seen);
 }
 
+TEST_F(HostRegistryTest, InventoryDeltaHoldsTheHostsChangedSinceAVersion) {
+  HostRegistry fleet(store_.get(), &clock_, {});
+  fleet.Connected(Identity("DC01", v1::ROLE_DC, true), "p", "");
+  fleet.Connected(Identity("EX01", v1::ROLE_EXCHANGE), "p", "");
+  uint64_t base = 0;
+  const v1::Inventory whole = fleet.Inventory(&base);
+  EXPECT_TRUE(whole.full());
+  EXPECT_EQ(whole.version(), base);
+  fleet.Connected(Identity("EX02", v1::ROLE_EXCHANGE), "p", "");
+  v1::HostIdentity moved = Identity("EX01", v1::ROLE_EXCHANGE);
+  moved.set_site("Branch");
+  fleet.Connected(moved, "p", "");
+  fleet.Connected(moved, "p2", "");  // unchanged: no entry
+  std::optional<v1::Inventory> delta = fleet.InventoryDelta(base);
+  ASSERT_TRUE(delta.has_value());
+  EXPECT_FALSE(delta->full());
+  EXPECT_EQ(delta->base_version(), base);
+  EXPECT_EQ(delta->version(), fleet.InventoryVersion());
+  ASSERT_EQ(delta->hosts_size(), 2);  // newest first, each once
+  EXPECT_EQ(delta->hosts(0).netbios_name(), "EX01");
+  EXPECT_EQ(delta->hosts(0).site(), "Branch");
+  EXPECT_EQ(delta->hosts(1).netbios_name(), "EX02");
+  EXPECT_EQ(fleet.InventoryDelta(fleet.InventoryVersion())->hosts_size(), 0);
+  // A version this registry never gave out: no delta, the whole list instead.
+  EXPECT_FALSE(fleet.InventoryDelta(fleet.InventoryVersion() + 5).has_value());
+}
+
 TEST_F(HostRegistryTest, RestartKeepsHostsAsDisconnectedWithLastEstimate) {
   {
     HostRegistry fleet(store_.get(), &clock_, {});
