@@ -157,6 +157,9 @@ class AgentSession {
     while (true) {
       auto enrolled = enroller.Ensure();
       if (enrolled.ok()) return *std::move(enrolled);
+      // A denial (the template's permissions) stands until an admin acts: ask again hourly, not
+      // at the reconnection backoff, or the CA logs a denied request every minute.
+      if (absl::IsPermissionDenied(enrolled.status())) delay = std::max(delay, absl::Hours(1));
       spdlog::error("{}; trying again in {}", std::string(enrolled.status().message()),
                     absl::FormatDuration(delay));
       if (wake_.SleepUntil(kerbside::RealClock().Now() + delay)) return std::nullopt;
