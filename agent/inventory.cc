@@ -18,14 +18,23 @@ InventoryApplied ApplyInventory(const v1::Inventory& received, v1::Inventory* ha
   for (int i = 0; i < have->hosts_size(); ++i) {
     index[absl::AsciiStrToUpper(have->hosts(i).netbios_name())] = i;
   }
+  // The bound is checked before anything changes: a refused delta leaves `have` as it was.
+  absl::flat_hash_map<std::string, int> added;
   for (const v1::HostIdentity& h : received.hosts()) {
-    auto it = index.find(absl::AsciiStrToUpper(h.netbios_name()));
+    const std::string key = absl::AsciiStrToUpper(h.netbios_name());
+    if (!index.contains(key)) added.emplace(key, 0);
+  }
+  if (have->hosts_size() + static_cast<int64_t>(added.size()) > kMaxInventoryHosts) {
+    return InventoryApplied::kGap;
+  }
+  for (const v1::HostIdentity& h : received.hosts()) {
+    const std::string key = absl::AsciiStrToUpper(h.netbios_name());
+    auto it = index.find(key);
     if (it != index.end()) {
       *have->mutable_hosts(it->second) = h;
       continue;
     }
-    if (have->hosts_size() >= kMaxInventoryHosts) return InventoryApplied::kGap;
-    index[absl::AsciiStrToUpper(h.netbios_name())] = have->hosts_size();
+    index[key] = have->hosts_size();
     *have->add_hosts() = h;
   }
   // In name order, as the collector sends a whole list: a merged copy reads like a fresh one.

@@ -61,5 +61,17 @@ TEST(ApplyInventoryTest, ADeltaFromAnotherVersionIsAGapAndChangesNothing) {
   EXPECT_EQ(have.SerializeAsString(), before.SerializeAsString());
 }
 
+TEST(ApplyInventoryTest, ADeltaPastTheBoundIsRefusedWholeAndChangesNothing) {
+  v1::Inventory have = Full(3, {});
+  for (int i = 0; i < kMaxInventoryHosts - 1; ++i)
+    *have.add_hosts() = Host("H" + std::to_string(i), "HQ");
+  const std::string before = have.SerializeAsString();
+  EXPECT_EQ(ApplyInventory(Delta(3, 4, {Host("NEW1", "HQ"), Host("NEW2", "HQ")}), &have),
+            InventoryApplied::kGap);
+  EXPECT_EQ(have.SerializeAsString(), before);
+  EXPECT_EQ(ApplyInventory(Delta(3, 4, {Host("NEW1", "HQ")}), &have), InventoryApplied::kMerged);
+  EXPECT_EQ(have.hosts_size(), kMaxInventoryHosts);
+}
+
 }  // namespace
 }  // namespace kerbside::agent
