@@ -44,7 +44,7 @@ for n in "${COUNTS[@]}"; do
   idle=$(rss_kib "$PID")
   idle_threads=$(threads "$PID")
   [ "$n" = "${COUNTS[0]}" ] && printf '%8s %10.1f %14s %8s %10s\n' 0 "$(awk -v a="$idle" 'BEGIN{print a/1024}')" - "$idle_threads" -
-  "$LOAD" "localhost:$PORT" "$D/pki/ca.crt" "$D/pki/ca.key" "$n" 600 15 > "$D/load.out" 2>&1 &
+  "$LOAD" "localhost:$PORT" "$D/pki/ca.crt" "$D/pki/ca.key" "$n" 600 --heartbeat 15 > "$D/load.out" 2>&1 &
   LPID=$!
   for _ in $(seq 1 1200); do grep -q established "$D/load.out" && break; sleep 0.5; done
   sleep 3

@@ -68,6 +68,12 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
     StartRead(&in_);
   }
 
+  // The session's batch is stored and answered (on the ingest writer's thread): read on. Until
+  // here no read was outstanding and nothing called Finish, so the reactor is still alive.
+  void Resume() {
+    if (Writable()) StartRead(&in_);
+  }
+
   void OnWriteDone(bool ok) override {
     std::lock_guard lock(mu_);
     writing_ = false;
@@ -116,27 +122,30 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
                      in_.hello().spool_id().substr(0, 64), peer_,
                      [this](const v1::CollectorMessage& m) { return Enqueue(m); });
     session_->set_inventory_deltas(in_.hello().inventory_deltas());
+    session_->set_resume([this] { Resume(); });
     session_->Start();
     return Writable();
   }
 
-  // Every later message. False when the stream was ended.
+  // Every later message. False when the stream was ended, or when the next read waits for the
+  // ingest writer (Resume starts it; until then neither the session nor in_ is ours to touch).
   bool OnMessage() {
     // Taken first, before any other work, so t2 is as close to arrival as we can get.
     const absl::Time t2 = service_->clock_->Now();
     registration_->Touch();
-    absl::Status handled = session_->Handle(in_, t2);
-    if (absl::IsAborted(handled)) {
+    absl::StatusOr<AgentSession::Handled> handled = session_->Handle(in_, t2);
+    if (absl::IsAborted(handled.status())) {
       // Superseded: the host belongs to the newer stream now, not ours to disconnect.
       superseded_ = true;
-      End(grpc::Status(grpc::StatusCode::ABORTED, std::string(handled.message())));
+      End(grpc::Status(grpc::StatusCode::ABORTED, std::string(handled.status().message())));
       return false;
     }
     if (!handled.ok()) {
-      End(grpc::Status(static_cast<grpc::StatusCode>(handled.code()),
-                       std::string(handled.message())));
+      End(grpc::Status(static_cast<grpc::StatusCode>(handled.status().code()),
+                       std::string(handled.status().message())));
       return false;
     }
+    if (*handled == AgentSession::Handled::kStoring) return false;
     return Writable();
   }
 
@@ -230,7 +239,8 @@ SessionContext AgentServiceImpl::MakeSessionContext() {
                         .heartbeat_interval = options_.heartbeat_interval,
                         .time_exchange_interval = options_.time_exchange_interval,
                         .event_window = options_.event_window,
-                        .on_ingest = options_.on_ingest};
+                        .on_ingest = options_.on_ingest,
+                        .writer = &writer_};
 }
 
 grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* AgentServiceImpl::Connect(

@@ -12,6 +12,7 @@
 #include "collector/agent_streams.h"
 #include "collector/host_registry.h"
 #include "collector/ingest_event.h"
+#include "collector/ingest_writer.h"
 #include "collector/store/evidence_store.h"
 #include "collector/stored_batches.h"
 #include "common/clock.h"
@@ -29,8 +30,8 @@ struct AgentServiceOptions {
   absl::Duration time_exchange_interval = absl::Seconds(10);
   // How long the collector keeps an event after its last occurrence (collector clock).
   absl::Duration event_window = absl::Hours(24);
-  // Ingest as it happens, for the metrics and the diagnosis keeper. Called on the stream's
-  // thread; must be quick and thread-safe. May be empty.
+  // Ingest as it happens, for the metrics and the diagnosis keeper. Called on gRPC's threads
+  // and the ingest writer's; must be quick and thread-safe. May be empty.
   std::function<void(const IngestEvent&)> on_ingest;
   AgentStreamLimits stream_limits;
   // The deadlines of the stream limits; nullptr: the service's clock. The collector passes
@@ -52,7 +53,8 @@ class AgentServiceImpl final : public v1::AgentService::CallbackService {
         clock_(clock),
         options_(options),
         streams_(options.stream_clock != nullptr ? options.stream_clock : clock,
-                 options.stream_limits, options.stream_sweep_every) {}
+                 options.stream_limits, options.stream_sweep_every),
+        writer_(store, IngestWriter::Options{}) {}
 
   grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage>* Connect(
       grpc::CallbackServerContext* context) override;
@@ -76,6 +78,10 @@ class AgentServiceImpl final : public v1::AgentService::CallbackService {
 
   StoredBatches stored_;  // which batches each (host, spool, source) already stored
   AgentStreams streams_;
+  // Last: stopped first, answering what it holds while the rest is still there. The server
+  // must be shut down before the service goes (gRPC waits for every stream's end, and a stream
+  // whose batch is with the writer ends only once the writer has answered it).
+  IngestWriter writer_;
 };
 
 }  // namespace kerbside::collector

@@ -86,7 +86,7 @@ bool AgentSession::Start() {
   return writable_;
 }
 
-absl::Status AgentSession::Handle(v1::AgentMessage& msg, absl::Time t2) {
+absl::StatusOr<AgentSession::Handled> AgentSession::Handle(v1::AgentMessage& msg, absl::Time t2) {
   if (!ctx_.fleet->IsCurrent(name_, token_)) {
     // Two agents claiming one host (a cloned VM, a restarted agent whose old stream is not
     // yet dead): the newest wins, so clock samples of the two never mix.
@@ -101,31 +101,30 @@ absl::Status AgentSession::Handle(v1::AgentMessage& msg, absl::Time t2) {
       // A count from the wire, bounded: an agent's spool holds at most a few thousand batches.
       ctx_.fleet->NoteSpooled(
           name_, std::min<uint64_t>(msg.heartbeat().spooled_batches(), kMaxReportedSpooledBatches));
-      return absl::OkStatus();
+      return Handled::kDone;
     case v1::AgentMessage::kTimeRequest:
       OnTimeRequest(msg.time_request(), t2);
-      return absl::OkStatus();
+      return Handled::kDone;
     case v1::AgentMessage::kTimeSample:
       OnTimeSample(msg.time_sample());
-      return absl::OkStatus();
+      return Handled::kDone;
     case v1::AgentMessage::kEvidence: {
-      const size_t wire_bytes = msg.ByteSizeLong();
-      return OnEvidence(*msg.mutable_evidence(), wire_bytes, t2);
+      return OnEvidence(*msg.mutable_evidence(), t2);
     }
     case v1::AgentMessage::kInventoryRequest:
       // The agent's copy went astray: the whole list next (coalesced like every inventory, so
       // an agent asking again and again gets no more than one per heartbeat interval).
       inventory_sent_ = 0;
       SendInventoryIfChanged();
-      return absl::OkStatus();
+      return Handled::kDone;
     case v1::AgentMessage::kHello:
       spdlog::warn("host={} sent a second hello on one stream; ignored", name_);
-      return absl::OkStatus();
+      return Handled::kDone;
     case v1::AgentMessage::KIND_NOT_SET:
       spdlog::warn("host={} sent an empty message (newer agent?); ignored", name_);
-      return absl::OkStatus();
+      return Handled::kDone;
   }
-  return absl::OkStatus();
+  return Handled::kDone;
 }
 
 void AgentSession::OnTimeRequest(const v1::TimeRequest& request, absl::Time t2) {
@@ -164,13 +163,14 @@ void AgentSession::OnTimeSample(const v1::TimeSample& ts) {
   Tell(IngestEvent::Kind::kClockSample, "", 0);
 }
 
-absl::Status AgentSession::OnEvidence(v1::EvidenceBatch& batch, size_t wire_bytes, absl::Time t2) {
+absl::StatusOr<AgentSession::Handled> AgentSession::OnEvidence(v1::EvidenceBatch& batch,
+                                                               absl::Time t2) {
   BoundBatchForDisplay(batch);
   if (ctx_.stored->AlreadyStored(name_, spool_id_, batch.source(), batch.sequence())) {
     spdlog::info("host={} source={} batch={} already stored; acknowledged again", name_,
                  batch.source(), batch.sequence());
     Acknowledge(batch.sequence());
-    return absl::OkStatus();
+    return Handled::kDone;
   }
   if (!ctx_.stored->AdmitSource(name_, batch.source())) {
     // Acknowledged (sent again it would be refused again) but not stored.
@@ -180,7 +180,7 @@ absl::Status AgentSession::OnEvidence(v1::EvidenceBatch& batch, size_t wire_byte
         name_, batch.source(), batch.sequence(), StoredBatches::kMaxStoredSourcesPerHost);
     Tell(IngestEvent::Kind::kBatchFailed, batch.source(), batch.items_size());
     Acknowledge(batch.sequence());
-    return absl::OkStatus();
+    return Handled::kDone;
   }
   if (static_cast<size_t>(batch.items_size()) > kMaxBatchItems) {
     // No agent of ours sends this (it cuts its own batches): refuse it and end the stream
@@ -189,39 +189,74 @@ absl::Status AgentSession::OnEvidence(v1::EvidenceBatch& batch, size_t wire_byte
         absl::StrCat("evidence batch ", batch.sequence(), " of source ", batch.source(), ": ",
                      batch.items_size(), " items, more than ", kMaxBatchItems));
     spdlog::error("host={} {} ({} bytes); stream ended", name_, std::string(refused.message()),
-                  wire_bytes);
+                  batch.ByteSizeLong());
     Tell(IngestEvent::Kind::kBatchFailed, batch.source(), batch.items_size());
     return refused;
   }
-  const AcceptedItems accepted = AcceptItems(batch, t2);
-  if (absl::Status stored = Store(batch, accepted, t2); !stored.ok()) {
-    // Not acknowledged: the agent keeps the batch and sends it again.
-    spdlog::error("host={} evidence batch {} not stored: {}", name_, batch.sequence(),
-                  stored.ToString());
-    Tell(IngestEvent::Kind::kBatchFailed, batch.source(), batch.items_size());
-    return absl::OkStatus();
+  AcceptedItems accepted = AcceptItems(batch, t2);
+  StoredBatch done{.source = batch.source(),
+                   .sequence = batch.sequence(),
+                   .items = accepted.items.size(),
+                   .health = HealthWithRefusals(batch.health(), accepted.refusals),
+                   .domain_roles = {}};
+  if (!accepted.foreign.ok()) {
+    FinishEvidence(done, accepted.foreign);
+    return Handled::kDone;
   }
   for (const v1::Evidence& item : accepted.items) {
     if (item.kind_case() == v1::Evidence::kDomainRoles) {
-      ctx_.fleet->NoteDomainRoles(name_, item.domain_roles());
+      done.domain_roles.push_back(item.domain_roles());
     }
   }
-  if (!ctx_.stored->Record(name_, spool_id_, batch.source(), batch.sequence())) {
+  std::vector<SourceSnapshot> snapshot(1);
+  snapshot[0] = SourceSnapshot{
+      .host = name_,
+      .source = batch.source(),
+      .health = done.health,
+      .received_at = t2,
+      .items = std::move(accepted.items),
+      .window = {
+          .since = t2 - ctx_.event_window,
+          .host_offset = ctx_.fleet->OffsetVsCollector(name_).value_or(absl::ZeroDuration())}};
+  if (ctx_.writer == nullptr) {
+    FinishEvidence(done, ctx_.store->ReplaceSourcesEvidence(snapshot).front());
+    return Handled::kDone;
+  }
+  // From here the session belongs to the writer's thread until resume_.
+  ctx_.writer->Submit(std::move(snapshot[0]), [this, done = std::move(done)](absl::Status stored) {
+    FinishEvidence(done, stored);
+    if (resume_) resume_();
+  });
+  return Handled::kStoring;
+}
+
+void AgentSession::FinishEvidence(const StoredBatch& batch, const absl::Status& stored) {
+  if (!stored.ok()) {
+    // Not acknowledged: the agent keeps the batch and sends it again.
+    spdlog::error("host={} evidence batch {} not stored: {}", name_, batch.sequence,
+                  stored.ToString());
+    Tell(IngestEvent::Kind::kBatchFailed, batch.source, static_cast<int>(batch.items));
+    return;
+  }
+  spdlog::info("host={} source={} batch={} items={} health={} {}", name_, batch.source,
+               batch.sequence, batch.items, v1::SourceHealth::State_Name(batch.health.state()),
+               batch.health.reason());
+  for (const v1::DomainRoles& roles : batch.domain_roles) ctx_.fleet->NoteDomainRoles(name_, roles);
+  if (!ctx_.stored->Record(name_, spool_id_, batch.source, batch.sequence)) {
     spdlog::warn(
         "host={} source={} batch sequence {} jumps more than {} ahead; stored, but not "
         "remembered for duplicate detection",
-        name_, batch.source(), batch.sequence(), StoredBatches::kMaxSequenceJump);
+        name_, batch.source, batch.sequence, StoredBatches::kMaxSequenceJump);
   }
-  Tell(IngestEvent::Kind::kBatchStored, batch.source(), static_cast<int>(accepted.items.size()));
-  Acknowledge(batch.sequence());
-  return absl::OkStatus();
+  Tell(IngestEvent::Kind::kBatchStored, batch.source, static_cast<int>(batch.items));
+  Acknowledge(batch.sequence);
 }
 
-AgentSession::AcceptedItems AgentSession::AcceptItems(const v1::EvidenceBatch& batch,
+AgentSession::AcceptedItems AgentSession::AcceptItems(v1::EvidenceBatch& batch,
                                                       absl::Time t2) const {
   AcceptedItems out;
   out.items.reserve(batch.items_size());
-  for (const v1::Evidence& item : batch.items()) {
+  for (v1::Evidence& item : *batch.mutable_items()) {
     // An agent speaks only for itself; evidence about other hosts names them as subject.
     if (HostKey(item.host()) != name_) {
       out.foreign = absl::PermissionDeniedError(
@@ -248,26 +283,11 @@ AgentSession::AcceptedItems AgentSession::AcceptItems(const v1::EvidenceBatch& b
       out.refusals.push_back(std::move(refusal));
       continue;
     }
-    out.items.push_back(item);
+    out.items.push_back(std::move(item));  // the batch is ours: moved, not copied
     out.items.back().set_host(name_);
     *out.items.back().mutable_received_at() = ToProto(t2);
   }
   return out;
-}
-
-absl::Status AgentSession::Store(const v1::EvidenceBatch& batch, const AcceptedItems& accepted,
-                                 absl::Time t2) {
-  if (!accepted.foreign.ok()) return accepted.foreign;
-  const v1::SourceHealth health = HealthWithRefusals(batch.health(), accepted.refusals);
-  const EventWindowPolicy window{
-      .since = t2 - ctx_.event_window,
-      .host_offset = ctx_.fleet->OffsetVsCollector(name_).value_or(absl::ZeroDuration())};
-  RETURN_IF_ERROR(
-      ctx_.store->ReplaceSourceEvidence(name_, batch.source(), health, t2, accepted.items, window));
-  spdlog::info("host={} source={} batch={} items={} health={} {}", name_, batch.source(),
-               batch.sequence(), accepted.items.size(),
-               v1::SourceHealth::State_Name(health.state()), health.reason());
-  return absl::OkStatus();
 }
 
 void AgentSession::SendInventoryIfChanged() {

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "collector/host_registry.h"
 #include "collector/ingest_event.h"
+#include "collector/ingest_writer.h"
 #include "collector/store/evidence_store.h"
 #include "collector/stored_batches.h"
 #include "common/clock.h"
@@ -31,6 +32,8 @@ struct SessionContext {
   absl::Duration time_exchange_interval;
   absl::Duration event_window;  // how long events are kept after their last occurrence
   std::function<void(const IngestEvent&)> on_ingest;  // may be empty
+  // Stores batches off the stream's thread, grouped; null: each batch is stored in Handle.
+  IngestWriter* writer = nullptr;
 };
 
 // The hello, checked: its free-text fields bounded for display (shown, never obeyed), the
@@ -40,24 +43,33 @@ struct SessionContext {
 absl::StatusOr<v1::HostIdentity> AcceptHello(v1::Hello& hello,
                                              const std::optional<CertificateIdentity>& cert);
 
-// One agent's stream after its hello was accepted: one handler per message kind. Runs on the
-// stream's thread; not thread-safe.
+// One agent's stream after its hello was accepted: one handler per message kind. Not
+// thread-safe: called for one message at a time. With an IngestWriter, an evidence batch is
+// finished on the writer's thread (Handled::kStoring) and the session must not be called again
+// until it calls the resume callback.
 class AgentSession {
  public:
   // Writes one message to the agent; false once the stream is broken.
   using Writer = std::function<bool(const v1::CollectorMessage&)>;
+  enum class Handled {
+    kDone,     // read the next message
+    kStoring,  // a batch is with the writer: the resume callback says when to read again
+  };
   AgentSession(SessionContext ctx, v1::HostIdentity id, uint64_t token, std::string spool_id,
                std::string peer, Writer write);
 
   // The agent's hello said it applies inventory deltas. Before Start().
   void set_inventory_deltas(bool on) { inventory_deltas_ = on; }
+  // Called on the writer's thread once a batch Handle left with it is stored and answered (or
+  // failed); the last thing the session does on that thread. Before Start().
+  void set_resume(std::function<void()> resume) { resume_ = std::move(resume); }
   // Answers the hello and sends the inventory. False when the stream broke.
   bool Start();
   // Handles one message received at `t2` (collector clock, taken on arrival). OK: go on
-  // (writable() says whether the stream still takes writes). ABORTED: a newer stream of the
-  // same host superseded this one (it is not this stream's to disconnect). Any other error:
-  // the collector ends the stream with it.
-  absl::Status Handle(v1::AgentMessage& msg, absl::Time t2);
+  // (writable() says whether the stream still takes writes), now or, kStoring, at the resume
+  // callback. ABORTED: a newer stream of the same host superseded this one (it is not this
+  // stream's to disconnect). Any other error: the collector ends the stream with it.
+  absl::StatusOr<Handled> Handle(v1::AgentMessage& msg, absl::Time t2);
   bool writable() const { return writable_; }
   const std::string& name() const { return name_; }
 
@@ -80,9 +92,18 @@ class AgentSession {
 
   void OnTimeRequest(const v1::TimeRequest& request, absl::Time t2);
   void OnTimeSample(const v1::TimeSample& sample);
-  absl::Status OnEvidence(v1::EvidenceBatch& batch, size_t wire_bytes, absl::Time t2);
-  AcceptedItems AcceptItems(const v1::EvidenceBatch& batch, absl::Time t2) const;
-  absl::Status Store(const v1::EvidenceBatch& batch, const AcceptedItems& accepted, absl::Time t2);
+  absl::StatusOr<Handled> OnEvidence(v1::EvidenceBatch& batch, absl::Time t2);
+  // Moves the accepted items out of `batch`.
+  AcceptedItems AcceptItems(v1::EvidenceBatch& batch, absl::Time t2) const;
+  // What is left of a batch once the store has answered: remembered, acknowledged, told.
+  struct StoredBatch {
+    std::string source;
+    uint64_t sequence = 0;
+    size_t items = 0;
+    v1::SourceHealth health;
+    std::vector<v1::DomainRoles> domain_roles;  // noted in the fleet once stored
+  };
+  void FinishEvidence(const StoredBatch& batch, const absl::Status& stored);
   void SendInventoryIfChanged();
   void Acknowledge(uint64_t sequence);
   void Send(const v1::CollectorMessage& m);
@@ -99,6 +120,7 @@ class AgentSession {
   uint64_t inventory_sent_ = 0;                  // the fleet inventory version the agent has
   std::optional<absl::Time> inventory_sent_at_;  // collector clock
   bool inventory_deltas_ = false;
+  std::function<void()> resume_;
   std::deque<PendingExchange> pending_;
 };
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "common/events/event_window.h"
@@ -61,6 +62,16 @@ struct OutboxRecord {
 // The window of recent events: keys last seen before `since` (collector clock) are not stored,
 // and pruned from what is (common/events/event_window.h).
 using EventWindowPolicy = events::WindowCut;
+
+// One source's batch as ingest stores it (EvidenceStore::ReplaceSourceEvidence says how).
+struct SourceSnapshot {
+  std::string host;
+  std::string source;
+  v1::SourceHealth health;
+  absl::Time received_at;  // collector clock
+  std::vector<v1::Evidence> items;
+  EventWindowPolicy window;
+};
 
 }  // namespace kerbside::collector
 

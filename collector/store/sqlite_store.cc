@@ -26,6 +26,13 @@ namespace {
 
 using sqlite::Statement;
 
+// A statement without parameters or rows, prepared once (`sql` a literal).
+absl::Status RunCached(sqlite::Connection& conn, const char* sql) {
+  Statement st(conn, sql);
+  RETURN_IF_ERROR(st.status(sql));
+  return st.Run(sql);
+}
+
 bool IsEventKind(const v1::Evidence& e) {
   return e.kind_case() == v1::Evidence::kEvents || e.kind_case() == v1::Evidence::kEventAggregate;
 }
@@ -221,39 +228,75 @@ absl::Status SqliteStore::ReplaceSourceEvidence(const std::string& host, const s
                                                 absl::Time received_at,
                                                 const std::vector<v1::Evidence>& items,
                                                 const EventWindowPolicy& window) {
-  std::vector<const v1::Evidence*> snapshot;
-  for (const v1::Evidence& e : items) {
-    if (!IsEventKind(e)) snapshot.push_back(&e);
-  }
-  const std::vector<v1::Evidence> aggregates = events::CombineBatchReads(items);
+  std::vector<SourceSnapshot> one(1);
+  one[0] = SourceSnapshot{.host = host,
+                          .source = source,
+                          .health = health,
+                          .received_at = received_at,
+                          .items = items,
+                          .window = window};
+  return ReplaceSourcesEvidence(one).front();
+}
+
+std::vector<absl::Status> SqliteStore::ReplaceSourcesEvidence(
+    const std::vector<SourceSnapshot>& snapshots) {
+  std::vector<absl::Status> out(snapshots.size());
+  if (snapshots.empty()) return out;
   absl::MutexLock lock(&mu_);
-  return conn_->InTransaction([&]() -> absl::Status {
-    {
-      Statement del(*conn_, "DELETE FROM evidence WHERE host = ?1 AND source = ?2");
-      RETURN_IF_ERROR(del.status("prepare delete evidence"));
-      del.Bind(1, host);
-      del.Bind(2, source);
-      RETURN_IF_ERROR(del.Run("delete evidence"));
+  // One transaction; each snapshot in a savepoint of its own, so one that fails is undone alone.
+  absl::Status committed = conn_->InTransaction([&]() -> absl::Status {
+    for (size_t i = 0; i < snapshots.size(); ++i) {
+      RETURN_IF_ERROR(RunCached(*conn_, "SAVEPOINT snapshot"));
+      out[i] = WriteSourceEvidence(snapshots[i]);
+      if (!out[i].ok()) RETURN_IF_ERROR(RunCached(*conn_, "ROLLBACK TO snapshot"));
+      RETURN_IF_ERROR(RunCached(*conn_, "RELEASE snapshot"));
     }
-    if (!aggregates.empty()) {
-      sqlite::EventWindowWriter writer(*conn_);
-      RETURN_IF_ERROR(writer.status());
-      for (const v1::Evidence& e : aggregates) {
-        RETURN_IF_ERROR(writer.Merge(host, source, received_at, e, window));
-      }
+    // The window pruned once per group, to the latest cut of its batches.
+    absl::Time since = absl::InfinitePast();
+    for (const SourceSnapshot& snapshot : snapshots) since = std::max(since, snapshot.window.since);
+    Statement prune(*conn_, "DELETE FROM event_window WHERE last_seen_collector_unix_ns < ?1");
+    RETURN_IF_ERROR(prune.status("prepare prune event window"));
+    prune.Bind(1, absl::ToUnixNanos(since));
+    return prune.Run("prune event window");
+  });
+  if (!committed.ok()) {
+    for (absl::Status& s : out) {
+      if (s.ok()) s = committed;
     }
-    {
-      Statement prune(*conn_, "DELETE FROM event_window WHERE last_seen_collector_unix_ns < ?1");
-      RETURN_IF_ERROR(prune.status("prepare prune event window"));
-      prune.Bind(1, absl::ToUnixNanos(window.since));
-      RETURN_IF_ERROR(prune.Run("prune event window"));
+  }
+  return out;
+}
+
+absl::Status SqliteStore::WriteSourceEvidence(const SourceSnapshot& snapshot) {
+  const std::string& host = snapshot.host;
+  const std::string& source = snapshot.source;
+  const absl::Time received_at = snapshot.received_at;
+  std::vector<const v1::Evidence*> items_kept;
+  for (const v1::Evidence& e : snapshot.items) {
+    if (!IsEventKind(e)) items_kept.push_back(&e);
+  }
+  const std::vector<v1::Evidence> aggregates = events::CombineBatchReads(snapshot.items);
+  {
+    Statement del(*conn_, "DELETE FROM evidence WHERE host = ?1 AND source = ?2");
+    RETURN_IF_ERROR(del.status("prepare delete evidence"));
+    del.Bind(1, host);
+    del.Bind(2, source);
+    RETURN_IF_ERROR(del.Run("delete evidence"));
+  }
+  if (!aggregates.empty()) {
+    sqlite::EventWindowWriter writer(*conn_);
+    RETURN_IF_ERROR(writer.status());
+    for (const v1::Evidence& e : aggregates) {
+      RETURN_IF_ERROR(writer.Merge(host, source, received_at, e, snapshot.window));
     }
+  }
+  {
     Statement st(*conn_, R"sql(
         INSERT INTO evidence (host, source, item, kind, subject, received_at_unix_ns, payload)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql");
     RETURN_IF_ERROR(st.status("prepare put evidence"));
-    for (size_t i = 0; i < snapshot.size(); ++i) {
-      const v1::Evidence& e = *snapshot[i];
+    for (size_t i = 0; i < items_kept.size(); ++i) {
+      const v1::Evidence& e = *items_kept[i];
       const auto* field = e.GetDescriptor()->FindFieldByNumber(e.kind_case());
       st.Reset();
       st.Bind(1, host);
@@ -265,17 +308,17 @@ absl::Status SqliteStore::ReplaceSourceEvidence(const std::string& host, const s
       st.BindBlob(7, e.SerializeAsString());
       RETURN_IF_ERROR(st.Run("put evidence"));
     }
-    Statement h(*conn_, R"sql(
-        INSERT OR REPLACE INTO source_health (host, source, state, reason, received_at_unix_ns)
-        VALUES (?1, ?2, ?3, ?4, ?5))sql");
-    RETURN_IF_ERROR(h.status("prepare source health"));
-    h.Bind(1, host);
-    h.Bind(2, source);
-    h.Bind(3, v1::SourceHealth::State_Name(health.state()));
-    h.Bind(4, health.reason());
-    h.Bind(5, absl::ToUnixNanos(received_at));
-    return h.Run("source health");
-  });
+  }
+  Statement h(*conn_, R"sql(
+      INSERT OR REPLACE INTO source_health (host, source, state, reason, received_at_unix_ns)
+      VALUES (?1, ?2, ?3, ?4, ?5))sql");
+  RETURN_IF_ERROR(h.status("prepare source health"));
+  h.Bind(1, host);
+  h.Bind(2, source);
+  h.Bind(3, v1::SourceHealth::State_Name(snapshot.health.state()));
+  h.Bind(4, snapshot.health.reason());
+  h.Bind(5, absl::ToUnixNanos(received_at));
+  return h.Run("source health");
 }
 
 absl::StatusOr<std::vector<v1::Evidence>> SqliteStore::LoadEvidence(const std::string& host) {

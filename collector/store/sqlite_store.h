@@ -39,6 +39,8 @@ class SqliteStore final : public Store {
                                      const v1::SourceHealth& health, absl::Time received_at,
                                      const std::vector<v1::Evidence>& items,
                                      const EventWindowPolicy& window) override;
+  std::vector<absl::Status> ReplaceSourcesEvidence(
+      const std::vector<SourceSnapshot>& snapshots) override;
   absl::StatusOr<std::vector<v1::Evidence>> LoadEvidence(const std::string& host) override;
   absl::StatusOr<std::vector<v1::Evidence>> LoadEventWindow(const std::string& host,
                                                             absl::Time since) override;
@@ -66,6 +68,8 @@ class SqliteStore final : public Store {
   // The C++ half of the migration to schema 5 (runs inside its transaction, before the store
   // is shared).
   absl::Status MoveSnapshotEventsToWindow();
+  // One snapshot's rows, inside the caller's transaction (under mu_).
+  absl::Status WriteSourceEvidence(const SourceSnapshot& snapshot);
 
   absl::Mutex mu_;
   std::unique_ptr<sqlite::Connection> conn_;  // used under mu_

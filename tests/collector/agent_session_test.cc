@@ -98,7 +98,8 @@ class AgentSessionTest : public ::testing::Test {
                        .heartbeat_interval = absl::Seconds(15),
                        .time_exchange_interval = absl::Seconds(10),
                        .event_window = absl::Hours(24),
-                       .on_ingest = nullptr},
+                       .on_ingest = nullptr,
+                       .writer = nullptr},
         *id, token, "spool-1", "ipv4:127.0.0.1:5000", [this](const v1::CollectorMessage& m) {
           sent_.push_back(m);
           return writable_;
@@ -184,7 +185,7 @@ TEST_F(AgentSessionTest, ItemsOutsideItsAuthorityAreRefusedOneByOne) {
 TEST_F(AgentSessionTest, AnOversizedBatchEndsTheStreamUnacknowledged) {
   v1::AgentMessage m = Batch(2, {});
   for (size_t i = 0; i <= kMaxBatchItems; ++i) *m.mutable_evidence()->add_items() = Queues("EX02");
-  const absl::Status s = session_->Handle(m, kT0);
+  const absl::Status s = session_->Handle(m, kT0).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(Acks().empty());
 }
@@ -291,7 +292,8 @@ TEST(AgentSessionDeltaTest, AnAgentThatAppliesDeltasGetsOnlyTheChangedHosts) {
                                       .heartbeat_interval = absl::Seconds(15),
                                       .time_exchange_interval = absl::Seconds(10),
                                       .event_window = absl::Hours(24),
-                                      .on_ingest = nullptr},
+                                      .on_ingest = nullptr,
+                                      .writer = nullptr},
                        id, token, "spool-1", "ipv4:127.0.0.1:5000",
                        [&](const v1::CollectorMessage& m) {
                          sent.push_back(m);
@@ -335,7 +337,7 @@ TEST_F(AgentSessionTest, ASupersededStreamIsAborted) {
   fleet_->Connected(*id, "ipv4:127.0.0.1:6000", "");
   v1::AgentMessage heartbeat;
   heartbeat.mutable_heartbeat();
-  EXPECT_TRUE(absl::IsAborted(session_->Handle(heartbeat, kT0)));
+  EXPECT_TRUE(absl::IsAborted(session_->Handle(heartbeat, kT0).status()));
 }
 
 TEST_F(AgentSessionTest, ABrokenStreamTakesNoMoreWrites) {

@@ -419,5 +419,57 @@ TEST_F(StoreTest, OpenErrorNamesThePath) {
   EXPECT_NE(store.status().message().find("/nonexistent-dir/collector.db"), std::string::npos);
 }
 
+// Ingest groups batches into one transaction (issue 17); a batch that fails inside it is undone
+// alone: what it replaced stays, and the others of its group are stored.
+TEST_F(EventWindowTest, AGroupStoresEachBatchOnItsOwn) {
+  auto queues_of = [](const std::string& host, const std::string& queue) {
+    v1::Evidence e;
+    e.set_host(host);
+    e.set_source("host_folder");
+    e.mutable_queues()->add_queues()->set_identity(queue);
+    return e;
+  };
+  auto snapshot = [&](const std::string& host, std::vector<v1::Evidence> items) {
+    return SourceSnapshot{
+        .host = host,
+        .source = "host_folder",
+        .health = ok_,
+        .received_at = kNow,
+        .items = std::move(items),
+        .window = {.since = kNow - absl::Hours(24), .host_offset = absl::ZeroDuration()}};
+  };
+  ASSERT_TRUE(store_->ReplaceSourcesEvidence({snapshot("BAD", {queues_of("BAD", "BAD\\old")})})
+                  .front()
+                  .ok());
+  // From now on the database refuses new rows of BAD (a stand-in for a disk or constraint
+  // error that hits one batch).
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER refuse_bad BEFORE INSERT ON evidence WHEN NEW.host = "
+                         "'BAD' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  const std::vector<absl::Status> stored = store_->ReplaceSourcesEvidence(
+      {snapshot("EX01", {queues_of("EX01", "EX01\\1")}),
+       snapshot("BAD", {queues_of("BAD", "BAD\\new")}),
+       snapshot("EX03", {queues_of("EX03", "EX03\\1"), queues_of("EX03", "EX03\\2")})});
+  ASSERT_EQ(stored.size(), 3u);
+  EXPECT_TRUE(stored[0].ok()) << stored[0];
+  EXPECT_FALSE(stored[1].ok());
+  EXPECT_NE(stored[1].message().find("refused by the test"), std::string::npos) << stored[1];
+  EXPECT_TRUE(stored[2].ok()) << stored[2];
+  EXPECT_EQ(*store_->CountEvidence("EX01"), 1);
+  EXPECT_EQ(*store_->CountEvidence("EX03"), 2);
+  // BAD's earlier snapshot is still whole: the failed batch's delete was undone with it.
+  auto bad = store_->LoadEvidence("BAD");
+  ASSERT_TRUE(bad.ok());
+  ASSERT_EQ(bad->size(), 1u);
+  EXPECT_EQ((*bad)[0].queues().queues(0).identity(), "BAD\\old");
+  EXPECT_TRUE(store_->ReplaceSourcesEvidence({}).empty());
+}
+
 }  // namespace
 }  // namespace kerbside::collector

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Ingest rate of the collector beside a bare gRPC server of the same service (issue 17): the same
+# load generator (bench/stream_load: STREAMS agents, each with its own certificate, mutual TLS,
+# sending queue-snapshot batches back to back with up to WINDOW unacknowledged), first against
+# bench/bare_agent_server (acknowledges without doing anything), then against kerbside-collector
+# with a fresh SQLite store, for each batch size. Prints items/s of both and their ratio.
+# usage: bench/collector_ingest.sh BUILD_DIR [STREAMS [SECONDS [WINDOW]]]
+set -euo pipefail
+BUILD=${1:?BUILD_DIR}
+STREAMS=${2:-50}
+SECONDS_HELD=${3:-15}
+WINDOW=${4:-4}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+COLLECTOR=$BUILD/collector/kerbside-collector
+BARE=$BUILD/bench/bare_agent_server
+LOAD=$BUILD/bench/stream_load
+PKI=$ROOT/deploy/pki/kerbside-pki.sh
+D=$(mktemp -d /tmp/kerbside-bench-ingest.XXXXXX)
+PID=
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$D"; }
+trap cleanup EXIT
+"$PKI" init "$D/pki" > /dev/null
+"$PKI" collector "$D/pki" collector.bench.test localhost 127.0.0.1 > /dev/null
+CERT=$D/pki/collector.bench.test.crt
+KEY=$D/pki/collector.bench.test.key
+
+wait_port() {  # LOG -> port
+  for _ in $(seq 1 100); do
+    local p
+    p=$(sed -n 's/.*port \([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
+    [ -n "$p" ] && { echo "$p"; return 0; }
+    sleep 0.1
+  done
+  echo "server did not listen:" >&2; cat "$1" >&2; return 1
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Runs the load against the server PID on PORT; sets RATE (items/s) and CPU_US (the server's CPU
+# microseconds per item: what the rate costs it, steadier than the rate on a shared machine).
+measure() {  # PID PORT ITEMS
+  local before after items
+  before=$(cpu_ticks "$1")
+  RATE=$(load "$2" "$3")
+  after=$(cpu_ticks "$1")
+  items=$(sed -n 's/acknowledged \([0-9]*\) items.*/\1/p' "$D/load.out")
+  CPU_US=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$items" \
+    'BEGIN{printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0)}')
+}
+load() {  # PORT ITEMS -> items/s
+  timeout $((SECONDS_HELD + 120)) "$LOAD" "localhost:$1" "$D/pki/ca.crt" "$D/pki/ca.key" \
+    "$STREAMS" "$SECONDS_HELD" --heartbeat 3600 --batch_items "$2" --window "$WINDOW" > "$D/load.out" 2>&1 ||
+    { echo "stream_load failed:" >&2; cat "$D/load.out" >&2; return 1; }
+  sed -n 's/.*: \([0-9]*\) items\/s/\1/p' "$D/load.out"
+}
+stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=; }
+
+printf '%12s %14s %16s %8s %14s %18s %8s\n' items/batch bare_items/s collector_items/s ratio \
+  bare_cpu_us/item collector_cpu_us/item ratio
+for items in 1 5; do
+  "$BARE" 127.0.0.1:0 "$D/pki/ca.crt" "$CERT" "$KEY" > "$D/bare.log" 2>&1 &
+  PID=$!
+  measure "$PID" "$(wait_port "$D/bare.log")" "$items"
+  bare=$RATE bare_cpu=$CPU_US
+  stop
+  rm -f "$D"/collector.db*
+  "$COLLECTOR" --listen 127.0.0.1:0 --db "$D/collector.db" --metrics_listen "" \
+    --ca "$D/pki/ca.crt" --cert "$CERT" --key "$KEY" --log_level warn \
+    > "$D/collector.log" 2>&1 &
+  PID=$!
+  # The collector logs its port at info; at warn, ask the socket table.
+  port=
+  for _ in $(seq 1 100); do
+    port=$(ss -ltnp 2>/dev/null | awk -v p="pid=$PID," '$0 ~ p {split($4, a, ":"); print a[length(a)]}' | head -n 1)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { echo "collector did not listen"; cat "$D/collector.log"; exit 1; }
+  measure "$PID" "$port" "$items"
+  kerb=$RATE kerb_cpu=$CPU_US
+  stop
+  printf '%12s %14s %16s %8.2f %14s %18s %8.2f\n' "$items" "$bare" "$kerb" \
+    "$(awk -v a="$kerb" -v b="$bare" 'BEGIN{print a/b}')" "$bare_cpu" "$kerb_cpu" \
+    "$(awk -v a="$kerb_cpu" -v b="$bare_cpu" 'BEGIN{print (b > 0 ? a/b : 0)}')"
+done
+echo "($STREAMS streams, $SECONDS_HELD s each, up to $WINDOW batches unacknowledged per stream;"
+echo " goal: collector >= 0.5x bare in items/s; CPU per item is the server's own, the second"
+echo " ratio how many times the bare server's the collector spends)"

@@ -1,0 +1,73 @@
+#ifndef KERBSIDE_COLLECTOR_INGEST_WRITER_H_
+#define KERBSIDE_COLLECTOR_INGEST_WRITER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "collector/store/evidence_store.h"
+
+namespace kerbside::collector {
+
+// Stores agents' evidence batches on threads of its own, grouping the batches that wait into
+// one transaction (EvidenceStore::ReplaceSourcesEvidence), and answers each when its group is
+// committed. Issue 17: storing each batch in its own transaction on gRPC's callback threads made
+// ingest a fifth of a bare server's rate (a commit, WAL writes and a thread switch per batch),
+// and a slow disk stalled the threads every stream shares. Answering (the acknowledgement's
+// write runs gRPC's transport, TLS and the socket inline) costs about as much as storing, so
+// more than one thread: while one commits, another answers the group it committed before.
+//
+// Unbounded by design, bounded by its callers: a stream hands over one batch and reads nothing
+// more until it is answered, so at most one batch per stream waits here, each within the wire
+// limits (common/wire_limits.h).
+class IngestWriter {
+ public:
+  // Called on the writer's thread with the batch's own outcome, after its group is committed.
+  using Done = absl::AnyInvocable<void(absl::Status) &&>;
+
+  struct Options {
+    // A group ends at this many batches or items, so one commit never holds the rest for long.
+    size_t max_group_batches = 256;
+    size_t max_group_items = 20'000;
+    int threads = 2;
+  };
+
+  IngestWriter(EvidenceStore* store, Options options);
+  // Stores and answers every batch submitted before it returns.
+  ~IngestWriter();
+  IngestWriter(const IngestWriter&) = delete;
+  IngestWriter& operator=(const IngestWriter&) = delete;
+
+  void Submit(SourceSnapshot snapshot, Done done);
+
+  struct Counters {
+    uint64_t groups = 0;   // transactions committed (or failed)
+    uint64_t batches = 0;  // batches answered
+  };
+  Counters counters() const;
+
+ private:
+  struct Pending {
+    SourceSnapshot snapshot;
+    Done done;
+  };
+  void Run();
+
+  EvidenceStore* const store_;
+  const Options options_;
+  mutable absl::Mutex mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  Counters counters_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace kerbside::collector
+
+#endif  // KERBSIDE_COLLECTOR_INGEST_WRITER_H_
