@@ -1,7 +1,8 @@
 // The baseline for the ingest benchmark (bench/collector_ingest.sh): a bare gRPC server of the
 // agent service, built from the same Debian gRPC, with the same mutual TLS and the same message
 // limit as the collector, on the same callback API, that does nothing with what it reads: it
-// answers a hello with a HelloAck and each evidence batch with its EvidenceAck, and drops the
+// answers a hello with a HelloAck, each evidence batch with its EvidenceAck and a TimeRequest
+// with a TimeReply (so bench/collector_reconnect.sh's agents count it as clocked), and drops the
 // rest. Whatever kerbside-collector spends beyond it (checks, storage, the fleet model) is
 // kerbside's own cost.
 // usage: bare_agent_server ADDR CA CERT KEY     prints "listening on port N"; ends on SIGTERM.
@@ -13,7 +14,9 @@
 #include <string>
 #include <thread>
 
+#include "common/clock.h"
 #include "common/grpc_tls.h"
+#include "common/proto_time.h"
 #include "common/signals.h"
 #include "common/wire_limits.h"
 #include "grpcpp/server.h"
@@ -40,6 +43,12 @@ class BareConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Coll
       reply.mutable_hello_ack()->set_collector_version("bare");
     } else if (in_.has_evidence()) {
       reply.mutable_evidence_ack()->set_sequence(in_.evidence().sequence());
+    } else if (in_.has_time_request()) {
+      v1::TimeReply* r = reply.mutable_time_reply();
+      r->set_exchange_id(in_.time_request().exchange_id());
+      *r->mutable_t1_agent_send() = in_.time_request().t1_agent_send();
+      *r->mutable_t2_collector_receive() = kerbside::ToProto(kerbside::RealClock().Now());
+      *r->mutable_t3_collector_send() = r->t2_collector_receive();
     }
     if (reply.kind_case() != v1::CollectorMessage::KIND_NOT_SET) {
       std::lock_guard lock(mu_);

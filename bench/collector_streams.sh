@@ -53,6 +53,7 @@ for n in "${COUNTS[@]}"; do
   got=$(sed -n 's/established \([0-9]*\) of.*/\1/p' "$D/load.out")
   printf '%8s %10.1f %14.1f %8s %10s\n' "$got" "$(awk -v a="$rss" 'BEGIN{print a/1024}')" \
     "$(awk -v a="$rss" -v b="$idle" -v n="$n" 'BEGIN{print (a-b)/n}')" "$(threads "$PID")" "$ramp"
+  grep -v "^established" "$D/load.out" | head -n 5 >&2 || true
   kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null || true; LPID=
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
 done

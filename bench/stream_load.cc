@@ -245,7 +245,15 @@ class Agent : public grpc::ClientBidiReactor<v1::AgentMessage, v1::CollectorMess
     }
     StartRead(&in_);
   }
-  void OnDone(const grpc::Status&) override {
+  void OnDone(const grpc::Status& status) override {
+    // A stream that ended before its hello was answered is a failure to connect: the first few
+    // say why (a refusal, TLS, a limit).
+    if (!acked_ && !status.ok() && status.error_code() != grpc::StatusCode::CANCELLED &&
+        connect_failures_told++ < 5) {
+      std::fprintf(stderr, "%s: stream ended before its hello was answered: %d %s\n",
+                   netbios_.c_str(), static_cast<int>(status.error_code()),
+                   status.error_message().c_str());
+    }
     if (acked_) --connected_now;
     if (clocked_) --clocked_now;
     {
@@ -279,6 +287,7 @@ class Agent : public grpc::ClientBidiReactor<v1::AgentMessage, v1::CollectorMess
   }
 
   static inline std::atomic<int> spool_generation{0};
+  static inline std::atomic<int> connect_failures_told{0};
   const std::string netbios_;
   const BatchShape shape_;
   grpc::ClientContext context_;
