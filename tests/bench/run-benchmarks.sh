@@ -18,8 +18,14 @@ echo "== event window: ingest of a batch merged into the window, beside the same
 "$build/tests/bench/event_window_bench"
 echo
 echo "== collector memory and threads against agent streams held (mutual TLS, one certificate per host)"
-ninja -C "$build" -j2 kerbside-collector stream_load
+ninja -C "$build" -j2 kerbside-collector kerbside stream_load bare_agent_server
 bash "$root/bench/collector_streams.sh" "$build" 500 2000
+echo
+echo "== ingest: 50 agents sending batches back to back, the collector beside a bare gRPC server"
+bash "$root/bench/collector_ingest.sh" "$build" 50 15
+echo
+echo "== reconnect storm: 2,000 agents, the server restarted, until every agent has a clock again"
+bash "$root/bench/collector_reconnect.sh" "$build" 2000
 echo
 
 echo "== the lab (issue 18): each KB 979174 cause injected into an Exchange-like org on Samba AD"
