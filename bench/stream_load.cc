@@ -389,7 +389,13 @@ int main(int argc, char** argv) {
   auto next_heartbeat = std::chrono::steady_clock::now() + std::chrono::seconds(heartbeat);
   bool all_clocked = false;
   while (std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(reconnect ? 50 : 200));
+    // Without reconnections, asleep until the next heartbeat (a baseline for the agent's idle
+    // wakeups must not add its own).
+    if (reconnect) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    } else {
+      std::this_thread::sleep_until(std::min(next_heartbeat, deadline));
+    }
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_heartbeat) {
       for (Host& h : hosts) h.agent->Heartbeat();

@@ -27,6 +27,10 @@ echo
 echo "== reconnect storm: 2,000 agents, the server restarted, until every agent has a clock again"
 bash "$root/bench/collector_reconnect.sh" "$build" 2000
 echo
+echo "== the agent idle for 120 s (one host folder) beside a bare gRPC client of the same service"
+ninja -C "$build" -j2 kerbside-agent
+bash "$root/bench/agent_idle.sh" "$build" 120
+echo
 
 echo "== the lab (issue 18): each KB 979174 cause injected into an Exchange-like org on Samba AD"
 # Seconds from the fault in place to the diagnosis and to the Alertmanager alert, and from the
