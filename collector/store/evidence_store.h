@@ -37,10 +37,10 @@ class EvidenceStore {
                                              const v1::SourceHealth& health, absl::Time received_at,
                                              const std::vector<v1::Evidence>& items,
                                              const EventWindowPolicy& window) = 0;
-  // Several sources' batches in one transaction (ingest groups what arrived together: a commit
-  // per batch cost most of the ingest time, issue 17), each as ReplaceSourceEvidence would store
-  // it and each on its own: one that fails leaves no trace and does not stop the others. One
-  // status per snapshot, in order.
+  // Several sources' batches, each as ReplaceSourceEvidence would store it, in one transaction
+  // (ingest groups what arrived together: a commit per batch cost most of the ingest time,
+  // issue 17), yet each on its own: one that fails leaves no trace and does not stop the
+  // others. One status per snapshot, in order.
   virtual std::vector<absl::Status> ReplaceSourcesEvidence(
       const std::vector<SourceSnapshot>& snapshots) = 0;
   // Every snapshot item (not events) of `host` (of every host when empty).

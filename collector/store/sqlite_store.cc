@@ -26,13 +26,6 @@ namespace {
 
 using sqlite::Statement;
 
-// A statement without parameters or rows, prepared once (`sql` a literal).
-absl::Status RunCached(sqlite::Connection& conn, const char* sql) {
-  Statement st(conn, sql);
-  RETURN_IF_ERROR(st.status(sql));
-  return st.Run(sql);
-}
-
 bool IsEventKind(const v1::Evidence& e) {
   return e.kind_case() == v1::Evidence::kEvents || e.kind_case() == v1::Evidence::kEventAggregate;
 }
@@ -242,28 +235,30 @@ std::vector<absl::Status> SqliteStore::ReplaceSourcesEvidence(
     const std::vector<SourceSnapshot>& snapshots) {
   std::vector<absl::Status> out(snapshots.size());
   if (snapshots.empty()) return out;
+  // The window is pruned once per transaction, to the latest cut of its batches.
+  auto write = [&](size_t first, size_t end) {
+    return conn_->InTransaction([&]() -> absl::Status {
+      absl::Time since = absl::InfinitePast();
+      for (size_t i = first; i < end; ++i) {
+        RETURN_IF_ERROR(WriteSourceEvidence(snapshots[i]));
+        since = std::max(since, snapshots[i].window.since);
+      }
+      Statement prune(*conn_, "DELETE FROM event_window WHERE last_seen_collector_unix_ns < ?1");
+      RETURN_IF_ERROR(prune.status("prepare prune event window"));
+      prune.Bind(1, absl::ToUnixNanos(since));
+      return prune.Run("prune event window");
+    });
+  };
   absl::MutexLock lock(&mu_);
-  // One transaction; each snapshot in a savepoint of its own, so one that fails is undone alone.
-  absl::Status committed = conn_->InTransaction([&]() -> absl::Status {
-    for (size_t i = 0; i < snapshots.size(); ++i) {
-      RETURN_IF_ERROR(RunCached(*conn_, "SAVEPOINT snapshot"));
-      out[i] = WriteSourceEvidence(snapshots[i]);
-      if (!out[i].ok()) RETURN_IF_ERROR(RunCached(*conn_, "ROLLBACK TO snapshot"));
-      RETURN_IF_ERROR(RunCached(*conn_, "RELEASE snapshot"));
-    }
-    // The window pruned once per group, to the latest cut of its batches.
-    absl::Time since = absl::InfinitePast();
-    for (const SourceSnapshot& snapshot : snapshots) since = std::max(since, snapshot.window.since);
-    Statement prune(*conn_, "DELETE FROM event_window WHERE last_seen_collector_unix_ns < ?1");
-    RETURN_IF_ERROR(prune.status("prepare prune event window"));
-    prune.Bind(1, absl::ToUnixNanos(since));
-    return prune.Run("prune event window");
-  });
-  if (!committed.ok()) {
-    for (absl::Status& s : out) {
-      if (s.ok()) s = committed;
-    }
+  // Optimistic: the whole group in one transaction. When a batch fails (rare: a full disk, a
+  // constraint), the group is undone and stored again batch by batch, each in a transaction of
+  // its own, so the failure is that batch's alone.
+  const absl::Status group = write(0, snapshots.size());
+  if (group.ok() || snapshots.size() == 1) {
+    std::fill(out.begin(), out.end(), group);
+    return out;
   }
+  for (size_t i = 0; i < snapshots.size(); ++i) out[i] = write(i, i + 1);
   return out;
 }
 
