@@ -3,7 +3,9 @@
 // 200-host run: the cost must grow linearly with the fleet, not with its square.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -133,11 +135,15 @@ FleetModel MakeFleet(int hosts) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  // Fleet sizes from the command line (e.g. one size under perf), else the three.
+  std::vector<int> sizes;
+  for (int i = 1; i < argc; ++i) sizes.push_back(std::atoi(argv[i]));
+  if (sizes.empty()) sizes = {200, 2000, 20000};
   std::printf("%8s %10s %12s %14s %12s\n", "hosts", "diagnoses", "correlate_ms", "us_per_host",
               "ratio_vs_200");
   double base_per_host = 0;
-  for (int n : {200, 2000, 20000}) {
+  for (int n : sizes) {
     const FleetModel fleet = MakeFleet(n);
     double best_ms = 1e18;
     size_t diagnoses = 0;
