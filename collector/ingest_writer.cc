@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "spdlog/spdlog.h"
+
 namespace kerbside::collector {
 
 IngestWriter::IngestWriter(EvidenceStore* store, Options options)
@@ -17,6 +19,10 @@ IngestWriter::~IngestWriter() {
     stopping_ = true;
   }
   for (std::thread& t : threads_) t.join();
+  if (const Counters c = counters(); c.groups > 0) {
+    spdlog::info("ingest: {} batches stored in {} transactions ({:.1f} per transaction)",
+                 c.batches, c.groups, static_cast<double>(c.batches) / static_cast<double>(c.groups));
+  }
 }
 
 void IngestWriter::Submit(SourceSnapshot snapshot, Done done) {
