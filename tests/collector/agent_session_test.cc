@@ -3,10 +3,12 @@
 // a recording writer.
 #include "collector/agent_session.h"
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/synchronization/notification.h"
 #include "collector/store/sqlite_store.h"
 #include "common/proto_time.h"
 #include "common/wire_limits.h"
@@ -146,6 +148,48 @@ class AgentSessionTest : public ::testing::Test {
   std::vector<v1::CollectorMessage> sent_;
   bool writable_ = true;
 };
+
+// With the ingest writer, as the service runs it: the batch is stored off the stream's thread,
+// acknowledged only once committed, and only then is the stream told to read on.
+TEST_F(AgentSessionTest, WithTheWriterTheAckFollowsTheCommitAndThenTheStreamReadsOn) {
+  IngestWriter writer(store_.get(), {});
+  auto id = AcceptHello(*hello_.mutable_hello(), std::nullopt);
+  ASSERT_TRUE(id.ok());
+  const uint64_t token = fleet_->Connected(*id, "ipv4:127.0.0.1:5001", "");
+  std::atomic<int64_t> stored_at_ack{-1};
+  absl::Notification resumed;
+  AgentSession session(SessionContext{.fleet = fleet_.get(),
+                                      .store = store_.get(),
+                                      .clock = &clock_,
+                                      .stored = &stored_,
+                                      .heartbeat_interval = absl::Seconds(15),
+                                      .time_exchange_interval = absl::Seconds(10),
+                                      .event_window = absl::Hours(24),
+                                      .on_ingest = nullptr,
+                                      .writer = &writer},
+                       *id, token, "spool-2", "ipv4:127.0.0.1:5001",
+                       [&](const v1::CollectorMessage& m) {
+                         if (m.has_evidence_ack()) {
+                           stored_at_ack = *store_.get()->CountEvidence("EX02");
+                         }
+                         return true;
+                       });
+  session.set_resume([&] { resumed.Notify(); });
+  ASSERT_TRUE(session.Start());
+  v1::AgentMessage m = Batch(1, {Queues("EX02"), Queues("EX02")});
+  auto handled = session.Handle(m, kT0);
+  ASSERT_TRUE(handled.ok()) << handled.status();
+  EXPECT_EQ(*handled, AgentSession::Handled::kStoring);
+  ASSERT_TRUE(resumed.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(stored_at_ack.load(), 2);
+  // Sent again (an acknowledgement lost): answered at once from what was recorded.
+  stored_at_ack = -1;
+  m = Batch(1, {Queues("EX02")});
+  handled = session.Handle(m, kT0);
+  ASSERT_TRUE(handled.ok());
+  EXPECT_EQ(*handled, AgentSession::Handled::kDone);
+  EXPECT_EQ(stored_at_ack.load(), 2);
+}
 
 TEST_F(AgentSessionTest, StoresItsOwnEvidenceAndAcknowledgesOnce) {
   v1::AgentMessage m = Batch(1, {Queues("ex02")});
