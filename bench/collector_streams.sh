@@ -2,8 +2,11 @@
 # Collector memory and threads against the number of agent streams it holds (issue 17): starts a
 # collector on loopback with its own PKI, reads its RSS and thread count idle (the baseline, same
 # run), then with N streams held by bench/stream_load (one certificate per simulated host,
-# mutual TLS, hello then heartbeats), for each N given. Prints a table: RSS, KB per stream over
-# the idle baseline, threads. usage: bench/collector_streams.sh BUILD_DIR [N...]
+# mutual TLS, hello, a clock exchange, then heartbeats), for each N given. Prints a table: RSS,
+# KB per stream over the idle baseline, threads, the ramp; then, with every stream held, how
+# many hosts the collector shows with a clock, and how long `kerbside hosts --json` and a
+# /metrics scrape take (issue 17: both under 1 s with the fleet connected).
+# usage: bench/collector_streams.sh BUILD_DIR [N...]
 set -euo pipefail
 BUILD=${1:?BUILD_DIR}; shift
 COUNTS=("$@")
@@ -22,14 +25,18 @@ cleanup() {
 trap cleanup EXIT
 "$PKI" init "$D/pki" > /dev/null
 "$PKI" collector "$D/pki" collector.bench.test localhost 127.0.0.1 > /dev/null
+"$PKI" operator "$D/pki" bench-operator > /dev/null
+CLI=$BUILD/collector/cli/kerbside
 ulimit -n 65536 2>/dev/null || true
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 threads() { awk '/^Threads:/ {print $2}' "/proc/$1/status"; }
-printf '%8s %10s %14s %8s %10s\n' streams rss_mb kb_per_stream threads ramp_s
+printf '%8s %10s %14s %8s %10s %8s %8s %10s\n' streams rss_mb kb_per_stream threads ramp_s \
+  clocked cli_s metrics_s
 for n in "${COUNTS[@]}"; do
   rm -f "$D"/collector.db*
-  "$COLLECTOR" --listen 127.0.0.1:0 --db "$D/collector.db" --metrics_listen "" \
+  mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$COLLECTOR" --listen 127.0.0.1:0 --db "$D/collector.db" --metrics_listen "127.0.0.1:$mport" \
     --ca "$D/pki/ca.crt" --cert "$D/pki/collector.bench.test.crt" \
     --key "$D/pki/collector.bench.test.key" --max_agent_streams $((n + 100)) \
     --log_level warn > "$D/collector.log" 2>&1 &
@@ -43,7 +50,8 @@ for n in "${COUNTS[@]}"; do
   sleep 1
   idle=$(rss_kib "$PID")
   idle_threads=$(threads "$PID")
-  [ "$n" = "${COUNTS[0]}" ] && printf '%8s %10.1f %14s %8s %10s\n' 0 "$(awk -v a="$idle" 'BEGIN{print a/1024}')" - "$idle_threads" -
+  [ "$n" = "${COUNTS[0]}" ] && printf '%8s %10.1f %14s %8s %10s %8s %8s %10s\n' 0 \
+    "$(awk -v a="$idle" 'BEGIN{print a/1024}')" - "$idle_threads" - - - -
   "$LOAD" "localhost:$PORT" "$D/pki/ca.crt" "$D/pki/ca.key" "$n" 600 --heartbeat 15 > "$D/load.out" 2>&1 &
   LPID=$!
   for _ in $(seq 1 1200); do grep -q established "$D/load.out" && break; sleep 0.5; done
@@ -51,10 +59,21 @@ for n in "${COUNTS[@]}"; do
   rss=$(rss_kib "$PID")
   ramp=$(sed -n 's/.*after \([0-9.]*\) s.*/\1/p' "$D/load.out")
   got=$(sed -n 's/established \([0-9]*\) of.*/\1/p' "$D/load.out")
-  printf '%8s %10.1f %14.1f %8s %10s\n' "$got" "$(awk -v a="$rss" 'BEGIN{print a/1024}')" \
-    "$(awk -v a="$rss" -v b="$idle" -v n="$n" 'BEGIN{print (a-b)/n}')" "$(threads "$PID")" "$ramp"
+  t0=$(date +%s.%N)
+  clocked=$(timeout 120 "$CLI" --collector "localhost:$PORT" --ca "$D/pki/ca.crt" \
+    --cert "$D/pki/bench-operator.crt" --key "$D/pki/bench-operator.key" --timeout 60 \
+    hosts --json | jq '[.hosts[] | select(.clock_vs_collector != null)] | length')
+  t1=$(date +%s.%N)
+  curl -sf --max-time 60 "http://127.0.0.1:$mport/metrics" > /dev/null
+  t2=$(date +%s.%N)
+  printf '%8s %10.1f %14.1f %8s %10s %8s %8.2f %10.2f\n' "$got" \
+    "$(awk -v a="$rss" 'BEGIN{print a/1024}')" \
+    "$(awk -v a="$rss" -v b="$idle" -v n="$n" 'BEGIN{print (a-b)/n}')" "$(threads "$PID")" \
+    "$ramp" "$clocked" "$(awk -v a="$t1" -v b="$t0" 'BEGIN{print a-b}')" \
+    "$(awk -v a="$t2" -v b="$t1" 'BEGIN{print a-b}')"
   grep -v "^established" "$D/load.out" | head -n 5 >&2 || true
   kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null || true; LPID=
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=
 done
-echo "issue 17's measurement before the callback API: ~245 KB and one thread per stream"
+echo "issue 17's measurement before the callback API: ~245 KB and one thread per stream; goal:"
+echo "20,000 streams in <= 2 GB, every host with a clock, CLI and /metrics under 1 s"
