@@ -8,35 +8,22 @@
 set -euo pipefail
 BUILD=${1:?BUILD_DIR}
 SECS=${2:-120}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-COLLECTOR=$BUILD/collector/kerbside-collector
-AGENT=$BUILD/agent/kerbside-agent
-LOAD=$BUILD/bench/stream_load
-PKI=$ROOT/deploy/pki/kerbside-pki.sh
-D=$(mktemp -d /tmp/kerbside-bench-idle.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$D"; }
-trap cleanup EXIT
-"$PKI" init "$D/pki" > /dev/null
-"$PKI" collector "$D/pki" collector.bench.test localhost 127.0.0.1 > /dev/null
+source "$(dirname "$0")/lib.sh"
+bench_setup idle
 "$PKI" host "$D/pki" exchange ex01.bench.test 127.0.0.1 > /dev/null
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$COLLECTOR" --listen "127.0.0.1:$port" --db "$D/collector.db" --metrics_listen "" \
-  --ca "$D/pki/ca.crt" --cert "$D/pki/collector.bench.test.crt" \
-  --key "$D/pki/collector.bench.test.key" --log_level warn > "$D/collector.log" 2>&1 &
-PIDS+=($!)
+  --ca "$D/pki/ca.crt" --cert "$CERT" --key "$KEY" --log_level warn > "$D/collector.log" 2>&1 &
 sleep 1
 "$AGENT" --collector "localhost:$port" --ca "$D/pki/ca.crt" --cert "$D/pki/ex01.bench.test.crt" \
   --key "$D/pki/ex01.bench.test.key" --netbios_name EX01 --fqdn ex01.bench.test --role exchange \
   --site BENCH --ip 127.0.0.1 --host_folder "$ROOT/deploy/demo/hosts/EX01" \
   --spool_dir "$D/spool" --log_level warn > "$D/agent.log" 2>&1 &
 AGENT_PID=$!
-PIDS+=("$AGENT_PID")
 "$LOAD" "localhost:$port" "$D/pki/ca.crt" "$D/pki/ca.key" 1 $((SECS + 60)) --heartbeat 15 \
   > "$D/bare.log" 2>&1 &
 BARE_PID=$!
-PIDS+=("$BARE_PID")
 
 # CPU nanoseconds of every thread (schedstat: finer than clock ticks, which at 0.02 % over
 # 120 s would be two or three), and context switches (each a wakeup of some thread).

@@ -7,24 +7,17 @@
 # baseline. usage: bench/collector_batch_memory.sh BUILD_DIR
 set -euo pipefail
 BUILD=${1:?BUILD_DIR}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-COLLECTOR=$BUILD/collector/kerbside-collector
+source "$(dirname "$0")/lib.sh"
 SENDER=$BUILD/bench/batch_sender
-PKI=$ROOT/deploy/pki/kerbside-pki.sh
-D=$(mktemp -d /tmp/kerbside-bench-mem.XXXXXX)
+bench_setup mem
 PID=
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$D"; }
-trap cleanup EXIT
-"$PKI" init "$D/pki" > /dev/null
-"$PKI" collector "$D/pki" collector.bench.test localhost 127.0.0.1 > /dev/null
 "$PKI" host "$D/pki" exchange ex01.bench.test 127.0.0.1 > /dev/null
 
 hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 start_collector() {
   rm -f "$D"/collector.db*
   "$COLLECTOR" --listen 127.0.0.1:0 --db "$D/collector.db" --metrics_listen "" \
-    --ca "$D/pki/ca.crt" --cert "$D/pki/collector.bench.test.crt" \
-    --key "$D/pki/collector.bench.test.key" > "$D/collector.log" 2>&1 &
+    --ca "$D/pki/ca.crt" --cert "$CERT" --key "$KEY" > "$D/collector.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$D/collector.log" && break; sleep 0.1; done
   PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$D/collector.log" | head -n 1)

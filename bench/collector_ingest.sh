@@ -10,29 +10,10 @@ BUILD=${1:?BUILD_DIR}
 STREAMS=${2:-50}
 SECONDS_HELD=${3:-15}
 WINDOW=${4:-4}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-COLLECTOR=$BUILD/collector/kerbside-collector
-BARE=$BUILD/bench/bare_agent_server
-LOAD=$BUILD/bench/stream_load
-PKI=$ROOT/deploy/pki/kerbside-pki.sh
-D=$(mktemp -d /tmp/kerbside-bench-ingest.XXXXXX)
+source "$(dirname "$0")/lib.sh"
+bench_setup ingest
 PID=
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$D"; }
-trap cleanup EXIT
-"$PKI" init "$D/pki" > /dev/null
-"$PKI" collector "$D/pki" collector.bench.test localhost 127.0.0.1 > /dev/null
-CERT=$D/pki/collector.bench.test.crt
-KEY=$D/pki/collector.bench.test.key
 
-wait_port() {  # LOG -> port
-  for _ in $(seq 1 100); do
-    local p
-    p=$(sed -n 's/.*port \([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
-    [ -n "$p" ] && { echo "$p"; return 0; }
-    sleep 0.1
-  done
-  echo "server did not listen:" >&2; cat "$1" >&2; return 1
-}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # Runs the load against the server PID on PORT; sets RATE (items/s) and CPU_US (the server's CPU
 # microseconds per item: what the rate costs it, steadier than the rate on a shared machine).
@@ -58,7 +39,8 @@ printf '%12s %14s %16s %8s %14s %18s %8s\n' items/batch bare_items/s collector_i
 for items in 1 5; do
   "$BARE" 127.0.0.1:0 "$D/pki/ca.crt" "$CERT" "$KEY" > "$D/bare.log" 2>&1 &
   PID=$!
-  measure "$PID" "$(wait_port "$D/bare.log")" "$items"
+  port=$(listening_port "$PID") || { echo "bare server did not listen"; cat "$D/bare.log"; exit 1; }
+  measure "$PID" "$port" "$items"
   bare=$RATE bare_cpu=$CPU_US
   stop
   rm -f "$D"/collector.db*
@@ -66,14 +48,7 @@ for items in 1 5; do
     --ca "$D/pki/ca.crt" --cert "$CERT" --key "$KEY" --log_level warn \
     > "$D/collector.log" 2>&1 &
   PID=$!
-  # The collector logs its port at info; at warn, ask the socket table.
-  port=
-  for _ in $(seq 1 100); do
-    port=$(ss -ltnp 2>/dev/null | awk -v p="pid=$PID," '$0 ~ p {split($4, a, ":"); print a[length(a)]}' | head -n 1)
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "collector did not listen"; cat "$D/collector.log"; exit 1; }
+  port=$(listening_port "$PID") || { echo "collector did not listen"; cat "$D/collector.log"; exit 1; }
   measure "$PID" "$port" "$items"
   kerb=$RATE kerb_cpu=$CPU_US
   stop

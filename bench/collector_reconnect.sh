@@ -12,28 +12,10 @@ set -euo pipefail
 BUILD=${1:?BUILD_DIR}; shift
 COUNTS=("$@")
 [ $# -eq 0 ] && COUNTS=(2000)
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-COLLECTOR=$BUILD/collector/kerbside-collector
-CLI=$BUILD/collector/cli/kerbside
-BARE=$BUILD/bench/bare_agent_server
-LOAD=$BUILD/bench/stream_load
-PKI=$ROOT/deploy/pki/kerbside-pki.sh
-D=$(mktemp -d /tmp/kerbside-bench-reconnect.XXXXXX)
+source "$(dirname "$0")/lib.sh"
+bench_setup reconnect
 PID= LPID=
-cleanup() {
-  [ -n "$LPID" ] && kill "$LPID" 2>/dev/null
-  [ -n "$PID" ] && kill "$PID" 2>/dev/null
-  wait 2>/dev/null; rm -rf "$D"
-}
-trap cleanup EXIT
-"$PKI" init "$D/pki" > /dev/null
-"$PKI" collector "$D/pki" collector.bench.test localhost 127.0.0.1 > /dev/null
-"$PKI" operator "$D/pki" bench-operator > /dev/null
-ulimit -n 65536 2>/dev/null || true
-CERT=$D/pki/collector.bench.test.crt
-KEY=$D/pki/collector.bench.test.key
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 start_server() {  # KIND PORT N
   if [ "$1" = bare ]; then
@@ -83,8 +65,7 @@ for n in "${COUNTS[@]}"; do
     if [ "$kind" = collector ]; then
       # The collector's own view: every host with a clock measured after the restart.
       since=$(date -u -d "@${restart%.*}" +%Y-%m-%dT%H:%M:%S)
-      fresh=$(timeout 60 "$CLI" --collector "localhost:$port" --ca "$D/pki/ca.crt" \
-        --cert "$D/pki/bench-operator.crt" --key "$D/pki/bench-operator.key" --timeout 30 \
+      fresh=$(timeout 60 "$CLI" --collector "localhost:$port" "${OPERATOR[@]}" --timeout 30 \
         hosts --json | jq --arg s "$since" \
         '[.hosts[] | select(.clock_vs_collector != null and .clock_vs_collector.measured_at > $s)] | length')
       [ "$fresh" -ge "$n" ] || { echo "collector: only $fresh of $n hosts have a clock measured after the restart"; exit 1; }

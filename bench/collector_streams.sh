@@ -11,23 +11,9 @@ set -euo pipefail
 BUILD=${1:?BUILD_DIR}; shift
 COUNTS=("$@")
 [ $# -eq 0 ] && COUNTS=(1000 4000)
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-COLLECTOR=$BUILD/collector/kerbside-collector
-LOAD=$BUILD/bench/stream_load
-PKI=$ROOT/deploy/pki/kerbside-pki.sh
-D=$(mktemp -d /tmp/kerbside-bench-streams.XXXXXX)
+source "$(dirname "$0")/lib.sh"
+bench_setup streams
 PID= LPID=
-cleanup() {
-  [ -n "$LPID" ] && kill "$LPID" 2>/dev/null
-  [ -n "$PID" ] && kill "$PID" 2>/dev/null
-  wait 2>/dev/null; rm -rf "$D"
-}
-trap cleanup EXIT
-"$PKI" init "$D/pki" > /dev/null
-"$PKI" collector "$D/pki" collector.bench.test localhost 127.0.0.1 > /dev/null
-"$PKI" operator "$D/pki" bench-operator > /dev/null
-CLI=$BUILD/collector/cli/kerbside
-ulimit -n 65536 2>/dev/null || true
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 threads() { awk '/^Threads:/ {print $2}' "/proc/$1/status"; }
@@ -35,18 +21,13 @@ printf '%8s %10s %14s %8s %10s %8s %8s %10s\n' streams rss_mb kb_per_stream thre
   clocked cli_s metrics_s
 for n in "${COUNTS[@]}"; do
   rm -f "$D"/collector.db*
-  mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  "$COLLECTOR" --listen 127.0.0.1:0 --db "$D/collector.db" --metrics_listen "127.0.0.1:$mport" \
-    --ca "$D/pki/ca.crt" --cert "$D/pki/collector.bench.test.crt" \
-    --key "$D/pki/collector.bench.test.key" --max_agent_streams $((n + 100)) \
+  mport=$(free_port)
+  PORT=$(free_port)
+  "$COLLECTOR" --listen "127.0.0.1:$PORT" --db "$D/collector.db" --metrics_listen "127.0.0.1:$mport" \
+    --ca "$D/pki/ca.crt" --cert "$CERT" --key "$KEY" --max_agent_streams $((n + 100)) \
     --log_level warn > "$D/collector.log" 2>&1 &
   PID=$!
-  for _ in $(seq 1 100); do
-    PORT=$(ss -ltnp 2>/dev/null | awk -v p="pid=$PID," '$0 ~ p {split($4, a, ":"); print a[length(a)]}' | head -n 1)
-    [ -n "$PORT" ] && break
-    sleep 0.1
-  done
-  [ -n "$PORT" ] || { echo "collector did not listen"; cat "$D/collector.log"; exit 1; }
+  listening_port "$PID" > /dev/null || { echo "collector did not listen"; cat "$D/collector.log"; exit 1; }
   sleep 1
   idle=$(rss_kib "$PID")
   idle_threads=$(threads "$PID")
@@ -60,8 +41,7 @@ for n in "${COUNTS[@]}"; do
   ramp=$(sed -n 's/.*after \([0-9.]*\) s.*/\1/p' "$D/load.out")
   got=$(sed -n 's/established \([0-9]*\) of.*/\1/p' "$D/load.out")
   t0=$(date +%s.%N)
-  clocked=$(timeout 120 "$CLI" --collector "localhost:$PORT" --ca "$D/pki/ca.crt" \
-    --cert "$D/pki/bench-operator.crt" --key "$D/pki/bench-operator.key" --timeout 60 \
+  clocked=$(timeout 120 "$CLI" --collector "localhost:$PORT" "${OPERATOR[@]}" --timeout 60 \
     hosts --json | jq '[.hosts[] | select(.clock_vs_collector != null)] | length')
   t1=$(date +%s.%N)
   curl -sf --max-time 60 "http://127.0.0.1:$mport/metrics" > /dev/null
