@@ -38,6 +38,20 @@ CertificateIdentity HostCert(const std::string& fqdn, v1::Role role) {
   return c;
 }
 
+// The intervals every session here runs with (the collector's defaults).
+SessionContext TestContext(HostRegistry* fleet, EvidenceStore* store, const Clock* clock,
+                           StoredBatches* stored, IngestWriter* writer = nullptr) {
+  return SessionContext{.fleet = fleet,
+                        .store = store,
+                        .clock = clock,
+                        .stored = stored,
+                        .heartbeat_interval = absl::Seconds(15),
+                        .time_exchange_interval = absl::Seconds(10),
+                        .event_window = absl::Hours(24),
+                        .on_ingest = nullptr,
+                        .writer = writer};
+}
+
 TEST(AcceptHelloTest, BoundsWhatIsShownAndRequiresTheNames) {
   v1::Hello h = HelloOf("EX02", "ex02.contoso.com", v1::ROLE_EXCHANGE);
   h.mutable_identity()->set_site(std::string(1000, 'x') + "\x1b[2J");
@@ -93,16 +107,8 @@ class AgentSessionTest : public ::testing::Test {
     ASSERT_TRUE(id.ok());
     const uint64_t token = fleet_->Connected(*id, "ipv4:127.0.0.1:5000", "");
     session_ = std::make_unique<AgentSession>(
-        SessionContext{.fleet = fleet_.get(),
-                       .store = store_.get(),
-                       .clock = &clock_,
-                       .stored = &stored_,
-                       .heartbeat_interval = absl::Seconds(15),
-                       .time_exchange_interval = absl::Seconds(10),
-                       .event_window = absl::Hours(24),
-                       .on_ingest = nullptr,
-                       .writer = nullptr},
-        *id, token, "spool-1", "ipv4:127.0.0.1:5000", [this](const v1::CollectorMessage& m) {
+        TestContext(fleet_.get(), store_.get(), &clock_, &stored_), *id, token, "spool-1",
+        "ipv4:127.0.0.1:5000", [this](const v1::CollectorMessage& m) {
           sent_.push_back(m);
           return writable_;
         });
@@ -158,17 +164,8 @@ TEST_F(AgentSessionTest, WithTheWriterTheAckFollowsTheCommitAndThenTheStreamRead
   const uint64_t token = fleet_->Connected(*id, "ipv4:127.0.0.1:5001", "");
   std::atomic<int64_t> stored_at_ack{-1};
   absl::Notification resumed;
-  AgentSession session(SessionContext{.fleet = fleet_.get(),
-                                      .store = store_.get(),
-                                      .clock = &clock_,
-                                      .stored = &stored_,
-                                      .heartbeat_interval = absl::Seconds(15),
-                                      .time_exchange_interval = absl::Seconds(10),
-                                      .event_window = absl::Hours(24),
-                                      .on_ingest = nullptr,
-                                      .writer = &writer},
-                       *id, token, "spool-2", "ipv4:127.0.0.1:5001",
-                       [&](const v1::CollectorMessage& m) {
+  AgentSession session(TestContext(fleet_.get(), store_.get(), &clock_, &stored_, &writer), *id,
+                       token, "spool-2", "ipv4:127.0.0.1:5001", [&](const v1::CollectorMessage& m) {
                          if (m.has_evidence_ack()) {
                            stored_at_ack = *store_.get()->CountEvidence("EX02");
                          }
@@ -329,17 +326,8 @@ TEST(AgentSessionDeltaTest, AnAgentThatAppliesDeltasGetsOnlyTheChangedHosts) {
   join("EX01");
   auto [id, token] = join("EX02");
   std::vector<v1::CollectorMessage> sent;
-  AgentSession session(SessionContext{.fleet = &fleet,
-                                      .store = store.get(),
-                                      .clock = &clock,
-                                      .stored = &stored,
-                                      .heartbeat_interval = absl::Seconds(15),
-                                      .time_exchange_interval = absl::Seconds(10),
-                                      .event_window = absl::Hours(24),
-                                      .on_ingest = nullptr,
-                                      .writer = nullptr},
-                       id, token, "spool-1", "ipv4:127.0.0.1:5000",
-                       [&](const v1::CollectorMessage& m) {
+  AgentSession session(TestContext(&fleet, store.get(), &clock, &stored), id, token, "spool-1",
+                       "ipv4:127.0.0.1:5000", [&](const v1::CollectorMessage& m) {
                          sent.push_back(m);
                          return true;
                        });
