@@ -33,10 +33,19 @@ class EvidenceStore {
   // held and a re-read counts once. Records are aggregated first and several files of one
   // channel combined (events::CombineBatchReads). The window is pruned to `window.since` in
   // the same change.
-  virtual absl::Status ReplaceSourceEvidence(const std::string& host, const std::string& source,
-                                             const v1::SourceHealth& health, absl::Time received_at,
-                                             const std::vector<v1::Evidence>& items,
-                                             const EventWindowPolicy& window) = 0;
+  // One batch: ReplaceSourcesEvidence with one snapshot.
+  absl::Status ReplaceSourceEvidence(const std::string& host, const std::string& source,
+                                     const v1::SourceHealth& health, absl::Time received_at,
+                                     const std::vector<v1::Evidence>& items,
+                                     const EventWindowPolicy& window) {
+    return ReplaceSourcesEvidence({SourceSnapshot{.host = host,
+                                                  .source = source,
+                                                  .health = health,
+                                                  .received_at = received_at,
+                                                  .items = items,
+                                                  .window = window}})
+        .front();
+  }
   // Several sources' batches, each as ReplaceSourceEvidence would store it, in one transaction
   // (ingest groups what arrived together: a commit per batch cost most of the ingest time,
   // issue 17), yet each on its own: one that fails leaves no trace and does not stop the

@@ -216,21 +216,6 @@ absl::StatusOr<std::vector<HostRecord>> SqliteStore::LoadHosts() {
   return out;
 }
 
-absl::Status SqliteStore::ReplaceSourceEvidence(const std::string& host, const std::string& source,
-                                                const v1::SourceHealth& health,
-                                                absl::Time received_at,
-                                                const std::vector<v1::Evidence>& items,
-                                                const EventWindowPolicy& window) {
-  std::vector<SourceSnapshot> one(1);
-  one[0] = SourceSnapshot{.host = host,
-                          .source = source,
-                          .health = health,
-                          .received_at = received_at,
-                          .items = items,
-                          .window = window};
-  return ReplaceSourcesEvidence(one).front();
-}
-
 std::vector<absl::Status> SqliteStore::ReplaceSourcesEvidence(
     const std::vector<SourceSnapshot>& snapshots) {
   std::vector<absl::Status> out(snapshots.size());

@@ -35,10 +35,6 @@ class SqliteStore final : public Store {
   absl::Status SaveClockEstimate(const std::string& name,
                                  const ClockEstimateValue& estimate) override;
   absl::StatusOr<std::vector<HostRecord>> LoadHosts() override;
-  absl::Status ReplaceSourceEvidence(const std::string& host, const std::string& source,
-                                     const v1::SourceHealth& health, absl::Time received_at,
-                                     const std::vector<v1::Evidence>& items,
-                                     const EventWindowPolicy& window) override;
   std::vector<absl::Status> ReplaceSourcesEvidence(
       const std::vector<SourceSnapshot>& snapshots) override;
   absl::StatusOr<std::vector<v1::Evidence>> LoadEvidence(const std::string& host) override;

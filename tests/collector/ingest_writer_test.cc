@@ -43,12 +43,6 @@ class GatedStore : public EvidenceStore {
     return real_->SaveClockEstimate(n, e);
   }
   absl::StatusOr<std::vector<HostRecord>> LoadHosts() override { return real_->LoadHosts(); }
-  absl::Status ReplaceSourceEvidence(const std::string& host, const std::string& source,
-                                     const v1::SourceHealth& health, absl::Time received_at,
-                                     const std::vector<v1::Evidence>& items,
-                                     const EventWindowPolicy& window) override {
-    return real_->ReplaceSourceEvidence(host, source, health, received_at, items, window);
-  }
   absl::StatusOr<std::vector<v1::Evidence>> LoadEvidence(const std::string& host) override {
     return real_->LoadEvidence(host);
   }
