@@ -18,6 +18,12 @@ namespace {
 // this only if it keeps sending.
 constexpr size_t kMaxQueuedWrites = 256;
 
+// Evidence batches of one stream with the ingest writer at once. Reads go on beside them:
+// with one at a time a stream waited a commit per batch, and ingest was latency-bound (issue
+// 17). At the bound the stream reads nothing more until the writer answers one, so an agent
+// sending faster than the disk takes it is held back by HTTP/2 flow control.
+constexpr int kMaxBatchesStoring = 4;
+
 grpc::Status Refuse(grpc::StatusCode code, const std::string& peer, const std::string& why) {
   spdlog::warn("agent stream refused peer={} reason=\"{}\"", peer, why);
   return grpc::Status(code, why);
@@ -32,7 +38,13 @@ grpc::Status Refuse(const absl::Status& s, const std::string& peer) {
 
 // One agent stream as a reactor: gRPC calls OnReadDone for each message (never two at once),
 // OnWriteDone as each queued message leaves (possibly at the same time as a read), OnDone last.
-// The session runs in OnReadDone; its writes go to a queue with one write in flight.
+// The session runs in OnReadDone; its writes go to a queue with one write in flight. Evidence
+// batches are finished on the ingest writer's threads (Resume), beside the reads; Finish waits
+// for the last of them, so the reactor (and the session the writer calls back) outlives them.
+//
+// Finish called outside a reaction (from the writer's thread) may run OnDone, which deletes
+// the reactor, on another thread before Finish returns: FinishIfDone is therefore always the
+// last thing its caller does.
 class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::CollectorMessage> {
  public:
   AgentConnection(AgentServiceImpl* service, grpc::CallbackServerContext* context)
@@ -68,14 +80,27 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
     StartRead(&in_);
   }
 
-  // The session's batch is stored and answered (on the ingest writer's thread): read on. Until
-  // here no read was outstanding and nothing called Finish, so the reactor is still alive.
+  // One of the session's batches is stored and answered (on the ingest writer's thread). Until
+  // here Finish waited for it, so the reactor is alive; a read paused at the bound starts again.
   void Resume() {
-    if (Writable()) StartRead(&in_);
+    std::unique_lock lock(mu_);
+    --storing_;
+    if (paused_ && !finishing_) {
+      paused_ = false;
+      if (!broken_) {
+        lock.unlock();
+        StartRead(&in_);
+        return;
+      }
+      finishing_ = true;
+      finish_status_ = grpc::Status::OK;
+      outbox_.clear();
+    }
+    FinishIfDone(lock);
   }
 
   void OnWriteDone(bool ok) override {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     writing_ = false;
     if (!ok) {
       broken_ = true;
@@ -84,6 +109,7 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
       outbox_.pop_front();
     }
     WriteNextLocked();
+    FinishIfDone(lock);
   }
 
   void OnDone() override {
@@ -127,13 +153,23 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
     return Writable();
   }
 
-  // Every later message. False when the stream was ended, or when the next read waits for the
-  // ingest writer (Resume starts it; until then neither the session nor in_ is ours to touch).
+  // Every later message. False when the stream was ended, or when kMaxBatchesStoring batches
+  // are with the ingest writer (Resume reads on; until then in_ is not ours to touch).
   bool OnMessage() {
     // Taken first, before any other work, so t2 is as close to arrival as we can get.
     const absl::Time t2 = service_->clock_->Now();
     registration_->Touch();
+    // Counted before Handle: the writer may answer the batch (Resume) before Handle returns.
+    const bool evidence = in_.has_evidence();
+    if (evidence) {
+      std::lock_guard lock(mu_);
+      ++storing_;
+    }
     absl::StatusOr<AgentSession::Handled> handled = session_->Handle(in_, t2);
+    if (evidence && !(handled.ok() && *handled == AgentSession::Handled::kStoring)) {
+      std::lock_guard lock(mu_);
+      --storing_;
+    }
     if (absl::IsAborted(handled.status())) {
       // Superseded: the host belongs to the newer stream now, not ours to disconnect.
       superseded_ = true;
@@ -145,7 +181,13 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
                        std::string(handled.status().message())));
       return false;
     }
-    if (*handled == AgentSession::Handled::kStoring) return false;
+    if (*handled == AgentSession::Handled::kStoring) {
+      std::lock_guard lock(mu_);
+      if (storing_ >= kMaxBatchesStoring) {
+        paused_ = true;
+        return false;
+      }
+    }
     return Writable();
   }
 
@@ -160,9 +202,11 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
     return !broken;
   }
 
+  // Also while finishing: the acknowledgements of batches the writer still holds go out before
+  // the stream's status.
   bool Enqueue(const v1::CollectorMessage& m) {
     std::lock_guard lock(mu_);
-    if (broken_ || finishing_) return false;
+    if (broken_ || finished_) return false;
     if (outbox_.size() >= kMaxQueuedWrites) {
       spdlog::warn("agent stream peer={} closed: {} messages wait for it; it does not read", peer_,
                    outbox_.size());
@@ -174,27 +218,30 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
     return true;
   }
 
-  // Finishes the stream once the queued writes have left (at once if none is in flight).
+  // Finishes the stream once the queued writes have left and the writer answered every batch
+  // (at once if nothing is in flight).
   void End(grpc::Status status) {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (finishing_) return;
     finishing_ = true;
     finish_status_ = std::move(status);
     if (broken_) outbox_.clear();
-    WriteNextLocked();
+    FinishIfDone(lock);
   }
 
   void WriteNextLocked() {
-    if (writing_) return;
-    if (!outbox_.empty() && !broken_) {
-      writing_ = true;
-      StartWrite(&outbox_.front());
-      return;
-    }
-    if (finishing_ && !finished_) {
-      finished_ = true;
-      Finish(finish_status_);
-    }
+    if (writing_ || outbox_.empty() || broken_) return;
+    writing_ = true;
+    StartWrite(&outbox_.front());
+  }
+
+  // The last thing its caller does (see the class comment); unlocks `lock`.
+  void FinishIfDone(std::unique_lock<std::mutex>& lock) {
+    if (!finishing_ || finished_ || writing_ || storing_ > 0) return;
+    finished_ = true;
+    grpc::Status status = std::move(finish_status_);
+    lock.unlock();
+    Finish(std::move(status));
   }
 
   AgentServiceImpl* service_;
@@ -214,7 +261,9 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
   bool broken_ = false;                      // guarded by mu_: a write failed or overflowed
   bool finishing_ = false;                   // guarded by mu_
   bool finished_ = false;                    // guarded by mu_
-  grpc::Status finish_status_;               // guarded by mu_
+  int storing_ = 0;             // guarded by mu_: batches with the ingest writer, not yet answered
+  bool paused_ = false;         // guarded by mu_: no read outstanding until Resume
+  grpc::Status finish_status_;  // guarded by mu_
 };
 
 absl::StatusOr<std::optional<CertificateIdentity>> AgentServiceImpl::AuthenticatePeer(

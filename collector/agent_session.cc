@@ -222,10 +222,12 @@ absl::StatusOr<AgentSession::Handled> AgentSession::OnEvidence(v1::EvidenceBatch
     FinishEvidence(done, ctx_.store->ReplaceSourcesEvidence(snapshot).front());
     return Handled::kDone;
   }
-  // From here the session belongs to the writer's thread until resume_.
+  // Finished on the writer's thread, beside the next messages' Handle: FinishEvidence touches
+  // only shared state that is thread-safe and the stream's writes.
   ctx_.writer->Submit(std::move(snapshot[0]), [this, done = std::move(done)](absl::Status stored) {
     FinishEvidence(done, stored);
-    if (resume_) resume_();
+    // A copy: the last call may end the stream, and with it this session.
+    if (std::function<void()> resume = resume_; resume) resume();
   });
   return Handled::kStoring;
 }
@@ -312,6 +314,12 @@ void AgentSession::SendInventoryIfChanged() {
   inventory_sent_ = inventory.inventory().version();
   inventory_sent_at_ = now;
   Send(inventory);
+  // Counted so the traffic a join costs can be read off /metrics (issue 17: it must not grow
+  // with the fleet).
+  if (ctx_.on_ingest) {
+    Tell(IngestEvent::Kind::kInventorySent, inventory.inventory().full() ? "full" : "delta",
+         inventory.inventory().hosts_size(), static_cast<int64_t>(inventory.ByteSizeLong()));
+  }
 }
 
 void AgentSession::Acknowledge(uint64_t sequence) {
@@ -321,11 +329,14 @@ void AgentSession::Acknowledge(uint64_t sequence) {
 }
 
 void AgentSession::Send(const v1::CollectorMessage& m) {
-  if (writable_) writable_ = write_(m);
+  if (writable_.load(std::memory_order_relaxed) && !write_(m)) {
+    writable_.store(false, std::memory_order_relaxed);
+  }
 }
 
-void AgentSession::Tell(IngestEvent::Kind kind, const std::string& source, int items) const {
-  if (ctx_.on_ingest) ctx_.on_ingest({kind, name_, source, items});
+void AgentSession::Tell(IngestEvent::Kind kind, const std::string& source, int items,
+                        int64_t bytes) const {
+  if (ctx_.on_ingest) ctx_.on_ingest({kind, name_, source, items, bytes});
 }
 
 }  // namespace kerbside::collector

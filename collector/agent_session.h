@@ -1,6 +1,7 @@
 #ifndef KERBSIDE_COLLECTOR_AGENT_SESSION_H_
 #define KERBSIDE_COLLECTOR_AGENT_SESSION_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -43,34 +44,35 @@ struct SessionContext {
 absl::StatusOr<v1::HostIdentity> AcceptHello(v1::Hello& hello,
                                              const std::optional<CertificateIdentity>& cert);
 
-// One agent's stream after its hello was accepted: one handler per message kind. Not
-// thread-safe: called for one message at a time. With an IngestWriter, an evidence batch is
-// finished on the writer's thread (Handled::kStoring) and the session must not be called again
-// until it calls the resume callback.
+// One agent's stream after its hello was accepted: one handler per message kind, called for
+// one message at a time. With an IngestWriter, an evidence batch is finished on the writer's
+// thread (Handled::kStoring), which then calls the resume callback; Handle may go on meanwhile
+// (the finishing touches only thread-safe shared state and the Writer, which must be
+// thread-safe). The session must outlive the resume callbacks of its batches.
 class AgentSession {
  public:
   // Writes one message to the agent; false once the stream is broken.
   using Writer = std::function<bool(const v1::CollectorMessage&)>;
   enum class Handled {
     kDone,     // read the next message
-    kStoring,  // a batch is with the writer: the resume callback says when to read again
+    kStoring,  // a batch is with the writer: the resume callback says when it is answered
   };
   AgentSession(SessionContext ctx, v1::HostIdentity id, uint64_t token, std::string spool_id,
                std::string peer, Writer write);
 
   // The agent's hello said it applies inventory deltas. Before Start().
   void set_inventory_deltas(bool on) { inventory_deltas_ = on; }
-  // Called on the writer's thread once a batch Handle left with it is stored and answered (or
-  // failed); the last thing the session does on that thread. Before Start().
+  // Called on the writer's thread once each batch Handle left with it is stored and answered
+  // (or failed); the last thing the session does on that thread. Before Start().
   void set_resume(std::function<void()> resume) { resume_ = std::move(resume); }
   // Answers the hello and sends the inventory. False when the stream broke.
   bool Start();
   // Handles one message received at `t2` (collector clock, taken on arrival). OK: go on
-  // (writable() says whether the stream still takes writes), now or, kStoring, at the resume
-  // callback. ABORTED: a newer stream of the same host superseded this one (it is not this
-  // stream's to disconnect). Any other error: the collector ends the stream with it.
+  // (writable() says whether the stream still takes writes); kStoring: the batch is answered
+  // later, at the resume callback. ABORTED: a newer stream of the same host superseded this one (it
+  // is not this stream's to disconnect). Any other error: the collector ends the stream with it.
   absl::StatusOr<Handled> Handle(v1::AgentMessage& msg, absl::Time t2);
-  bool writable() const { return writable_; }
+  bool writable() const { return writable_.load(std::memory_order_relaxed); }
   const std::string& name() const { return name_; }
 
  private:
@@ -107,7 +109,7 @@ class AgentSession {
   void SendInventoryIfChanged();
   void Acknowledge(uint64_t sequence);
   void Send(const v1::CollectorMessage& m);
-  void Tell(IngestEvent::Kind kind, const std::string& source, int items) const;
+  void Tell(IngestEvent::Kind kind, const std::string& source, int items, int64_t bytes = 0) const;
 
   SessionContext ctx_;
   const v1::HostIdentity id_;
@@ -116,7 +118,7 @@ class AgentSession {
   const std::string spool_id_;
   const std::string peer_;
   Writer write_;
-  bool writable_ = true;
+  std::atomic<bool> writable_ = true;            // also written by the writer's thread (an ack)
   uint64_t inventory_sent_ = 0;                  // the fleet inventory version the agent has
   std::optional<absl::Time> inventory_sent_at_;  // collector clock
   bool inventory_deltas_ = false;

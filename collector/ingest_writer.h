@@ -23,9 +23,13 @@ namespace kerbside::collector {
 // write runs gRPC's transport, TLS and the socket inline) costs about as much as storing, so
 // more than one thread: while one commits, another answers the group it committed before.
 //
-// Unbounded by design, bounded by its callers: a stream hands over one batch and reads nothing
-// more until it is answered, so at most one batch per stream waits here, each within the wire
-// limits (common/wire_limits.h).
+// Groups commit in the order their batches were submitted, whichever thread stores them: a
+// source's batch replaces the source's evidence, so an older batch committed after a newer one
+// (two of one stream, or an old stream's and its reconnected successor's) would bring back
+// what the newer one replaced. Answers of two groups may interleave.
+//
+// Unbounded by design, bounded by its callers: a stream has at most a few batches here at once
+// (AgentConnection's kMaxBatchesStoring), each within the wire limits (common/wire_limits.h).
 class IngestWriter {
  public:
   // Called on the writer's thread with the batch's own outcome, after its group is committed.
@@ -61,6 +65,9 @@ class IngestWriter {
 
   EvidenceStore* const store_;
   const Options options_;
+  // Held while a group is taken from the queue and committed, so groups commit in queue order.
+  // Taken before mu_.
+  absl::Mutex commit_mu_;
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

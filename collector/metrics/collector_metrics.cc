@@ -28,6 +28,11 @@ void IngestCounters::Record(const collector::IngestEvent& e) {
     case Kind::kClockSample:
       ++clock_samples;
       break;
+    case Kind::kInventorySent:
+      ++(e.source == "delta" ? inventories_delta : inventories_full);
+      inventory_hosts += e.items;
+      inventory_bytes += e.bytes;
+      break;
   }
 }
 
@@ -209,6 +214,17 @@ void IngestMetrics(const IngestCounters& ingest, PrometheusText& t) {
   t.Family("kerbside_ingest_clock_samples_total", "counter",
            "Clock exchanges completed with agents.");
   t.Sample("kerbside_ingest_clock_samples_total", {}, ingest.clock_samples.load());
+  t.Family("kerbside_inventory_sent_total", "counter",
+           "Fleet inventories sent to agents: the whole list (at connect, or when asked) or the "
+           "hosts changed since the agent's version.");
+  t.Sample("kerbside_inventory_sent_total", {{"kind", "full"}}, ingest.inventories_full.load());
+  t.Sample("kerbside_inventory_sent_total", {{"kind", "delta"}}, ingest.inventories_delta.load());
+  t.Family("kerbside_inventory_hosts_sent_total", "counter",
+           "Host entries in the inventories sent, over all agents.");
+  t.Sample("kerbside_inventory_hosts_sent_total", {}, ingest.inventory_hosts.load());
+  t.Family("kerbside_inventory_bytes_sent_total", "counter",
+           "Encoded bytes of the inventories sent, over all agents.");
+  t.Sample("kerbside_inventory_bytes_sent_total", {}, ingest.inventory_bytes.load());
 }
 
 }  // namespace

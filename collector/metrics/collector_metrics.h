@@ -23,6 +23,10 @@ struct IngestCounters {
   std::atomic<int64_t> batches_failed{0};
   std::atomic<int64_t> items_stored{0};
   std::atomic<int64_t> clock_samples{0};
+  std::atomic<int64_t> inventories_full{0};
+  std::atomic<int64_t> inventories_delta{0};
+  std::atomic<int64_t> inventory_hosts{0};  // entries, over all inventories sent
+  std::atomic<int64_t> inventory_bytes{0};
 };
 
 // What /metrics reads; keeper and dispatcher may be null (no keeper, no sinks).

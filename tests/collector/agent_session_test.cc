@@ -3,11 +3,14 @@
 // a recording writer.
 #include "collector/agent_session.h"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
+#include <numeric>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "collector/store/sqlite_store.h"
 #include "common/proto_time.h"
@@ -188,6 +191,49 @@ TEST_F(AgentSessionTest, WithTheWriterTheAckFollowsTheCommitAndThenTheStreamRead
   EXPECT_EQ(stored_at_ack.load(), 2);
 }
 
+// Batches handed to the writer back to back, as the stream reads on beside them: each is
+// answered once, and the source ends with the last batch's evidence (committed in order).
+TEST_F(AgentSessionTest, WithTheWriterBatchesFollowEachOtherAndTheLastOneStands) {
+  IngestWriter writer(store_.get(), {});
+  auto id = AcceptHello(*hello_.mutable_hello(), std::nullopt);
+  ASSERT_TRUE(id.ok());
+  const uint64_t token = fleet_->Connected(*id, "ipv4:127.0.0.1:5001", "");
+  absl::Mutex mu;
+  std::vector<uint64_t> acks;
+  int resumed = 0;
+  AgentSession session(TestContext(fleet_.get(), store_.get(), &clock_, &stored_, &writer), *id,
+                       token, "spool-3", "ipv4:127.0.0.1:5001", [&](const v1::CollectorMessage& m) {
+                         absl::MutexLock lock(&mu);
+                         if (m.has_evidence_ack()) acks.push_back(m.evidence_ack().sequence());
+                         return true;
+                       });
+  session.set_resume([&] {
+    absl::MutexLock lock(&mu);
+    ++resumed;
+  });
+  ASSERT_TRUE(session.Start());
+  constexpr int kBatches = 40;
+  for (int seq = 1; seq <= kBatches; ++seq) {
+    // Batch n carries n queues: the store's count says which batch stands.
+    std::vector<v1::Evidence> items(seq, Queues("EX02"));
+    v1::AgentMessage m = Batch(seq, items);
+    auto handled = session.Handle(m, kT0 + absl::Milliseconds(seq));
+    ASSERT_TRUE(handled.ok()) << handled.status();
+    EXPECT_EQ(*handled, AgentSession::Handled::kStoring);
+  }
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(
+                                        +[](int* n) { return *n == kBatches; }, &resumed),
+                                    absl::Seconds(30)));
+    std::sort(acks.begin(), acks.end());
+    std::vector<uint64_t> want(kBatches);
+    std::iota(want.begin(), want.end(), 1);
+    EXPECT_EQ(acks, want);
+  }
+  EXPECT_EQ(*store_.get()->CountEvidence("EX02"), kBatches);
+}
+
 TEST_F(AgentSessionTest, StoresItsOwnEvidenceAndAcknowledgesOnce) {
   v1::AgentMessage m = Batch(1, {Queues("ex02")});
   ASSERT_TRUE(session_->Handle(m, kT0).ok());
@@ -326,8 +372,13 @@ TEST(AgentSessionDeltaTest, AnAgentThatAppliesDeltasGetsOnlyTheChangedHosts) {
   join("EX01");
   auto [id, token] = join("EX02");
   std::vector<v1::CollectorMessage> sent;
-  AgentSession session(TestContext(&fleet, store.get(), &clock, &stored), id, token, "spool-1",
-                       "ipv4:127.0.0.1:5000", [&](const v1::CollectorMessage& m) {
+  std::vector<IngestEvent> told;  // the inventories, as /metrics counts them
+  SessionContext ctx = TestContext(&fleet, store.get(), &clock, &stored);
+  ctx.on_ingest = [&](const IngestEvent& e) {
+    if (e.kind == IngestEvent::Kind::kInventorySent) told.push_back(e);
+  };
+  AgentSession session(std::move(ctx), id, token, "spool-1", "ipv4:127.0.0.1:5000",
+                       [&](const v1::CollectorMessage& m) {
                          sent.push_back(m);
                          return true;
                        });
@@ -335,6 +386,7 @@ TEST(AgentSessionDeltaTest, AnAgentThatAppliesDeltasGetsOnlyTheChangedHosts) {
   ASSERT_TRUE(session.Start());
   ASSERT_TRUE(sent.back().has_inventory());
   const v1::Inventory first = sent.back().inventory();
+  const int64_t first_bytes = static_cast<int64_t>(sent.back().ByteSizeLong());
   EXPECT_TRUE(first.full());
   EXPECT_EQ(first.hosts_size(), 2);
 
@@ -345,6 +397,7 @@ TEST(AgentSessionDeltaTest, AnAgentThatAppliesDeltasGetsOnlyTheChangedHosts) {
   ASSERT_TRUE(session.Handle(heartbeat, clock.Now()).ok());
   ASSERT_TRUE(sent.back().has_inventory());
   const v1::Inventory delta = sent.back().inventory();
+  const int64_t delta_bytes = static_cast<int64_t>(sent.back().ByteSizeLong());
   EXPECT_FALSE(delta.full());
   EXPECT_EQ(delta.base_version(), first.version());
   ASSERT_EQ(delta.hosts_size(), 1);
@@ -361,6 +414,16 @@ TEST(AgentSessionDeltaTest, AnAgentThatAppliesDeltasGetsOnlyTheChangedHosts) {
   const size_t n = sent.size();
   ASSERT_TRUE(session.Handle(request, clock.Now()).ok());
   EXPECT_EQ(sent.size(), n);  // asked again at once: nothing more yet
+
+  ASSERT_EQ(told.size(), 3u);
+  EXPECT_EQ(told[0].source, "full");
+  EXPECT_EQ(told[0].items, 2);
+  EXPECT_EQ(told[0].bytes, first_bytes);
+  EXPECT_EQ(told[1].source, "delta");
+  EXPECT_EQ(told[1].items, 1);
+  EXPECT_EQ(told[1].bytes, delta_bytes);
+  EXPECT_EQ(told[2].source, "full");
+  EXPECT_EQ(told[2].items, 3);
 }
 
 TEST_F(AgentSessionTest, ASupersededStreamIsAborted) {

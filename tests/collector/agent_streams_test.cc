@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "collector/agent_service.h"
@@ -182,6 +183,42 @@ TEST_F(AgentStreamsTest, AHostsOlderStreamIsClosedAtOnceWhenANewerOneSaysHello) 
   EXPECT_TRUE(WaitOpen(2));
   EXPECT_TRUE(RoundTrip(newer));
   EXPECT_TRUE(RoundTrip(other));
+}
+
+// Batches sent back to back without waiting for acknowledgements: the stream reads on while
+// the ingest writer stores them, pauses at its bound of batches in the writer, and a goodbye
+// right after the last one still gets every acknowledgement before the stream's status.
+TEST_F(AgentStreamsTest, BatchesSentBackToBackAreAllAcknowledgedBeforeTheStreamEnds) {
+  Start({.max_streams = 10, .hello_timeout = absl::Seconds(10), .idle_timeout = absl::Seconds(60)});
+  Open o = OpenStream();
+  ASSERT_TRUE(Hello(o, "EX01"));
+  constexpr uint64_t kBatches = 60;
+  for (uint64_t seq = 1; seq <= kBatches; ++seq) {
+    v1::AgentMessage m;
+    v1::EvidenceBatch* b = m.mutable_evidence();
+    b->set_source("queues");
+    b->set_sequence(seq);
+    b->mutable_health()->set_state(v1::SourceHealth::OK);
+    for (uint64_t i = 0; i < seq % 7 + 1; ++i) {
+      v1::Evidence* e = b->add_items();
+      e->set_host("EX01");
+      e->set_source("queues");
+      e->mutable_queues()->add_queues()->set_identity("EX01\\" + std::to_string(i));
+    }
+    ASSERT_TRUE(o.stream->Write(m));
+  }
+  ASSERT_TRUE(o.stream->WritesDone());
+  std::set<uint64_t> acked;
+  v1::CollectorMessage reply;
+  while (o.stream->Read(&reply)) {
+    if (reply.has_evidence_ack()) {
+      EXPECT_TRUE(acked.insert(reply.evidence_ack().sequence()).second);
+    }
+  }
+  EXPECT_TRUE(o.stream->Finish().ok());
+  EXPECT_EQ(acked.size(), kBatches);
+  EXPECT_EQ(*acked.rbegin(), kBatches);
+  EXPECT_EQ(*store_->CountEvidence("EX01"), static_cast<int64_t>(kBatches % 7 + 1));
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ namespace kerbside::collector {
 namespace {
 
 // The real SQLite store behind a gate: the first group waits until the test opens it, so what
-// is submitted meanwhile piles up as it does while a commit is running.
+// is submitted meanwhile piles up as it does while a commit is running. Later groups pass.
 class GatedStore : public EvidenceStore {
  public:
   explicit GatedStore(EvidenceStore* real) : real_(real) {}
@@ -24,16 +24,35 @@ class GatedStore : public EvidenceStore {
     absl::MutexLock lock(&mu_);
     return groups_;
   }
+  // Hosts in the order their batches were committed.
+  std::vector<std::string> committed() {
+    absl::MutexLock lock(&mu_);
+    return committed_;
+  }
+  // Whether `n` batches were committed within `timeout`.
+  bool WaitForCommits(size_t n, absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    wanted_ = n;
+    return mu_.AwaitWithTimeout(absl::Condition(this, &GatedStore::HasWanted), timeout);
+  }
 
   std::vector<absl::Status> ReplaceSourcesEvidence(
       const std::vector<SourceSnapshot>& snapshots) override {
-    if (!reached_.HasBeenNotified()) reached_.Notify();
-    gate_.WaitForNotification();
+    bool first = false;
+    {
+      absl::MutexLock lock(&mu_);
+      first = !reached_.HasBeenNotified();
+      if (first) reached_.Notify();
+    }
+    if (first) gate_.WaitForNotification();
     {
       absl::MutexLock lock(&mu_);
       groups_.push_back(snapshots.size());
     }
-    return real_->ReplaceSourcesEvidence(snapshots);
+    std::vector<absl::Status> stored = real_->ReplaceSourcesEvidence(snapshots);
+    absl::MutexLock lock(&mu_);
+    for (const SourceSnapshot& s : snapshots) committed_.push_back(s.host);
+    return stored;
   }
   absl::Status UpsertHost(const HostRecord& h) override { return real_->UpsertHost(h); }
   absl::Status TouchHost(const std::string& n, absl::Time t) override {
@@ -65,7 +84,10 @@ class GatedStore : public EvidenceStore {
   absl::Notification gate_;
   absl::Notification reached_;
   absl::Mutex mu_;
-  std::vector<size_t> groups_;
+  std::vector<size_t> groups_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> committed_ ABSL_GUARDED_BY(mu_);
+  size_t wanted_ ABSL_GUARDED_BY(mu_) = 0;
+  bool HasWanted() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return committed_.size() >= wanted_; }
 };
 
 const absl::Time kNow = absl::FromUnixSeconds(1800000000);
@@ -172,6 +194,29 @@ TEST(IngestWriterTest, TwoThreadsAnswerEveryBatchOnce) {
   }
   EXPECT_EQ(hosts.size(), 300u);
   EXPECT_EQ(*real.get()->CountEvidence("EX299"), 3);
+}
+
+// A source's batch replaces its evidence, so two of one source must commit in the order they
+// came: with two threads, the second must not commit what came later while the first's group is
+// still committing.
+TEST(IngestWriterTest, GroupsCommitInTheOrderSubmittedWhateverTheThread) {
+  testing_util::TempStore real;
+  GatedStore store(real.get());
+  Answers answers;
+  {
+    IngestWriter writer(&store, {.threads = 2});
+    writer.Submit(Snapshot("EX01", 1), answers.For("EX01-1"));
+    store.WaitForFirstGroup();
+    // EX01's first batch is at the gate; its second, and others, come behind it.
+    writer.Submit(Snapshot("EX01", 3), answers.For("EX01-2"));
+    writer.Submit(Snapshot("EX02", 1), answers.For("EX02"));
+    // The other thread is free: give it time to (wrongly) commit these before the gate opens.
+    EXPECT_FALSE(store.WaitForCommits(1, absl::Milliseconds(300)));
+    store.Open();
+  }
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(store.committed(), (std::vector<std::string>{"EX01", "EX01", "EX02"}));
+  EXPECT_EQ(*real.get()->CountEvidence("EX01"), 3);  // the second batch's, not the first's
 }
 
 TEST(IngestWriterTest, CountsGroupsAndBatches) {
