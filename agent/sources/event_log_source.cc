@@ -10,6 +10,7 @@
 #include "common/events/event_aggregate.h"
 #include "common/events/event_xml.h"
 #include "common/proto_time.h"
+#include "google/protobuf/arena.h"
 #include "spdlog/spdlog.h"
 
 namespace kerbside::agent {
@@ -64,20 +65,20 @@ v1::EvidenceBatch EventLogSource::Collect(absl::Time now) {
   auto read = subscription_->Read(options_.max_events);
   if (!read.ok()) return fail(read.status());
 
-  // Each event parsed alone: one that does not parse is named and the others kept.
-  v1::EventBatch events;
+  // Each event parsed alone: one that does not parse is named and the others kept. The records
+  // live only until they are aggregated, so on an arena: one free for the read, not several
+  // per field of every event.
+  google::protobuf::Arena arena;
+  v1::EventBatch& events = *google::protobuf::Arena::CreateMessage<v1::EventBatch>(&arena);
   std::vector<std::string> problems;
   size_t failed = 0;
   for (size_t i = 0; i < read->events_xml.size(); ++i) {
-    auto parsed = events::ParseEventsXml(read->events_xml[i], "event log");
+    absl::Status parsed = events::ParseEventsXml(read->events_xml[i], "event log", &events);
     if (!parsed.ok()) {
       if (++failed <= kMaxNamedProblems) {
-        problems.push_back(
-            absl::StrCat("event ", i + 1, " of this read: ", parsed.status().message()));
+        problems.push_back(absl::StrCat("event ", i + 1, " of this read: ", parsed.message()));
       }
-      continue;
     }
-    for (v1::EventRecord& r : *parsed->mutable_events()) *events.add_events() = std::move(r);
   }
   if (failed > kMaxNamedProblems) {
     problems.push_back(

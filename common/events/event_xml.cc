@@ -465,7 +465,12 @@ absl::Status ReadEvent(const pugi::xml_node& event, int line, absl::string_view 
 
 absl::StatusOr<v1::EventBatch> ParseEventsXml(absl::string_view text, absl::string_view file) {
   v1::EventBatch batch;
-  if (absl::StripAsciiWhitespace(text).empty()) return batch;  // wevtutil found no event
+  if (absl::Status s = ParseEventsXml(text, file, &batch); !s.ok()) return s;
+  return batch;
+}
+
+absl::Status ParseEventsXml(absl::string_view text, absl::string_view file, v1::EventBatch* out) {
+  if (absl::StripAsciiWhitespace(text).empty()) return absl::OkStatus();  // wevtutil: no event
 
   std::string buffer;
   buffer.reserve(kRootOpen.size() + text.size() + kRootClose.size());
@@ -507,12 +512,16 @@ absl::StatusOr<v1::EventBatch> ParseEventsXml(absl::string_view text, absl::stri
   }
   if (events.empty()) return ParseError(file, 0, "no <Event> element: not event XML");
 
-  batch.mutable_events()->Reserve(static_cast<int>(events.size()));
+  const int before = out->events_size();
+  out->mutable_events()->Reserve(before + static_cast<int>(events.size()));
   for (const pugi::xml_node& event : events) {
-    absl::Status s = ReadEvent(event, line_of(event.offset_debug()), file, batch.add_events());
-    if (!s.ok()) return s;
+    absl::Status s = ReadEvent(event, line_of(event.offset_debug()), file, out->add_events());
+    if (!s.ok()) {
+      out->mutable_events()->DeleteSubrange(before, out->events_size() - before);
+      return s;
+    }
   }
-  return batch;
+  return absl::OkStatus();
 }
 
 namespace {

@@ -58,6 +58,10 @@
 namespace kerbside::events {
 
 absl::StatusOr<v1::EventBatch> ParseEventsXml(absl::string_view text, absl::string_view file);
+// The same, appending to `out`, which may live on a protobuf Arena: a caller that parses, reads
+// and drops (the agent's event log source) saves most of the parse's allocations and frees
+// (issue 17). On error `out` is left as it was.
+absl::Status ParseEventsXml(absl::string_view text, absl::string_view file, v1::EventBatch* out);
 
 // The other way: records as `wevtutil qe ... /f:xml` writes them (one <Event> per line, no root
 // element), for bundles kerbside writes. Built with pugixml; ParseEventsXml reads it back.

@@ -1,9 +1,11 @@
 // Throughput of ParseEventsXml (pugixml parse + System fields + EventData + facts into protobuf)
 // against a bare pugixml load_buffer of the same bytes, in the same run, so the ratio says
-// what our extraction costs on this machine. Plain timed main: best of several rounds.
+// what our extraction costs on this machine. Plain timed main: best of several rounds. Two
+// ways: into heap messages (the bundle loader, whose events stay in the fleet model), and into
+// a protobuf Arena (the agent's event log source, which parses, aggregates and drops).
 //
 //   event_xml_bench [EVENTS] [ROUNDS]     defaults: 20000 events, 5 rounds
-// Exit status 1 when the ratio falls below the 0.25 target.
+// Exit status 1 when a ratio falls below 0.25 (a regression); issue 17 asks 0.5.
 
 #include <algorithm>
 #include <chrono>
@@ -16,6 +18,7 @@
 #include "absl/strings/str_replace.h"
 #include "common/events/event_xml.h"
 #include "common/text/decode.h"
+#include "google/protobuf/arena.h"
 #include "pugixml.hpp"
 
 namespace {
@@ -125,32 +128,51 @@ int main(int argc, char** argv) {
   const double mb = static_cast<double>(input.size()) / (1024.0 * 1024.0);
 
   // Baseline: what the bare parser costs on the same bytes (with the same synthetic root,
-  // which ParseEventsXml needs for a stream with no root element).
+  // which ParseEventsXml needs for a stream with no root element). The three run in turn in
+  // every round, so what one leaves behind in the allocator (free lists, a trimmed heap, the
+  // mmap threshold glibc raises after a large free) is the same for all: run one after the
+  // other, whichever ran after a large free got pages already faulted in and looked faster.
   const std::string wrapped = absl::StrCat("<r>", input, "</r>");
-  size_t bare_events = 0;
-  const double bare = BestSeconds(rounds, [&] {
-    pugi::xml_document doc;
-    pugi::xml_parse_result result = doc.load_buffer(wrapped.data(), wrapped.size());
-    if (!result) std::abort();
-    bare_events = static_cast<size_t>(
-        std::distance(doc.first_child().children().begin(), doc.first_child().children().end()));
-  });
-
-  size_t parsed_events = 0;
-  const double full = BestSeconds(rounds, [&] {
-    auto batch = kerbside::events::ParseEventsXml(input, "bench.xml");
-    if (!batch.ok()) std::abort();
-    parsed_events = static_cast<size_t>(batch->events_size());
-  });
-  if (parsed_events != static_cast<size_t>(events) || bare_events != parsed_events) std::abort();
+  size_t bare_events = 0, parsed_events = 0, arena_events = 0;
+  double bare = 1e300, full = 1e300, arena_s = 1e300;
+  for (int r = 0; r < rounds; ++r) {
+    bare =
+        std::min(bare, BestSeconds(1, [&] {
+                   pugi::xml_document doc;
+                   pugi::xml_parse_result result = doc.load_buffer(wrapped.data(), wrapped.size());
+                   if (!result) std::abort();
+                   bare_events = static_cast<size_t>(std::distance(
+                       doc.first_child().children().begin(), doc.first_child().children().end()));
+                 }));
+    full = std::min(full, BestSeconds(1, [&] {
+                      auto batch = kerbside::events::ParseEventsXml(input, "bench.xml");
+                      if (!batch.ok()) std::abort();
+                      parsed_events = static_cast<size_t>(batch->events_size());
+                    }));
+    arena_s = std::min(
+        arena_s, BestSeconds(1, [&] {
+          google::protobuf::Arena arena;
+          auto* batch = google::protobuf::Arena::CreateMessage<kerbside::v1::EventBatch>(&arena);
+          if (!kerbside::events::ParseEventsXml(input, "bench.xml", batch).ok()) std::abort();
+          arena_events = static_cast<size_t>(batch->events_size());
+        }));
+  }
+  if (parsed_events != static_cast<size_t>(events) || bare_events != parsed_events ||
+      arena_events != parsed_events) {
+    std::abort();
+  }
 
   const double ratio = bare / full;
+  const double arena_ratio = bare / arena_s;
   std::printf("input: %d events, %.1f MB, best of %d rounds\n", events, mb, rounds);
   std::printf("%-44s %9s %12s\n", "", "MB/s", "events/s");
   std::printf("%-44s %9.1f %12.0f\n", "pugixml load_buffer only", mb / bare, events / bare);
   std::printf("%-44s %9.1f %12.0f\n", "ParseEventsXml (parse + fields + facts)", mb / full,
               events / full);
-  std::printf("ratio ParseEventsXml / bare pugixml: %.2f (issue 17 asks >= 0.5)\n", ratio);
+  std::printf("%-44s %9.1f %12.0f\n", "ParseEventsXml into an arena (agent)", mb / arena_s,
+              events / arena_s);
+  std::printf("ratio ParseEventsXml / bare pugixml: heap %.2f, arena %.2f (issue 17 asks >= 0.5)\n",
+              ratio, arena_ratio);
 
   // The bounds the unit tests check for correctness only (timing lives here): a damaged export
   // of the same size fails after one pass, and an oversized file is refused before decoding.
@@ -167,5 +189,5 @@ int main(int argc, char** argv) {
               "damaged export of the same size fails in", damaged_s, full);
   std::printf("%-44s %9.3f ms\n", "oversized 50 MB file refused by DecodeToUtf8 in",
               refused_s * 1000);
-  return ratio >= 0.25 ? 0 : 1;
+  return ratio >= 0.25 && arena_ratio >= 0.25 ? 0 : 1;
 }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
 
 namespace kerbside::events {
@@ -56,6 +57,32 @@ TEST(EventXmlTest, WevtutilSecurityStreamWithSkew) {
   EXPECT_EQ(batch->events(1).source_line(), 2);
   EXPECT_EQ(Fact(batch->events(2), "status"), "0x18");
   EXPECT_EQ(Fact(batch->events(2), "client_address"), "10.1.1.40");
+}
+
+// The appending form, as the agent's event log source calls it: into a batch on an arena,
+// file after file; one that fails leaves the batch as it was (no half of its events).
+TEST(EventXmlTest, AppendsOnAnArenaAndLeavesTheBatchAsItWasOnError) {
+  google::protobuf::Arena arena;
+  v1::EventBatch* batch = google::protobuf::Arena::CreateMessage<v1::EventBatch>(&arena);
+  const std::string security = ReadData("events-security-wevtutil.xml");
+  ASSERT_TRUE(ParseEventsXml(security, "a.xml", batch).ok());
+  ASSERT_TRUE(ParseEventsXml("  \r\n", "empty.xml", batch).ok());
+  ASSERT_EQ(batch->events_size(), 3);
+  // Two good events, then a third whose EventID does not read: the whole file fails.
+  const size_t second = security.find("<Event ", 1);
+  const size_t third = security.find("<Event ", second + 1);
+  ASSERT_NE(third, std::string::npos);
+  std::string damaged = security;
+  const size_t id = damaged.find("<EventID>", third);
+  damaged.replace(id, std::string("<EventID>").size(), "<EventID>x");
+  absl::Status s = ParseEventsXml(damaged, "b.xml", batch);
+  EXPECT_THAT(s.message(), HasSubstr("b.xml:3: unreadable EventID 'x"));
+  ASSERT_EQ(batch->events_size(), 3);
+  ASSERT_TRUE(ParseEventsXml(security, "c.xml", batch).ok());
+  ASSERT_EQ(batch->events_size(), 6);
+  EXPECT_EQ(batch->events(3).fields(0).value(), "EX01$@CONTOSO.COM");
+  EXPECT_EQ(Fact(batch->events(5), "status"), "0x18");
+  EXPECT_EQ(batch->GetArena(), &arena);
 }
 
 TEST(EventXmlTest, GetWinEventToXmlWithBomDeclarationAndNineDigitFractions) {
