@@ -201,12 +201,18 @@ Diagnosis Judge(const RuleContext& ctx) {
       if (queues_seen.insert({q.sender, q.identity}).second) d.queues.push_back(q);
     }
   }
-  for (const auto& [key, note] : ctx.matrix.next_hops()) {
-    if (!g.senders.count(note.sender)) continue;
-    const bool chosen_here = std::any_of(note.chosen.begin(), note.chosen.end(),
-                                         [&](const std::string& c) { return targets.count(c); });
-    if (chosen_here || (note.chosen.empty() && targets.count(note.next_hop))) {
-      d.next_hops.push_back(note);
+  // The group's senders' notes only (the map is keyed by sender first): scanning every note of
+  // the fleet for each group made judging quadratic in fleet size (issue 17).
+  const auto& notes = ctx.matrix.next_hops();
+  for (const std::string& sender : g.senders) {
+    for (auto it = notes.lower_bound({sender, ""}); it != notes.end() && it->first.first == sender;
+         ++it) {
+      const NextHopNote& note = it->second;
+      const bool chosen_here = std::any_of(note.chosen.begin(), note.chosen.end(),
+                                           [&](const std::string& c) { return targets.count(c); });
+      if (chosen_here || (note.chosen.empty() && targets.count(note.next_hop))) {
+        d.next_hops.push_back(note);
+      }
     }
   }
   d.targets.assign(targets.begin(), targets.end());
