@@ -58,7 +58,7 @@ for n in "${COUNTS[@]}"; do
     "$ramp" "$clocked" "$(awk -v a="$t1" -v b="$t0" 'BEGIN{print a-b}')" \
     "$(awk -v a="$t2" -v b="$t1" 'BEGIN{print a-b}')" \
     "$(awk -v a="${inv_bytes:-0}" 'BEGIN{print a/1e6}')" \
-    "$(awk -v h="${inv_hosts:-0}" -v n="$got" 'BEGIN{print n > 0 ? h/(n*n) : 0}')"
+    "$(awk -v h="${inv_hosts:-0}" -v n="$got" 'BEGIN{print (n > 0 ? h / (n * n) : 0)}')"
   grep -v "^established" "$D/load.out" | head -n 5 >&2 || true
   kill "$LPID" 2>/dev/null; wait "$LPID" 2>/dev/null || true; LPID=
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=

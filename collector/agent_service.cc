@@ -94,7 +94,7 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
       }
       finishing_ = true;
       finish_status_ = grpc::Status::OK;
-      outbox_.clear();
+      DropQueuedLocked();
     }
     FinishIfDone(lock);
   }
@@ -102,11 +102,10 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
   void OnWriteDone(bool ok) override {
     std::unique_lock lock(mu_);
     writing_ = false;
+    outbox_.pop_front();
     if (!ok) {
       broken_ = true;
-      outbox_.clear();
-    } else {
-      outbox_.pop_front();
+      DropQueuedLocked();
     }
     WriteNextLocked();
     FinishIfDone(lock);
@@ -146,7 +145,7 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
     // Bounded like every string from the wire; an agent without a spool id gets no dedupe.
     session_.emplace(service_->MakeSessionContext(), *std::move(id), token_,
                      in_.hello().spool_id().substr(0, 64), peer_,
-                     [this](const v1::CollectorMessage& m) { return Enqueue(m); });
+                     [this](v1::CollectorMessage&& m) { return Enqueue(std::move(m)); });
     session_->set_inventory_deltas(in_.hello().inventory_deltas());
     session_->set_resume([this] { Resume(); });
     session_->Start();
@@ -204,7 +203,7 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
 
   // Also while finishing: the acknowledgements of batches the writer still holds go out before
   // the stream's status.
-  bool Enqueue(const v1::CollectorMessage& m) {
+  bool Enqueue(v1::CollectorMessage&& m) {
     std::lock_guard lock(mu_);
     if (broken_ || finished_) return false;
     if (outbox_.size() >= kMaxQueuedWrites) {
@@ -213,7 +212,7 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
       broken_ = true;
       return false;
     }
-    outbox_.push_back(m);
+    outbox_.push_back(std::move(m));
     WriteNextLocked();
     return true;
   }
@@ -225,9 +224,13 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
     if (finishing_) return;
     finishing_ = true;
     finish_status_ = std::move(status);
-    if (broken_) outbox_.clear();
+    if (broken_) DropQueuedLocked();
     FinishIfDone(lock);
   }
+
+  // Drops what waits to be written. The message in flight stays at the front until OnWriteDone
+  // takes it off.
+  void DropQueuedLocked() { outbox_.erase(outbox_.begin() + (writing_ ? 1 : 0), outbox_.end()); }
 
   void WriteNextLocked() {
     if (writing_ || outbox_.empty() || broken_) return;

@@ -81,7 +81,7 @@ bool AgentSession::Start() {
   ack.mutable_hello_ack()->set_collector_version(KERBSIDE_VERSION);
   *ack.mutable_hello_ack()->mutable_heartbeat_interval() = ToProto(ctx_.heartbeat_interval);
   *ack.mutable_hello_ack()->mutable_time_exchange_interval() = ToProto(ctx_.time_exchange_interval);
-  Send(ack);
+  Send(std::move(ack));
   SendInventoryIfChanged();
   return writable_;
 }
@@ -137,7 +137,7 @@ void AgentSession::OnTimeRequest(const v1::TimeRequest& request, absl::Time t2) 
   *r->mutable_t3_collector_send() = ToProto(t3);
   pending_.push_back({request.exchange_id(), t2, t3});
   if (pending_.size() > kMaxPendingExchanges) pending_.pop_front();
-  Send(reply);
+  Send(std::move(reply));
 }
 
 void AgentSession::OnTimeSample(const v1::TimeSample& ts) {
@@ -313,23 +313,23 @@ void AgentSession::SendInventoryIfChanged() {
   *inventory.mutable_inventory() = delta ? *std::move(delta) : ctx_.fleet->Inventory();
   inventory_sent_ = inventory.inventory().version();
   inventory_sent_at_ = now;
-  Send(inventory);
   // Counted so the traffic a join costs can be read off /metrics (issue 17: it must not grow
   // with the fleet).
   if (ctx_.on_ingest) {
     Tell(IngestEvent::Kind::kInventorySent, inventory.inventory().full() ? "full" : "delta",
          inventory.inventory().hosts_size(), static_cast<int64_t>(inventory.ByteSizeLong()));
   }
+  Send(std::move(inventory));
 }
 
 void AgentSession::Acknowledge(uint64_t sequence) {
   v1::CollectorMessage reply;
   reply.mutable_evidence_ack()->set_sequence(sequence);
-  Send(reply);
+  Send(std::move(reply));
 }
 
-void AgentSession::Send(const v1::CollectorMessage& m) {
-  if (writable_.load(std::memory_order_relaxed) && !write_(m)) {
+void AgentSession::Send(v1::CollectorMessage&& m) {
+  if (writable_.load(std::memory_order_relaxed) && !write_(std::move(m))) {
     writable_.store(false, std::memory_order_relaxed);
   }
 }

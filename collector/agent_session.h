@@ -51,8 +51,9 @@ absl::StatusOr<v1::HostIdentity> AcceptHello(v1::Hello& hello,
 // thread-safe). The session must outlive the resume callbacks of its batches.
 class AgentSession {
  public:
-  // Writes one message to the agent; false once the stream is broken.
-  using Writer = std::function<bool(const v1::CollectorMessage&)>;
+  // Queues one message to the agent (taken, not copied: an inventory can list the whole fleet);
+  // false once the stream is broken.
+  using Writer = std::function<bool(v1::CollectorMessage&&)>;
   enum class Handled {
     kDone,     // read the next message
     kStoring,  // a batch is with the writer: the resume callback says when it is answered
@@ -108,7 +109,7 @@ class AgentSession {
   void FinishEvidence(const StoredBatch& batch, const absl::Status& stored);
   void SendInventoryIfChanged();
   void Acknowledge(uint64_t sequence);
-  void Send(const v1::CollectorMessage& m);
+  void Send(v1::CollectorMessage&& m);
   void Tell(IngestEvent::Kind kind, const std::string& source, int items, int64_t bytes = 0) const;
 
   SessionContext ctx_;
