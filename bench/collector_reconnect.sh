@@ -48,7 +48,9 @@ for n in "${COUNTS[@]}"; do
     rm -f "$D"/collector.db* "$D/server.log"
     port=$(free_port)
     start_server "$kind" "$port" "$n"
-    sleep 0.5
+    # Listening before the agents start (a loaded machine took over 0.5 s to open the store, and
+    # every first connection was refused); the restart below is meant to race them.
+    listening_port "$PID" > /dev/null || { echo "$kind did not listen"; tail "$D/server.log"; exit 1; }
     t0=$(now)
     timeout 900 "$LOAD" "localhost:$port" "$D/pki/ca.crt" "$D/pki/ca.key" "$n" 800 \
       --heartbeat 15 --reconnect > "$D/load.out" 2>&1 &
