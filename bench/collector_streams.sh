@@ -7,9 +7,11 @@
 # many hosts the collector shows with a clock, and how long `kerbside hosts --json` and a
 # /metrics scrape take (issue 17: both under 1 s with the fleet connected). And the inventory
 # traffic of the ramp, from the collector's own counters: MB sent, and host entries sent per
-# join per stream held. Every agent must learn of every other, so n joins cost at least n*n
-# entries in all: about 1 per join per stream is the floor, whatever the fleet's size. Resending
-# the whole list to every stream at each join (before issue 17) costs about n/3.
+# join per stream held. Every agent must learn of every other, so once all deltas are out n
+# joins cost about n*n entries: about 1 per join per stream, whatever the fleet's size. Read 3 s
+# after the ramp, deltas coalesced to one per heartbeat may still be pending, so the figure can
+# sit below that. Resending the whole list to every stream at each join (before issue 17) costs
+# about n/3.
 # usage: bench/collector_streams.sh BUILD_DIR [N...]
 set -euo pipefail
 BUILD=${1:?BUILD_DIR}; shift

@@ -314,7 +314,7 @@ void AgentSession::SendInventoryIfChanged() {
   inventory_sent_ = inventory.inventory().version();
   inventory_sent_at_ = now;
   // Counted so the traffic a join costs can be read off /metrics (issue 17: it must not grow
-  // with the fleet).
+  // with the fleet). Only when someone listens: ByteSizeLong walks the whole list.
   if (ctx_.on_ingest) {
     Tell(IngestEvent::Kind::kInventorySent, inventory.inventory().full() ? "full" : "delta",
          inventory.inventory().hosts_size(), static_cast<int64_t>(inventory.ByteSizeLong()));
