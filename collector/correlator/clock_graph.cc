@@ -21,8 +21,9 @@ std::string Signed(absl::Duration d) { return FormatSignedDuration(d); }
 void ClockGraph::AddReading(const std::string& from, const std::string& to, absl::Duration offset,
                             absl::Duration uncertainty, EvidenceNote note) {
   if (from == to) return;
-  adjacency_[from].push_back({to, offset, uncertainty, note});
-  adjacency_[to].push_back({from, -offset, uncertainty, std::move(note)});
+  const EvidenceNote* stored = &notes_.emplace_back(std::move(note));
+  adjacency_[from].push_back({to, offset, uncertainty, stored});
+  adjacency_[to].push_back({from, -offset, uncertainty, stored});
 }
 
 ClockGraph::ClockGraph(const FleetIndex& index, absl::Duration tolerance) {
@@ -97,10 +98,8 @@ void ClockGraph::AddKdcClocks(const FleetIndex& index) {
 void ClockGraph::AnchorOnPdc(const std::string& pdc) {
   reference_ = pdc;
   frame_ = Solve(pdc);
-  for (auto& [node, c] : frame_) {
-    c.reference_host = pdc;
-    c.reference_label = absl::StrCat("the PDC emulator ", pdc);
-  }
+  const std::string& label = labels_.emplace_back(absl::StrCat("the PDC emulator ", pdc));
+  for (auto& [node, c] : frame_) c.reference_label = label;
 }
 
 bool ClockGraph::AnchorOnFleetMedian() {
@@ -127,7 +126,7 @@ bool ClockGraph::AnchorOnFleetMedian() {
   for (auto& [node, c] : solved) {
     c.offset -= median;
     c.reference_host.clear();
-    c.reference_label = "the fleet median";
+    c.reference_label = "the fleet median";  // a literal: lives as long as the program
   }
   frame_ = std::move(solved);
   return true;
@@ -138,6 +137,7 @@ void ClockGraph::JudgeAgainstAuthenticatingDcs(const FleetIndex& index, absl::Du
   // is measured too (and within `tolerance` of the fleet): Kerberos compares the client's
   // clock with its KDC's.
   absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, HostClock>> from_dc;
+  absl::flat_hash_map<std::string, absl::string_view> dc_labels;
   for (const auto& [host, in_frame] : frame_) {
     const std::optional<std::string> dc = AuthenticatingDc(index, host);
     if (!dc || *dc == host) continue;
@@ -151,7 +151,13 @@ void ClockGraph::JudgeAgainstAuthenticatingDcs(const FleetIndex& index, absl::Du
     if (path == it->second.end()) continue;
     HostClock& c = own_reference_[host] = path->second;
     c.reference_host = *dc;
-    c.reference_label = absl::StrCat("its authenticating DC ", *dc);
+    auto label = dc_labels.find(*dc);
+    if (label == dc_labels.end()) {
+      label =
+          dc_labels.emplace(*dc, labels_.emplace_back(absl::StrCat("its authenticating DC ", *dc)))
+              .first;
+    }
+    c.reference_label = label->second;
     uses_authenticating_dcs_ = true;
   }
 }
@@ -177,37 +183,56 @@ std::optional<std::string> AuthenticatingDc(const FleetIndex& index, const std::
 }
 
 absl::flat_hash_map<std::string, HostClock> ClockGraph::Solve(const std::string& root) const {
-  // Dijkstra on summed uncertainty: the most precise chain of readings wins.
-  absl::flat_hash_map<std::string, HostClock> best;
-  using Item = std::pair<absl::Duration, std::string>;
+  absl::flat_hash_map<std::string, HostClock> out;
+  auto root_node = adjacency_.find(root);
+  if (root_node == adjacency_.end()) return out;  // callers root it on a measured host
+  // Dijkstra on summed uncertainty: the most precise chain of readings wins. Nodes are the
+  // adjacency's own keys (stable: the graph is not changed once built), and a node's path is
+  // kept as the edge it was reached by, so nothing is copied while searching.
+  struct Reached {
+    absl::Duration offset;  // to the root, positive = ahead
+    absl::Duration uncertainty;
+    absl::string_view parent;  // "" for the root
+    const Edge* via = nullptr;
+  };
+  absl::flat_hash_map<absl::string_view, Reached> best;
+  using Item = std::pair<absl::Duration, absl::string_view>;
   std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
-  best[root] = HostClock{absl::ZeroDuration(), absl::ZeroDuration(), {}, false, root, root};
-  queue.push({absl::ZeroDuration(), root});
+  const absl::string_view root_key = root_node->first;
+  best[root_key] = Reached{absl::ZeroDuration(), absl::ZeroDuration(), {}, nullptr};
+  queue.push({absl::ZeroDuration(), root_key});
   while (!queue.empty()) {
-    auto [unc, node] = queue.top();
+    const auto [unc, node] = queue.top();
     queue.pop();
-    if (unc > best[node].uncertainty) continue;
+    const Reached here = best.at(node);
+    if (unc > here.uncertainty) continue;
     auto it = adjacency_.find(node);
     if (it == adjacency_.end()) continue;
     for (const Edge& e : it->second) {
       // e: node - e.to = e.offset, so e.to's offset to root = node's - e.offset.
-      const absl::Duration u = best[node].uncertainty + e.uncertainty;
-      auto found = best.find(e.to);
+      const absl::Duration u = here.uncertainty + e.uncertainty;
+      const absl::string_view to = adjacency_.find(e.to)->first;
+      auto found = best.find(to);
       if (found != best.end() && found->second.uncertainty <= u) continue;
-      HostClock c;
-      c.offset = best[node].offset - e.offset;
-      c.uncertainty = u;
-      c.evidence = best[node].evidence;
-      c.evidence.push_back(e.note);
-      c.stale = std::all_of(c.evidence.begin(), c.evidence.end(),
-                            [](const EvidenceNote& n) { return n.stale; });
-      c.reference_host = root;
-      c.reference_label = root;
-      best[e.to] = std::move(c);
-      queue.push({u, e.to});
+      best[to] = Reached{here.offset - e.offset, u, node, &e};
+      queue.push({u, to});
     }
   }
-  return best;
+  out.reserve(best.size());
+  for (const auto& [node, r] : best) {
+    HostClock& c = out[node];
+    c.offset = r.offset;
+    c.uncertainty = r.uncertainty;
+    for (const Reached* step = &r; step->via != nullptr; step = &best.at(step->parent)) {
+      c.evidence.push_back(step->via->note);
+    }
+    std::reverse(c.evidence.begin(), c.evidence.end());  // from the root outward
+    c.stale = std::all_of(c.evidence.begin(), c.evidence.end(),
+                          [](const EvidenceNote* n) { return n->stale; });
+    c.reference_host = root;
+    c.reference_label = root_key;
+  }
+  return out;
 }
 
 std::string ClockGraph::ReferenceLabel() const {
@@ -244,7 +269,7 @@ std::optional<HostClock> ClockGraph::Between(const std::string& a, const std::st
   c.evidence.insert(c.evidence.end(), cb->evidence.begin(), cb->evidence.end());
   c.stale = ca->stale && cb->stale;
   c.reference_host = b;
-  c.reference_label = b;
+  c.reference_label = fb->first;
   return c;
 }
 

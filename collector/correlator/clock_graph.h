@@ -1,26 +1,30 @@
 #ifndef KERBSIDE_COLLECTOR_CORRELATOR_CLOCK_GRAPH_H_
 #define KERBSIDE_COLLECTOR_CORRELATOR_CLOCK_GRAPH_H_
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "collector/correlator/diagnosis.h"
 #include "collector/correlator/fleet_index.h"
 
 namespace kerbside::correlator {
 
-// One host's clock against its reference. offset: positive = the host is ahead.
+// One host's clock against its reference. offset: positive = the host is ahead. The evidence
+// and the label point into the ClockGraph that made it and are valid as long as that graph:
+// one copy of each reading's note per graph, not one per host its path reaches (issue 17).
 struct HostClock {
   absl::Duration offset;
   absl::Duration uncertainty;
-  std::vector<EvidenceNote> evidence;  // the readings the offset was derived from
-  bool stale = false;                  // every reading on the path is stale
-  std::string reference_host;          // host key; "" = the fleet median
-  std::string reference_label;         // "the PDC emulator DC01", "its authenticating DC DC02"
+  std::vector<const EvidenceNote*> evidence;  // the readings the offset was derived from
+  bool stale = false;                         // every reading on the path is stale
+  std::string reference_host;                 // host key; "" = the fleet median
+  absl::string_view reference_label;  // "the PDC emulator DC01", "its authenticating DC DC02"
 };
 
 // Every clock reading of the fleet (collector exchanges, w32tm /stripchart, KDC times from
@@ -34,6 +38,9 @@ struct HostClock {
 class ClockGraph {
  public:
   ClockGraph(const FleetIndex& index, absl::Duration tolerance);
+  // HostClocks point into the graph.
+  ClockGraph(const ClockGraph&) = delete;
+  ClockGraph& operator=(const ClockGraph&) = delete;
 
   const std::string& reference() const { return reference_; }  // the PDC emulator, or ""
   // "the PDC emulator DC01", "each host's authenticating DC (else the fleet median)",
@@ -53,7 +60,7 @@ class ClockGraph {
     std::string to;
     absl::Duration offset;  // from - to: positive = `from` ahead of `to`
     absl::Duration uncertainty;
-    EvidenceNote note;
+    const EvidenceNote* note;  // in notes_
   };
   void AddReading(const std::string& from, const std::string& to, absl::Duration offset,
                   absl::Duration uncertainty, EvidenceNote note);
@@ -70,6 +77,8 @@ class ClockGraph {
   // Lookup-only (or walked where the order does not matter): hash maps, so the graph costs the
   // same per host at any fleet size.
   absl::flat_hash_map<std::string, std::vector<Edge>> adjacency_;
+  std::deque<EvidenceNote> notes_;  // one per reading; a deque so pointers stay valid
+  std::deque<std::string> labels_;  // what HostClock::reference_label points at
   std::string reference_;
   // Every reachable host in one frame (PDC- or median-anchored), for Between.
   absl::flat_hash_map<std::string, HostClock> frame_;

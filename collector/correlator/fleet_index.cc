@@ -238,7 +238,19 @@ std::optional<std::string> FleetIndex::Resolve(absl::string_view name_or_ip) con
       colon != absl::string_view::npos && name_or_ip.find(':') == colon) {
     return Resolve(name_or_ip.substr(0, colon));
   }
-  const std::string n = NormalizeName(name_or_ip);
+  // NormalizeName into a buffer on the stack: resolving is done for every queue, probe and
+  // event of the fleet, and a heap copy of each name showed in the profile (issue 17).
+  absl::string_view trimmed = absl::StripAsciiWhitespace(name_or_ip);
+  while (!trimmed.empty() && trimmed.back() == '.') trimmed.remove_suffix(1);
+  char buffer[256];
+  std::string long_name;  // longer than any DNS name: still looked up, on the heap
+  absl::string_view n;
+  if (trimmed.size() <= sizeof(buffer)) {
+    for (size_t i = 0; i < trimmed.size(); ++i) buffer[i] = absl::ascii_tolower(trimmed[i]);
+    n = absl::string_view(buffer, trimmed.size());
+  } else {
+    n = long_name = NormalizeName(trimmed);
+  }
   if (auto it = names_.find(n); it != names_.end()) return it->second;
   // An FQDN of a known NetBIOS name whose host.json lacks the FQDN.
   if (auto it = names_.find(n.substr(0, n.find('.'))); it != names_.end()) return it->second;

@@ -15,20 +15,24 @@ namespace kerbside::exchange {
 namespace {
 
 std::optional<std::array<uint8_t, 4>> ParseIpv4(absl::string_view text) {
-  std::vector<absl::string_view> parts = absl::StrSplit(text, '.');
-  if (parts.size() != 4) return std::nullopt;
+  // Part by part without splitting into a vector: the correlator tries every name it resolves
+  // as an address first, most of them host names (issue 17).
   std::array<uint8_t, 4> out{};
-  for (size_t i = 0; i < 4; ++i) {
-    const absl::string_view p = parts[i];
-    if (p.empty() || p.size() > 3) return std::nullopt;
-    int v = 0;
-    for (const char c : p) {
-      if (!absl::ascii_isdigit(c)) return std::nullopt;
-      v = v * 10 + (c - '0');
+  size_t part = 0;
+  int v = 0;
+  int digits = 0;
+  for (const char c : text) {
+    if (c == '.') {
+      if (digits == 0 || ++part == 4) return std::nullopt;
+      v = digits = 0;
+      continue;
     }
+    if (!absl::ascii_isdigit(c) || ++digits > 3) return std::nullopt;
+    v = v * 10 + (c - '0');
     if (v > 255) return std::nullopt;
-    out[i] = static_cast<uint8_t>(v);
+    out[part] = static_cast<uint8_t>(v);
   }
+  if (part != 3 || digits == 0) return std::nullopt;
   return out;
 }
 

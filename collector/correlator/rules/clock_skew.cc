@@ -236,15 +236,16 @@ CauseResult OffHostVerdict(const RuleContext& ctx, const ClockPath& path,
   }
   if (c.stale) {
     absl::StrAppend(&summary, "; the reading is stale (",
-                    c.evidence.empty() || !c.evidence.front().age
+                    c.evidence.empty() || !c.evidence.front()->age
                         ? std::string("age unknown")
-                        : FormatAge(*c.evidence.front().age),
+                        : FormatAge(*c.evidence.front()->age),
                     ")");
   }
   const Confidence confidence = Grade(true, !c.stale, corr.any());
   const char* verb = confidence == Confidence::kConfirmed ? "confirmed by" : "also seen:";
   if (corr.errors_seen()) absl::StrAppend(&summary, "; ", verb, " ", corr.Said());
-  std::vector<EvidenceNote> evidence = c.evidence;
+  std::vector<EvidenceNote> evidence;
+  for (const EvidenceNote* n : c.evidence) evidence.push_back(*n);
   evidence.insert(evidence.end(), corr.notes.begin(), corr.notes.end());
   return Supported(kClockSkew, confidence, blamed, std::move(summary), std::move(evidence),
                    OffHostFix(ctx, blamed, followers));
@@ -288,7 +289,8 @@ CauseResult LegVerdict(const RuleContext& ctx, const Leg& leg, const SkewCorrobo
                    " against ", ctx.clocks.ReferenceLabel(), "), more than the limit ",
                    FormatShortDuration(ctx.max_clock_skew), " though each is within it");
   if (corr.skew_errors > 0) absl::StrAppend(&summary, "; ", corr.Said());
-  std::vector<EvidenceNote> evidence = leg.apart.evidence;
+  std::vector<EvidenceNote> evidence;
+  for (const EvidenceNote* n : leg.apart.evidence) evidence.push_back(*n);
   evidence.insert(evidence.end(), corr.notes.begin(), corr.notes.end());
   return Supported(
       kClockSkew, Grade(true, !leg.apart.stale, corr.any()), blamed, std::move(summary),

@@ -138,7 +138,7 @@ class ConnectorAuthRule : public Rule {
     for (const FailingPair* p : ctx.group.pairs) {
       if (p->target_known) results.push_back(ForPair(ctx.index, *p));
     }
-    return StrongestOf(kConnectorAuth, results);
+    return StrongestOf(kConnectorAuth, std::move(results));
   }
 
  private:

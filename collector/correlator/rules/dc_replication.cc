@@ -261,8 +261,16 @@ class DcReplicationRule : public PerTargetRule {
     CompareViews(ctx.index, t, views, stale);
     CompareTicketKvnos(ctx.index, t, stale);
     const AccountReplication repl = ReplicationOf(ctx, t);
-    std::set<std::string> stale_dcs = stale.dcs;
-    stale_dcs.insert(repl.failures->stale_dcs.begin(), repl.failures->stale_dcs.end());
+    // The DCs whose copy is stale: this account's, and the destinations of the naming
+    // context's failing links (the same for every target: merged only when this one adds any,
+    // since a domain-wide outage names hundreds of DCs).
+    const std::set<std::string>& link_dcs = repl.failures->stale_dcs;
+    std::set<std::string> merged;
+    if (!stale.dcs.empty()) {
+      merged = stale.dcs;
+      merged.insert(link_dcs.begin(), link_dcs.end());
+    }
+    const std::set<std::string>& stale_dcs = stale.dcs.empty() ? link_dcs : merged;
     const std::string blamed = stale_dcs.empty() ? "" : *stale_dcs.begin();
     if (!stale.notes.empty()) {
       std::vector<EvidenceNote> evidence = stale.notes;

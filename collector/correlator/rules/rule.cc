@@ -50,7 +50,7 @@ Confidence Grade(bool direct, bool direct_fresh, bool corroborated) {
 CauseResult PerTargetRule::Evaluate(const RuleContext& ctx) const {
   std::vector<CauseResult> per_target;
   for (const std::string& t : ctx.group.targets) per_target.push_back(ForTarget(ctx, t));
-  return StrongestOf(cause(), per_target);
+  return StrongestOf(cause(), std::move(per_target));
 }
 
 void ForEachEvent(const FleetIndex& index, const std::string& host, const std::set<uint32_t>& ids,
@@ -79,20 +79,20 @@ std::vector<std::string> KdcsOf(const FleetIndex& index, const std::string& host
   return index.Dcs();
 }
 
-CauseResult StrongestOf(const char* cause, const std::vector<CauseResult>& results) {
+CauseResult StrongestOf(const char* cause, std::vector<CauseResult> results) {
   if (results.empty()) {
     return NotChecked(cause, "no failing queue names a host of the fleet as its target");
   }
-  const CauseResult* best = nullptr;
-  for (const CauseResult& r : results) {
+  CauseResult* best = nullptr;
+  for (CauseResult& r : results) {
     if (r.state == CauseResult::State::kSupported &&
         (best == nullptr || r.confidence > best->confidence)) {
       best = &r;
     }
   }
-  if (best != nullptr) return *best;
-  for (const CauseResult& r : results) {
-    if (r.state == CauseResult::State::kNotChecked) return r;
+  if (best != nullptr) return std::move(*best);
+  for (CauseResult& r : results) {
+    if (r.state == CauseResult::State::kNotChecked) return std::move(r);
   }
   std::vector<std::string> reasons;
   for (const CauseResult& r : results) reasons.push_back(r.summary);

@@ -93,7 +93,7 @@ std::vector<std::string> KdcsOf(const FleetIndex& index, const std::string& host
 // The per-target verdicts of a group folded into one: the most confident supported verdict,
 // else the first not-checked one, else ruled out with every reason. An empty list is not
 // checked: no failing queue names a known host.
-CauseResult StrongestOf(const char* cause, const std::vector<CauseResult>& results);
+CauseResult StrongestOf(const char* cause, std::vector<CauseResult> results);
 
 // True when `spn` ("SMTPSVC/ex02.contoso.com@REALM", "SMTP/EX02") is one of target `t`'s SMTP
 // SPNs (short or FQDN form; service classes compare case-insensitively).

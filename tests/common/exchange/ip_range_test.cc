@@ -19,6 +19,13 @@ TEST(IpAddressTest, ParsesAndFormatsBothFamilies) {
   EXPECT_EQ(FormatIpAddress(*ParseIpAddress("2001:db8::10.1.1.5")), "2001:db8::a01:105");
   EXPECT_FALSE(ParseIpAddress("10.1.1"));
   EXPECT_FALSE(ParseIpAddress("10.1.1.256"));
+  EXPECT_FALSE(ParseIpAddress("10.1.1.5."));
+  EXPECT_FALSE(ParseIpAddress("10..1.5"));
+  EXPECT_FALSE(ParseIpAddress(".10.1.1"));
+  EXPECT_FALSE(ParseIpAddress("10.1.1.1.1"));
+  EXPECT_FALSE(ParseIpAddress("10.1.1.0005"));
+  EXPECT_FALSE(ParseIpAddress("ex01.contoso.com"));
+  EXPECT_EQ(ParseIpAddress("010.001.1.0"), std::string("\x0a\x01\x01\x00", 4));
   EXPECT_FALSE(ParseIpAddress("1::2::3"));
   EXPECT_FALSE(ParseIpAddress("2a0X:3cXX::25"));
   EXPECT_FALSE(ParseIpAddress(""));
