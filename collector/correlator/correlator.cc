@@ -117,8 +117,8 @@ class FailureGrouper {
     for (const auto& [key, p] : m_.failing()) {
       if (assigned_.count(key) || p.tentative) continue;
       FailureGroup g;
-      const std::set<std::string> healthy_to_t = m_.HealthySendersTo(p.target);
-      const std::set<std::string> healthy_from_s = m_.HealthyTargetsOf(p.sender);
+      const std::vector<std::string>& healthy_to_t = m_.HealthySendersTo(p.target);
+      const std::vector<std::string>& healthy_from_s = m_.HealthyTargetsOf(p.sender);
       if (!healthy_to_t.empty() && !healthy_from_s.empty()) {
         g.pattern_kind = "pair_only";
         g.pattern =

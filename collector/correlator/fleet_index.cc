@@ -64,6 +64,11 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Dur
       model::ChoosePdcEmulator(model::PdcReportsIn(fleet), model::PdcClaimsIn(fleet));
   pdc_ = pdc.host;
   pdc_reason_ = pdc.reason;
+  // Sized once: growing these tables by rehashing was a visible share at 20,000 hosts.
+  const size_t hosts = fleet.hosts.size();
+  names_.reserve(3 * hosts);  // name, FQDN, an address
+  by_host_.reserve(3 * hosts);
+  indexed_.reserve(hosts);
   for (const auto& [key, host] : fleet.hosts) IndexHost(key, host);
   // Second pass: indexes that resolve names, which needs every host known.
   for (const auto& [key, list] : indexed_) {

@@ -1,5 +1,7 @@
 #include "collector/correlator/pair_matrix.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -11,8 +13,8 @@
 namespace kerbside::correlator {
 namespace {
 
-const std::set<std::string>& NoHosts() {
-  static const std::set<std::string> none;
+const std::vector<std::string>& NoHosts() {
+  static const std::vector<std::string> none;
   return none;
 }
 
@@ -100,9 +102,10 @@ void PairMatrix::AddQueue(const FleetIndex& index, const NextHopResolver& resolv
     // candidates it says nothing about any one of them.
     if (!target && hop && hop->candidates.hosts.size() == 1) target = hop->candidates.hosts.front();
     if (target && *target != sender) {
-      healthy_.insert({sender, *target});
-      healthy_to_[*target].insert(sender);
-      healthy_from_[sender].insert(*target);
+      if (healthy_.insert({sender, *target}).second) {
+        healthy_to_[*target].push_back(sender);
+        healthy_from_[sender].push_back(*target);
+      }
     }
     return;
   }
@@ -203,30 +206,39 @@ void PairMatrix::AddInboundFailures(const FleetIndex& index) {
 }
 
 void PairMatrix::IndexPairs() {
+  auto drop = [](std::vector<std::string>& names, const std::string& name) {
+    std::erase(names, name);  // a host's list of peers: a handful of names
+  };
   for (const auto& [key, p] : failing_) {
     if (p.tentative) continue;
-    failing_to_[p.target].insert(p.sender);
-    failing_from_[p.sender].insert(p.target);
+    failing_to_[p.target].push_back(p.sender);
+    failing_from_[p.sender].push_back(p.target);
     // A pair seen failing is not healthy, whatever another queue says.
-    healthy_.erase(key);
-    healthy_to_[p.target].erase(p.sender);
-    healthy_from_[p.sender].erase(p.target);
+    if (healthy_.erase(key) != 0) {
+      drop(healthy_to_[p.target], p.sender);
+      drop(healthy_from_[p.sender], p.target);
+    }
   }
+  // failing_ is ordered by (sender, target), so failing_from_'s lists are sorted already, and
+  // each healthy pair was added once.
+  for (auto& [target, senders] : failing_to_) std::sort(senders.begin(), senders.end());
+  for (auto& [target, senders] : healthy_to_) std::sort(senders.begin(), senders.end());
+  for (auto& [sender, targets] : healthy_from_) std::sort(targets.begin(), targets.end());
 }
 
-const std::set<std::string>& PairMatrix::FailingSendersTo(const std::string& target) const {
+const std::vector<std::string>& PairMatrix::FailingSendersTo(const std::string& target) const {
   auto it = failing_to_.find(target);
   return it == failing_to_.end() ? NoHosts() : it->second;
 }
-const std::set<std::string>& PairMatrix::HealthySendersTo(const std::string& target) const {
+const std::vector<std::string>& PairMatrix::HealthySendersTo(const std::string& target) const {
   auto it = healthy_to_.find(target);
   return it == healthy_to_.end() ? NoHosts() : it->second;
 }
-const std::set<std::string>& PairMatrix::FailingTargetsOf(const std::string& sender) const {
+const std::vector<std::string>& PairMatrix::FailingTargetsOf(const std::string& sender) const {
   auto it = failing_from_.find(sender);
   return it == failing_from_.end() ? NoHosts() : it->second;
 }
-const std::set<std::string>& PairMatrix::HealthyTargetsOf(const std::string& sender) const {
+const std::vector<std::string>& PairMatrix::HealthyTargetsOf(const std::string& sender) const {
   auto it = healthy_from_.find(sender);
   return it == healthy_from_.end() ? NoHosts() : it->second;
 }

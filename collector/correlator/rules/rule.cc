@@ -110,5 +110,6 @@ bool IsTargetSmtpSpn(const std::string& spn, const std::string& t, const std::st
 std::string HexCode(int code) { return absl::StrFormat("0x%x", code); }
 
 std::string JoinNames(const std::set<std::string>& names) { return absl::StrJoin(names, ", "); }
+std::string JoinNames(const std::vector<std::string>& names) { return absl::StrJoin(names, ", "); }
 
 }  // namespace kerbside::correlator

@@ -103,6 +103,7 @@ bool IsTargetSmtpSpn(const std::string& spn, const std::string& t, const std::st
 std::string HexCode(int code);
 
 std::string JoinNames(const std::set<std::string>& names);
+std::string JoinNames(const std::vector<std::string>& names);
 
 }  // namespace kerbside::correlator
 
