@@ -67,6 +67,7 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Dur
   // Sized once: growing these tables by rehashing was a visible share at 20,000 hosts.
   const size_t hosts = fleet.hosts.size();
   names_.reserve(3 * hosts);  // name, FQDN, an address
+  hosts_.reserve(hosts);
   by_host_.reserve(3 * hosts);
   indexed_.reserve(hosts);
   for (const auto& [key, host] : fleet.hosts) IndexHost(key, host);
@@ -77,6 +78,7 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Dur
 }
 
 void FleetIndex::IndexHost(const std::string& key, const model::HostEvidence& host) {
+  hosts_.emplace(key, &host);
   names_[NormalizeName(key)] = key;
   if (!host.identity.fqdn().empty()) names_[NormalizeName(host.identity.fqdn())] = key;
   for (const std::string& ip : host.identity.ips()) {
@@ -263,8 +265,8 @@ std::optional<std::string> FleetIndex::Resolve(absl::string_view name_or_ip) con
 }
 
 const model::HostEvidence* FleetIndex::Host(const std::string& key) const {
-  auto it = fleet_.hosts.find(key);
-  return it == fleet_.hosts.end() ? nullptr : &it->second;
+  auto it = hosts_.find(key);
+  return it == hosts_.end() ? nullptr : it->second;
 }
 
 std::string FleetIndex::Fqdn(const std::string& key) const {
