@@ -17,7 +17,11 @@
 # every one of them holds a stream with a clock exchange done (up to 900 s). Without it, all N
 # connect at once and a connection that fails in the ramp stays failed: on 2 cores, with both
 # ends of 20,000 TLS handshakes on them, many time out waiting for the server's SETTINGS.
-# usage: [STREAMS_RECONNECT=1] bench/collector_streams.sh BUILD_DIR [N...]
+# With STREAMS_RAMP_PER_S=R the simulated agents start R per second: streams held, apart from
+# the storm of N simultaneous handshakes (bench/collector_reconnect.sh measures that).
+# Both processes need a descriptor per stream: a count the machine's hard RLIMIT_NOFILE cannot
+# hold (this kind of machine: 20,000, not raisable in its container) is skipped with a note.
+# usage: [STREAMS_RECONNECT=1] [STREAMS_RAMP_PER_S=R] bench/collector_streams.sh BUILD_DIR [N...]
 set -euo pipefail
 BUILD=${1:?BUILD_DIR}; shift
 COUNTS=("$@")
@@ -28,9 +32,18 @@ PID= LPID=
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 threads() { awk '/^Threads:/ {print $2}' "/proc/$1/status"; }
-printf '%8s %10s %14s %8s %10s %8s %8s %10s %8s %12s\n' streams rss_mb kb_per_stream threads \
+printf '%8s %8s %10s %14s %8s %10s %8s %8s %10s %8s %12s\n' streams open rss_mb kb_per_stream threads \
   ramp_s clocked cli_s metrics_s inv_mb inv_per_join
+ramp_args=()
+[ -n "${STREAMS_RAMP_PER_S:-}" ] && ramp_args=(--ramp_per_s "$STREAMS_RAMP_PER_S")
+nofile_hard=$(ulimit -Hn)
 for n in "${COUNTS[@]}"; do
+  # The collector keeps 256 descriptors spare beyond --max_agent_streams (n + 100 here).
+  if [ "$nofile_hard" != unlimited ] && [ $((n + 100 + 256)) -gt "$nofile_hard" ]; then
+    echo "skipped $n streams: this machine's hard limit on open files is $nofile_hard per" \
+      "process (ulimit -Hn); the collector needs $((n + 100 + 256))"
+    continue
+  fi
   rm -f "$D"/collector.db*
   mport=$(free_port)
   PORT=$(free_port)
@@ -42,12 +55,12 @@ for n in "${COUNTS[@]}"; do
   sleep 1
   idle=$(rss_kib "$PID")
   idle_threads=$(threads "$PID")
-  [ "$n" = "${COUNTS[0]}" ] && printf '%8s %10.1f %14s %8s %10s %8s %8s %10s %8s %12s\n' 0 \
+  [ "$n" = "${COUNTS[0]}" ] && printf '%8s %8s %10.1f %14s %8s %10s %8s %8s %10s %8s %12s\n' 0 0 \
     "$(awk -v a="$idle" 'BEGIN{print a/1024}')" - "$idle_threads" - - - - - -
   if [ "${STREAMS_RECONNECT:-0}" = 1 ]; then
     t_start=$(date +%s.%N)
     "$LOAD" "localhost:$PORT" "$D/pki/ca.crt" "$D/pki/ca.key" "$n" 1200 --heartbeat 15 \
-      --reconnect > "$D/load.out" 2>&1 &
+      --reconnect "${ramp_args[@]}" > "$D/load.out" 2>&1 &
     LPID=$!
     for _ in $(seq 1 1800); do grep -q "^all $n clocked" "$D/load.out" && break; sleep 0.5; done
     if grep -q "^all $n clocked" "$D/load.out"; then
@@ -60,7 +73,7 @@ for n in "${COUNTS[@]}"; do
     fi
   else
     "$LOAD" "localhost:$PORT" "$D/pki/ca.crt" "$D/pki/ca.key" "$n" 600 --heartbeat 15 \
-      > "$D/load.out" 2>&1 &
+      "${ramp_args[@]}" > "$D/load.out" 2>&1 &
     LPID=$!
     for _ in $(seq 1 1200); do grep -q established "$D/load.out" && break; sleep 0.5; done
     ramp=$(sed -n 's/.*after \([0-9.]*\) s.*/\1/p' "$D/load.out")
@@ -77,9 +90,12 @@ for n in "${COUNTS[@]}"; do
   t2=$(date +%s.%N)
   inv_bytes=$(awk '$1 == "kerbside_inventory_bytes_sent_total" {print $2}' "$D/metrics.txt")
   inv_hosts=$(awk '$1 == "kerbside_inventory_hosts_sent_total" {print $2}' "$D/metrics.txt")
-  printf '%8s %10.1f %14.1f %8s %10s %8s %8.2f %10.2f %8.1f %12.2f\n' "$got" \
+  # Memory per stream over the streams open when it was read (fewer than n if some failed).
+  open_now=$(awk '$1 == "kerbside_hosts_connected" {print $2}' "$D/metrics.txt")
+  [ "${open_now:-0}" -gt 0 ] || open_now=$n
+  printf '%8s %8s %10.1f %14.1f %8s %10s %8s %8.2f %10.2f %8.1f %12.2f\n' "$got" "$open_now" \
     "$(awk -v a="$rss" 'BEGIN{print a/1024}')" \
-    "$(awk -v a="$rss" -v b="$idle" -v n="$n" 'BEGIN{print (a-b)/n}')" "$(threads "$PID")" \
+    "$(awk -v a="$rss" -v b="$idle" -v n="$open_now" 'BEGIN{print (a-b)/n}')" "$(threads "$PID")" \
     "$ramp" "$clocked" "$(awk -v a="$t1" -v b="$t0" 'BEGIN{print a-b}')" \
     "$(awk -v a="$t2" -v b="$t1" 'BEGIN{print a-b}')" \
     "$(awk -v a="${inv_bytes:-0}" 'BEGIN{print a/1e6}')" \

@@ -324,6 +324,7 @@ int main(int argc, char** argv) {
   int n = 0, hold = 0, heartbeat = 15;
   BatchShape shape;
   bool reconnect = false;
+  double ramp_per_s = 0;
   app.add_option("addr", addr, "collector address (host:port)")->required();
   app.add_option("ca_crt", ca_crt, "fleet CA certificate (PEM)")->required();
   app.add_option("ca_key", ca_key_path, "fleet CA key (PEM): signs one certificate per host")
@@ -339,6 +340,11 @@ int main(int argc, char** argv) {
   app.add_flag("--reconnect", reconnect,
                "reconnect ended streams with the agent's backoff (1 s doubling to 60 s, equal "
                "jitter); print when every host has a clock exchange done and when not");
+  app.add_option("--ramp_per_s", ramp_per_s,
+                 "start this many agents per second (0: all at once). Measures streams held "
+                 "apart from a connection storm, which on 2 cores shared by both ends times out "
+                 "TLS handshakes at ~10,000 (bench/collector_reconnect.sh measures the storm)")
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
 
   const std::string ca_pem = ReadAll(ca_crt.c_str());
@@ -357,6 +363,21 @@ int main(int argc, char** argv) {
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<Host> hosts(n);
+  // Heartbeats from the first stream on, while the others are still being started and
+  // established: a stream silent for the collector's idle timeout (4 heartbeats) is closed, and
+  // a ramp of thousands takes longer than that. The main loop takes over once all are up.
+  std::atomic<int> started{0};
+  std::atomic<bool> ramp_over{false};
+  std::thread ramp_heartbeats([&] {
+    auto next = std::chrono::steady_clock::now() + std::chrono::seconds(heartbeat);
+    while (!ramp_over) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (std::chrono::steady_clock::now() < next) continue;
+      const int upto = started.load(std::memory_order_acquire);
+      for (int i = 0; i < upto; ++i) hosts[i].agent->Heartbeat();
+      next += std::chrono::seconds(heartbeat);
+    }
+  });
   for (int i = 0; i < n; ++i) {
     Host& h = hosts[i];
     h.netbios = absl::StrFormat("LD%05d", i);
@@ -373,7 +394,13 @@ int main(int argc, char** argv) {
     h.stub =
         v1::AgentService::NewStub(grpc::CreateCustomChannel(addr, grpc::SslCredentials(o), args));
     h.backoff.emplace(absl::Seconds(1), absl::Seconds(60), [&] { return uniform(rng); });
+    if (ramp_per_s > 0) {
+      std::this_thread::sleep_until(t0 +
+                                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                        std::chrono::duration<double>(i / ramp_per_s)));
+    }
     h.agent = std::make_unique<Agent>(h.stub.get(), h.netbios, h.fqdn, shape);
+    started.store(i + 1, std::memory_order_release);
   }
   const auto deadline = t0 + std::chrono::seconds(hold);
   {
@@ -383,6 +410,8 @@ int main(int argc, char** argv) {
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     std::fflush(stdout);
   }
+  ramp_over = true;
+  ramp_heartbeats.join();
   const bool all_established = established >= n;
   const auto counted_from = std::chrono::steady_clock::now();
   counting = true;
