@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "collector/correlator/diagnosis.h"
 #include "collector/correlator/fleet_index.h"
 #include "common/exchange/next_hop.h"
@@ -41,7 +42,7 @@ class NextHopResolver {
 
   const FleetIndex& index_;
   std::vector<exchange::ExchangeServerFacts> fleet_;
-  std::map<std::string, size_t> by_name_;
+  absl::flat_hash_map<std::string, size_t> by_name_;
   std::map<std::string, std::vector<size_t>> by_site_, by_dag_;  // lower-case keys
   std::vector<size_t> no_site_, no_dag_;
 };

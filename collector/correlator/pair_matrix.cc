@@ -81,7 +81,9 @@ std::optional<int> EndpointPort(const v1::LastError& e) {
 }  // namespace
 
 PairMatrix::PairMatrix(const FleetIndex& index) {
-  const NextHopResolver resolver(index);
+  // Built at the first next hop that is no host: its tables cover every Exchange server, and a
+  // fleet whose queues all name their target (intra-org relay to one server) needs none.
+  std::optional<NextHopResolver> resolver;
   for (const v1::Evidence* ev : index.All(v1::Evidence::kQueues)) {
     queues_known_.insert(ev->host());
     for (const v1::Queue& q : ev->queues().queues()) AddQueue(index, resolver, *ev, q);
@@ -90,13 +92,16 @@ PairMatrix::PairMatrix(const FleetIndex& index) {
   IndexPairs();
 }
 
-void PairMatrix::AddQueue(const FleetIndex& index, const NextHopResolver& resolver,
+void PairMatrix::AddQueue(const FleetIndex& index, std::optional<NextHopResolver>& resolver,
                           const v1::Evidence& ev, const v1::Queue& q) {
   const std::string& sender = ev.host();
   std::optional<std::string> target = ResolveTarget(index, q);
   const bool stuck = model::IsQueueStuck(q);
   std::optional<NextHopTargets> hop;
-  if (!target) hop = resolver.Resolve(sender, q, /*find_named=*/stuck);
+  if (!target) {
+    if (!resolver) resolver.emplace(index);
+    hop = resolver->Resolve(sender, q, /*find_named=*/stuck);
+  }
   if (!stuck) {
     // A delivering queue toward a known Exchange server is a healthy pair; toward a set of
     // candidates it says nothing about any one of them.

@@ -2,6 +2,7 @@
 #define KERBSIDE_COLLECTOR_CORRELATOR_PAIR_MATRIX_H_
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -67,8 +68,8 @@ class PairMatrix {
     bool known = false;      // hosts are fleet hosts (else the next hop as written)
     bool tentative = false;  // one of several candidates, none named by the evidence
   };
-  void AddQueue(const FleetIndex& index, const NextHopResolver& resolver, const v1::Evidence& ev,
-                const v1::Queue& q);
+  void AddQueue(const FleetIndex& index, std::optional<NextHopResolver>& resolver,
+                const v1::Evidence& ev, const v1::Queue& q);
   QueueTargets ChooseCandidates(const std::string& sender, const v1::Queue& q,
                                 const NextHopTargets& hop);
   void AddInboundFailures(const FleetIndex& index);
