@@ -211,18 +211,28 @@ void PairMatrix::AddInboundFailures(const FleetIndex& index) {
 }
 
 void PairMatrix::IndexPairs() {
-  auto drop = [](std::vector<std::string>& names, const std::string& name) {
-    std::erase(names, name);  // a host's list of peers: a handful of names
-  };
+  // Lists that held a pair now seen failing: filtered once each after the loop (a hub's list
+  // can hold thousands of senders; erasing one name at a time would be quadratic).
+  absl::flat_hash_set<std::string> stale_to, stale_from;
   for (const auto& [key, p] : failing_) {
     if (p.tentative) continue;
     failing_to_[p.target].push_back(p.sender);
     failing_from_[p.sender].push_back(p.target);
     // A pair seen failing is not healthy, whatever another queue says.
     if (healthy_.erase(key) != 0) {
-      drop(healthy_to_[p.target], p.sender);
-      drop(healthy_from_[p.sender], p.target);
+      stale_to.insert(p.target);
+      stale_from.insert(p.sender);
     }
+  }
+  for (const std::string& target : stale_to) {
+    std::erase_if(healthy_to_[target], [&](const std::string& s) {
+      return !healthy_.contains({s, target});
+    });
+  }
+  for (const std::string& sender : stale_from) {
+    std::erase_if(healthy_from_[sender], [&](const std::string& t) {
+      return !healthy_.contains({sender, t});
+    });
   }
   // failing_ is ordered by (sender, target), so failing_from_'s lists are sorted already, and
   // each healthy pair was added once.

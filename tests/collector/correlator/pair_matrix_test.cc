@@ -117,6 +117,23 @@ TEST_F(PairMatrixNextHopTest, Old1035sOfASenderThatDeliversMakeNoPair) {
   EXPECT_THAT(m2.FailingSendersTo("EX03"), UnorderedElementsAre("EX01", "EX02"));
 }
 
+// A sender with one queue delivering to a target and another failing to it fails to it: the
+// pair leaves the healthy lists of both sides, and the other senders stay there, sorted.
+TEST_F(PairMatrixNextHopTest, APairSeenFailingLeavesTheHealthyListsOfBothSides) {
+  Queue("EX03", "ex02.contoso.com", "Active");
+  Queue("EX01", "ex02.contoso.com", "Active");
+  Queue("EX01", "ex04.contoso.com", "Active");
+  Queue("EX01", "hub version 14", "Retry", "ex02.contoso.com");
+  Queue("EX04", "ex02.contoso.com", "Active");
+  const FleetIndex index(fleet_, now_, absl::Hours(24));
+  const PairMatrix m(index);
+  EXPECT_FALSE(m.Healthy("EX01", "EX02"));
+  EXPECT_THAT(m.FailingSendersTo("EX02"), ElementsAre("EX01"));
+  EXPECT_THAT(m.HealthySendersTo("EX02"), ElementsAre("EX03", "EX04"));
+  EXPECT_THAT(m.HealthyTargetsOf("EX01"), ElementsAre("EX04"));
+  EXPECT_TRUE(m.Healthy("EX01", "EX04"));
+}
+
 TEST_F(PairMatrixNextHopTest, ADeliveringQueueCountsOnlyWhenItsNextHopIsOneServer) {
   Queue("EX01", "hub version 14", "Active");  // EX02 or EX03: healthy to neither for sure
   Queue("EX02", "BRANCH", "Active");          // only EX04
