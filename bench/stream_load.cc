@@ -364,8 +364,9 @@ int main(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<Host> hosts(n);
   // Heartbeats from the first stream on, while the others are still being started and
-  // established: a stream silent for the collector's idle timeout (4 heartbeats, at least 2 minutes) is closed, and
-  // a ramp of thousands takes longer than that. The main loop takes over once all are up.
+  // established: a stream silent for the collector's idle timeout (4 heartbeats, at least 2
+  // minutes) is closed, and a ramp of thousands takes longer than that. The main loop takes over
+  // once all are up.
   std::atomic<int> started{0};
   std::atomic<bool> ramp_over{false};
   std::thread ramp_heartbeats([&] {
