@@ -144,8 +144,12 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
     registration_->Identified(name, token_);
     // Bounded like every string from the wire; an agent without a spool id gets no dedupe.
     session_.emplace(service_->MakeSessionContext(), *std::move(id), token_,
-                     in_.hello().spool_id().substr(0, 64), peer_,
-                     [this](v1::CollectorMessage&& m) { return Enqueue(std::move(m)); });
+                     in_.hello().spool_id().substr(0, 64), peer_, [this](v1::CollectorMessage&& m) {
+                       return Enqueue(Outgoing{std::move(m), nullptr});
+                     });
+    session_->set_shared_writer([this](std::shared_ptr<const v1::CollectorMessage> m) {
+      return Enqueue(Outgoing{{}, std::move(m)});
+    });
     session_->set_inventory_deltas(in_.hello().inventory_deltas());
     session_->set_resume([this] { Resume(); });
     session_->Start();
@@ -203,7 +207,15 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
 
   // Also while finishing: the acknowledgements of batches the writer still holds go out before
   // the stream's status.
-  bool Enqueue(v1::CollectorMessage&& m) {
+  // A message to the agent: its own, or one shared with other streams (the whole inventory:
+  // StartWrite only reads it, and protobuf 3.21 serializes a const message from several threads
+  // at once safely, its cached sizes being atomic).
+  struct Outgoing {
+    v1::CollectorMessage owned;
+    std::shared_ptr<const v1::CollectorMessage> shared;
+    const v1::CollectorMessage* get() const { return shared != nullptr ? shared.get() : &owned; }
+  };
+  bool Enqueue(Outgoing&& m) {
     std::lock_guard lock(mu_);
     if (broken_ || finished_) return false;
     if (outbox_.size() >= kMaxQueuedWrites) {
@@ -235,7 +247,7 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
   void WriteNextLocked() {
     if (writing_ || outbox_.empty() || broken_) return;
     writing_ = true;
-    StartWrite(&outbox_.front());
+    StartWrite(outbox_.front().get());
   }
 
   // The last thing its caller does (see the class comment); unlocks `lock`.
@@ -259,14 +271,14 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
   bool superseded_ = false;
 
   std::mutex mu_;
-  std::deque<v1::CollectorMessage> outbox_;  // guarded by mu_; front() is in flight if writing_
-  bool writing_ = false;                     // guarded by mu_
-  bool broken_ = false;                      // guarded by mu_: a write failed or overflowed
-  bool finishing_ = false;                   // guarded by mu_
-  bool finished_ = false;                    // guarded by mu_
-  int storing_ = 0;             // guarded by mu_: batches with the ingest writer, not yet answered
-  bool paused_ = false;         // guarded by mu_: no read outstanding until Resume
-  grpc::Status finish_status_;  // guarded by mu_
+  std::deque<Outgoing> outbox_;  // guarded by mu_; front() is in flight if writing_
+  bool writing_ = false;         // guarded by mu_
+  bool broken_ = false;          // guarded by mu_: a write failed or overflowed
+  bool finishing_ = false;       // guarded by mu_
+  bool finished_ = false;        // guarded by mu_
+  int storing_ = 0;              // guarded by mu_: batches with the ingest writer, not yet answered
+  bool paused_ = false;          // guarded by mu_: no read outstanding until Resume
+  grpc::Status finish_status_;   // guarded by mu_
 };
 
 absl::StatusOr<std::optional<CertificateIdentity>> AgentServiceImpl::AuthenticatePeer(

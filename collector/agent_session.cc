@@ -306,10 +306,20 @@ void AgentSession::SendInventoryIfChanged() {
   }
   // To an agent that applies deltas and has a version, the hosts changed since; else (or when
   // the registry's change log no longer reaches that far back) the whole fleet.
-  v1::CollectorMessage inventory;
   std::optional<v1::Inventory> delta;
   if (inventory_deltas_ && inventory_sent_ != 0)
     delta = ctx_.fleet->InventoryDelta(inventory_sent_);
+  if (!delta && write_shared_) {
+    HostRegistry::SharedInventory full = ctx_.fleet->FullInventory();
+    inventory_sent_ = full.version;
+    inventory_sent_at_ = now;
+    Tell(IngestEvent::Kind::kInventorySent, "full", full.hosts, full.bytes);
+    if (writable_.load(std::memory_order_relaxed) && !write_shared_(std::move(full.message))) {
+      writable_.store(false, std::memory_order_relaxed);
+    }
+    return;
+  }
+  v1::CollectorMessage inventory;
   *inventory.mutable_inventory() = delta ? *std::move(delta) : ctx_.fleet->Inventory();
   inventory_sent_ = inventory.inventory().version();
   inventory_sent_at_ = now;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,8 @@ class AgentSession {
   // Queues one message to the agent (taken, not copied: an inventory can list the whole fleet);
   // false once the stream is broken.
   using Writer = std::function<bool(v1::CollectorMessage&&)>;
+  // Queues a message shared with other streams (the whole inventory); same answer as Writer.
+  using SharedWriter = std::function<bool(std::shared_ptr<const v1::CollectorMessage>)>;
   enum class Handled {
     kDone,     // read the next message
     kStoring,  // a batch is with the writer: the resume callback says when it is answered
@@ -63,6 +66,9 @@ class AgentSession {
 
   // The agent's hello said it applies inventory deltas. Before Start().
   void set_inventory_deltas(bool on) { inventory_deltas_ = on; }
+  // Whole inventories then go out as the fleet's one shared message (HostRegistry::
+  // FullInventory), not a copy each. Without it they are copied into `write`. Before Start().
+  void set_shared_writer(SharedWriter write) { write_shared_ = std::move(write); }
   // Called on the writer's thread once each batch Handle left with it is stored and answered
   // (or failed); the last thing the session does on that thread. Before Start().
   void set_resume(std::function<void()> resume) { resume_ = std::move(resume); }
@@ -119,6 +125,7 @@ class AgentSession {
   const std::string spool_id_;
   const std::string peer_;
   Writer write_;
+  SharedWriter write_shared_;
   std::atomic<bool> writable_ = true;            // also written by the writer's thread (an ack)
   uint64_t inventory_sent_ = 0;                  // the fleet inventory version the agent has
   std::optional<absl::Time> inventory_sent_at_;  // collector clock

@@ -267,6 +267,27 @@ std::optional<v1::Inventory> HostRegistry::InventoryDelta(uint64_t since) const 
   return delta;
 }
 
+HostRegistry::SharedInventory HostRegistry::FullInventory() const {
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mu_);
+  const uint64_t behind = inventory_version_ - full_inventory_.version;
+  const bool fresh = behind == 0 || (behind <= hosts_.size() / 64 && now >= full_inventory_built_ &&
+                                     now - full_inventory_built_ < absl::Seconds(1));
+  if (full_inventory_.message != nullptr && fresh) return full_inventory_;
+  auto message = std::make_shared<v1::CollectorMessage>();
+  v1::Inventory* inv = message->mutable_inventory();
+  inv->mutable_hosts()->Reserve(static_cast<int>(hosts_.size()));
+  for (const auto& [key, h] : hosts_) *inv->add_hosts() = h.identity;
+  inv->set_version(inventory_version_);
+  inv->set_full(true);
+  full_inventory_.hosts = inv->hosts_size();
+  full_inventory_.bytes = static_cast<int64_t>(message->ByteSizeLong());
+  full_inventory_.version = inventory_version_;
+  full_inventory_.message = std::move(message);
+  full_inventory_built_ = now;
+  return full_inventory_;
+}
+
 uint64_t HostRegistry::InventoryVersion() const {
   absl::MutexLock lock(&mu_);
   return inventory_version_;

@@ -426,6 +426,53 @@ TEST(AgentSessionDeltaTest, AnAgentThatAppliesDeltasGetsOnlyTheChangedHosts) {
   EXPECT_EQ(told[2].items, 3);
 }
 
+// With a shared writer (the service's), the whole inventory goes out as the fleet's one message:
+// two agents connecting to an unchanged fleet are sent the same message, not a copy each.
+TEST(AgentSessionDeltaTest, TheWholeInventoryIsSharedBetweenStreams) {
+  testing_util::TempStore store;
+  ManualClock clock{kT0};
+  StoredBatches stored;
+  HostRegistry fleet(store.get(), &clock, HostRegistryOptions{});
+  std::vector<std::pair<v1::HostIdentity, uint64_t>> hosts;
+  for (const char* name : {"EX01", "EX02"}) {
+    v1::Hello hello =
+        HelloOf(name, absl::AsciiStrToLower(name) + ".contoso.com", v1::ROLE_EXCHANGE);
+    auto id = AcceptHello(hello, std::nullopt);
+    ASSERT_TRUE(id.ok());
+    hosts.emplace_back(*id, fleet.Connected(*id, "ipv4:127.0.0.1:7000", ""));
+  }
+  std::vector<std::shared_ptr<const v1::CollectorMessage>> shared;
+  std::vector<IngestEvent> told;
+  std::vector<std::unique_ptr<AgentSession>> sessions;
+  for (const auto& [id, token] : hosts) {
+    SessionContext ctx = TestContext(&fleet, store.get(), &clock, &stored);
+    ctx.on_ingest = [&](const IngestEvent& e) {
+      if (e.kind == IngestEvent::Kind::kInventorySent) told.push_back(e);
+    };
+    auto session = std::make_unique<AgentSession>(
+        std::move(ctx), id, token, "spool-" + id.netbios_name(), "ipv4:127.0.0.1:5000",
+        [&](const v1::CollectorMessage& m) {
+          EXPECT_FALSE(m.has_inventory()) << "the whole inventory was copied";
+          return true;
+        });
+    session->set_inventory_deltas(true);
+    session->set_shared_writer([&](std::shared_ptr<const v1::CollectorMessage> m) {
+      shared.push_back(std::move(m));
+      return true;
+    });
+    ASSERT_TRUE(session->Start());
+    sessions.push_back(std::move(session));
+  }
+  ASSERT_EQ(shared.size(), 2u);
+  EXPECT_EQ(shared[0], shared[1]);
+  EXPECT_TRUE(shared[0]->inventory().full());
+  EXPECT_EQ(shared[0]->inventory().hosts_size(), 2);
+  ASSERT_EQ(told.size(), 2u);
+  EXPECT_EQ(told[0].source, "full");
+  EXPECT_EQ(told[0].items, 2);
+  EXPECT_EQ(told[0].bytes, static_cast<int64_t>(shared[0]->ByteSizeLong()));
+}
+
 TEST_F(AgentSessionTest, ASupersededStreamIsAborted) {
   auto id = AcceptHello(*hello_.mutable_hello(), std::nullopt);
   ASSERT_TRUE(id.ok());

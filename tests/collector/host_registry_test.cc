@@ -187,6 +187,50 @@ TEST_F(HostRegistryTest, InventoryVersionChangesWhenAHostJoinsOrChanges) {
   EXPECT_NE(fleet.InventoryVersion(), seen);
 }
 
+// One message for every stream that sends the whole inventory: rebuilt when the fleet changed,
+// except while hosts join in a rush to a large fleet, when it may stay up to a second and
+// hosts/64 changes behind (its version says which; the agent's next delta starts there).
+TEST_F(HostRegistryTest, TheWholeInventoryIsOneSharedMessageUntilTheFleetChanges) {
+  HostRegistry fleet(store_.get(), &clock_, {});
+  fleet.Connected(Identity("DC01", v1::ROLE_DC, true), "p", "");
+  const HostRegistry::SharedInventory first = fleet.FullInventory();
+  ASSERT_NE(first.message, nullptr);
+  EXPECT_EQ(fleet.FullInventory().message, first.message);  // unchanged: the same message
+  EXPECT_EQ(first.version, fleet.InventoryVersion());
+  EXPECT_EQ(first.message->inventory().version(), first.version);
+  EXPECT_TRUE(first.message->inventory().full());
+  EXPECT_EQ(first.hosts, 1);
+  EXPECT_EQ(first.bytes, static_cast<int64_t>(first.message->ByteSizeLong()));
+  // Below 64 hosts every change rebuilds it, at once.
+  fleet.Connected(Identity("EX01", v1::ROLE_EXCHANGE), "p", "");
+  const HostRegistry::SharedInventory second = fleet.FullInventory();
+  EXPECT_NE(second.message, first.message);
+  EXPECT_EQ(second.hosts, 2);
+  EXPECT_EQ(second.version, fleet.InventoryVersion());
+  EXPECT_EQ(first.message->inventory().hosts_size(), 1);  // what a stream still sends is intact
+
+  // 128 hosts: up to 2 changes behind, for up to a second.
+  for (int i = 0; i < 126; ++i) {
+    fleet.Connected(Identity("EX1" + std::to_string(100 + i), v1::ROLE_EXCHANGE), "p", "");
+  }
+  const HostRegistry::SharedInventory big = fleet.FullInventory();
+  EXPECT_EQ(big.hosts, 128);
+  fleet.Connected(Identity("EX9001", v1::ROLE_EXCHANGE), "p", "");
+  fleet.Connected(Identity("EX9002", v1::ROLE_EXCHANGE), "p", "");
+  const HostRegistry::SharedInventory behind = fleet.FullInventory();
+  EXPECT_EQ(behind.message, big.message);
+  EXPECT_EQ(behind.version, fleet.InventoryVersion() - 2);
+  std::optional<v1::Inventory> catch_up = fleet.InventoryDelta(behind.version);
+  ASSERT_TRUE(catch_up.has_value());
+  EXPECT_EQ(catch_up->hosts_size(), 2);
+  fleet.Connected(Identity("EX9003", v1::ROLE_EXCHANGE), "p", "");  // 3 behind: rebuilt
+  EXPECT_EQ(fleet.FullInventory().hosts, 131);
+  fleet.Connected(Identity("EX9004", v1::ROLE_EXCHANGE), "p", "");
+  EXPECT_EQ(fleet.FullInventory().hosts, 131);  // 1 behind, same instant
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(fleet.FullInventory().hosts, 132);  // a second later: rebuilt
+}
+
 TEST_F(HostRegistryTest, InventoryDeltaHoldsTheHostsChangedSinceAVersion) {
   HostRegistry fleet(store_.get(), &clock_, {});
   fleet.Connected(Identity("DC01", v1::ROLE_DC, true), "p", "");
