@@ -309,25 +309,27 @@ void AgentSession::SendInventoryIfChanged() {
   std::optional<v1::Inventory> delta;
   if (inventory_deltas_ && inventory_sent_ != 0)
     delta = ctx_.fleet->InventoryDelta(inventory_sent_);
-  if (!delta && write_shared_) {
+  inventory_sent_at_ = now;
+  if (!delta) {
     HostRegistry::SharedInventory full = ctx_.fleet->FullInventory();
     inventory_sent_ = full.version;
-    inventory_sent_at_ = now;
     Tell(IngestEvent::Kind::kInventorySent, "full", full.hosts, full.bytes);
-    if (writable_.load(std::memory_order_relaxed) && !write_shared_(std::move(full.message))) {
+    if (!write_shared_) {
+      Send(v1::CollectorMessage(*full.message));
+    } else if (writable_.load(std::memory_order_relaxed) &&
+               !write_shared_(std::move(full.message))) {
       writable_.store(false, std::memory_order_relaxed);
     }
     return;
   }
   v1::CollectorMessage inventory;
-  *inventory.mutable_inventory() = delta ? *std::move(delta) : ctx_.fleet->Inventory();
+  *inventory.mutable_inventory() = *std::move(delta);
   inventory_sent_ = inventory.inventory().version();
-  inventory_sent_at_ = now;
   // Counted so the traffic a join costs can be read off /metrics (issue 17: it must not grow
-  // with the fleet). Only when someone listens: ByteSizeLong walks the whole list.
+  // with the fleet). Only when someone listens: ByteSizeLong walks the whole delta.
   if (ctx_.on_ingest) {
-    Tell(IngestEvent::Kind::kInventorySent, inventory.inventory().full() ? "full" : "delta",
-         inventory.inventory().hosts_size(), static_cast<int64_t>(inventory.ByteSizeLong()));
+    Tell(IngestEvent::Kind::kInventorySent, "delta", inventory.inventory().hosts_size(),
+         static_cast<int64_t>(inventory.ByteSizeLong()));
   }
   Send(std::move(inventory));
 }

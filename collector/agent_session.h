@@ -67,7 +67,8 @@ class AgentSession {
   // The agent's hello said it applies inventory deltas. Before Start().
   void set_inventory_deltas(bool on) { inventory_deltas_ = on; }
   // Whole inventories then go out as the fleet's one shared message (HostRegistry::
-  // FullInventory), not a copy each. Without it they are copied into `write`. Before Start().
+  // FullInventory), not a copy each. Without it they are copied into `write` (tests).
+  // Before Start().
   void set_shared_writer(SharedWriter write) { write_shared_ = std::move(write); }
   // Called on the writer's thread once each batch Handle left with it is stored and answered
   // (or failed); the last thing the session does on that thread. Before Start().

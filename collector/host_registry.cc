@@ -242,13 +242,9 @@ v1::ListHostsResponse HostRegistry::ListHosts() const {
 }
 
 v1::Inventory HostRegistry::Inventory(uint64_t* version) const {
-  v1::Inventory inv;
-  absl::MutexLock lock(&mu_);
-  for (const auto& [key, h] : hosts_) *inv.add_hosts() = h.identity;
-  inv.set_version(inventory_version_);
-  inv.set_full(true);
-  if (version != nullptr) *version = inventory_version_;
-  return inv;
+  const SharedInventory full = FullInventory();
+  if (version != nullptr) *version = full.version;
+  return full.message->inventory();
 }
 
 std::optional<v1::Inventory> HostRegistry::InventoryDelta(uint64_t since) const {

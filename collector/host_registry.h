@@ -56,7 +56,8 @@ class HostRegistry {
   // The host's clock minus the collector's (positive = host ahead), when measured.
   std::optional<absl::Duration> OffsetVsCollector(const std::string& name) const;
   v1::ListHostsResponse ListHosts() const;
-  // Every known host's identity; `version` (optional) gets the version it reflects.
+  // Every known host's identity, a copy of FullInventory()'s (so it too can be a few joins
+  // behind while hosts join in a rush); `version` (optional) gets the version it reflects.
   v1::Inventory Inventory(uint64_t* version = nullptr) const;
   // Changes whenever a host joins or changes its identity, so streams can resend the inventory.
   uint64_t InventoryVersion() const;

@@ -23,11 +23,18 @@ const char* ConfidenceName(Confidence c) {
   return "possible";
 }
 
-std::string NormalizeName(absl::string_view name) {
-  std::string out = absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
-  while (!out.empty() && out.back() == '.') out.pop_back();
+namespace {
+
+// A name without surrounding blanks and trailing dots; NormalizeName lower-cases it.
+absl::string_view TrimName(absl::string_view name) {
+  absl::string_view out = absl::StripAsciiWhitespace(name);
+  while (!out.empty() && out.back() == '.') out.remove_suffix(1);
   return out;
 }
+
+}  // namespace
+
+std::string NormalizeName(absl::string_view name) { return absl::AsciiStrToLower(TrimName(name)); }
 
 std::string ShortName(absl::string_view name) {
   absl::string_view n = absl::StripAsciiWhitespace(name);
@@ -247,8 +254,7 @@ std::optional<std::string> FleetIndex::Resolve(absl::string_view name_or_ip) con
   }
   // NormalizeName into a buffer on the stack: resolving is done for every queue, probe and
   // event of the fleet, and a heap copy of each name showed in the profile (issue 17).
-  absl::string_view trimmed = absl::StripAsciiWhitespace(name_or_ip);
-  while (!trimmed.empty() && trimmed.back() == '.') trimmed.remove_suffix(1);
+  const absl::string_view trimmed = TrimName(name_or_ip);
   char buffer[256];
   std::string long_name;  // longer than any DNS name: still looked up, on the heap
   absl::string_view n;
@@ -256,7 +262,7 @@ std::optional<std::string> FleetIndex::Resolve(absl::string_view name_or_ip) con
     for (size_t i = 0; i < trimmed.size(); ++i) buffer[i] = absl::ascii_tolower(trimmed[i]);
     n = absl::string_view(buffer, trimmed.size());
   } else {
-    n = long_name = NormalizeName(trimmed);
+    n = long_name = absl::AsciiStrToLower(trimmed);
   }
   if (auto it = names_.find(n); it != names_.end()) return it->second;
   // An FQDN of a known NetBIOS name whose host.json lacks the FQDN.
