@@ -33,6 +33,7 @@
 #include "common/clock.h"
 #include "common/grpc_tls.h"
 #include "common/logging.h"
+#include "common/mutex_mode.h"
 #include "common/signals.h"
 #include "common/waiter.h"
 #include "google/protobuf/util/json_util.h"
@@ -392,6 +393,7 @@ int WritePolicyTemplates(const std::string& dir) {
 int main(int argc, char** argv) {
   kerbside::BlockTerminationSignals();
   kerbside::IgnoreBrokenPipes();
+  kerbside::DisableMutexDeadlockDetection();
   CLI::App app{"kerbside-agent: streams this host's evidence and clock to the collector"};
   AgentFlags f;
   std::string config_file;

@@ -6,7 +6,6 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "collector/agent_service.h"
 #include "collector/host_registry.h"
@@ -19,6 +18,7 @@
 #include "common/duration_format.h"
 #include "common/grpc_tls.h"
 #include "common/logging.h"
+#include "common/mutex_mode.h"
 #include "common/signals.h"
 #include "common/wire_limits.h"
 #include "grpcpp/server.h"
@@ -231,9 +231,7 @@ int Run(const Flags& f) {
 int main(int argc, char** argv) {
   kerbside::BlockTerminationSignals();
   kerbside::IgnoreBrokenPipes();
-  // Debian's Abseil checks every mutex acquisition for lock-order cycles (a debug aid; 2-5 % of
-  // the collector's ingest CPU, issue 17). The unit tests keep it on.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  kerbside::DisableMutexDeadlockDetection();
   CLI::App app{"kerbside-collector: keeps the fleet's evidence and clocks, serves the CLI"};
   Flags f;
   app.set_config("--config", "", "TOML/INI configuration file (keys as the long flags)");
