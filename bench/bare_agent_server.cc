@@ -16,8 +16,8 @@
 
 #include "common/clock.h"
 #include "common/grpc_tls.h"
-#include "common/proto_time.h"
 #include "common/mutex_mode.h"
+#include "common/proto_time.h"
 #include "common/signals.h"
 #include "common/wire_limits.h"
 #include "grpcpp/server.h"
