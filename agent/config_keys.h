@@ -10,8 +10,8 @@
 #include <variant>
 #include <vector>
 
-#include "absl/types/span.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "agent/config.h"
 
 namespace kerbside::agent {

@@ -66,10 +66,10 @@ class Spool {
   std::string id_;
   std::vector<std::string> open_warnings_;
   mutable std::mutex mu_;
-  std::map<uint64_t, v1::EvidenceBatch> batches_;  // guarded by mu_
-  std::map<uint64_t, uint64_t> sizes_;             // guarded by mu_
-  uint64_t bytes_ = 0;                             // guarded by mu_
-  uint64_t next_sequence_ = 1;                     // guarded by mu_
+  std::map<uint64_t, v1::EvidenceBatch> batches_;      // guarded by mu_
+  std::map<uint64_t, uint64_t> sizes_;                 // guarded by mu_
+  uint64_t bytes_ = 0;                                 // guarded by mu_
+  uint64_t next_sequence_ = 1;                         // guarded by mu_
   uint64_t dropped_total_ = 0, dropped_reported_ = 0;  // guarded by mu_
 };
 

@@ -8,7 +8,11 @@ namespace {
 // Exchange's cmdlets in a child PowerShell (5.1, what Exchange servers have), as
 // Collect-KerbsideBundle.ps1 runs them: the snap-in loaded if the shell lacks it, UTF-8 out.
 std::vector<std::string> ExchangeShell(const std::string& pipeline) {
-  return {"powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass",
+  return {"powershell.exe",
+          "-NoProfile",
+          "-NonInteractive",
+          "-ExecutionPolicy",
+          "Bypass",
           "-Command",
           absl::StrCat(
               "$ErrorActionPreference='Stop'; [Console]::OutputEncoding=[Text.Encoding]::UTF8; "
@@ -30,8 +34,8 @@ std::vector<ToolCommand> HostToolCommands(const AgentConfig& c) {
   for (const auto& kdc : c.probes.targets.kdcs) {
     std::string label = kdc.name.substr(0, kdc.name.find('.'));
     out.push_back({absl::StrCat("w32tm-stripchart-", absl::AsciiStrToUpper(label), ".txt"),
-                   {"w32tm.exe", "/stripchart", absl::StrCat("/computer:", kdc.name),
-                    "/samples:3", "/dataonly"}});
+                   {"w32tm.exe", "/stripchart", absl::StrCat("/computer:", kdc.name), "/samples:3",
+                    "/dataonly"}});
   }
   if (c.identity.role() == v1::ROLE_EXCHANGE) {
     out.push_back({"get-queue.json",

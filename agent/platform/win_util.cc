@@ -7,8 +7,8 @@ namespace kerbside::win {
 
 std::wstring Widen(absl::string_view utf8) {
   if (utf8.empty()) return {};
-  const int n = MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()),
-                                    nullptr, 0);
+  const int n =
+      MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), nullptr, 0);
   std::wstring out(static_cast<size_t>(n), L'\0');
   MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), out.data(), n);
   return out;
@@ -31,8 +31,8 @@ absl::Status Win32Error(absl::string_view what, DWORD error) {
       nullptr, error, 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
   std::string message = n > 0 ? Narrow(std::wstring_view(text, n)) : "unknown error";
   if (text != nullptr) LocalFree(text);
-  const std::string full = absl::StrCat(what, ": ", absl::StripAsciiWhitespace(message),
-                                        " (Win32 error ", error, ")");
+  const std::string full =
+      absl::StrCat(what, ": ", absl::StripAsciiWhitespace(message), " (Win32 error ", error, ")");
   switch (error) {
     case ERROR_FILE_NOT_FOUND:
     case ERROR_PATH_NOT_FOUND:

@@ -31,8 +31,9 @@ std::vector<uint64_t> Sequences(const std::vector<v1::EvidenceBatch>& batches) {
 class SpoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("spool-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    dir_ =
+        fs::path(::testing::TempDir()) /
+        ("spool-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -112,7 +113,9 @@ TEST_F(SpoolTest, OnDiskItSurvivesARestartAndSequencesGoOn) {
 }
 
 TEST_F(SpoolTest, LostStateMeansANewId) {
-  { (*Spool::Open(dir_.string(), 1 << 20, "first-id"))->Append(Batch("e", 1), false).IgnoreError(); }
+  {
+    (*Spool::Open(dir_.string(), 1 << 20, "first-id"))->Append(Batch("e", 1), false).IgnoreError();
+  }
   fs::remove(dir_ / "spool-state");
   auto spool = *Spool::Open(dir_.string(), 1 << 20, "second-id");
   EXPECT_EQ(spool->id(), "second-id");

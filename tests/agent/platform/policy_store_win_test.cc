@@ -44,9 +44,9 @@ class PolicyStoreWinTest : public ::testing::Test {
               ERROR_SUCCESS);
   }
   void SetDword(const wchar_t* name, DWORD v) {
-    ASSERT_EQ(RegSetValueExW(key_, name, 0, REG_DWORD, reinterpret_cast<const BYTE*>(&v),
-                             sizeof(v)),
-              ERROR_SUCCESS);
+    ASSERT_EQ(
+        RegSetValueExW(key_, name, 0, REG_DWORD, reinterpret_cast<const BYTE*>(&v), sizeof(v)),
+        ERROR_SUCCESS);
   }
 
   std::string path_;
@@ -109,8 +109,8 @@ TEST_F(PolicyStoreWinTest, ChangeWakesTheWatcherAndCancelStopsIt) {
   auto store = MakePolicyStore(path_);
   auto changed = std::async(std::launch::async, [&] { return store->WaitForChange(); });
   // The watch is armed inside WaitForChange; write until it has seen a change.
-  for (int i = 0; i < 100 && changed.wait_for(std::chrono::milliseconds(100)) !=
-                                 std::future_status::ready;
+  for (int i = 0;
+       i < 100 && changed.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready;
        ++i) {
     SetString(L"site", L"HQ" + std::to_wstring(i));
   }

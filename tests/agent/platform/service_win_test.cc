@@ -94,8 +94,10 @@ TEST_F(ServiceWinTest, InstallStartStopUninstall) {
     EXPECT_EQ(fa->dwResetPeriod, 86400u);
   } else {
     // Wine 8 stores failure actions but does not read them back.
-    std::printf("SKIPPED part: QueryServiceConfig2(FAILURE_ACTIONS) unsupported by this Wine "
-                "(error %lu)\n", GetLastError());
+    std::printf(
+        "SKIPPED part: QueryServiceConfig2(FAILURE_ACTIONS) unsupported by this Wine "
+        "(error %lu)\n",
+        GetLastError());
   }
   HKEY events = nullptr;
   ASSERT_EQ(RegOpenKeyExW(HKEY_LOCAL_MACHINE,
@@ -132,8 +134,8 @@ TEST_F(ServiceWinTest, ServiceModeOutsideTheScmSaysSo) {
 
 TEST_F(ServiceWinTest, UnknownPolicyValueStopsTheAgentByName) {
   HKEY key = nullptr;
-  ASSERT_EQ(RegCreateKeyExW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Policies\\Kerbside\\Agent", 0,
-                            nullptr, 0, KEY_ALL_ACCESS | KEY_WOW64_64KEY, nullptr, &key, nullptr),
+  ASSERT_EQ(RegCreateKeyExW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Policies\\Kerbside\\Agent", 0, nullptr,
+                            0, KEY_ALL_ACCESS | KEY_WOW64_64KEY, nullptr, &key, nullptr),
             ERROR_SUCCESS);
   const DWORD one = 1;
   RegSetValueExW(key, L"probe_everything", 0, REG_DWORD, reinterpret_cast<const BYTE*>(&one),

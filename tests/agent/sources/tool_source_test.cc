@@ -57,8 +57,7 @@ TEST(ToolSourceTest, EachFailingToolIsItsOwnProblem) {
 }
 
 TEST(ToolSourceTest, NothingReadIsFailingNotHealthy) {
-  ToolSource source("EX01", {{"w32tm-status.txt", {"false"}}}, absl::Seconds(60),
-                    absl::Seconds(5));
+  ToolSource source("EX01", {{"w32tm-status.txt", {"false"}}}, absl::Seconds(60), absl::Seconds(5));
   v1::EvidenceBatch b = source.Collect(absl::Now());
   EXPECT_EQ(b.health().state(), v1::SourceHealth::FAILING);
   EXPECT_EQ(b.items_size(), 0);

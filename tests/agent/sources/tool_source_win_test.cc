@@ -16,8 +16,8 @@ std::string WindowsPath(const std::string& linux_path) {
 }
 
 TEST(ToolSourceWinTest, CmdOutputIsParsedAsTheBundleFile) {
-  const std::string sample = WindowsPath(std::string(KERBSIDE_TEST_DATA) +
-                                         "/windows/w32tm-status-domain.txt");
+  const std::string sample =
+      WindowsPath(std::string(KERBSIDE_TEST_DATA) + "/windows/w32tm-status-domain.txt");
   ToolSource source("EX01", {{"w32tm-status.txt", {"cmd.exe", "/c", "type", sample}}},
                     absl::Seconds(60), absl::Seconds(30));
   v1::EvidenceBatch b = source.Collect(absl::Now());
