@@ -82,21 +82,34 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
 
   // One of the session's batches is stored and answered (on the ingest writer's thread). Until
   // here Finish waited for it, so the reactor is alive; a read paused at the bound starts again.
+  // A batch that failed to store ends the stream too (AgentSession::store_failed); while reads
+  // go on, the next message ends it (OnMessage), at the latest a heartbeat interval later.
   void Resume() {
     std::unique_lock lock(mu_);
     --storing_;
     if (paused_ && !finishing_) {
       paused_ = false;
-      if (!broken_) {
+      const bool store_failed = session_->store_failed();
+      if (!broken_ && !store_failed) {
         lock.unlock();
         StartRead(&in_);
         return;
       }
       finishing_ = true;
-      finish_status_ = grpc::Status::OK;
-      DropQueuedLocked();
+      if (broken_) {
+        finish_status_ = grpc::Status::OK;
+        DropQueuedLocked();
+      } else {
+        finish_status_ = StoreFailedStatus();  // the acknowledgements queued still go out
+      }
     }
     FinishIfDone(lock);
+  }
+
+  static grpc::Status StoreFailedStatus() {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "an evidence batch could not be stored: reconnect and send every "
+                        "unacknowledged batch again, in order");
   }
 
   void OnWriteDone(bool ok) override {
@@ -182,6 +195,10 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
     if (!handled.ok()) {
       End(grpc::Status(static_cast<grpc::StatusCode>(handled.status().code()),
                        std::string(handled.status().message())));
+      return false;
+    }
+    if (session_->store_failed()) {
+      End(StoreFailedStatus());
       return false;
     }
     if (*handled == AgentSession::Handled::kStoring) {

@@ -172,6 +172,15 @@ absl::StatusOr<AgentSession::Handled> AgentSession::OnEvidence(v1::EvidenceBatch
     Acknowledge(batch.sequence());
     return Handled::kDone;
   }
+  if (store_failed()) {
+    // Neither stored nor acknowledged: the agent sends it again after the failed one.
+    spdlog::warn(
+        "host={} source={} batch={}: not stored: an earlier batch of this stream was "
+        "not; the stream ends and the agent sends both again",
+        name_, batch.source(), batch.sequence());
+    Tell(IngestEvent::Kind::kBatchFailed, batch.source(), batch.items_size());
+    return Handled::kDone;
+  }
   if (!ctx_.stored->AdmitSource(name_, batch.source())) {
     // Acknowledged (sent again it would be refused again) but not stored.
     spdlog::warn(
@@ -215,16 +224,21 @@ absl::StatusOr<AgentSession::Handled> AgentSession::OnEvidence(v1::EvidenceBatch
       .health = done.health,
       .received_at = t2,
       .items = std::move(accepted.items),
-      .window = {
-          .since = t2 - ctx_.event_window,
-          .host_offset = ctx_.fleet->OffsetVsCollector(name_).value_or(absl::ZeroDuration())}};
+      .window = {.since = t2 - ctx_.event_window,
+                 .host_offset =
+                     ctx_.fleet->OffsetVsCollector(name_).value_or(absl::ZeroDuration())},
+      .stream = token_};
   if (ctx_.writer == nullptr) {
-    FinishEvidence(done, ctx_.store->ReplaceSourcesEvidence(snapshot).front());
+    const absl::Status stored = ctx_.store->ReplaceSourcesEvidence(snapshot).front();
+    if (!stored.ok()) store_failed_.store(true, std::memory_order_release);
+    FinishEvidence(done, stored);
     return Handled::kDone;
   }
   // Finished on the writer's thread, beside the next messages' Handle: FinishEvidence touches
   // only shared state that is thread-safe and the stream's writes.
   ctx_.writer->Submit(std::move(snapshot[0]), [this, done = std::move(done)](absl::Status stored) {
+    // Before the resume below, which ends the stream when it is set.
+    if (!stored.ok()) store_failed_.store(true, std::memory_order_release);
     FinishEvidence(done, stored);
     // A copy: the last call may end the stream, and with it this session.
     if (std::function<void()> resume = resume_; resume) resume();

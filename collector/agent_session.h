@@ -81,6 +81,10 @@ class AgentSession {
   // is not this stream's to disconnect). Any other error: the collector ends the stream with it.
   absl::StatusOr<Handled> Handle(v1::AgentMessage& msg, absl::Time t2);
   bool writable() const { return writable_.load(std::memory_order_relaxed); }
+  // A batch of this stream could not be stored. Its later batches are then not stored either
+  // (they would be stored ahead of it) nor acknowledged, and the stream should end: the agent
+  // reconnects and sends everything unacknowledged again, in order.
+  bool store_failed() const { return store_failed_.load(std::memory_order_acquire); }
   const std::string& name() const { return name_; }
 
  private:
@@ -128,6 +132,7 @@ class AgentSession {
   Writer write_;
   SharedWriter write_shared_;
   std::atomic<bool> writable_ = true;            // also written by the writer's thread (an ack)
+  std::atomic<bool> store_failed_ = false;       // set on the writer's thread
   uint64_t inventory_sent_ = 0;                  // the fleet inventory version the agent has
   std::optional<absl::Time> inventory_sent_at_;  // collector clock
   bool inventory_deltas_ = false;

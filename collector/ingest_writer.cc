@@ -35,11 +35,25 @@ IngestWriter::Counters IngestWriter::counters() const {
   return counters_;
 }
 
+bool IngestWriter::HasFailed(const SourceSnapshot& s) const {
+  return s.stream != 0 && failed_.contains(std::make_pair(s.stream, s.source));
+}
+
+void IngestWriter::NoteFailed(const SourceSnapshot& s) {
+  if (s.stream == 0 || !failed_.insert(std::make_pair(s.stream, s.source)).second) return;
+  failed_order_.emplace_back(s.stream, s.source);
+  if (failed_order_.size() > kMaxFailedSources) {
+    failed_.erase(failed_order_.front());
+    failed_order_.pop_front();
+  }
+}
+
 void IngestWriter::Run() {
   std::vector<SourceSnapshot> snapshots;
   std::vector<Done> dones;
   while (true) {
     std::vector<absl::Status> stored;
+    std::vector<Done> refused;  // behind a failed batch of their stream and source
     {
       absl::MutexLock commit(&commit_mu_);
       {
@@ -55,19 +69,32 @@ void IngestWriter::Run() {
         while (!queue_.empty() && snapshots.size() < options_.max_group_batches &&
                (snapshots.empty() ||
                 items + queue_.front().snapshot.items.size() <= options_.max_group_items)) {
-          items += queue_.front().snapshot.items.size();
-          snapshots.push_back(std::move(queue_.front().snapshot));
-          dones.push_back(std::move(queue_.front().done));
+          Pending& next = queue_.front();
+          if (HasFailed(next.snapshot)) {
+            refused.push_back(std::move(next.done));
+          } else {
+            items += next.snapshot.items.size();
+            snapshots.push_back(std::move(next.snapshot));
+            dones.push_back(std::move(next.done));
+          }
           queue_.pop_front();
         }
       }
-      stored = store_->ReplaceSourcesEvidence(snapshots);
+      if (!snapshots.empty()) stored = store_->ReplaceSourcesEvidence(snapshots);
+      for (size_t i = 0; i < stored.size(); ++i) {
+        if (!stored[i].ok()) NoteFailed(snapshots[i]);
+      }
     }
     for (size_t i = 0; i < dones.size(); ++i) std::move(dones[i])(std::move(stored[i]));
+    for (Done& done : refused) {
+      std::move(done)(absl::FailedPreconditionError(
+          "not stored: an earlier batch of this source on this stream was not, and a source's "
+          "batches are stored in order"));
+    }
     {
       absl::MutexLock lock(&mu_);
-      ++counters_.groups;
-      counters_.batches += dones.size();
+      if (!snapshots.empty()) ++counters_.groups;
+      counters_.batches += dones.size() + refused.size();
     }
     snapshots.clear();
     dones.clear();

@@ -4,10 +4,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -27,6 +30,12 @@ namespace kerbside::collector {
 // source's batch replaces the source's evidence, so an older batch committed after a newer one
 // (two of one stream, or an old stream's and its reconnected successor's) would bring back
 // what the newer one replaced. Answers of two groups may interleave.
+//
+// A source's batches of one agent stream (SourceSnapshot::stream) are stored in order, or not
+// at all after one that failed: the batches of that stream and source still waiting, or
+// submitted later, fail unstored (FAILED_PRECONDITION). The agent keeps what was not
+// acknowledged and sends it again, in order, on its next stream; stored ahead of it, a later
+// batch would make the event window take the earlier one's events for an old re-read.
 //
 // Unbounded by design, bounded by its callers: a stream has at most a few batches here at once
 // (AgentConnection's kMaxBatchesStoring), each within the wire limits (common/wire_limits.h).
@@ -62,12 +71,19 @@ class IngestWriter {
     Done done;
   };
   void Run();
+  // The pairs (stream, source) with a failed batch, the newest kMaxFailedSources: a stream
+  // whose batch failed is ended by its session, so only its last few batches can still come.
+  static constexpr size_t kMaxFailedSources = 4096;
+  bool HasFailed(const SourceSnapshot& s) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
+  void NoteFailed(const SourceSnapshot& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
 
   EvidenceStore* const store_;
   const Options options_;
   // Held while a group is taken from the queue and committed, so groups commit in queue order.
   // Taken before mu_.
   absl::Mutex commit_mu_;
+  absl::flat_hash_set<std::pair<uint64_t, std::string>> failed_ ABSL_GUARDED_BY(commit_mu_);
+  std::deque<std::pair<uint64_t, std::string>> failed_order_ ABSL_GUARDED_BY(commit_mu_);
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -49,7 +49,10 @@ class EvidenceStore {
   // Several sources' batches, each as ReplaceSourceEvidence would store it, in one transaction
   // (ingest groups what arrived together: a commit per batch cost most of the ingest time,
   // issue 17), yet each on its own: one that fails leaves no trace and does not stop the
-  // others. One status per snapshot, in order.
+  // others, except later batches of the same host and source, which fail unstored
+  // (FAILED_PRECONDITION): stored, they would be ahead of the one that failed, and when it came
+  // again (an agent keeps and resends what was not acknowledged) the window would take its
+  // events for an old re-read and drop them. One status per snapshot, in order.
   virtual std::vector<absl::Status> ReplaceSourcesEvidence(
       const std::vector<SourceSnapshot>& snapshots) = 0;
   // Every snapshot item (not events) of `host` (of every host when empty).

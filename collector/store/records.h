@@ -71,6 +71,9 @@ struct SourceSnapshot {
   absl::Time received_at;  // collector clock
   std::vector<v1::Evidence> items;
   EventWindowPolicy window;
+  // The agent stream it came on (AgentSession's token); 0: none. IngestWriter stores a source's
+  // batches of one stream in order, and none after one that failed.
+  uint64_t stream = 0;
 };
 
 }  // namespace kerbside::collector

@@ -28,9 +28,8 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
   sqlite3* db = nullptr;
   // NOMUTEX: the owner serialises every use of the connection (see the class), so SQLite's own
   // lock around every call on it would only be taken and released for nothing.
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status s = Error(db, rc, absl::StrCat("open ", path));
     sqlite3_close(db);

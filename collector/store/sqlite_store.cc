@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
+#include <string_view>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -243,7 +245,21 @@ std::vector<absl::Status> SqliteStore::ReplaceSourcesEvidence(
     std::fill(out.begin(), out.end(), group);
     return out;
   }
-  for (size_t i = 0; i < snapshots.size(); ++i) out[i] = write(i, i + 1);
+  // A source's batches stay in order (EvidenceStore says why): after one fails, the later ones
+  // of its host and source in this group are not stored either.
+  std::set<std::pair<std::string_view, std::string_view>> failed;
+  for (size_t i = 0; i < snapshots.size(); ++i) {
+    const std::pair<std::string_view, std::string_view> key(snapshots[i].host, snapshots[i].source);
+    if (failed.count(key) > 0) {
+      out[i] = absl::FailedPreconditionError(absl::StrCat(
+          "not stored: an earlier batch of ", snapshots[i].host, "/", snapshots[i].source,
+          " in the same group failed, and a source's batches "
+          "are stored in order"));
+      continue;
+    }
+    out[i] = write(i, i + 1);
+    if (!out[i].ok()) failed.insert(key);
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@
 // by hand, so nothing here depends on timing. Every client call has a 10 s deadline.
 #include "collector/agent_streams.h"
 
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -219,6 +220,73 @@ TEST_F(AgentStreamsTest, BatchesSentBackToBackAreAllAcknowledgedBeforeTheStreamE
   EXPECT_EQ(acked.size(), kBatches);
   EXPECT_EQ(*acked.rbegin(), kBatches);
   EXPECT_EQ(*store_->CountEvidence("EX01"), static_cast<int64_t>(kBatches % 7 + 1));
+}
+
+// A batch the store refuses is not acknowledged, nor are the stream's later batches of its
+// source (they would be stored ahead of it), and the stream ends UNAVAILABLE: the agent
+// reconnects and sends them all again, in order, and then both are stored.
+TEST_F(AgentStreamsTest, ABatchThatCannotBeStoredEndsTheStreamAndIsStoredInOrderOnTheNext) {
+  Start({.max_streams = 10, .hello_timeout = absl::Seconds(10), .idle_timeout = absl::Seconds(60)});
+  auto batch = [](uint64_t seq, const std::string& queue) {
+    v1::AgentMessage m;
+    v1::EvidenceBatch* b = m.mutable_evidence();
+    b->set_source("queues");
+    b->set_sequence(seq);
+    b->mutable_health()->set_state(v1::SourceHealth::OK);
+    v1::Evidence* e = b->add_items();
+    e->set_host("EX01");
+    e->set_source("queues");
+    e->mutable_queues()->add_queues()->set_identity(queue);
+    return m;
+  };
+  auto exec = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  };
+  // The database refuses batch 1 (a stand-in for a full disk or an I/O error).
+  exec(
+      "CREATE TRIGGER refuse_poison BEFORE INSERT ON evidence WHEN instr(NEW.payload, 'poison') "
+      "> 0 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;");
+  Open o = OpenStream();
+  ASSERT_TRUE(Hello(o, "EX01"));
+  ASSERT_TRUE(o.stream->Write(batch(1, "EX01\\poison")));
+  ASSERT_TRUE(o.stream->Write(batch(2, "EX01\\2")));
+  // The stream ends at the next message once the failure is known: time requests until then.
+  for (int i = 0; i < 100; ++i) {
+    v1::AgentMessage ping;
+    ping.mutable_time_request()->set_exchange_id(static_cast<uint64_t>(i + 1));
+    *ping.mutable_time_request()->mutable_t1_agent_send() = ToProto(clock_.Now());
+    if (!o.stream->Write(ping)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::set<uint64_t> acked;
+  v1::CollectorMessage reply;
+  while (o.stream->Read(&reply)) {
+    if (reply.has_evidence_ack()) acked.insert(reply.evidence_ack().sequence());
+  }
+  const grpc::Status ended = o.stream->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE) << ended.error_message();
+  EXPECT_TRUE(acked.empty()) << *acked.begin();
+  EXPECT_EQ(*store_->CountEvidence("EX01"), 0);
+
+  // The disk has room again; the agent's next stream sends both, in order.
+  exec("DROP TRIGGER refuse_poison");
+  Open again = OpenStream();
+  ASSERT_TRUE(Hello(again, "EX01"));
+  ASSERT_TRUE(again.stream->Write(batch(1, "EX01\\poison")));
+  ASSERT_TRUE(again.stream->Write(batch(2, "EX01\\2")));
+  ASSERT_TRUE(again.stream->WritesDone());
+  while (again.stream->Read(&reply)) {
+    if (reply.has_evidence_ack()) acked.insert(reply.evidence_ack().sequence());
+  }
+  EXPECT_TRUE(again.stream->Finish().ok());
+  EXPECT_EQ(acked, (std::set<uint64_t>{1, 2}));
+  auto stored = store_->LoadEvidence("EX01");
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].queues().queues(0).identity(), "EX01\\2");  // the later batch stands
 }
 
 }  // namespace

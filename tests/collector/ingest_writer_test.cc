@@ -1,5 +1,6 @@
 #include "collector/ingest_writer.h"
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,6 +19,11 @@ class GatedStore : public EvidenceStore {
  public:
   explicit GatedStore(EvidenceStore* real) : real_(real) {}
   void Open() { gate_.Notify(); }
+  // The next batch of `host` fails (as on a full disk), without reaching the real store.
+  void FailNextBatchOf(const std::string& host) {
+    absl::MutexLock lock(&mu_);
+    fail_next_ = host;
+  }
   // Until the writer holds its first group at the gate.
   void WaitForFirstGroup() { reached_.WaitForNotification(); }
   std::vector<size_t> groups() {
@@ -49,9 +55,27 @@ class GatedStore : public EvidenceStore {
       absl::MutexLock lock(&mu_);
       groups_.push_back(snapshots.size());
     }
-    std::vector<absl::Status> stored = real_->ReplaceSourcesEvidence(snapshots);
+    std::vector<absl::Status> stored(snapshots.size());
+    std::vector<SourceSnapshot> passed;
+    std::vector<size_t> passed_at;
+    {
+      absl::MutexLock lock(&mu_);
+      for (size_t i = 0; i < snapshots.size(); ++i) {
+        if (!fail_next_.empty() && snapshots[i].host == fail_next_) {
+          fail_next_.clear();
+          stored[i] = absl::ResourceExhaustedError("disk full (test)");
+        } else {
+          passed.push_back(snapshots[i]);
+          passed_at.push_back(i);
+        }
+      }
+    }
+    const std::vector<absl::Status> real = real_->ReplaceSourcesEvidence(passed);
     absl::MutexLock lock(&mu_);
-    for (const SourceSnapshot& s : snapshots) committed_.push_back(s.host);
+    for (size_t j = 0; j < passed.size(); ++j) {
+      stored[passed_at[j]] = real[j];
+      committed_.push_back(passed[j].host);
+    }
     return stored;
   }
   absl::Status UpsertHost(const HostRecord& h) override { return real_->UpsertHost(h); }
@@ -87,19 +111,20 @@ class GatedStore : public EvidenceStore {
   std::vector<size_t> groups_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> committed_ ABSL_GUARDED_BY(mu_);
   size_t wanted_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string fail_next_ ABSL_GUARDED_BY(mu_);
   bool HasWanted() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return committed_.size() >= wanted_; }
 };
 
 const absl::Time kNow = absl::FromUnixSeconds(1800000000);
 
-SourceSnapshot Snapshot(const std::string& host, int queues) {
-  SourceSnapshot s{
-      .host = host,
-      .source = "queues",
-      .health = {},
-      .received_at = kNow,
-      .items = {},
-      .window = {.since = kNow - absl::Hours(24), .host_offset = absl::ZeroDuration()}};
+SourceSnapshot Snapshot(const std::string& host, int queues, uint64_t stream = 0) {
+  SourceSnapshot s{.host = host,
+                   .source = "queues",
+                   .health = {},
+                   .received_at = kNow,
+                   .items = {},
+                   .window = {.since = kNow - absl::Hours(24), .host_offset = absl::ZeroDuration()},
+                   .stream = stream};
   s.health.set_state(v1::SourceHealth::OK);
   for (int i = 0; i < queues; ++i) {
     v1::Evidence e;
@@ -217,6 +242,43 @@ TEST(IngestWriterTest, GroupsCommitInTheOrderSubmittedWhateverTheThread) {
   ASSERT_EQ(answers.size(), 3u);
   EXPECT_EQ(store.committed(), (std::vector<std::string>{"EX01", "EX01", "EX02"}));
   EXPECT_EQ(*real.get()->CountEvidence("EX01"), 3);  // the second batch's, not the first's
+}
+
+// After a batch of a stream's source fails, the batches of that stream and source behind it
+// (waiting, or submitted later) fail unstored: stored, they would be ahead of the failed one,
+// which the agent sends again on its next stream. Other sources, and the next stream, store.
+TEST(IngestWriterTest, AfterAFailedBatchTheStreamsLaterBatchesOfItsSourceAreNotStored) {
+  testing_util::TempStore real;
+  GatedStore store(real.get());
+  Answers answers;
+  {
+    // One batch per group, so the failed one and those behind it are in different groups.
+    IngestWriter writer(&store, {.max_group_batches = 1, .threads = 1});
+    writer.Submit(Snapshot("EX09", 1), answers.For("EX09"));
+    store.WaitForFirstGroup();
+    store.FailNextBatchOf("EX01");
+    writer.Submit(Snapshot("EX01", 1, /*stream=*/7), answers.For("EX01-1"));
+    writer.Submit(Snapshot("EX01", 2, 7), answers.For("EX01-2 waiting"));
+    SourceSnapshot other_source = Snapshot("EX01", 4, 7);
+    other_source.source = "host_folder";
+    writer.Submit(std::move(other_source), answers.For("EX01 host_folder"));
+    store.Open();
+    for (int i = 0; i < 500 && answers.size() < 4; ++i) absl::SleepFor(absl::Milliseconds(10));
+    writer.Submit(Snapshot("EX01", 3, 7), answers.For("EX01-3 later"));
+    // The agent's next stream: its batches store.
+    writer.Submit(Snapshot("EX01", 5, 8), answers.For("EX01 next stream"));
+  }
+  ASSERT_EQ(answers.size(), 6u);
+  std::map<std::string, absl::Status> got(answers.got.begin(), answers.got.end());
+  EXPECT_TRUE(got["EX09"].ok());
+  EXPECT_TRUE(absl::IsResourceExhausted(got["EX01-1"])) << got["EX01-1"];
+  EXPECT_TRUE(absl::IsFailedPrecondition(got["EX01-2 waiting"])) << got["EX01-2 waiting"];
+  EXPECT_TRUE(absl::IsFailedPrecondition(got["EX01-3 later"])) << got["EX01-3 later"];
+  EXPECT_TRUE(got["EX01 host_folder"].ok()) << got["EX01 host_folder"];
+  EXPECT_TRUE(got["EX01 next stream"].ok()) << got["EX01 next stream"];
+  // Only the other source's 4 and the next stream's 5 queues were ever stored.
+  EXPECT_EQ(store.committed(), (std::vector<std::string>{"EX09", "EX01", "EX01"}));
+  EXPECT_EQ(*real.get()->CountEvidence("EX01"), 4 + 5);
 }
 
 TEST(IngestWriterTest, CountsGroupsAndBatches) {

@@ -471,5 +471,50 @@ TEST_F(EventWindowTest, AGroupStoresEachBatchOnItsOwn) {
   EXPECT_TRUE(store_->ReplaceSourcesEvidence({}).empty());
 }
 
+// A source's batches are stored in order: after one of them fails in a group, the later ones
+// of the same host and source are not stored (they would be ahead of it when the agent sends
+// it again), while other sources and hosts of the group are.
+TEST_F(EventWindowTest, AfterAFailedBatchTheLaterOnesOfItsSourceInTheGroupAreNotStored) {
+  auto batch = [&](const std::string& host, const std::string& source, const std::string& queue) {
+    v1::Evidence e;
+    e.set_host(host);
+    e.set_source(source);
+    e.mutable_queues()->add_queues()->set_identity(queue);
+    return SourceSnapshot{
+        .host = host,
+        .source = source,
+        .health = ok_,
+        .received_at = kNow,
+        .items = {e},
+        .window = {.since = kNow - absl::Hours(24), .host_offset = absl::ZeroDuration()}};
+  };
+  // The database refuses any row whose payload holds "poison" (a stand-in for an error that
+  // hits one batch).
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER refuse_poison BEFORE INSERT ON evidence WHEN "
+                         "instr(NEW.payload, 'poison') > 0 BEGIN SELECT RAISE(ABORT, 'refused by "
+                         "the test'); END;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  const std::vector<absl::Status> stored = store_->ReplaceSourcesEvidence(
+      {batch("EX01", "queues", "EX01\\poison"), batch("EX01", "queues", "EX01\\2"),
+       batch("EX01", "host_folder", "EX01\\folder"), batch("EX02", "queues", "EX02\\1")});
+  ASSERT_EQ(stored.size(), 4u);
+  EXPECT_NE(stored[0].message().find("refused by the test"), std::string::npos) << stored[0];
+  EXPECT_TRUE(absl::IsFailedPrecondition(stored[1])) << stored[1];
+  EXPECT_NE(stored[1].message().find("EX01/queues"), std::string::npos) << stored[1];
+  EXPECT_TRUE(stored[2].ok()) << stored[2];
+  EXPECT_TRUE(stored[3].ok()) << stored[3];
+  auto ex01 = store_->LoadEvidence("EX01");
+  ASSERT_TRUE(ex01.ok());
+  ASSERT_EQ(ex01->size(), 1u);  // the folder's only: nothing of "queues"
+  EXPECT_EQ((*ex01)[0].queues().queues(0).identity(), "EX01\\folder");
+  EXPECT_EQ(*store_->CountEvidence("EX02"), 1);
+}
+
 }  // namespace
 }  // namespace kerbside::collector
