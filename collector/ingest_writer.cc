@@ -36,7 +36,8 @@ IngestWriter::Counters IngestWriter::counters() const {
 }
 
 bool IngestWriter::HasFailed(const SourceSnapshot& s) const {
-  return s.stream != 0 && failed_.contains(std::make_pair(s.stream, s.source));
+  // Empty nearly always: no key (and its string copy) is made per batch then.
+  return s.stream != 0 && !failed_.empty() && failed_.contains(std::make_pair(s.stream, s.source));
 }
 
 void IngestWriter::NoteFailed(const SourceSnapshot& s) {
