@@ -18,11 +18,8 @@
 namespace kerbside::agent {
 
 struct PolicyValue {
-  enum class Type {
-    kString,
-    kMultiString,
-    kDword
-  };  // REG_SZ/REG_EXPAND_SZ, REG_MULTI_SZ, REG_DWORD
+  // REG_SZ/REG_EXPAND_SZ, REG_MULTI_SZ, REG_DWORD
+  enum class Type { kString, kMultiString, kDword };
   std::string name;
   Type type = Type::kString;
   std::string text;                // kString (UTF-8)
