@@ -47,6 +47,10 @@ absl::StatusOr<ClockSample> ComputeClockSample(const ExchangeTimestamps& ts) {
 }
 
 void ClockFilter::Add(const ClockSample& sample) {
+  std::erase_if(samples_, [&](const ClockSample& kept) {
+    return absl::AbsDuration(kept.offset - sample.offset) >
+           (kept.delay + sample.delay) / 2 + kStepTolerance;
+  });
   samples_.push_back(sample);
   while (static_cast<int>(samples_.size()) > max_samples_) samples_.pop_front();
 }

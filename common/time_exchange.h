@@ -39,8 +39,19 @@ struct ClockEstimateValue {
 
 // NTP's clock filter, simplified: keep the most recent samples (bounded by count and age) and
 // take the one with the smallest delay, whose offset is least disturbed by queueing.
+//
+// A sample bounds the true offset to its offset +- delay/2. When a new sample's bounds miss a
+// kept one's by more than kStepTolerance, no single offset explains both: the host's clock was
+// stepped (an admin, a VM restored or resumed, a time service correcting a large error) or
+// drifted, and the kept sample describes a clock that no longer exists. It is dropped. Without
+// that, a kept sample from before a step with a smaller delay than every later one would go on
+// being the estimate, hiding the step for up to max_samples exchanges.
 class ClockFilter {
  public:
+  // Far above what a working clock drifts within max_age (100 ppm over 15 minutes is 90 ms) and
+  // far below the 5-minute Kerberos skew this estimate is judged against.
+  static constexpr absl::Duration kStepTolerance = absl::Milliseconds(250);
+
   ClockFilter(int max_samples = 8, absl::Duration max_age = absl::Minutes(15))
       : max_samples_(max_samples), max_age_(max_age) {}
 

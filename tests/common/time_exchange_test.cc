@@ -104,13 +104,47 @@ TEST(ClockFilterTest, PicksMinimumDelaySampleAndHalfDelayUncertainty) {
 
 TEST(ClockFilterTest, KeepsOnlyTheMostRecentSamples) {
   ClockFilter filter(2, absl::Hours(1));
-  filter.Add({absl::Seconds(1), absl::Milliseconds(1), kT0});  // best delay, but evicted
-  filter.Add({absl::Seconds(2), absl::Milliseconds(5), kT0 + absl::Seconds(1)});
-  filter.Add({absl::Seconds(3), absl::Milliseconds(3), kT0 + absl::Seconds(2)});
+  const absl::Duration ms = absl::Milliseconds(1);
+  filter.Add({absl::Seconds(1) + 1 * ms, 1 * ms, kT0});  // best delay, but evicted
+  filter.Add({absl::Seconds(1) + 2 * ms, 5 * ms, kT0 + absl::Seconds(1)});
+  filter.Add({absl::Seconds(1) + 3 * ms, 3 * ms, kT0 + absl::Seconds(2)});
   auto e = filter.Estimate(kT0 + absl::Seconds(3));
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(filter.size(), 2u);
-  EXPECT_EQ(e->offset, absl::Seconds(3));
+  EXPECT_EQ(e->offset, absl::Seconds(1) + 3 * ms);
+}
+
+// The host's clock is stepped 7 minutes ahead: the samples before it, with the smaller delays,
+// no longer win; the first sample after the step is the estimate at once.
+TEST(ClockFilterTest, ASteppedClockIsSeenAtTheFirstSampleAfterTheStep) {
+  ClockFilter filter(8, absl::Minutes(15));
+  const absl::Duration ms = absl::Milliseconds(1);
+  filter.Add({2 * ms, 1 * ms, kT0});
+  filter.Add({3 * ms, 2 * ms, kT0 + absl::Seconds(10)});
+  filter.Add({absl::Minutes(7) + 4 * ms, 30 * ms, kT0 + absl::Seconds(20)});
+  auto e = filter.Estimate(kT0 + absl::Seconds(20));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->offset, absl::Minutes(7) + 4 * ms);
+  EXPECT_EQ(filter.size(), 1u);
+  EXPECT_EQ(e->window_samples, 1);
+  // Back again (the time service corrected it): the same, the other way.
+  filter.Add({5 * ms, 40 * ms, kT0 + absl::Seconds(30)});
+  EXPECT_EQ(filter.Estimate(kT0 + absl::Seconds(30))->offset, 5 * ms);
+}
+
+// Samples that disagree by no more than their delays allow, plus the tolerance, are one clock:
+// a slow path's sample does not push out a fast path's.
+TEST(ClockFilterTest, SamplesWithinTheirUncertaintyAndTheToleranceStay) {
+  ClockFilter filter(8, absl::Minutes(15));
+  const absl::Duration ms = absl::Milliseconds(1);
+  filter.Add({10 * ms, 2 * ms, kT0});
+  // 400 ms away, but with a 400 ms delay (+-200 ms) and the 250 ms tolerance: consistent.
+  filter.Add({410 * ms, 400 * ms, kT0 + absl::Seconds(10)});
+  EXPECT_EQ(filter.size(), 2u);
+  EXPECT_EQ(filter.Estimate(kT0 + absl::Seconds(10))->offset, 10 * ms);
+  // 300 ms away with 2 ms delays on both sides: beyond 2/2 + 2/2 + 250 ms, a step.
+  filter.Add({310 * ms, 2 * ms, kT0 + absl::Seconds(20)});
+  EXPECT_EQ(filter.Estimate(kT0 + absl::Seconds(20))->offset, 310 * ms);
 }
 
 TEST(ClockFilterTest, OldSamplesLeaveTheWindow) {
