@@ -7,10 +7,12 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/exchange_cadence.h"
 #include "agent/inventory.h"
 #include "common/grpc_tls.h"
 #include "common/identity.h"
 #include "common/proto_time.h"
+#include "common/time_exchange.h"
 #include "grpcpp/create_channel.h"
 #include "spdlog/spdlog.h"
 
@@ -147,7 +149,7 @@ class StreamClient::Session {
   bool established_ = false;
   bool reader_done_ = false;
   absl::Duration heartbeat_interval_;
-  absl::Duration exchange_interval_ = absl::Seconds(10);
+  ExchangeCadence cadence_{absl::Seconds(10)};  // the collector's interval until its ack
 
   // This thread only. A new session owes the collector everything the spool holds.
   bool writable_ = true;
@@ -245,7 +247,7 @@ void StreamClient::Session::OnHelloAck(const v1::HelloAck& ack) {
     established_ = true;
     if (ack.has_heartbeat_interval()) heartbeat_interval_ = FromProto(ack.heartbeat_interval());
     if (ack.has_time_exchange_interval()) {
-      exchange_interval_ = FromProto(ack.time_exchange_interval());
+      cadence_.Reset(FromProto(ack.time_exchange_interval()));
     }
     state_cv_.notify_all();
   }
@@ -264,6 +266,17 @@ void StreamClient::Session::OnTimeReply(const v1::TimeReply& reply) {
   *ts->mutable_t3_collector_send() = reply.t3_collector_send();
   *ts->mutable_t4_agent_receive() = ToProto(t4);
   Write(sample);
+  // The agent's own reading of the same exchange sets how soon it measures again (the
+  // collector computes and keeps its own from the sample).
+  absl::StatusOr<ClockSample> measured =
+      ComputeClockSample({.t1_host_send = FromProto(reply.t1_agent_send()),
+                          .t2_reference_receive = FromProto(reply.t2_collector_receive()),
+                          .t3_reference_send = FromProto(reply.t3_collector_send()),
+                          .t4_host_receive = t4});
+  if (measured.ok()) {
+    std::unique_lock lock(state_mu_);
+    cadence_.OnSample(*measured);
+  }
 }
 
 void StreamClient::Session::OnInventory(const v1::Inventory& inventory) {
@@ -336,7 +349,11 @@ void StreamClient::Session::SendDue(absl::Time now) {
   {
     std::unique_lock lock(state_mu_);
     heartbeat_interval = heartbeat_interval_;
-    exchange_interval = exchange_interval_;
+    if (cadence_.StepSeen(now, c_.monotonic_->Now())) {
+      spdlog::warn("this host's clock was stepped: measuring it against the collector's now");
+      next_exchange_ = now;
+    }
+    exchange_interval = cadence_.interval();
   }
   if (now >= next_heartbeat_) {
     v1::AgentMessage hb;

@@ -49,6 +49,10 @@ class StreamClient {
   // How many sessions reached the collector's hello ack (for logs and tests).
   int sessions_established() const;
 
+  // The clock a step of the wall clock is seen against (ExchangeCadence); the process's
+  // monotonic clock unless a test sets its own. Before Run().
+  void set_monotonic_clock(const Clock* monotonic) { monotonic_ = monotonic; }
+
  private:
   class Session;  // one stream from connect to end (stream_client.cc)
   // Runs one Session; returns why its stream ended.
@@ -60,6 +64,7 @@ class StreamClient {
   AgentConfig config_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
   const Clock* clock_;
+  const Clock* monotonic_ = &MonotonicClock();
   Spool* spool_;
   Backoff backoff_;
   std::function<void(const v1::EvidenceBatch&)> on_acknowledged_;
