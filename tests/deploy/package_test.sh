@@ -29,7 +29,7 @@ grep -q " ./usr/bin/kerbside\$" <<<"$(dpkg-deb -c "$cli_deb")" || fail "kerbside
 grep -q " ./lib/systemd/system/kerbside-agent.service\$" <<<"$(dpkg-deb -c "$agent_deb")" ||
   fail "kerbside-agent lacks its unit"
 [ "$(dpkg-deb -f "$collector_deb" Package)" = kerbside-collector ] || fail "package name"
-dpkg-deb -f "$collector_deb" Depends | grep -q adduser || fail "collector must depend on adduser"
+dpkg-deb -f "$collector_deb" Depends | grep adduser >/dev/null || fail "collector must depend on adduser"
 dpkg-deb -e "$collector_deb" "$ITEST_DIR/control"
 grep -qx /etc/kerbside/collector.conf.example "$ITEST_DIR/control/conffiles" ||
   fail "the example config is not a conffile"
@@ -61,7 +61,7 @@ for u in kerbside-collector kerbside-agent; do
     "$root/lib/systemd/system/$u.service" >"$ITEST_DIR/verify-$u.log" 2>&1 ||
     { cat "$ITEST_DIR/verify-$u.log"; fail "systemd-analyze verify $u"; }
   if grep -v "Failed to \(prepare\|load\) filename\|Cannot find user\|Unknown user" \
-       "$ITEST_DIR/verify-$u.log" | grep -q .; then
+       "$ITEST_DIR/verify-$u.log" | grep . >/dev/null; then
     cat "$ITEST_DIR/verify-$u.log"
     fail "systemd-analyze verify $u printed warnings"
   fi

@@ -122,7 +122,7 @@ free_port() {
   local p
   while :; do
     p=$((20000 + RANDOM % 40000))
-    ss -ltnH "sport = :$p" | grep -q . || { echo "$p"; return; }
+    ss -ltnH "sport = :$p" | grep . >/dev/null || { echo "$p"; return; }
   done
 }
 

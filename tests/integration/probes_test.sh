@@ -64,14 +64,14 @@ import socket, time
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('127.0.0.1', $P_HOLE))
 t = socket.socket(); t.bind(('127.0.0.1', $P_HOLE)); t.listen(8)
 print('holding', flush=True); time.sleep(300)"
-listening() { ss -Hlntu | grep -q "127.0.0.1:$1 "; }
+listening() { ss -Hlntu | grep "127.0.0.1:$1 " >/dev/null; }
 wait_until 10 "KDC (udp+tcp) listening" listening "$P_ALL"
 wait_until 10 "KDC (tcp only) listening" listening "$P_TCP"
 wait_until 10 "KDC (udp only) listening" listening "$P_UDP"
 wait_until 10 "black hole listening" grep -q holding "$D/hole.log"
 # The kdc.conf listen settings are honoured: the TCP-only KDC has no UDP socket and back.
-if ss -Hlnu | grep -q "127.0.0.1:$P_TCP "; then fail "the TCP-only KDC listens on UDP"; fi
-if ss -Hlnt | grep -q "127.0.0.1:$P_UDP "; then fail "the UDP-only KDC listens on TCP"; fi
+if ss -Hlnu | grep "127.0.0.1:$P_TCP " >/dev/null; then fail "the TCP-only KDC listens on UDP"; fi
+if ss -Hlnt | grep "127.0.0.1:$P_UDP " >/dev/null; then fail "the UDP-only KDC listens on TCP"; fi
 
 # TLS: a valid certificate and one that expired (made 400 days ago, valid for 30 days).
 cert() {  # NAME [libfaketime offset]

@@ -49,10 +49,10 @@ ctl=$(row ServiceControl kerbside-agent 2)
 # Start at install (1), stop at install and uninstall (2 + 32), delete at uninstall (128).
 echo "$ctl" | awk -F'\t' '{ exit !($3 == 163) }' || fail "ServiceControl: $ctl"
 pass "ServiceControl: started by the installer, stopped and deleted by the uninstaller"
-row Property ALLUSERS 1 | grep -q $'\t1' || fail "not per-machine (ALLUSERS)"
-msiinfo export "$MSI" Upgrade | grep -qi "6E0F2B0C-6A55-4C2E-9B61-3F2A4B7D9C11" ||
+row Property ALLUSERS 1 | grep $'\t1' >/dev/null || fail "not per-machine (ALLUSERS)"
+msiinfo export "$MSI" Upgrade | grep -i "6E0F2B0C-6A55-4C2E-9B61-3F2A4B7D9C11" >/dev/null ||
   fail "Upgrade table lacks the UpgradeCode"
-msiinfo export "$MSI" Registry | grep -q "EventLog\\\\Application\\\\kerbside-agent" ||
+msiinfo export "$MSI" Registry | grep "EventLog\\\\Application\\\\kerbside-agent" >/dev/null ||
   fail "no event log source in the Registry table"
 pass "per-machine, major upgrades by a stable UpgradeCode, the event log source registered"
 

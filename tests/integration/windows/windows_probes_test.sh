@@ -63,7 +63,7 @@ start_bg smtpd "$SMTPD" --port "$P_SMTP" --cert "$D/smtp.crt" --key "$D/smtp.key
   --keytab "$D/ex02.keytab" --name ex02.lab.test
 start_bg smtpd-stale "$SMTPD" --port "$P_SMTP_STALE" --cert "$D/smtp.crt" --key "$D/smtp.key" \
   --keytab "$D/ex02-stale.keytab" --name ex02.lab.test
-listening() { ss -Hlntu | grep -q "127.0.0.1:$P_KDC "; }
+listening() { ss -Hlntu | grep "127.0.0.1:$P_KDC " >/dev/null; }
 wait_until 10 "KDC listening" listening
 wait_until 10 "black hole listening" grep -q holding "$D/hole.log"
 wait_until 10 "SMTP server listening" grep -q "listening on port" "$D/smtpd.log"
