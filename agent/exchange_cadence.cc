@@ -11,9 +11,7 @@ void ExchangeCadence::Reset(absl::Duration base) {
 }
 
 void ExchangeCadence::OnSample(const ClockSample& sample) {
-  const bool consistent =
-      last_.has_value() && absl::AbsDuration(last_->offset - sample.offset) <=
-                               (last_->delay + sample.delay) / 2 + kStepTolerance;
+  const bool consistent = last_.has_value() && SamplesAgree(*last_, sample, kStepTolerance);
   if (!consistent) {
     interval_ = base_;
   } else if (sample.measured_at - last_->measured_at >= interval_ / 2) {

@@ -15,9 +15,8 @@ namespace kerbside::agent {
 // each sample consistent with the one an interval before, up to kMaxFactor times the
 // collector's (a minute at its default). It goes back to the collector's as soon as a sample
 // disagrees, or the host's wall clock moved against its monotonic clock (a step: an admin, a VM
-// restored), when an exchange is also due at once. "Consistent" is ClockFilter's test
-// (common/time_exchange.h): the two samples' bounds, offset +- delay/2, miss each other by no
-// more than its kStepTolerance.
+// restored), when an exchange is also due at once. "Consistent" is the collector's filter's
+// test: SamplesAgree within kStepTolerance (common/time_exchange.h).
 class ExchangeCadence {
  public:
   static constexpr int kMaxFactor = 6;

@@ -46,10 +46,13 @@ absl::StatusOr<ClockSample> ComputeClockSample(const ExchangeTimestamps& ts) {
   return s;
 }
 
+bool SamplesAgree(const ClockSample& a, const ClockSample& b, absl::Duration tolerance) {
+  return absl::AbsDuration(a.offset - b.offset) <= (a.delay + b.delay) / 2 + tolerance;
+}
+
 void ClockFilter::Add(const ClockSample& sample) {
   std::erase_if(samples_, [&](const ClockSample& kept) {
-    return absl::AbsDuration(kept.offset - sample.offset) >
-           (kept.delay + sample.delay) / 2 + kStepTolerance;
+    return !SamplesAgree(kept, sample, kStepTolerance);
   });
   samples_.push_back(sample);
   while (static_cast<int>(samples_.size()) > max_samples_) samples_.pop_front();

@@ -37,13 +37,17 @@ struct ClockEstimateValue {
   int window_samples = 0;
 };
 
+// Whether one clock explains both samples: each bounds the true offset to offset +- delay/2, and
+// the two bounds miss each other by no more than `tolerance`.
+bool SamplesAgree(const ClockSample& a, const ClockSample& b, absl::Duration tolerance);
+
 // NTP's clock filter, simplified: keep the most recent samples (bounded by count and age) and
 // take the one with the smallest delay, whose offset is least disturbed by queueing.
 //
-// A sample bounds the true offset to its offset +- delay/2. When a new sample's bounds miss a
-// kept one's by more than kStepTolerance, no single offset explains both: the host's clock was
-// stepped (an admin, a VM restored or resumed, a time service correcting a large error) or
-// drifted, and the kept sample describes a clock that no longer exists. It is dropped. Without
+// When a new sample does not agree with a kept one within kStepTolerance (SamplesAgree), no
+// single offset explains both: the host's clock was stepped (an admin, a VM restored or
+// resumed, a time service correcting a large error) or drifted, and the kept sample describes a
+// clock that no longer exists. It is dropped. Without
 // that, a kept sample from before a step with a smaller delay than every later one would go on
 // being the estimate, hiding the step for up to max_samples exchanges.
 class ClockFilter {

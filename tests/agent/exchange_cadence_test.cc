@@ -20,6 +20,15 @@ void Steady(ExchangeCadence& cadence, absl::Time& at, int n) {
   }
 }
 
+// A cadence that reached its slowest (60 s) on a steady clock; `at` is its last sample's time.
+ExchangeCadence SlowestAfterASteadyClock(absl::Time& at) {
+  ExchangeCadence cadence(absl::Seconds(10));
+  at = kT0;
+  cadence.OnSample(Sample(at, 3 * kMs));
+  Steady(cadence, at, 4);
+  return cadence;
+}
+
 TEST(ExchangeCadenceTest, ASteadyClockIsMeasuredLessOftenUpToSixTimesTheInterval) {
   ExchangeCadence cadence(absl::Seconds(10));
   EXPECT_EQ(cadence.interval(), absl::Seconds(10));
@@ -47,10 +56,8 @@ TEST(ExchangeCadenceTest, TheConnectBurstDoesNotSlowTheCadence) {
 }
 
 TEST(ExchangeCadenceTest, ASampleThatDisagreesBringsTheCollectorsIntervalBack) {
-  ExchangeCadence cadence(absl::Seconds(10));
-  absl::Time at = kT0;
-  cadence.OnSample(Sample(at, 3 * kMs));
-  Steady(cadence, at, 4);
+  absl::Time at;
+  ExchangeCadence cadence = SlowestAfterASteadyClock(at);
   ASSERT_EQ(cadence.interval(), absl::Seconds(60));
   at += cadence.interval();
   cadence.OnSample(Sample(at, absl::Minutes(7)));
@@ -62,10 +69,8 @@ TEST(ExchangeCadenceTest, ASampleThatDisagreesBringsTheCollectorsIntervalBack) {
 }
 
 TEST(ExchangeCadenceTest, AWallClockStepAgainstTheMonotonicClockIsSeenAndResets) {
-  ExchangeCadence cadence(absl::Seconds(10));
-  absl::Time at = kT0;
-  cadence.OnSample(Sample(at, 3 * kMs));
-  Steady(cadence, at, 4);
+  absl::Time at;
+  ExchangeCadence cadence = SlowestAfterASteadyClock(at);
   const absl::Time mono0 = absl::FromUnixSeconds(1000);
   EXPECT_FALSE(cadence.StepSeen(kT0, mono0));  // the first look has nothing to compare
   // Both advanced alike (a little drift): no step.
@@ -81,10 +86,8 @@ TEST(ExchangeCadenceTest, AWallClockStepAgainstTheMonotonicClockIsSeenAndResets)
 }
 
 TEST(ExchangeCadenceTest, TheCollectorsNewIntervalStartsTheCadenceAgain) {
-  ExchangeCadence cadence(absl::Seconds(10));
-  absl::Time at = kT0;
-  cadence.OnSample(Sample(at, 3 * kMs));
-  Steady(cadence, at, 4);
+  absl::Time at;
+  ExchangeCadence cadence = SlowestAfterASteadyClock(at);
   cadence.Reset(absl::Seconds(5));
   EXPECT_EQ(cadence.interval(), absl::Seconds(5));
   at += absl::Seconds(5);
