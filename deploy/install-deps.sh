@@ -11,6 +11,8 @@ packages=(
   libkrb5-dev libspdlog-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev
   libcurl4-openssl-dev libcpp-httplib-dev
   libpugixml-dev libcsv-dev libgtest-dev libgmock-dev libbenchmark-dev libldap2-dev
+  # the collector's allocator (tcmalloc)
+  libgoogle-perftools-dev
   # fuzzing (libFuzzer + ASan from clang)
   clang libclang-rt-14-dev
   # tests and demo (python3: the probe test's UDP servers and port picking; bc: its timing
