@@ -67,21 +67,24 @@ std::string SpnHost(absl::string_view spn) {
 
 FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Duration stale_after)
     : fleet_(fleet), now_(now), stale_after_(stale_after) {
-  const model::PdcChoice pdc =
-      model::ChoosePdcEmulator(model::PdcReportsIn(fleet), model::PdcClaimsIn(fleet));
-  pdc_ = pdc.host;
-  pdc_reason_ = pdc.reason;
   // Sized once: growing these tables by rehashing was a visible share at 20,000 hosts.
   const size_t hosts = fleet.hosts.size();
   names_.reserve(3 * hosts);  // name, FQDN, an address
   hosts_.reserve(hosts);
   by_host_.reserve(3 * hosts);
-  indexed_.reserve(hosts);
-  for (const auto& [key, host] : fleet.hosts) IndexHost(key, host);
-  // Second pass: indexes that resolve names, which needs every host known.
-  for (const auto& [key, list] : indexed_) {
-    for (const v1::Evidence* e : list) IndexSubjects(*e);
+  // The PDC emulator's evidence is read in the same walk: each walk of the fleet's map is a
+  // cache miss per host at 20,000 hosts.
+  std::vector<model::PdcReport> pdc_reports;
+  std::vector<std::string> pdc_claims;
+  for (const auto& [key, host] : fleet.hosts) {
+    IndexHost(key, host);
+    model::AddPdcEvidence(key, host, pdc_reports, pdc_claims);
   }
+  model::PdcChoice pdc = model::ChoosePdcEmulator(pdc_reports, pdc_claims);
+  pdc_ = std::move(pdc.host);
+  pdc_reason_ = std::move(pdc.reason);
+  // Second pass: indexes that resolve names, which needs every host known.
+  for (const v1::Evidence* e : indexed_) IndexSubjects(*e);
 }
 
 void FleetIndex::IndexHost(const std::string& key, const model::HostEvidence& host) {
@@ -97,7 +100,6 @@ void FleetIndex::IndexHost(const std::string& key, const model::HostEvidence& ho
     dcs_.push_back(key);
     if (!host.identity.site().empty()) dcs_by_site_[host.identity.site()].push_back(key);
   }
-  std::vector<const v1::Evidence*>& list = indexed_.emplace_back(key, 0).second;
   for (const v1::Evidence& original : host.evidence) {
     const v1::Evidence* e = &original;
     // Rules read event records; an aggregate (agents send repeating events so, the collector's
@@ -112,8 +114,8 @@ void FleetIndex::IndexHost(const std::string& key, const model::HostEvidence& ho
       }
       e = &records;
     }
-    list.push_back(e);
-    by_host_[{key, static_cast<int>(e->kind_case())}].push_back(e);
+    indexed_.push_back(e);
+    by_host_[{absl::string_view(key), static_cast<int>(e->kind_case())}].push_back(e);
     by_kind_[static_cast<int>(e->kind_case())].push_back(e);
   }
 }
@@ -288,10 +290,11 @@ std::vector<std::string> FleetIndex::HostsWithRole(v1::Role role) const {
   return out;
 }
 
-const std::vector<const v1::Evidence*>& FleetIndex::Of(const std::string& host,
-                                                       v1::Evidence::KindCase kind) const {
-  auto it = by_host_.find({host, static_cast<int>(kind)});
-  return it == by_host_.end() ? empty_ : it->second;
+absl::Span<const v1::Evidence* const> FleetIndex::Of(absl::string_view host,
+                                                     v1::Evidence::KindCase kind) const {
+  auto it = by_host_.find(std::pair<absl::string_view, int>(host, static_cast<int>(kind)));
+  if (it == by_host_.end()) return {};
+  return it->second;
 }
 
 const std::vector<const v1::Evidence*>& FleetIndex::All(v1::Evidence::KindCase kind) const {

@@ -106,12 +106,7 @@ void PairMatrix::AddQueue(const FleetIndex& index, std::optional<NextHopResolver
     // A delivering queue toward a known Exchange server is a healthy pair; toward a set of
     // candidates it says nothing about any one of them.
     if (!target && hop && hop->candidates.hosts.size() == 1) target = hop->candidates.hosts.front();
-    if (target && *target != sender) {
-      if (healthy_.insert({sender, *target}).second) {
-        healthy_to_[*target].push_back(sender);
-        healthy_from_[sender].push_back(*target);
-      }
-    }
+    if (target && *target != sender) healthy_.emplace_back(sender, std::move(*target));
     return;
   }
   QueueRef ref = StuckQueueRef(ev, q, target);
@@ -211,34 +206,38 @@ void PairMatrix::AddInboundFailures(const FleetIndex& index) {
 }
 
 void PairMatrix::IndexPairs() {
-  // Lists that held a pair now seen failing: filtered once each after the loop (a hub's list
-  // can hold thousands of senders; erasing one name at a time would be quadratic).
-  absl::flat_hash_set<std::string> stale_to, stale_from;
   for (const auto& [key, p] : failing_) {
     if (p.tentative) continue;
     failing_to_[p.target].push_back(p.sender);
     failing_from_[p.sender].push_back(p.target);
-    // A pair seen failing is not healthy, whatever another queue says.
-    if (healthy_.erase(key) != 0) {
-      stale_to.insert(p.target);
-      stale_from.insert(p.sender);
+  }
+  // A pair seen failing is not healthy, whatever another queue says. Both lists are in
+  // (sender, target) order, so one merge walk drops them.
+  std::sort(healthy_.begin(), healthy_.end());
+  healthy_.erase(std::unique(healthy_.begin(), healthy_.end()), healthy_.end());
+  auto failing = failing_.begin();
+  std::erase_if(healthy_, [&](const std::pair<std::string, std::string>& pair) {
+    while (failing != failing_.end() && failing->first < pair) ++failing;
+    return failing != failing_.end() && failing->first == pair && !failing->second.tentative;
+  });
+  // In (sender, target) order, each sender's targets come sorted, and each target's senders
+  // are appended in sorted order.
+  std::vector<std::string>* targets = nullptr;
+  const std::string* sender = nullptr;
+  for (const auto& [s, t] : healthy_) {
+    if (sender == nullptr || *sender != s) {
+      sender = &s;
+      targets = &healthy_from_[s];
     }
+    targets->push_back(t);
+    healthy_to_[t].push_back(s);
   }
-  for (const std::string& target : stale_to) {
-    std::erase_if(healthy_to_[target], [&](const std::string& s) {
-      return !healthy_.contains({s, target});
-    });
-  }
-  for (const std::string& sender : stale_from) {
-    std::erase_if(healthy_from_[sender], [&](const std::string& t) {
-      return !healthy_.contains({sender, t});
-    });
-  }
-  // failing_ is ordered by (sender, target), so failing_from_'s lists are sorted already, and
-  // each healthy pair was added once.
+  // failing_ is ordered by (sender, target), so failing_from_'s lists are sorted already.
   for (auto& [target, senders] : failing_to_) std::sort(senders.begin(), senders.end());
-  for (auto& [target, senders] : healthy_to_) std::sort(senders.begin(), senders.end());
-  for (auto& [sender, targets] : healthy_from_) std::sort(targets.begin(), targets.end());
+}
+
+bool PairMatrix::Healthy(const std::string& sender, const std::string& target) const {
+  return std::binary_search(healthy_.begin(), healthy_.end(), std::make_pair(sender, target));
 }
 
 const std::vector<std::string>& PairMatrix::FailingSendersTo(const std::string& target) const {

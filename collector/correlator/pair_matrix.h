@@ -49,9 +49,7 @@ class PairMatrix {
   bool QueuesKnown(const std::string& host) const { return queues_known_.count(host) != 0; }
   // Some queue of the host is stuck with an ExchangeAuth failure.
   bool HasStuckQueue(const std::string& host) const { return stuck_senders_.count(host) != 0; }
-  bool Healthy(const std::string& sender, const std::string& target) const {
-    return healthy_.count({sender, target}) != 0;
-  }
+  bool Healthy(const std::string& sender, const std::string& target) const;
   // Senders with a known state toward `target` (failing or healthy), and so on; sorted, each
   // name once.
   const std::vector<std::string>& FailingSendersTo(const std::string& target) const;
@@ -77,8 +75,10 @@ class PairMatrix {
   void IndexPairs();
 
   std::map<std::pair<std::string, std::string>, FailingPair> failing_;
-  // Lookup-only: hash containers, so the matrix costs the same per queue at any fleet size.
-  absl::flat_hash_set<std::pair<std::string, std::string>> healthy_;
+  // (sender, target) of every delivering queue, each once, none failing: sorted once built.
+  // Appended per queue and sorted once: a hash set of pairs cost a hash and a probe per queue,
+  // and lists built from its sorted order need no sorting of their own (issue 17).
+  std::vector<std::pair<std::string, std::string>> healthy_;
   std::vector<QueueRef> out_of_scope_;
   std::map<std::pair<std::string, std::string>, NextHopNote> next_hops_;
   absl::flat_hash_set<std::string> queues_known_, stuck_senders_;

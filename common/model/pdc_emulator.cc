@@ -76,26 +76,30 @@ PdcChoice ChoosePdcEmulator(const std::vector<PdcReport>& reports,
   return {chosen, reason};
 }
 
-std::vector<PdcReport> PdcReportsIn(const FleetModel& fleet) {
-  std::vector<PdcReport> out;
-  for (const auto& [key, host] : fleet.hosts) {
-    if (host.identity.role() != v1::ROLE_DC) continue;
-    for (const v1::Evidence& e : host.evidence) {
-      if (e.kind_case() != v1::Evidence::kDomainRoles) continue;
-      const v1::DomainRoles& r = e.domain_roles();
-      if (r.pdc_emulator().empty()) continue;
-      out.push_back({key, r.pdc_emulator(), r.pdc_emulator_deleted()});
-    }
+void AddPdcEvidence(const std::string& key, const HostEvidence& host,
+                    std::vector<PdcReport>& reports, std::vector<std::string>& claims) {
+  if (host.identity.role() != v1::ROLE_DC) return;
+  if (host.identity.pdc_emulator()) claims.push_back(key);
+  for (const v1::Evidence& e : host.evidence) {
+    if (e.kind_case() != v1::Evidence::kDomainRoles) continue;
+    const v1::DomainRoles& r = e.domain_roles();
+    if (r.pdc_emulator().empty()) continue;
+    reports.push_back({key, r.pdc_emulator(), r.pdc_emulator_deleted()});
   }
-  return out;
+}
+
+std::vector<PdcReport> PdcReportsIn(const FleetModel& fleet) {
+  std::vector<PdcReport> reports;
+  std::vector<std::string> claims;
+  for (const auto& [key, host] : fleet.hosts) AddPdcEvidence(key, host, reports, claims);
+  return reports;
 }
 
 std::vector<std::string> PdcClaimsIn(const FleetModel& fleet) {
-  std::vector<std::string> out;
-  for (const auto& [key, host] : fleet.hosts) {
-    if (host.identity.role() == v1::ROLE_DC && host.identity.pdc_emulator()) out.push_back(key);
-  }
-  return out;
+  std::vector<PdcReport> reports;
+  std::vector<std::string> claims;
+  for (const auto& [key, host] : fleet.hosts) AddPdcEvidence(key, host, reports, claims);
+  return claims;
 }
 
 }  // namespace kerbside::model

@@ -35,6 +35,10 @@ PdcChoice ChoosePdcEmulator(const std::vector<PdcReport>& reports,
 // and the claims of DC-role hosts.
 std::vector<PdcReport> PdcReportsIn(const FleetModel& fleet);
 std::vector<std::string> PdcClaimsIn(const FleetModel& fleet);
+// One host's part of both, appended: for a caller that walks the fleet anyway (a walk of a
+// 20,000-host std::map is a cache miss per host: the correlator does it once, issue 17).
+void AddPdcEvidence(const std::string& key, const HostEvidence& host,
+                    std::vector<PdcReport>& reports, std::vector<std::string>& claims);
 
 }  // namespace kerbside::model
 

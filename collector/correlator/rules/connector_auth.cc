@@ -147,7 +147,7 @@ class ConnectorAuthRule : public Rule {
     for (const v1::LastError* le : pair.last_errors) {
       if (le->failure_class() == v1::LastError::EXCHANGE_AUTH_NOT_OFFERED) ++not_offered;
     }
-    const auto& connector_sets = index.Of(pair.target, v1::Evidence::kReceiveConnectors);
+    const auto connector_sets = index.Of(pair.target, v1::Evidence::kReceiveConnectors);
     if (connector_sets.empty()) return WithoutConnectors(pair, not_offered);
     const model::HostEvidence* sh = index.Host(pair.sender);
     if (sh == nullptr || sh->identity.ips().empty()) {

@@ -55,8 +55,9 @@ CauseResult PerTargetRule::Evaluate(const RuleContext& ctx) const {
 
 void ForEachEvent(const FleetIndex& index, const std::string& host, const std::set<uint32_t>& ids,
                   const std::function<void(const v1::Evidence&, const v1::EventRecord&)>& fn) {
-  const auto& batches =
-      host.empty() ? index.All(v1::Evidence::kEvents) : index.Of(host, v1::Evidence::kEvents);
+  const absl::Span<const v1::Evidence* const> batches =
+      host.empty() ? absl::MakeConstSpan(index.All(v1::Evidence::kEvents))
+                   : index.Of(host, v1::Evidence::kEvents);
   for (const v1::Evidence* e : batches) {
     for (const v1::EventRecord& r : e->events().events()) {
       if (ids.count(r.event_id()) != 0) fn(*e, r);

@@ -118,8 +118,10 @@ TEST_F(PairMatrixNextHopTest, Old1035sOfASenderThatDeliversMakeNoPair) {
 }
 
 // A sender with one queue delivering to a target and another failing to it fails to it: the
-// pair leaves the healthy lists of both sides, and the other senders stay there, sorted.
+// pair leaves the healthy lists of both sides, and the other senders stay there, sorted, each
+// once however many of its queues deliver.
 TEST_F(PairMatrixNextHopTest, APairSeenFailingLeavesTheHealthyListsOfBothSides) {
+  Queue("EX04", "ex02.contoso.com", "Active");
   Queue("EX03", "ex02.contoso.com", "Active");
   Queue("EX01", "ex02.contoso.com", "Active");
   Queue("EX01", "ex04.contoso.com", "Active");
