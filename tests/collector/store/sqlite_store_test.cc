@@ -471,6 +471,42 @@ TEST_F(EventWindowTest, AGroupStoresEachBatchOnItsOwn) {
   EXPECT_TRUE(store_->ReplaceSourcesEvidence({}).empty());
 }
 
+// A source's rows are its last batch's items, in order, whatever the earlier batches held: rows
+// are written over in place and those past the new batch's end deleted.
+TEST_F(EventWindowTest, ASourcesRowsAreItsLastBatchWhetherItGrowsOrShrinks) {
+  auto batch = [&](std::vector<std::string> queues) {
+    SourceSnapshot s{
+        .host = "EX01",
+        .source = "host_folder",
+        .health = ok_,
+        .received_at = kNow,
+        .items = {},
+        .window = {.since = kNow - absl::Hours(24), .host_offset = absl::ZeroDuration()}};
+    for (const std::string& q : queues) {
+      v1::Evidence& e = s.items.emplace_back();
+      e.set_host("EX01");
+      e.set_source("host_folder");
+      e.mutable_queues()->add_queues()->set_identity(q);
+    }
+    return s;
+  };
+  auto identities = [&] {
+    std::vector<std::string> out;
+    auto loaded = store_->LoadEvidence("EX01");
+    EXPECT_TRUE(loaded.ok()) << loaded.status();
+    if (loaded.ok()) {
+      for (const v1::Evidence& e : *loaded) out.push_back(e.queues().queues(0).identity());
+    }
+    return out;
+  };
+  for (const std::vector<std::string>& queues : std::vector<std::vector<std::string>>{
+           {"a", "b", "c"}, {"d"}, {"e", "f"}, {}, {"g", "h", "i", "j"}}) {
+    ASSERT_TRUE(store_->ReplaceSourcesEvidence({batch(queues)}).front().ok());
+    EXPECT_EQ(identities(), queues);
+    EXPECT_EQ(*store_->CountEvidence("EX01"), static_cast<int64_t>(queues.size()));
+  }
+}
+
 // A source's batches are stored in order: after one of them fails in a group, the later ones
 // of the same host and source are not stored (they would be ahead of it when the agent sends
 // it again), while other sources and hosts of the group are.
