@@ -30,6 +30,9 @@ grep -q " ./lib/systemd/system/kerbside-agent.service\$" <<<"$(dpkg-deb -c "$age
   fail "kerbside-agent lacks its unit"
 [ "$(dpkg-deb -f "$collector_deb" Package)" = kerbside-collector ] || fail "package name"
 dpkg-deb -f "$collector_deb" Depends | grep adduser >/dev/null || fail "collector must depend on adduser"
+# The collector's allocator (collector/CMakeLists.txt), found by dpkg-shlibdeps from its link.
+dpkg-deb -f "$collector_deb" Depends | grep libtcmalloc-minimal4 >/dev/null ||
+  fail "collector must depend on libtcmalloc-minimal4, its allocator"
 dpkg-deb -e "$collector_deb" "$ITEST_DIR/control"
 grep -qx /etc/kerbside/collector.conf.example "$ITEST_DIR/control/conffiles" ||
   fail "the example config is not a conffile"
