@@ -75,9 +75,9 @@ class PairMatrix {
   void IndexPairs();
 
   std::map<std::pair<std::string, std::string>, FailingPair> failing_;
-  // (sender, target) of every delivering queue, each once, none failing: sorted once built.
-  // Appended per queue and sorted once: a hash set of pairs cost a hash and a probe per queue,
-  // and lists built from its sorted order need no sorting of their own (issue 17).
+  // The delivering (sender, target) pairs: appended per queue, then sorted, deduplicated and
+  // cleared of failing pairs once (IndexPairs). A hash set of string pairs cost a hash and a
+  // probe per queue, and lists built from the sorted order need no sorting (issue 17).
   std::vector<std::pair<std::string, std::string>> healthy_;
   std::vector<QueueRef> out_of_scope_;
   std::map<std::pair<std::string, std::string>, NextHopNote> next_hops_;
