@@ -264,7 +264,14 @@ class AgentConnection : public grpc::ServerBidiReactor<v1::AgentMessage, v1::Col
   void WriteNextLocked() {
     if (writing_ || outbox_.empty() || broken_) return;
     writing_ = true;
-    StartWrite(outbox_.front().get());
+    // With more messages queued behind this one, gRPC may hold it and send it with them: the
+    // write completes once buffered, the next one starts at once, and the last (unhinted)
+    // flushes them all in one TLS record and one send. The ingest writer answers a stream's
+    // batches of one commit back to back, and each acknowledgement written on its own cost a
+    // record and a syscall (issue 17). A queue never ends with a hinted message, and Finish
+    // flushes too.
+    StartWrite(outbox_.front().get(),
+               outbox_.size() > 1 ? grpc::WriteOptions().set_buffer_hint() : grpc::WriteOptions());
   }
 
   // The last thing its caller does (see the class comment); unlocks `lock`.

@@ -222,6 +222,42 @@ TEST_F(AgentStreamsTest, BatchesSentBackToBackAreAllAcknowledgedBeforeTheStreamE
   EXPECT_EQ(*store_->CountEvidence("EX01"), static_cast<int64_t>(kBatches % 7 + 1));
 }
 
+// The collector may hold a message while more are queued behind it and send them together
+// (a buffer hint): every acknowledgement still arrives, once, while the stream stays open, none
+// waiting for a later write or the stream's end (the deadline of 10 s bounds the wait). Their
+// order is not promised: the ingest writer's threads answer groups side by side.
+TEST_F(AgentStreamsTest, AcknowledgementsOfBatchesSentBackToBackArriveWhileTheStreamStaysOpen) {
+  Start({.max_streams = 10, .hello_timeout = absl::Seconds(10), .idle_timeout = absl::Seconds(60)});
+  Open o = OpenStream();
+  ASSERT_TRUE(Hello(o, "EX01"));
+  constexpr uint64_t kBatches = 40;
+  for (uint64_t seq = 1; seq <= kBatches; ++seq) {
+    v1::AgentMessage m;
+    v1::EvidenceBatch* b = m.mutable_evidence();
+    b->set_source("queues");
+    b->set_sequence(seq);
+    b->mutable_health()->set_state(v1::SourceHealth::OK);
+    v1::Evidence* e = b->add_items();
+    e->set_host("EX01");
+    e->set_source("queues");
+    e->mutable_queues()->add_queues()->set_identity("EX01\\1");
+    ASSERT_TRUE(o.stream->Write(m));
+  }
+  std::set<uint64_t> acked;
+  v1::CollectorMessage reply;
+  while (acked.size() < kBatches && o.stream->Read(&reply)) {
+    if (reply.has_evidence_ack()) {
+      EXPECT_TRUE(acked.insert(reply.evidence_ack().sequence()).second);
+    }
+  }
+  ASSERT_EQ(acked.size(), kBatches);
+  EXPECT_EQ(*acked.begin(), 1u);
+  EXPECT_EQ(*acked.rbegin(), kBatches);
+  // The stream is still open and answers.
+  ASSERT_TRUE(o.stream->WritesDone());
+  EXPECT_TRUE(o.stream->Finish().ok());
+}
+
 // A batch the store refuses is not acknowledged, nor are the stream's later batches of its
 // source (they would be stored ahead of it), and the stream ends UNAVAILABLE: the agent
 // reconnects and sends them all again, in order, and then both are stored.
