@@ -22,6 +22,22 @@
 namespace kerbside::collector {
 namespace {
 
+// A batch of EX01's "queues" source: one item per queue named.
+v1::AgentMessage QueuesBatch(uint64_t sequence, const std::vector<std::string>& queues) {
+  v1::AgentMessage m;
+  v1::EvidenceBatch* b = m.mutable_evidence();
+  b->set_source("queues");
+  b->set_sequence(sequence);
+  b->mutable_health()->set_state(v1::SourceHealth::OK);
+  for (const std::string& queue : queues) {
+    v1::Evidence* e = b->add_items();
+    e->set_host("EX01");
+    e->set_source("queues");
+    e->mutable_queues()->add_queues()->set_identity(queue);
+  }
+  return m;
+}
+
 using Stream = grpc::ClientReaderWriter<v1::AgentMessage, v1::CollectorMessage>;
 
 class AgentStreamsTest : public ::testing::Test {
@@ -195,18 +211,9 @@ TEST_F(AgentStreamsTest, BatchesSentBackToBackAreAllAcknowledgedBeforeTheStreamE
   ASSERT_TRUE(Hello(o, "EX01"));
   constexpr uint64_t kBatches = 60;
   for (uint64_t seq = 1; seq <= kBatches; ++seq) {
-    v1::AgentMessage m;
-    v1::EvidenceBatch* b = m.mutable_evidence();
-    b->set_source("queues");
-    b->set_sequence(seq);
-    b->mutable_health()->set_state(v1::SourceHealth::OK);
-    for (uint64_t i = 0; i < seq % 7 + 1; ++i) {
-      v1::Evidence* e = b->add_items();
-      e->set_host("EX01");
-      e->set_source("queues");
-      e->mutable_queues()->add_queues()->set_identity("EX01\\" + std::to_string(i));
-    }
-    ASSERT_TRUE(o.stream->Write(m));
+    std::vector<std::string> queues;
+    for (uint64_t i = 0; i < seq % 7 + 1; ++i) queues.push_back("EX01\\" + std::to_string(i));
+    ASSERT_TRUE(o.stream->Write(QueuesBatch(seq, queues)));
   }
   ASSERT_TRUE(o.stream->WritesDone());
   std::set<uint64_t> acked;
@@ -232,16 +239,7 @@ TEST_F(AgentStreamsTest, AcknowledgementsOfBatchesSentBackToBackArriveWhileTheSt
   ASSERT_TRUE(Hello(o, "EX01"));
   constexpr uint64_t kBatches = 40;
   for (uint64_t seq = 1; seq <= kBatches; ++seq) {
-    v1::AgentMessage m;
-    v1::EvidenceBatch* b = m.mutable_evidence();
-    b->set_source("queues");
-    b->set_sequence(seq);
-    b->mutable_health()->set_state(v1::SourceHealth::OK);
-    v1::Evidence* e = b->add_items();
-    e->set_host("EX01");
-    e->set_source("queues");
-    e->mutable_queues()->add_queues()->set_identity("EX01\\1");
-    ASSERT_TRUE(o.stream->Write(m));
+    ASSERT_TRUE(o.stream->Write(QueuesBatch(seq, {"EX01\\1"})));
   }
   std::set<uint64_t> acked;
   v1::CollectorMessage reply;
@@ -263,18 +261,6 @@ TEST_F(AgentStreamsTest, AcknowledgementsOfBatchesSentBackToBackArriveWhileTheSt
 // reconnects and sends them all again, in order, and then both are stored.
 TEST_F(AgentStreamsTest, ABatchThatCannotBeStoredEndsTheStreamAndIsStoredInOrderOnTheNext) {
   Start({.max_streams = 10, .hello_timeout = absl::Seconds(10), .idle_timeout = absl::Seconds(60)});
-  auto batch = [](uint64_t seq, const std::string& queue) {
-    v1::AgentMessage m;
-    v1::EvidenceBatch* b = m.mutable_evidence();
-    b->set_source("queues");
-    b->set_sequence(seq);
-    b->mutable_health()->set_state(v1::SourceHealth::OK);
-    v1::Evidence* e = b->add_items();
-    e->set_host("EX01");
-    e->set_source("queues");
-    e->mutable_queues()->add_queues()->set_identity(queue);
-    return m;
-  };
   auto exec = [&](const char* sql) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
@@ -287,8 +273,8 @@ TEST_F(AgentStreamsTest, ABatchThatCannotBeStoredEndsTheStreamAndIsStoredInOrder
       "> 0 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;");
   Open o = OpenStream();
   ASSERT_TRUE(Hello(o, "EX01"));
-  ASSERT_TRUE(o.stream->Write(batch(1, "EX01\\poison")));
-  ASSERT_TRUE(o.stream->Write(batch(2, "EX01\\2")));
+  ASSERT_TRUE(o.stream->Write(QueuesBatch(1, {"EX01\\poison"})));
+  ASSERT_TRUE(o.stream->Write(QueuesBatch(2, {"EX01\\2"})));
   // The stream ends at the next message once the failure is known: time requests until then.
   for (int i = 0; i < 100; ++i) {
     v1::AgentMessage ping;
@@ -311,8 +297,8 @@ TEST_F(AgentStreamsTest, ABatchThatCannotBeStoredEndsTheStreamAndIsStoredInOrder
   exec("DROP TRIGGER refuse_poison");
   Open again = OpenStream();
   ASSERT_TRUE(Hello(again, "EX01"));
-  ASSERT_TRUE(again.stream->Write(batch(1, "EX01\\poison")));
-  ASSERT_TRUE(again.stream->Write(batch(2, "EX01\\2")));
+  ASSERT_TRUE(again.stream->Write(QueuesBatch(1, {"EX01\\poison"})));
+  ASSERT_TRUE(again.stream->Write(QueuesBatch(2, {"EX01\\2"})));
   ASSERT_TRUE(again.stream->WritesDone());
   while (again.stream->Read(&reply)) {
     if (reply.has_evidence_ack()) acked.insert(reply.evidence_ack().sequence());
