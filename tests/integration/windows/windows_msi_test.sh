@@ -68,8 +68,24 @@ fi
 LOWER=${NAME,,}
 itest_fleet_pki "$PKI" "$LOWER"
 itest_start_collector "$COLLECTOR" "$CLI"
-"$WINE" msiexec /i "$(winpath "$MSI")" /qn /l*v "$(winpath "$ITEST_DIR/install.log")" \
-  >"$ITEST_DIR/msiexec-i.log" 2>&1 || fail "msiexec /i failed (exit $?)"
+install_msi() {
+  "$WINE" msiexec /i "$(winpath "$MSI")" /qn /l*v "$(winpath "$ITEST_DIR/install.log")" \
+    >"$ITEST_DIR/msiexec-i.log" 2>&1
+}
+rc=0
+install_msi || rc=$?
+if [ "$rc" = 91 ]; then
+  # 91 is the low byte of 1627, ERROR_FUNCTION_FAILED. Seen once in a clean-clone CI run under
+  # Wine 8.0 (2026-12-07): the install log stopped after ProcessComponents, every action before
+  # it having succeeded, and the same MSI installed in the next runs. Retried once, said here;
+  # any other failure, or a second one, fails the test.
+  echo "NOTE: msiexec /i exited 91 (ERROR_FUNCTION_FAILED) under Wine; its log ended:"
+  tail -n 3 "$ITEST_DIR/install.log" | tr -d '\r'
+  echo "NOTE: installing once more"
+  rc=0
+  install_msi || rc=$?
+fi
+[ "$rc" = 0 ] || fail "msiexec /i failed (exit $rc)"
 [ -f "$PROGRAM/kerbside-agent.exe" ] && [ -f "$PROGRAM/policy/kerbside.admx" ] &&
   [ -f "$PROGRAM/policy/en-US/kerbside.adml" ] || fail "files not in $PROGRAM"
 cmp -s "$PROGRAM/kerbside-agent.exe" "$SIGNED_EXE" || fail "the installed .exe is not the signed one"
