@@ -95,11 +95,4 @@ std::vector<PdcReport> PdcReportsIn(const FleetModel& fleet) {
   return reports;
 }
 
-std::vector<std::string> PdcClaimsIn(const FleetModel& fleet) {
-  std::vector<PdcReport> reports;
-  std::vector<std::string> claims;
-  for (const auto& [key, host] : fleet.hosts) AddPdcEvidence(key, host, reports, claims);
-  return claims;
-}
-
 }  // namespace kerbside::model

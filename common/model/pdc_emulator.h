@@ -31,12 +31,11 @@ struct PdcChoice {
 PdcChoice ChoosePdcEmulator(const std::vector<PdcReport>& reports,
                             const std::vector<std::string>& claims);
 
-// The domain_roles evidence of DC-role hosts in `fleet` (only a DC speaks for the directory),
-// and the claims of DC-role hosts.
+// The domain_roles evidence of DC-role hosts in `fleet` (only a DC speaks for the directory).
 std::vector<PdcReport> PdcReportsIn(const FleetModel& fleet);
-std::vector<std::string> PdcClaimsIn(const FleetModel& fleet);
-// One host's part of both, appended: for a caller that walks the fleet anyway (a walk of a
-// 20,000-host std::map is a cache miss per host: the correlator does it once, issue 17).
+// One host's part of the reports, and its claim when it is a DC that claims the role, appended:
+// for a caller that walks the fleet anyway (a walk of a 20,000-host std::map is a cache miss per
+// host: the correlator does it once, issue 17).
 void AddPdcEvidence(const std::string& key, const HostEvidence& host,
                     std::vector<PdcReport>& reports, std::vector<std::string>& claims);
 

@@ -45,11 +45,20 @@ TEST(PdcEmulatorTest, OnlyDcsSpeakInAModel) {
   FleetModel fleet;
   fleet.hosts["DC01"] = Host("DC01", v1::ROLE_DC, false, "DC01");
   fleet.hosts["EX01"] = Host("EX01", v1::ROLE_EXCHANGE, true, "EX01");
+  fleet.hosts["DC02"] = Host("DC02", v1::ROLE_DC, true, "");
   const std::vector<PdcReport> reports = PdcReportsIn(fleet);
   ASSERT_EQ(reports.size(), 1u);
   EXPECT_EQ(reports[0].dc, "DC01");
-  EXPECT_TRUE(PdcClaimsIn(fleet).empty());
-  EXPECT_EQ(ChoosePdcEmulator(reports, PdcClaimsIn(fleet)).host, "DC01");
+  // The walk the correlator makes: the same reports, and only the DC's claim.
+  std::vector<PdcReport> walked;
+  std::vector<std::string> claims;
+  for (const auto& [key, host] : fleet.hosts) AddPdcEvidence(key, host, walked, claims);
+  ASSERT_EQ(walked.size(), 1u);
+  EXPECT_EQ(walked[0].dc, "DC01");
+  EXPECT_EQ(claims, std::vector<std::string>{"DC02"});
+  const PdcChoice c = ChoosePdcEmulator(reports, claims);
+  EXPECT_EQ(c.host, "DC01");
+  EXPECT_NE(c.reason.find("DC02 claims the role"), std::string::npos) << c.reason;
 }
 
 }  // namespace
