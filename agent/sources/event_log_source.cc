@@ -10,7 +10,6 @@
 #include "common/events/event_aggregate.h"
 #include "common/events/event_xml.h"
 #include "common/proto_time.h"
-#include "google/protobuf/arena.h"
 #include "spdlog/spdlog.h"
 
 namespace kerbside::agent {
@@ -20,6 +19,15 @@ namespace {
 constexpr size_t kMaxBookmarkBytes = 64 * 1024;
 // Parse failures named in the health reason; the rest are counted.
 constexpr size_t kMaxNamedProblems = 3;
+
+// An event as (which rendered text of the read, which event in it): a rendered text holds one
+// event, but nothing below relies on that.
+uint64_t TagOf(size_t text, size_t event) {
+  return (static_cast<uint64_t>(text) << 32) | static_cast<uint32_t>(event);
+}
+std::pair<size_t, size_t> Untag(uint64_t tag) {
+  return {static_cast<size_t>(tag >> 32), static_cast<size_t>(tag & 0xFFFFFFFFu)};
+}
 
 }  // namespace
 
@@ -65,26 +73,39 @@ v1::EvidenceBatch EventLogSource::Collect(absl::Time now) {
   auto read = subscription_->Read(options_.max_events);
   if (!read.ok()) return fail(read.status());
 
-  // Each event parsed alone: one that does not parse is named and the others kept. The records
-  // live only until they are aggregated, so on an arena: one free for the read, not several
-  // per field of every event.
-  google::protobuf::Arena arena;
-  v1::EventBatch& events = *google::protobuf::Arena::CreateMessage<v1::EventBatch>(&arena);
+  // Each event parsed alone: one that does not parse is named and the others kept. Events are
+  // aggregated from views of their XML; only the examples become records, parsed again from
+  // their text at the end (the tag says which text and which event in it).
+  events::EventViews views;
+  events::EventAggregator aggregator;
   std::vector<std::string> problems;
   size_t failed = 0;
   for (size_t i = 0; i < read->events_xml.size(); ++i) {
-    absl::Status parsed = events::ParseEventsXml(read->events_xml[i], "event log", &events);
+    absl::Status parsed = views.Parse(read->events_xml[i], "event log");
     if (!parsed.ok()) {
       if (++failed <= kMaxNamedProblems) {
         problems.push_back(absl::StrCat("event ", i + 1, " of this read: ", parsed.message()));
       }
+      continue;
+    }
+    for (size_t j = 0; j < views.events().size(); ++j) {
+      aggregator.Add(views.events()[j], TagOf(i, j));
     }
   }
   if (failed > kMaxNamedProblems) {
     problems.push_back(
         absl::StrCat("and ", failed - kMaxNamedProblems, " more events did not parse"));
   }
-  for (v1::EventAggregate& a : events::AggregateEvents(events)) {
+  auto record_of = [&](uint64_t tag) {
+    v1::EventRecord record;
+    const auto [i, j] = Untag(tag);
+    // The text parsed before, so it parses again the same way.
+    if (views.Parse(read->events_xml[i], "event log").ok() && j < views.events().size()) {
+      events::ToRecord(views.events()[j], &record);
+    }
+    return record;
+  };
+  for (v1::EventAggregate& a : aggregator.Finish(record_of)) {
     v1::Evidence* item = batch.add_items();
     item->set_host(options_.host);
     item->set_source(id());

@@ -1,24 +1,23 @@
 #include "common/events/event_aggregate.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <string>
-#include <tuple>
+#include <utility>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
 namespace kerbside::events {
 namespace {
 
-// Facts are what kerbside reasons about (connector, source IP, error code...): occurrences
-// that agree on them say the same thing, whatever their record ids and times.
-using Key = std::tuple<std::string, uint32_t, std::map<std::string, std::string>>;
-
 absl::Time TimeOf(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
 }
-absl::Time TimeOf(const v1::EventRecord& r) { return TimeOf(r.time_created()); }
 
 google::protobuf::Timestamp Proto(absl::Time t) {
   google::protobuf::Timestamp p;
@@ -34,83 +33,180 @@ google::protobuf::Timestamp Proto(absl::Time t) {
 
 // At most `max_bytes` of UTF-8 `s`, never splitting a character: a cut one would make the
 // aggregate an invalid proto3 string, which no reader could parse back.
-std::string CutAtCharacter(const std::string& s, size_t max_bytes) {
+absl::string_view CutAtCharacter(absl::string_view s, size_t max_bytes) {
   if (s.size() <= max_bytes) return s;
   size_t n = max_bytes;
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
   return s.substr(0, n);
 }
 
-struct Group {
-  v1::EventAggregate agg;
-  uint64_t min_record = UINT64_MAX, max_record = 0;
-  bool every_record_has_id = true;
-  absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
-  v1::EventRecord first_record, last_record;
-  std::map<std::string, size_t> field_index;  // field -> index in agg.distinct_values
+// Facts are what kerbside reasons about (connector, source IP, error code...): occurrences
+// that agree on them say the same thing, whatever their record ids and times. Facts sorted by
+// name, so equal sets are equal keys.
+struct KeyRef {
+  absl::string_view provider;
+  uint32_t event_id = 0;
+  absl::Span<const FieldView> facts;
+
+  template <typename H>
+  friend H AbslHashValue(H h, const KeyRef& k) {
+    h = H::combine(std::move(h), k.provider, k.event_id, k.facts.size());
+    for (const FieldView& f : k.facts) h = H::combine(std::move(h), f.name, f.value);
+    return h;
+  }
+  friend bool operator==(const KeyRef& a, const KeyRef& b) {
+    if (a.provider != b.provider || a.event_id != b.event_id) return false;
+    return std::equal(a.facts.begin(), a.facts.end(), b.facts.begin(), b.facts.end(),
+                      [](const FieldView& x, const FieldView& y) {
+                        return x.name == y.name && x.value == y.value;
+                      });
+  }
+};
+
+struct DistinctValues {
+  std::string field;
+  std::vector<std::string> values;
+  bool truncated = false;
 };
 
 }  // namespace
 
-std::vector<v1::EventAggregate> AggregateEvents(const v1::EventBatch& batch,
-                                                const AggregateLimits& limits) {
-  std::map<Key, size_t> index;
-  std::vector<Group> groups;
-  for (const v1::EventRecord& r : batch.events()) {
-    Key key{r.provider(), r.event_id(), {r.facts().begin(), r.facts().end()}};
-    auto [it, inserted] = index.emplace(std::move(key), groups.size());
-    if (inserted) {
-      groups.emplace_back();
-      v1::EventAggregate& a = groups.back().agg;
-      a.set_provider(r.provider());
-      a.set_event_id(r.event_id());
-      a.set_channel(r.channel());
-      a.mutable_key_facts()->insert(r.facts().begin(), r.facts().end());
+struct EventAggregator::State {
+  struct Group {
+    std::string provider;
+    uint32_t event_id = 0;
+    std::string channel;
+    std::vector<std::pair<std::string, std::string>> facts;  // by name
+    std::vector<FieldView> key_facts;                        // views of `facts`, for the index
+    int64_t count = 0;
+    uint64_t min_record = UINT64_MAX, max_record = 0;
+    bool every_record_has_id = true;
+    absl::Time first = absl::InfiniteFuture(), last = absl::InfinitePast();
+    uint64_t first_tag = 0, last_tag = 0;
+    std::vector<DistinctValues> distinct;  // in order of the fields' first appearance
+  };
+
+  AggregateLimits limits;
+  std::deque<Group> groups;  // stable addresses: the index's keys are views into them
+  absl::flat_hash_map<KeyRef, size_t, absl::Hash<KeyRef>> index;
+  absl::InlinedVector<FieldView, 8> sorted;  // the current event's facts, by name
+};
+
+EventAggregator::EventAggregator(const AggregateLimits& limits)
+    : state_(std::make_unique<State>()) {
+  state_->limits = limits;
+}
+
+EventAggregator::~EventAggregator() = default;
+
+void EventAggregator::Add(const EventView& event, uint64_t tag) {
+  State& s = *state_;
+  s.sorted.assign(event.facts.begin(), event.facts.end());
+  std::sort(s.sorted.begin(), s.sorted.end(),
+            [](const FieldView& a, const FieldView& b) { return a.name < b.name; });
+  const KeyRef key{event.provider, event.event_id, s.sorted};
+  auto it = s.index.find(key);
+  if (it == s.index.end()) {
+    State::Group& fresh = s.groups.emplace_back();
+    fresh.provider = std::string(event.provider);
+    fresh.event_id = event.event_id;
+    fresh.channel = std::string(event.channel);
+    fresh.facts.reserve(s.sorted.size());
+    for (const FieldView& f : s.sorted) fresh.facts.emplace_back(f.name, f.value);
+    for (const auto& [name, value] : fresh.facts) fresh.key_facts.push_back({name, value});
+    it = s.index
+             .emplace(KeyRef{fresh.provider, fresh.event_id, fresh.key_facts}, s.groups.size() - 1)
+             .first;
+  }
+  State::Group& g = s.groups[it->second];
+  ++g.count;
+  if (event.record_id == 0) g.every_record_has_id = false;
+  g.min_record = std::min(g.min_record, event.record_id);
+  g.max_record = std::max(g.max_record, event.record_id);
+  // Ties keep the earliest record as first and the latest added as last.
+  if (event.time_created < g.first) {
+    g.first = event.time_created;
+    g.first_tag = tag;
+  }
+  if (event.time_created >= g.last) {
+    g.last = event.time_created;
+    g.last_tag = tag;
+  }
+  std::string positional;  // "#N": N counts every field before it, named or not
+  for (size_t i = 0; i < event.fields.size(); ++i) {
+    const FieldView& f = event.fields[i];
+    absl::string_view name = f.name;
+    if (name.empty()) {
+      positional = absl::StrCat("#", i);
+      name = positional;
     }
-    Group& g = groups[it->second];
-    g.agg.set_count(g.agg.count() + 1);
-    if (r.record_id() == 0) g.every_record_has_id = false;
-    g.min_record = std::min(g.min_record, r.record_id());
-    g.max_record = std::max(g.max_record, r.record_id());
-    const absl::Time t = TimeOf(r);
-    // Ties keep the earliest record as first and the latest in the batch as last.
-    if (t < g.first) {
-      g.first = t;
-      g.first_record = r;
-    }
-    if (t >= g.last) {
-      g.last = t;
-      g.last_record = r;
-    }
-    for (int i = 0; i < r.fields_size(); ++i) {
-      const v1::EventField& f = r.fields(i);
-      const std::string name = f.name().empty() ? absl::StrCat("#", i) : f.name();
-      auto [fi, fresh] = g.field_index.emplace(name, g.agg.distinct_values_size());
-      if (fresh) g.agg.add_distinct_values()->set_field(name);
-      v1::EventAggregate::DistinctValues& dv = *g.agg.mutable_distinct_values(fi->second);
-      const std::string value = CutAtCharacter(f.value(), limits.max_value_bytes);
-      if (std::find(dv.values().begin(), dv.values().end(), value) != dv.values().end()) continue;
-      if (static_cast<size_t>(dv.values_size()) < limits.max_distinct_values) {
-        dv.add_values(value);
-      } else {
-        dv.set_truncated(true);
+    // Occurrences of one key nearly always list the same fields in the same order.
+    DistinctValues* dv = nullptr;
+    if (i < g.distinct.size() && g.distinct[i].field == name) {
+      dv = &g.distinct[i];
+    } else {
+      for (DistinctValues& d : g.distinct) {
+        if (d.field == name) {
+          dv = &d;
+          break;
+        }
+      }
+      if (dv == nullptr) {
+        dv = &g.distinct.emplace_back();
+        dv->field = std::string(name);
       }
     }
-  }
-  std::vector<v1::EventAggregate> out;
-  out.reserve(groups.size());
-  for (Group& g : groups) {
-    *g.agg.mutable_first_seen() = Proto(g.first);
-    *g.agg.mutable_last_seen() = Proto(g.last);
-    if (g.every_record_has_id) {
-      g.agg.set_first_record_id(g.min_record);
-      g.agg.set_last_record_id(g.max_record);
+    const absl::string_view value = CutAtCharacter(f.value, s.limits.max_value_bytes);
+    if (std::find(dv->values.begin(), dv->values.end(), value) != dv->values.end()) continue;
+    if (dv->values.size() < s.limits.max_distinct_values) {
+      dv->values.emplace_back(value);
+    } else {
+      dv->truncated = true;
     }
-    if (limits.max_examples > 0) *g.agg.add_examples() = g.first_record;
-    if (limits.max_examples > 1 && g.agg.count() > 1) *g.agg.add_examples() = g.last_record;
-    out.push_back(std::move(g.agg));
   }
+}
+
+std::vector<v1::EventAggregate> EventAggregator::Finish(
+    absl::FunctionRef<v1::EventRecord(uint64_t tag)> record_of) {
+  State& s = *state_;
+  std::vector<v1::EventAggregate> out;
+  out.reserve(s.groups.size());
+  for (State::Group& g : s.groups) {
+    v1::EventAggregate& a = out.emplace_back();
+    a.set_provider(std::move(g.provider));
+    a.set_event_id(g.event_id);
+    a.set_channel(std::move(g.channel));
+    a.set_count(g.count);
+    for (auto& [name, value] : g.facts) (*a.mutable_key_facts())[name] = std::move(value);
+    *a.mutable_first_seen() = Proto(g.first);
+    *a.mutable_last_seen() = Proto(g.last);
+    if (g.every_record_has_id) {
+      a.set_first_record_id(g.min_record);
+      a.set_last_record_id(g.max_record);
+    }
+    for (DistinctValues& d : g.distinct) {
+      v1::EventAggregate::DistinctValues* dv = a.add_distinct_values();
+      dv->set_field(std::move(d.field));
+      for (std::string& v : d.values) dv->add_values(std::move(v));
+      dv->set_truncated(d.truncated);
+    }
+    if (s.limits.max_examples > 0) *a.add_examples() = record_of(g.first_tag);
+    if (s.limits.max_examples > 1 && g.count > 1) *a.add_examples() = record_of(g.last_tag);
+  }
+  s.index.clear();
+  s.groups.clear();
   return out;
+}
+
+std::vector<v1::EventAggregate> AggregateEvents(const v1::EventBatch& batch,
+                                                const AggregateLimits& limits) {
+  EventAggregator aggregator(limits);
+  EventView view;
+  for (int i = 0; i < batch.events_size(); ++i) {
+    ViewOf(batch.events(i), &view);
+    aggregator.Add(view, static_cast<uint64_t>(i));
+  }
+  return aggregator.Finish([&](uint64_t tag) { return batch.events(static_cast<int>(tag)); });
 }
 
 std::string AggregateKey(const v1::EventAggregate& a) {

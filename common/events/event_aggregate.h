@@ -2,9 +2,13 @@
 #define KERBSIDE_COMMON_EVENTS_EVENT_AGGREGATE_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+#include "common/events/event_view.h"
 #include "kerbside/v1/evidence.pb.h"
 
 namespace kerbside::events {
@@ -20,7 +24,31 @@ struct AggregateLimits {
 // of distinct values per field and a bounded set of examples (first and last). An event source
 // that repeats thousands of times a minute (1035 on every SMTP retry) becomes one item per key,
 // however many times it fired. Aggregates come out in order of their key's first appearance.
-// Pure: events in, aggregates out.
+//
+// Events arrive as views one at a time, each with a caller's tag; the aggregator copies only the
+// keys and the distinct values it keeps, and asks for the records of its examples by tag at the
+// end. So a reader never builds a record per event (issue 17), and the events need not all be
+// in memory at once.
+class EventAggregator {
+ public:
+  explicit EventAggregator(const AggregateLimits& limits = {});
+  ~EventAggregator();
+  EventAggregator(const EventAggregator&) = delete;
+  EventAggregator& operator=(const EventAggregator&) = delete;
+
+  // `event` need only live for the call.
+  void Add(const EventView& event, uint64_t tag);
+  // The aggregates; `record_of(tag)` gives the record of an event Add was given `tag` with, for
+  // the examples. Leaves the aggregator empty.
+  std::vector<v1::EventAggregate> Finish(
+      absl::FunctionRef<v1::EventRecord(uint64_t tag)> record_of);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// The same for records in memory. Pure: events in, aggregates out.
 std::vector<v1::EventAggregate> AggregateEvents(const v1::EventBatch& batch,
                                                 const AggregateLimits& limits = {});
 

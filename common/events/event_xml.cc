@@ -111,40 +111,6 @@ std::optional<uint64_t> ParseCode(absl::string_view v) {
 
 std::string HexCode(uint64_t v) { return absl::StrCat("0x", absl::Hex(v)); }
 
-void PutCode(v1::EventRecord* e, const char* fact, absl::string_view value) {
-  if (auto code = ParseCode(value)) {
-    (*e->mutable_facts())[fact] = HexCode(*code);
-  } else if (!value.empty()) {
-    (*e->mutable_facts())[fact] = std::string(value);
-  }
-}
-
-void Put(v1::EventRecord* e, const char* fact, absl::string_view value) {
-  value = absl::StripAsciiWhitespace(value);
-  if (!value.empty()) (*e->mutable_facts())[fact] = std::string(value);
-}
-
-// The first field named `name` (case-insensitive); nullptr when absent.
-const v1::EventField* Named(const v1::EventRecord& e, absl::string_view name) {
-  for (const v1::EventField& f : e.fields()) {
-    if (absl::EqualsIgnoreCase(f.name(), name)) return &f;
-  }
-  return nullptr;
-}
-
-absl::string_view NamedValue(const v1::EventRecord& e, absl::string_view name) {
-  const v1::EventField* f = Named(e, name);
-  return f == nullptr ? absl::string_view() : absl::string_view(f->value());
-}
-
-std::vector<absl::string_view> Positional(const v1::EventRecord& e) {
-  std::vector<absl::string_view> out;
-  for (const v1::EventField& f : e.fields()) {
-    if (f.name().empty()) out.push_back(f.value());
-  }
-  return out;
-}
-
 // "ErrorMessage" -> "error_message", "TimeDifferenceMilliseconds" -> "time_difference_...".
 std::string SnakeCase(absl::string_view name) {
   std::string out;
@@ -167,16 +133,6 @@ std::string SnakeCase(absl::string_view name) {
   return out;
 }
 
-bool ProviderIs(const v1::EventRecord& e, std::initializer_list<absl::string_view> names) {
-  for (absl::string_view n : names) {
-    if (absl::EqualsIgnoreCase(e.provider(), n) ||
-        absl::EqualsIgnoreCase(e.event_source_name(), n)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 // Text between `after` and the first of `until` (or the end), trimmed.
 std::optional<absl::string_view> Between(absl::string_view text, absl::string_view after,
                                          absl::string_view until) {
@@ -186,66 +142,136 @@ std::optional<absl::string_view> Between(absl::string_view text, absl::string_vi
   return absl::StripAsciiWhitespace(rest.substr(0, rest.find(until)));
 }
 
+bool IsSignedDecimal(absl::string_view v) {
+  int64_t ignored = 0;
+  return !v.empty() && absl::SimpleAtoi(v, &ignored);
+}
+
+// Reads one <Event> into an EventView: fields as views of the parsed buffer, facts as views of
+// the fields where they are found verbatim, and strings made here (codes as hex, joined or
+// snake-case names) kept in `owned`, whose elements never move.
+class EventReader {
+ public:
+  EventReader(absl::string_view file, std::deque<std::string>* owned)
+      : file_(file), owned_(*owned) {}
+
+  absl::Status Read(const pugi::xml_node& event, int line, EventView* e);
+
+ private:
+  absl::string_view Own(std::string s) { return owned_.emplace_back(std::move(s)); }
+
+  void Put(absl::string_view fact, absl::string_view value) {
+    value = absl::StripAsciiWhitespace(value);
+    if (!value.empty()) e_->SetFact(fact, value);
+  }
+  void PutCode(absl::string_view fact, absl::string_view value) {
+    if (auto code = ParseCode(value)) {
+      e_->SetFact(fact, Own(HexCode(*code)));
+    } else if (!value.empty()) {
+      e_->SetFact(fact, value);
+    }
+  }
+
+  // The first field named `name` (case-insensitive); empty when absent.
+  absl::string_view NamedValue(absl::string_view name) const {
+    for (const FieldView& f : e_->fields) {
+      if (absl::EqualsIgnoreCase(f.name, name)) return f.value;
+    }
+    return absl::string_view();
+  }
+  absl::InlinedVector<absl::string_view, 12> Positional() const {
+    absl::InlinedVector<absl::string_view, 12> out;
+    for (const FieldView& f : e_->fields) {
+      if (f.name.empty()) out.push_back(f.value);
+    }
+    return out;
+  }
+  bool ProviderIs(std::initializer_list<absl::string_view> names) const {
+    for (absl::string_view n : names) {
+      if (absl::EqualsIgnoreCase(e_->provider, n) ||
+          absl::EqualsIgnoreCase(e_->event_source_name, n)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void FlattenUserData(const pugi::xml_node& node, absl::string_view prefix);
+  void ExchangeFromMessage(absl::string_view m, bool inbound);
+  void ExtractExchange(absl::string_view message);
+  void ExtractSecurity();
+  void ExtractKerberosClient();
+  void ExtractKdc();
+  void ExtractTime();
+  void ExtractNtds();
+  void ExtractNetlogon();
+  void ExtractFacts(absl::string_view message);
+
+  absl::string_view file_;
+  std::deque<std::string>& owned_;
+  EventView* e_ = nullptr;
+};
+
 // 1035: "Inbound authentication failed with error IllegalMessage for Receive connector Default
 // EX02. The authentication mechanism is ExchangeAuth. The source IP address of the client who
 // tried to authenticate to Microsoft Exchange is [10.1.1.11]."  2017 is the Send twin.
-void ExchangeFromMessage(absl::string_view m, bool inbound, v1::EventRecord* e) {
-  if (auto error = Between(m, "failed with error ", " ")) Put(e, "error", *error);
+void EventReader::ExchangeFromMessage(absl::string_view m, bool inbound) {
+  if (auto error = Between(m, "failed with error ", " ")) Put("error", *error);
   if (auto connector = Between(m, inbound ? " for Receive connector " : " for Send connector ",
                                ". The authentication mechanism is")) {
-    Put(e, "connector", *connector);
+    Put("connector", *connector);
   }
   if (auto mechanism = Between(m, "The authentication mechanism is ", ".")) {
-    Put(e, "mechanism", *mechanism);
+    Put("mechanism", *mechanism);
   }
   if (inbound) {
     const size_t open = m.rfind('[');
     const size_t close = m.rfind(']');
     if (open != absl::string_view::npos && close != absl::string_view::npos && open < close) {
-      Put(e, "source_ip", m.substr(open + 1, close - open - 1));
+      Put("source_ip", m.substr(open + 1, close - open - 1));
     }
   } else if (auto target = Between(m, "The target is ", " ")) {
     absl::string_view t = *target;
     absl::ConsumeSuffix(&t, ".");
-    Put(e, "target_spn", t);
+    Put("target_spn", t);
   }
 }
 
-void ExtractExchange(const std::string& message, v1::EventRecord* e) {
-  const bool inbound = e->event_id() == kInboundAuthFailed;
-  std::vector<absl::string_view> data = Positional(*e);
+void EventReader::ExtractExchange(absl::string_view message) {
+  const bool inbound = e_->event_id == kInboundAuthFailed;
+  const auto data = Positional();
   if (data.size() >= 4) {
-    Put(e, "error", data[0]);
-    Put(e, "connector", data[1]);
-    Put(e, "mechanism", data[2]);
-    Put(e, inbound ? "source_ip" : "target_spn", data[3]);
+    Put("error", data[0]);
+    Put("connector", data[1]);
+    Put("mechanism", data[2]);
+    Put(inbound ? "source_ip" : "target_spn", data[3]);
     return;
   }
-  absl::string_view text = data.size() == 1 ? data[0] : absl::string_view(message);
-  if (!e->fields().empty() && data.size() != 1) text = e->fields(0).value();
+  absl::string_view text = data.size() == 1 ? data[0] : message;
+  if (!e_->fields.empty() && data.size() != 1) text = e_->fields[0].value;
   if (text.empty()) text = message;
-  ExchangeFromMessage(text, inbound, e);
+  ExchangeFromMessage(text, inbound);
 }
 
-void ExtractSecurity(v1::EventRecord* e) {
-  PutCode(e, "status", NamedValue(*e, "Status"));
-  Put(e, "service_name", NamedValue(*e, "ServiceName"));
-  Put(e, "target_user", NamedValue(*e, "TargetUserName"));
-  Put(e, "target_domain", NamedValue(*e, "TargetDomainName"));
-  absl::string_view address = absl::StripAsciiWhitespace(NamedValue(*e, "IpAddress"));
+void EventReader::ExtractSecurity() {
+  PutCode("status", NamedValue("Status"));
+  Put("service_name", NamedValue("ServiceName"));
+  Put("target_user", NamedValue("TargetUserName"));
+  Put("target_domain", NamedValue("TargetDomainName"));
+  absl::string_view address = absl::StripAsciiWhitespace(NamedValue("IpAddress"));
   if (!absl::ConsumePrefix(&address, "::ffff:")) absl::ConsumePrefix(&address, "::FFFF:");
-  Put(e, "client_address", address);
-  Put(e, "client_port", NamedValue(*e, "IpPort"));
-  Put(e, "ticket_encryption_type", NamedValue(*e, "TicketEncryptionType"));
+  Put("client_address", address);
+  Put("client_port", NamedValue("IpPort"));
+  Put("ticket_encryption_type", NamedValue("TicketEncryptionType"));
 }
 
-void ExtractKerberosClient(v1::EventRecord* e) {
-  absl::string_view code = absl::StripAsciiWhitespace(NamedValue(*e, "ErrorCode"));
+void EventReader::ExtractKerberosClient() {
+  absl::string_view code = absl::StripAsciiWhitespace(NamedValue("ErrorCode"));
   if (!code.empty()) {
-    PutCode(e, "error_code", code);
+    PutCode("error_code", code);
     // "0x7  KDC_ERR_S_PRINCIPAL_UNKNOWN" (1 or 2 spaces) carries the symbol too.
     const size_t space = code.find_first_of(" \t");
-    if (space != absl::string_view::npos) Put(e, "error_name", code.substr(space));
+    if (space != absl::string_view::npos) Put("error_name", code.substr(space));
   }
   for (const auto& [field, fact] :
        {std::pair{"ErrorMessage", "error_message"}, std::pair{"ExtendedError", "extended_error"},
@@ -253,68 +279,64 @@ void ExtractKerberosClient(v1::EventRecord* e) {
         std::pair{"ClientName", "client_name"}, std::pair{"ClientRealm", "client_realm"},
         std::pair{"ServerRealm", "server_realm"}, std::pair{"ClientTime", "client_time"},
         std::pair{"ServerTime", "server_time"}}) {
-    Put(e, fact, NamedValue(*e, field));
+    Put(fact, NamedValue(field));
   }
-  if (e->event_id() == kKerberosApModified) {
+  if (e_->event_id == kKerberosApModified) {
     // "The Kerberos client received a KRB_AP_ERR_MODIFIED error from the server %1. The
     // target name used was %2."
-    if (!e->facts().contains("error_code"))
-      (*e->mutable_facts())["error_code"] = HexCode(kerberos::kKrbApErrModified);
-    std::vector<absl::string_view> data = Positional(*e);
-    if (!e->facts().contains("server_name")) {
-      absl::string_view server = NamedValue(*e, "Server");
-      Put(e, "server_name", !server.empty() ? server : data.size() > 0 ? data[0] : "");
+    if (!e_->HasFact("error_code")) {
+      e_->SetFact("error_code", Own(HexCode(kerberos::kKrbApErrModified)));
     }
-    if (!e->facts().contains("target_name") && data.size() > 1) Put(e, "target_name", data[1]);
+    const auto data = Positional();
+    if (!e_->HasFact("server_name")) {
+      absl::string_view server = NamedValue("Server");
+      Put("server_name", !server.empty() ? server : data.size() > 0 ? data[0] : "");
+    }
+    if (!e_->HasFact("target_name") && data.size() > 1) Put("target_name", data[1]);
   }
 }
 
-void ExtractKdc(v1::EventRecord* e) {
+void EventReader::ExtractKdc() {
   // "There are multiple accounts with name %1 of type %2."
-  if (e->fields().empty()) return;
-  Put(e, "duplicate_spn", e->fields(0).value());
-  if (e->fields_size() > 1) Put(e, "name_type", e->fields(1).value());
+  if (e_->fields.empty()) return;
+  Put("duplicate_spn", e_->fields[0].value);
+  if (e_->fields.size() > 1) Put("name_type", e_->fields[1].value);
 }
 
-void ExtractTime(v1::EventRecord* e) {
-  for (const v1::EventField& f : e->fields()) {
-    if (!f.name().empty()) Put(e, SnakeCase(f.name()).c_str(), f.value());
-    if (e->facts().contains("error_code")) continue;
-    const size_t at = f.value().find("(0x");
-    if (at != std::string::npos) {
-      absl::string_view rest = absl::string_view(f.value()).substr(at + 1);
-      PutCode(e, "error_code", rest.substr(0, rest.find(')')));
+void EventReader::ExtractTime() {
+  for (const FieldView& f : e_->fields) {
+    if (!f.name.empty()) Put(Own(SnakeCase(f.name)), f.value);
+    if (e_->HasFact("error_code")) continue;
+    const size_t at = f.value.find("(0x");
+    if (at != absl::string_view::npos) {
+      absl::string_view rest = f.value.substr(at + 1);
+      PutCode("error_code", rest.substr(0, rest.find(')')));
     }
   }
 }
 
-bool IsSignedDecimal(absl::string_view v) {
-  int64_t ignored = 0;
-  return !v.empty() && absl::SimpleAtoi(v, &ignored);
-}
-
-void ExtractNtds(v1::EventRecord* e) {
-  std::vector<absl::string_view> data = Positional(*e);
+void EventReader::ExtractNtds() {
+  auto data = Positional();
   if (data.empty()) {
-    for (const v1::EventField& f : e->fields()) data.push_back(f.value());
+    for (const FieldView& f : e_->fields) data.push_back(f.value);
   }
   for (absl::string_view v : data) {
     absl::string_view t = absl::StripAsciiWhitespace(v);
     if ((absl::StartsWithIgnoreCase(t, "DC=") || absl::StartsWithIgnoreCase(t, "CN=")) &&
         absl::StrContains(absl::AsciiStrToUpper(t), "DC=")) {
-      Put(e, "naming_context", t);
+      Put("naming_context", t);
       break;
     }
   }
   for (absl::string_view v : data) {
     if (absl::StrContains(absl::AsciiStrToLower(v), "._msdcs.")) {
-      Put(e, "source_address", v);
+      Put("source_address", v);
       break;
     }
   }
   // Insert holding the source DSA, from the message templates (UNVERIFIED against real XML).
   int source_index = -1;
-  switch (e->event_id()) {
+  switch (e_->event_id) {
     case 1925:
       source_index = 1;
       break;  // partition %1, source DC %2, address %3
@@ -330,140 +352,128 @@ void ExtractNtds(v1::EventRecord* e) {
       break;
   }
   if (source_index >= 0 && static_cast<size_t>(source_index) < data.size()) {
-    Put(e, "source_dsa", data[source_index]);
+    Put("source_dsa", data[source_index]);
   }
-  if (IsOneOf(e->event_id(), kReplicationEventsWithStatus)) {
+  if (IsOneOf(e_->event_id, kReplicationEventsWithStatus)) {
     for (absl::string_view v : data) {
       if (IsSignedDecimal(absl::StripAsciiWhitespace(v))) {
-        Put(e, "error_status", v);
+        Put("error_status", v);
         break;
       }
     }
   }
 }
 
-void ExtractNetlogon(v1::EventRecord* e) {
-  std::vector<absl::string_view> data = Positional(*e);
-  switch (e->event_id()) {
+void EventReader::ExtractNetlogon() {
+  const auto data = Positional();
+  switch (e_->event_id) {
     case 5719:
-      if (!data.empty()) Put(e, "domain", data[0]);
+      if (!data.empty()) Put("domain", data[0]);
       break;
     case 3210:
       // "This computer could not authenticate with \\DC, a Windows domain controller for
       // domain D": find the \\DC insert rather than trust the insert order.
       for (absl::string_view v : data) {
         if (absl::StartsWith(v, "\\\\")) {
-          Put(e, "dc", v);
-        } else if (!absl::StartsWith(v, "%%") && !e->facts().contains("domain")) {
-          Put(e, "domain", v);
+          Put("dc", v);
+        } else if (!absl::StartsWith(v, "%%") && !e_->HasFact("domain")) {
+          Put("domain", v);
         }
       }
       break;
     case 5721:
     case 5722:
-      if (data.size() > 0) Put(e, "computer", data[0]);
-      if (data.size() > 1) Put(e, "account", data[1]);
+      if (data.size() > 0) Put("computer", data[0]);
+      if (data.size() > 1) Put("account", data[1]);
       break;
     default:
       break;
   }
-  const std::string& hex = e->binary_hex();
+  const absl::string_view hex = e_->binary_hex;
   if (hex.size() >= 8) {
     uint32_t status = 0;
     for (int byte = 3; byte >= 0; --byte) {
       uint32_t b = 0;
-      if (!absl::SimpleHexAtoi(absl::string_view(hex).substr(byte * 2, 2), &b)) return;
+      if (!absl::SimpleHexAtoi(hex.substr(byte * 2, 2), &b)) return;
       status = (status << 8) | b;
     }
-    (*e->mutable_facts())["ntstatus"] = HexCode(status);
+    e_->SetFact("ntstatus", Own(HexCode(status)));
   }
 }
 
-void ExtractFacts(const std::string& message, v1::EventRecord* e) {
-  const uint32_t id = e->event_id();
-  if (ProviderIs(*e, {"MSExchangeTransport", "MSExchangeFrontEndTransport"})) {
-    if (IsOneOf(id, kExchangeTransportEvents)) ExtractExchange(message, e);
-  } else if (ProviderIs(*e, {"Microsoft-Windows-Security-Auditing"})) {
-    if (IsOneOf(id, kKdcAuditEvents)) ExtractSecurity(e);
-  } else if (ProviderIs(*e, {"Microsoft-Windows-Security-Kerberos", "Kerberos"})) {
-    if (IsOneOf(id, kKerberosClientEvents)) ExtractKerberosClient(e);
-  } else if (ProviderIs(*e, {"KDC", "Microsoft-Windows-Kerberos-Key-Distribution-Center"})) {
-    if (id == kKdcDuplicateAccount) ExtractKdc(e);
-  } else if (ProviderIs(*e, {"W32Time", "Microsoft-Windows-Time-Service"})) {
-    if (IsOneOf(id, kTimeServiceEvents)) ExtractTime(e);
-  } else if (ProviderIs(*e, {"Microsoft-Windows-ActiveDirectory_DomainService"}) ||
-             absl::StartsWithIgnoreCase(e->provider(), "NTDS") ||
-             absl::StartsWithIgnoreCase(e->event_source_name(), "NTDS")) {
-    if (IsOneOf(id, kDirectoryServiceEvents)) ExtractNtds(e);
-  } else if (ProviderIs(*e, {"NETLOGON"})) {
-    if (IsOneOf(id, kNetlogonEvents)) ExtractNetlogon(e);
+void EventReader::ExtractFacts(absl::string_view message) {
+  const uint32_t id = e_->event_id;
+  if (ProviderIs({"MSExchangeTransport", "MSExchangeFrontEndTransport"})) {
+    if (IsOneOf(id, kExchangeTransportEvents)) ExtractExchange(message);
+  } else if (ProviderIs({"Microsoft-Windows-Security-Auditing"})) {
+    if (IsOneOf(id, kKdcAuditEvents)) ExtractSecurity();
+  } else if (ProviderIs({"Microsoft-Windows-Security-Kerberos", "Kerberos"})) {
+    if (IsOneOf(id, kKerberosClientEvents)) ExtractKerberosClient();
+  } else if (ProviderIs({"KDC", "Microsoft-Windows-Kerberos-Key-Distribution-Center"})) {
+    if (id == kKdcDuplicateAccount) ExtractKdc();
+  } else if (ProviderIs({"W32Time", "Microsoft-Windows-Time-Service"})) {
+    if (IsOneOf(id, kTimeServiceEvents)) ExtractTime();
+  } else if (ProviderIs({"Microsoft-Windows-ActiveDirectory_DomainService"}) ||
+             absl::StartsWithIgnoreCase(e_->provider, "NTDS") ||
+             absl::StartsWithIgnoreCase(e_->event_source_name, "NTDS")) {
+    if (IsOneOf(id, kDirectoryServiceEvents)) ExtractNtds();
+  } else if (ProviderIs({"NETLOGON"})) {
+    if (IsOneOf(id, kNetlogonEvents)) ExtractNetlogon();
   }
 }
 
-void FlattenUserData(const pugi::xml_node& node, const std::string& prefix, v1::EventRecord* e) {
+void EventReader::FlattenUserData(const pugi::xml_node& node, absl::string_view prefix) {
   for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
-    const std::string name =
-        prefix.empty() ? std::string(LocalName(c)) : absl::StrCat(prefix, "/", LocalName(c));
+    const absl::string_view name =
+        prefix.empty() ? LocalName(c) : Own(absl::StrCat(prefix, "/", LocalName(c)));
     if (c.find_child([](const pugi::xml_node& n) { return n.type() == pugi::node_element; })) {
-      FlattenUserData(c, name, e);
+      FlattenUserData(c, name);
     } else {
-      v1::EventField* f = e->add_fields();
-      f->set_name(name);
-      f->set_value(c.text().get());
+      e_->fields.push_back({name, c.text().get()});
     }
   }
 }
 
-absl::Status ReadEvent(const pugi::xml_node& event, int line, absl::string_view file,
-                       v1::EventRecord* e) {
-  e->set_source_line(line);
+absl::Status EventReader::Read(const pugi::xml_node& event, int line, EventView* e) {
+  e_ = e;
+  e->source_line = line;
   const auto [system, event_data, user_data, rendering] =
       Children<4>(event, {"System", "EventData", "UserData", "RenderingInfo"});
-  if (!system) return ParseError(file, line, "<Event> without <System>");
+  if (!system) return ParseError(file_, line, "<Event> without <System>");
   const auto [provider, id_node, level, channel, computer, record, created] = Children<7>(
       system,
       {"Provider", "EventID", "Level", "Channel", "Computer", "EventRecordID", "TimeCreated"});
 
-  e->set_provider(provider.attribute("Name").value());
-  e->set_event_source_name(provider.attribute("EventSourceName").value());
+  e->provider = provider.attribute("Name").value();
+  e->event_source_name = provider.attribute("EventSourceName").value();
 
-  if (!id_node) return ParseError(file, line, "<System> without <EventID>");
+  if (!id_node) return ParseError(file_, line, "<System> without <EventID>");
   auto raw_id = ParseCode(Trimmed(id_node.child_value()));
   if (!raw_id || *raw_id > 0xFFFFFFFFu) {
-    return ParseError(file, line, absl::StrCat("unreadable EventID '", id_node.child_value(), "'"));
+    return ParseError(file_, line,
+                      absl::StrCat("unreadable EventID '", id_node.child_value(), "'"));
   }
   // dcdiag-style 32-bit ids carry severity bits above the low 16 (0xC000051F = 1311).
-  e->set_event_id(static_cast<uint32_t>(*raw_id & 0xFFFF));
+  e->event_id = static_cast<uint32_t>(*raw_id & 0xFFFF);
   if (pugi::xml_attribute q = id_node.attribute("Qualifiers")) {
-    e->set_qualifiers(q.as_uint());
+    e->qualifiers = q.as_uint();
   } else {
-    e->set_qualifiers(static_cast<uint32_t>(*raw_id >> 16));
+    e->qualifiers = static_cast<uint32_t>(*raw_id >> 16);
   }
-  if (level) e->set_level(level.text().as_int());
-  e->set_channel(std::string(Trimmed(channel.child_value())));
-  e->set_computer(std::string(Trimmed(computer.child_value())));
-  if (record) {
-    e->set_record_id(record.text().as_ullong());
-  }
+  if (level) e->level = level.text().as_int();
+  e->channel = Trimmed(channel.child_value());
+  e->computer = Trimmed(computer.child_value());
+  if (record) e->record_id = record.text().as_ullong();
   if (created) {
     absl::string_view stamp = Trimmed(created.attribute("SystemTime").value());
     if (!stamp.empty()) {
-      absl::Time t;
       std::string err;
       // "2022-12-14T16:04:59.0817047Z": 7 fraction digits from wevtutil, 9 from Get-WinEvent.
-      if (!absl::ParseTime(absl::RFC3339_full, stamp, &t, &err)) {
-        return ParseError(file, line, absl::StrCat("unreadable SystemTime '", stamp, "': ", err));
+      if (!absl::ParseTime(absl::RFC3339_full, stamp, &e->time_created, &err)) {
+        return ParseError(file_, line, absl::StrCat("unreadable SystemTime '", stamp, "': ", err));
       }
-      const int64_t nanos = absl::ToUnixNanos(t);
-      int64_t seconds = nanos / 1000000000;
-      int64_t rem = nanos % 1000000000;
-      if (rem < 0) {
-        rem += 1000000000;
-        --seconds;
-      }
-      e->mutable_time_created()->set_seconds(seconds);
-      e->mutable_time_created()->set_nanos(static_cast<int32_t>(rem));
+      e->has_time_created = true;
     }
   }
 
@@ -472,9 +482,7 @@ absl::Status ReadEvent(const pugi::xml_node& event, int line, absl::string_view 
       if (c.type() != pugi::node_element) continue;
       absl::string_view name = LocalName(c);
       if (name == "Data") {
-        v1::EventField* f = e->add_fields();
-        f->set_name(c.attribute("Name").value());
-        f->set_value(c.text().get());
+        e->fields.push_back({c.attribute("Name").value(), c.text().get()});
       } else if (name == "Binary") {
         std::string hex;
         for (char ch : absl::string_view(c.text().get())) {
@@ -482,63 +490,63 @@ absl::Status ReadEvent(const pugi::xml_node& event, int line, absl::string_view 
             hex += absl::ascii_toupper(static_cast<unsigned char>(ch));
           }
         }
-        e->set_binary_hex(hex);
+        e->binary_hex = Own(std::move(hex));
       }
     }
   }
-  if (user_data) FlattenUserData(user_data, "", e);
+  if (user_data) FlattenUserData(user_data, "");
 
-  std::string message;
-  if (rendering) {
-    message = Child(rendering, "Message").text().get();
-  }
-  ExtractFacts(message, e);
+  absl::string_view message;
+  if (rendering) message = Child(rendering, "Message").text().get();
+  ExtractFacts(message);
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<v1::EventBatch> ParseEventsXml(absl::string_view text, absl::string_view file) {
-  v1::EventBatch batch;
-  if (absl::Status s = ParseEventsXml(text, file, &batch); !s.ok()) return s;
-  return batch;
-}
+EventViews::EventViews() : doc_(std::make_unique<pugi::xml_document>()) {}
+EventViews::~EventViews() = default;
 
-absl::Status ParseEventsXml(absl::string_view text, absl::string_view file, v1::EventBatch* out) {
+absl::Status EventViews::Parse(absl::string_view text, absl::string_view file) {
+  events_.clear();
+  owned_.clear();
+  doc_->reset();
   if (absl::StripAsciiWhitespace(text).empty()) return absl::OkStatus();  // wevtutil: no event
 
-  std::string buffer;
-  buffer.reserve(kRootOpen.size() + text.size() + kRootClose.size());
-  buffer.append(kRootOpen.data(), kRootOpen.size());
-  buffer.append(text.data(), text.size());
-  buffer.append(kRootClose.data(), kRootClose.size());
+  buffer_.clear();
+  buffer_.reserve(kRootOpen.size() + text.size() + kRootClose.size());
+  buffer_.append(kRootOpen.data(), kRootOpen.size());
+  buffer_.append(text.data(), text.size());
+  buffer_.append(kRootClose.data(), kRootClose.size());
 
   LineCursor lines(text);
-  // Offsets in `buffer` -> offsets in `text`.
+  // Offsets in `buffer_` -> offsets in `text`.
   auto line_of = [&](ptrdiff_t buffer_offset) {
     const ptrdiff_t in_text = buffer_offset - static_cast<ptrdiff_t>(kRootOpen.size());
     return lines.LineOf(static_cast<size_t>(
         std::clamp<ptrdiff_t>(in_text, 0, static_cast<ptrdiff_t>(text.size()))));
   };
 
-  pugi::xml_document doc;
   // Default options minus DOCTYPE (never legitimate here); parse_eol folds CRLF in values.
-  const pugi::xml_parse_result result = doc.load_buffer_inplace(
-      buffer.data(), buffer.size(), pugi::parse_default, pugi::encoding_utf8);
+  const pugi::xml_parse_result result = doc_->load_buffer_inplace(
+      buffer_.data(), buffer_.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!result) {
     return ParseError(file, line_of(result.offset),
                       absl::StrCat("malformed event XML (", result.description(), ")"));
   }
 
-  pugi::xml_node root = doc.first_child();
-  std::vector<pugi::xml_node> events;
+  pugi::xml_node root = doc_->first_child();
+  std::vector<pugi::xml_node_struct*>& events = event_nodes_;
+  events.clear();
   for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
     if (LocalName(c) == "Event") {
-      events.push_back(c);
+      events.push_back(c.internal_object());
     } else if (LocalName(c) == "Events") {  // Event Viewer "Save as XML"
       for (pugi::xml_node ev = c.first_child(); ev; ev = ev.next_sibling()) {
-        if (ev.type() == pugi::node_element && LocalName(ev) == "Event") events.push_back(ev);
+        if (ev.type() == pugi::node_element && LocalName(ev) == "Event") {
+          events.push_back(ev.internal_object());
+        }
       }
     } else {
       return ParseError(file, line_of(c.offset_debug()),
@@ -547,15 +555,31 @@ absl::Status ParseEventsXml(absl::string_view text, absl::string_view file, v1::
   }
   if (events.empty()) return ParseError(file, 0, "no <Event> element: not event XML");
 
-  const int before = out->events_size();
-  out->mutable_events()->Reserve(before + static_cast<int>(events.size()));
-  for (const pugi::xml_node& event : events) {
-    absl::Status s = ReadEvent(event, line_of(event.offset_debug()), file, out->add_events());
+  EventReader reader(file, &owned_);
+  events_.reserve(events.size());
+  for (pugi::xml_node_struct* node : events) {
+    const pugi::xml_node event(node);
+    absl::Status s = reader.Read(event, line_of(event.offset_debug()), &events_.emplace_back());
     if (!s.ok()) {
-      out->mutable_events()->DeleteSubrange(before, out->events_size() - before);
+      events_.clear();
+      owned_.clear();
       return s;
     }
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::EventBatch> ParseEventsXml(absl::string_view text, absl::string_view file) {
+  v1::EventBatch batch;
+  if (absl::Status s = ParseEventsXml(text, file, &batch); !s.ok()) return s;
+  return batch;
+}
+
+absl::Status ParseEventsXml(absl::string_view text, absl::string_view file, v1::EventBatch* out) {
+  EventViews views;
+  if (absl::Status s = views.Parse(text, file); !s.ok()) return s;
+  out->mutable_events()->Reserve(out->events_size() + static_cast<int>(views.events().size()));
+  for (const EventView& e : views.events()) ToRecord(e, out->add_events());
   return absl::OkStatus();
 }
 

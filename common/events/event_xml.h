@@ -49,18 +49,49 @@
 //    the first four <Binary> bytes read little-endian (5E0000C0 -> 0xc000005e).
 // Other events are kept with their raw fields and no facts.
 
+#include <deque>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "common/events/event_view.h"
 #include "kerbside/v1/evidence.pb.h"
+
+namespace pugi {
+class xml_document;
+struct xml_node_struct;
+}  // namespace pugi
 
 namespace kerbside::events {
 
+// The events of one text, read into views of this object's own copy of it: no string is copied
+// per field or fact. A reader that aggregates and drops (the agent's event log source) builds
+// records only for the examples it keeps. Reusable: each Parse replaces what the last one read
+// and keeps the storage.
+class EventViews {
+ public:
+  EventViews();
+  ~EventViews();
+  EventViews(const EventViews&) = delete;
+  EventViews& operator=(const EventViews&) = delete;
+
+  // On error (the same errors as ParseEventsXml) holds no event.
+  absl::Status Parse(absl::string_view text, absl::string_view file);
+  absl::Span<const EventView> events() const { return events_; }
+
+ private:
+  std::string buffer_;  // the text inside a synthetic root, parsed in place
+  std::unique_ptr<pugi::xml_document> doc_;
+  std::deque<std::string> owned_;  // values made rather than found (codes as hex, joined names)
+  std::vector<pugi::xml_node_struct*> event_nodes_;  // kept for their capacity
+  std::vector<EventView> events_;
+};
+
 absl::StatusOr<v1::EventBatch> ParseEventsXml(absl::string_view text, absl::string_view file);
-// The same, appending to `out`, which may live on a protobuf Arena: a caller that parses, reads
-// and drops (the agent's event log source) saves most of the parse's allocations and frees
-// (issue 17). On error `out` is left as it was.
+// The same, appending to `out`. On error `out` is left as it was.
 absl::Status ParseEventsXml(absl::string_view text, absl::string_view file, v1::EventBatch* out);
 
 // The other way: records as `wevtutil qe ... /f:xml` writes them (one <Event> per line, no root

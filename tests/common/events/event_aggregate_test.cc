@@ -1,7 +1,12 @@
 #include "common/events/event_aggregate.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/str_cat.h"
+#include "common/events/event_xml.h"
 #include "common/proto_time.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 
 namespace kerbside::events {
@@ -175,6 +180,92 @@ TEST(EventAggregateTest, LongValuesAreCutAtACharacterBoundary) {
   // So the aggregate still serializes and parses as a proto3 message.
   v1::EventAggregate back;
   EXPECT_TRUE(back.ParseFromString(got[0].SerializeAsString()));
+}
+
+std::string ReadData(const std::string& name) {
+  std::ifstream in(std::string(KERBSIDE_TEST_DATA) + "/events/" + name, std::ios::binary);
+  EXPECT_TRUE(in) << name;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The agent's way: each event's XML read into views and added as it comes, records built only
+// for the examples, asked for by tag. The aggregates are those of the records in memory.
+TEST(EventAggregateTest, AggregatorOverViewsAsksOnlyForItsExamples) {
+  // Samples with an event per line, each line as EvtRender hands an event over, with the
+  // 1035s and 4769s repeated so that keys have several occurrences.
+  std::vector<std::string> texts;
+  for (const char* file :
+       {"events-security-wevtutil.xml", "events-exchange.xml", "events-ntds.xml",
+        "events-security-wevtutil.xml", "events-exchange.xml", "events-userdata.xml",
+        "events-security-wevtutil.xml", "events-exchange.xml"}) {
+    std::istringstream lines(ReadData(file));
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find("<Event") != std::string::npos) texts.push_back(line);
+    }
+  }
+  ASSERT_EQ(texts.size(), 24u);
+
+  v1::EventBatch records;
+  EventViews views;
+  EventAggregator aggregator;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ASSERT_TRUE(views.Parse(texts[i], "event log").ok()) << texts[i];
+    ASSERT_EQ(views.events().size(), 1u);
+    aggregator.Add(views.events()[0], i);
+    ToRecord(views.events()[0], records.add_events());
+  }
+  size_t asked = 0;
+  const std::vector<v1::EventAggregate> got = aggregator.Finish([&](uint64_t tag) {
+    ++asked;
+    EXPECT_LT(tag, texts.size());
+    return records.events(static_cast<int>(tag));
+  });
+  const std::vector<v1::EventAggregate> want = AggregateEvents(records);
+  ASSERT_EQ(got.size(), want.size());
+  ASSERT_LT(got.size(), texts.size());  // some keys did repeat
+  size_t examples = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(got[i], want[i]))
+        << i << ": " << got[i].DebugString() << want[i].DebugString();
+    examples += static_cast<size_t>(got[i].examples_size());
+  }
+  EXPECT_EQ(asked, examples);
+  EXPECT_LT(asked, texts.size());  // a key seen three times has two examples
+  EXPECT_TRUE(aggregator.Finish([](uint64_t) { return v1::EventRecord(); }).empty());
+}
+
+// Keys are sets of facts: the order facts were found in does not split a key.
+TEST(EventAggregateTest, FactOrderDoesNotSplitAKey) {
+  EventView a;
+  a.provider = "MSExchangeTransport";
+  a.event_id = 1035;
+  a.SetFact("connector", "Default EX02");
+  a.SetFact("source_ip", "10.1.1.11");
+  EventView b = a;
+  b.facts.clear();
+  b.SetFact("source_ip", "10.1.1.11");
+  b.SetFact("connector", "Default EX02");
+  EventView c = b;
+  c.SetFact("source_ip", "10.1.1.12");  // replaces, does not add
+  ASSERT_EQ(c.facts.size(), 2u);
+  EventAggregator aggregator;
+  aggregator.Add(a, 0);
+  aggregator.Add(b, 1);
+  aggregator.Add(c, 2);
+  const auto got = aggregator.Finish([](uint64_t tag) {
+    v1::EventRecord r;
+    r.set_record_id(tag);
+    return r;
+  });
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].count(), 2);
+  EXPECT_EQ(got[0].key_facts().at("source_ip"), "10.1.1.11");
+  EXPECT_EQ(got[1].count(), 1);
+  EXPECT_EQ(got[1].key_facts().at("source_ip"), "10.1.1.12");
+  ASSERT_EQ(got[1].examples_size(), 1);
+  EXPECT_EQ(got[1].examples(0).record_id(), 2u);
 }
 
 TEST(EventAggregateTest, EmptyBatch) { EXPECT_TRUE(AggregateEvents(v1::EventBatch()).empty()); }

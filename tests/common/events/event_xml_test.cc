@@ -8,11 +8,13 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/arena.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 
 namespace kerbside::events {
 namespace {
 
+using ::google::protobuf::util::MessageDifferencer;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
@@ -83,6 +85,63 @@ TEST(EventXmlTest, AppendsOnAnArenaAndLeavesTheBatchAsItWasOnError) {
   EXPECT_EQ(batch->events(3).fields(0).value(), "EX01$@CONTOSO.COM");
   EXPECT_EQ(Fact(batch->events(5), "status"), "0x18");
   EXPECT_EQ(batch->GetArena(), &arena);
+}
+
+// The agent's reader: one EventViews parses text after text. Facts made rather than found (a
+// code as hex, a snake-case name) stay valid for every event of a text, and nothing of an
+// earlier text or of a failed parse is left.
+TEST(EventXmlTest, ViewsAreReusedTextAfterText) {
+  EventViews views;
+  ASSERT_TRUE(views.Parse(ReadData("events-system-wevtutil.xml"), "s.xml").ok());
+  ASSERT_EQ(views.events().size(), 8u);
+  EXPECT_EQ(views.events()[0].Fact("error_code"), "0x7");
+  EXPECT_EQ(views.events()[3].Fact("ntstatus"), "0xc000005e");
+  EXPECT_EQ(views.events()[4].Fact("dc"), "\\\\DC2016.CONTOSO.COM");
+  EXPECT_EQ(views.events()[5].Fact("retry_minutes"), "15");
+  EXPECT_EQ(views.events()[5].Fact("error_code"), "0x800706e1");
+  EXPECT_FALSE(views.events()[7].HasFact("error_code"));
+  EXPECT_EQ(views.events()[7].binary_hex, "31002E0031000000");
+
+  ASSERT_TRUE(views.Parse(ReadData("events-userdata.xml"), "u.xml").ok());
+  ASSERT_EQ(views.events().size(), 2u);
+  EXPECT_EQ(views.events()[1].fields[1].name, "LogFileCleared/SubjectUserName");
+  EXPECT_EQ(views.events()[1].source_line, 2);
+
+  absl::Status s = views.Parse("<Event><System><EventID>x</EventID></System></Event>", "b.xml");
+  EXPECT_THAT(s.message(), HasSubstr("b.xml:1: unreadable EventID 'x'"));
+  EXPECT_TRUE(views.events().empty());
+  ASSERT_TRUE(views.Parse(" \r\n", "empty.xml").ok());
+  EXPECT_TRUE(views.events().empty());
+
+  // The same text read again by the reused object gives what a fresh parse gives.
+  const std::string security = ReadData("events-security-wevtutil.xml");
+  ASSERT_TRUE(views.Parse(security, "a.xml").ok());
+  auto fresh = ParseEventsXml(security, "a.xml");
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  ASSERT_EQ(views.events().size(), static_cast<size_t>(fresh->events_size()));
+  for (size_t i = 0; i < views.events().size(); ++i) {
+    v1::EventRecord record;
+    ToRecord(views.events()[i], &record);
+    EXPECT_TRUE(MessageDifferencer::Equals(record, fresh->events(static_cast<int>(i)))) << i;
+  }
+}
+
+// Views of a record see what the record holds, and give the same record back.
+TEST(EventXmlTest, ViewOfARecordRoundTrips) {
+  for (const char* file : {"events-system-wevtutil.xml", "events-exchange.xml", "events-ntds.xml",
+                           "events-security-toxml.xml"}) {
+    auto batch = ParseEventsXml(ReadData(file), file);
+    ASSERT_TRUE(batch.ok()) << batch.status();
+    EventView view;
+    for (const v1::EventRecord& r : batch->events()) {
+      ViewOf(r, &view);
+      EXPECT_EQ(view.facts.size(), r.facts().size());
+      for (const auto& [name, value] : r.facts()) EXPECT_EQ(view.Fact(name), value) << name;
+      v1::EventRecord back;
+      ToRecord(view, &back);
+      EXPECT_TRUE(MessageDifferencer::Equals(back, r)) << file << ": " << r.DebugString();
+    }
+  }
 }
 
 TEST(EventXmlTest, GetWinEventToXmlWithBomDeclarationAndNineDigitFractions) {
