@@ -508,6 +508,16 @@ EventViews::EventViews() : doc_(std::make_unique<pugi::xml_document>()) {}
 EventViews::~EventViews() = default;
 
 absl::Status EventViews::Parse(absl::string_view text, absl::string_view file) {
+  return Read(text, file, nullptr);
+}
+
+absl::Status EventViews::ForEach(absl::string_view text, absl::string_view file,
+                                 absl::FunctionRef<void(const EventView&)> each) {
+  return Read(text, file, &each);
+}
+
+absl::Status EventViews::Read(absl::string_view text, absl::string_view file,
+                              const absl::FunctionRef<void(const EventView&)>* each) {
   events_.clear();
   owned_.clear();
   doc_->reset();
@@ -559,14 +569,25 @@ absl::Status EventViews::Parse(absl::string_view text, absl::string_view file) {
   if (events.empty()) return ParseError(file, 0, "no <Event> element: not event XML");
 
   EventReader reader(file, &owned_);
-  events_.reserve(events.size());
+  if (each == nullptr) events_.reserve(events.size());
+  EventView one;
   for (pugi::xml_node_struct* node : events) {
     const pugi::xml_node event(node);
-    absl::Status s = reader.Read(event, line_of(event.offset_debug()), &events_.emplace_back());
+    EventView* view = &one;
+    if (each == nullptr) {
+      view = &events_.emplace_back();
+    } else {
+      one = EventView();
+    }
+    absl::Status s = reader.Read(event, line_of(event.offset_debug()), view);
     if (!s.ok()) {
       events_.clear();
       owned_.clear();
       return s;
+    }
+    if (each != nullptr) {
+      (*each)(one);
+      owned_.clear();  // only this event's made values: memory stays flat over a large export
     }
   }
   return absl::OkStatus();
@@ -580,10 +601,11 @@ absl::StatusOr<v1::EventBatch> ParseEventsXml(absl::string_view text, absl::stri
 
 absl::Status ParseEventsXml(absl::string_view text, absl::string_view file, v1::EventBatch* out) {
   EventViews views;
-  if (absl::Status s = views.Parse(text, file); !s.ok()) return s;
-  out->mutable_events()->Reserve(out->events_size() + static_cast<int>(views.events().size()));
-  for (const EventView& e : views.events()) ToRecord(e, out->add_events());
-  return absl::OkStatus();
+  const int before = out->events_size();
+  absl::Status s =
+      views.ForEach(text, file, [&](const EventView& e) { ToRecord(e, out->add_events()); });
+  if (!s.ok()) out->mutable_events()->DeleteSubrange(before, out->events_size() - before);
+  return s;
 }
 
 namespace {

@@ -54,6 +54,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -82,7 +83,17 @@ class EventViews {
   absl::Status Parse(absl::string_view text, absl::string_view file);
   absl::Span<const EventView> events() const { return events_; }
 
+  // The events of `text` one at a time, each view valid only during its call, and none kept
+  // (events() is empty after): for a reader that copies what it needs as it goes, so that a
+  // large export never has a view per event in memory. On error `each` may have seen the events
+  // before the one that failed: the caller drops what it made of them.
+  absl::Status ForEach(absl::string_view text, absl::string_view file,
+                       absl::FunctionRef<void(const EventView&)> each);
+
  private:
+  absl::Status Read(absl::string_view text, absl::string_view file,
+                    const absl::FunctionRef<void(const EventView&)>* each);
+
   std::string buffer_;  // the text inside a synthetic root, parsed in place
   std::unique_ptr<pugi::xml_document> doc_;
   std::deque<std::string> owned_;  // values made rather than found (codes as hex, joined names)

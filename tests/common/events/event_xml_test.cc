@@ -102,6 +102,22 @@ TEST(EventXmlTest, ViewsAreReusedTextAfterText) {
   EXPECT_FALSE(views.events()[7].HasFact("error_code"));
   EXPECT_EQ(views.events()[7].binary_hex, "31002E0031000000");
 
+  // One at a time: what each view says is right while it is handed over, made values included,
+  // and nothing is kept.
+  std::vector<std::string> seen;
+  ASSERT_TRUE(views
+                  .ForEach(ReadData("events-system-wevtutil.xml"), "s.xml",
+                           [&](const EventView& e) {
+                             seen.push_back(absl::StrCat(e.event_id, " ", e.Fact("ntstatus"),
+                                                         e.Fact("error_code")));
+                           })
+                  .ok());
+  EXPECT_TRUE(views.events().empty());
+  ASSERT_EQ(seen.size(), 8u);
+  EXPECT_EQ(seen[0], "3 0x7");
+  EXPECT_EQ(seen[3], "5719 0xc000005e");
+  EXPECT_EQ(seen[5], "129 0x800706e1");
+
   ASSERT_TRUE(views.Parse(ReadData("events-userdata.xml"), "u.xml").ok());
   ASSERT_EQ(views.events().size(), 2u);
   EXPECT_EQ(views.events()[1].fields[1].name, "LogFileCleared/SubjectUserName");
