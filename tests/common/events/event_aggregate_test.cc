@@ -1,6 +1,5 @@
 #include "common/events/event_aggregate.h"
 
-#include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -8,9 +7,12 @@
 #include "common/proto_time.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/common/events/test_data.h"
 
 namespace kerbside::events {
 namespace {
+
+using ::kerbside::events::testing::ReadEventData;
 
 v1::EventRecord Ev1035(int second, const std::string& ip, uint64_t record) {
   v1::EventRecord r;
@@ -182,14 +184,6 @@ TEST(EventAggregateTest, LongValuesAreCutAtACharacterBoundary) {
   EXPECT_TRUE(back.ParseFromString(got[0].SerializeAsString()));
 }
 
-std::string ReadData(const std::string& name) {
-  std::ifstream in(std::string(KERBSIDE_TEST_DATA) + "/events/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The agent's way: each event's XML read into views and added as it comes, records built only
 // for the examples, asked for by tag. The aggregates are those of the records in memory.
 TEST(EventAggregateTest, AggregatorOverViewsAsksOnlyForItsExamples) {
@@ -200,7 +194,7 @@ TEST(EventAggregateTest, AggregatorOverViewsAsksOnlyForItsExamples) {
        {"events-security-wevtutil.xml", "events-exchange.xml", "events-ntds.xml",
         "events-security-wevtutil.xml", "events-exchange.xml", "events-userdata.xml",
         "events-security-wevtutil.xml", "events-exchange.xml"}) {
-    std::istringstream lines(ReadData(file));
+    std::istringstream lines(ReadEventData(file));
     for (std::string line; std::getline(lines, line);) {
       if (line.find("<Event") != std::string::npos) texts.push_back(line);
     }

@@ -1,8 +1,6 @@
 #include "common/events/event_xml.h"
 
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -10,22 +8,17 @@
 #include "google/protobuf/arena.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/common/events/test_data.h"
 
 namespace kerbside::events {
 namespace {
+
+using ::kerbside::events::testing::ReadEventData;
 
 using ::google::protobuf::util::MessageDifferencer;
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
-
-std::string ReadData(const std::string& name) {
-  std::ifstream in(std::string(KERBSIDE_TEST_DATA) + "/events/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string Fact(const v1::EventRecord& e, const std::string& key) {
   auto it = e.facts().find(key);
@@ -33,7 +26,7 @@ std::string Fact(const v1::EventRecord& e, const std::string& key) {
 }
 
 TEST(EventXmlTest, WevtutilSecurityStreamWithSkew) {
-  auto batch = ParseEventsXml(ReadData("events-security-wevtutil.xml"), "events-sec.xml");
+  auto batch = ParseEventsXml(ReadEventData("events-security-wevtutil.xml"), "events-sec.xml");
   ASSERT_TRUE(batch.ok()) << batch.status();
   ASSERT_EQ(batch->events_size(), 3);
   const v1::EventRecord& tgs = batch->events(0);
@@ -66,7 +59,7 @@ TEST(EventXmlTest, WevtutilSecurityStreamWithSkew) {
 TEST(EventXmlTest, AppendsOnAnArenaAndLeavesTheBatchAsItWasOnError) {
   google::protobuf::Arena arena;
   v1::EventBatch* batch = google::protobuf::Arena::CreateMessage<v1::EventBatch>(&arena);
-  const std::string security = ReadData("events-security-wevtutil.xml");
+  const std::string security = ReadEventData("events-security-wevtutil.xml");
   ASSERT_TRUE(ParseEventsXml(security, "a.xml", batch).ok());
   ASSERT_TRUE(ParseEventsXml("  \r\n", "empty.xml", batch).ok());
   ASSERT_EQ(batch->events_size(), 3);
@@ -92,7 +85,7 @@ TEST(EventXmlTest, AppendsOnAnArenaAndLeavesTheBatchAsItWasOnError) {
 // earlier text or of a failed parse is left.
 TEST(EventXmlTest, ViewsAreReusedTextAfterText) {
   EventViews views;
-  ASSERT_TRUE(views.Parse(ReadData("events-system-wevtutil.xml"), "s.xml").ok());
+  ASSERT_TRUE(views.Parse(ReadEventData("events-system-wevtutil.xml"), "s.xml").ok());
   ASSERT_EQ(views.events().size(), 8u);
   EXPECT_EQ(views.events()[0].Fact("error_code"), "0x7");
   EXPECT_EQ(views.events()[3].Fact("ntstatus"), "0xc000005e");
@@ -106,7 +99,7 @@ TEST(EventXmlTest, ViewsAreReusedTextAfterText) {
   // and nothing is kept.
   std::vector<std::string> seen;
   ASSERT_TRUE(views
-                  .ForEach(ReadData("events-system-wevtutil.xml"), "s.xml",
+                  .ForEach(ReadEventData("events-system-wevtutil.xml"), "s.xml",
                            [&](const EventView& e) {
                              seen.push_back(absl::StrCat(e.event_id, " ", e.Fact("ntstatus"),
                                                          e.Fact("error_code")));
@@ -118,7 +111,7 @@ TEST(EventXmlTest, ViewsAreReusedTextAfterText) {
   EXPECT_EQ(seen[3], "5719 0xc000005e");
   EXPECT_EQ(seen[5], "129 0x800706e1");
 
-  ASSERT_TRUE(views.Parse(ReadData("events-userdata.xml"), "u.xml").ok());
+  ASSERT_TRUE(views.Parse(ReadEventData("events-userdata.xml"), "u.xml").ok());
   ASSERT_EQ(views.events().size(), 2u);
   EXPECT_EQ(views.events()[1].fields[1].name, "LogFileCleared/SubjectUserName");
   EXPECT_EQ(views.events()[1].source_line, 2);
@@ -130,7 +123,7 @@ TEST(EventXmlTest, ViewsAreReusedTextAfterText) {
   EXPECT_TRUE(views.events().empty());
 
   // The same text read again by the reused object gives what a fresh parse gives.
-  const std::string security = ReadData("events-security-wevtutil.xml");
+  const std::string security = ReadEventData("events-security-wevtutil.xml");
   ASSERT_TRUE(views.Parse(security, "a.xml").ok());
   auto fresh = ParseEventsXml(security, "a.xml");
   ASSERT_TRUE(fresh.ok()) << fresh.status();
@@ -146,7 +139,7 @@ TEST(EventXmlTest, ViewsAreReusedTextAfterText) {
 TEST(EventXmlTest, ViewOfARecordRoundTrips) {
   for (const char* file : {"events-system-wevtutil.xml", "events-exchange.xml", "events-ntds.xml",
                            "events-security-toxml.xml"}) {
-    auto batch = ParseEventsXml(ReadData(file), file);
+    auto batch = ParseEventsXml(ReadEventData(file), file);
     ASSERT_TRUE(batch.ok()) << batch.status();
     EventView view;
     for (const v1::EventRecord& r : batch->events()) {
@@ -161,7 +154,7 @@ TEST(EventXmlTest, ViewOfARecordRoundTrips) {
 }
 
 TEST(EventXmlTest, GetWinEventToXmlWithBomDeclarationAndNineDigitFractions) {
-  auto batch = ParseEventsXml(ReadData("events-security-toxml.xml"), "f.xml");
+  auto batch = ParseEventsXml(ReadEventData("events-security-toxml.xml"), "f.xml");
   ASSERT_TRUE(batch.ok()) << batch.status();
   ASSERT_EQ(batch->events_size(), 2);
   const v1::EventRecord& missing = batch->events(0);
@@ -175,7 +168,7 @@ TEST(EventXmlTest, GetWinEventToXmlWithBomDeclarationAndNineDigitFractions) {
 }
 
 TEST(EventXmlTest, SystemLogKerberosKdcNetlogonTimeAndUnknown) {
-  auto batch = ParseEventsXml(ReadData("events-system-wevtutil.xml"), "f.xml");
+  auto batch = ParseEventsXml(ReadEventData("events-system-wevtutil.xml"), "f.xml");
   ASSERT_TRUE(batch.ok()) << batch.status();
   ASSERT_EQ(batch->events_size(), 8);
 
@@ -227,7 +220,7 @@ TEST(EventXmlTest, SystemLogKerberosKdcNetlogonTimeAndUnknown) {
 }
 
 TEST(EventXmlTest, Exchange1035PositionalAndMessageAnd2017) {
-  auto batch = ParseEventsXml(ReadData("events-exchange.xml"), "f.xml");
+  auto batch = ParseEventsXml(ReadEventData("events-exchange.xml"), "f.xml");
   ASSERT_TRUE(batch.ok()) << batch.status();
   ASSERT_EQ(batch->events_size(), 3);
   EXPECT_THAT(
@@ -244,7 +237,7 @@ TEST(EventXmlTest, Exchange1035PositionalAndMessageAnd2017) {
 }
 
 TEST(EventXmlTest, NtdsReplicationEvents) {
-  auto batch = ParseEventsXml(ReadData("events-ntds.xml"), "f.xml");
+  auto batch = ParseEventsXml(ReadEventData("events-ntds.xml"), "f.xml");
   ASSERT_TRUE(batch.ok()) << batch.status();
   ASSERT_EQ(batch->events_size(), 4);
   const v1::EventRecord& e1925 = batch->events(0);
@@ -262,7 +255,7 @@ TEST(EventXmlTest, NtdsReplicationEvents) {
 }
 
 TEST(EventXmlTest, EventViewerSavedFileWithTreeMarkers) {
-  auto batch = ParseEventsXml(ReadData("events-viewer-saved.xml"), "f.xml");
+  auto batch = ParseEventsXml(ReadEventData("events-viewer-saved.xml"), "f.xml");
   ASSERT_TRUE(batch.ok()) << batch.status();
   ASSERT_EQ(batch->events_size(), 1);
   EXPECT_EQ(batch->events(0).source_line(), 3);
@@ -272,7 +265,7 @@ TEST(EventXmlTest, EventViewerSavedFileWithTreeMarkers) {
 }
 
 TEST(EventXmlTest, UserDataIsFlattened) {
-  auto batch = ParseEventsXml(ReadData("events-userdata.xml"), "f.xml");
+  auto batch = ParseEventsXml(ReadEventData("events-userdata.xml"), "f.xml");
   ASSERT_TRUE(batch.ok()) << batch.status();
   ASSERT_EQ(batch->events_size(), 2);
   // An empty payload element is itself the leaf: its name says what happened.
@@ -302,7 +295,7 @@ TEST(EventXmlTest, EmptyInputIsAnEmptyBatch) {
 }
 
 TEST(EventXmlTest, TruncatedEventFailsWithItsLine) {
-  std::string text = ReadData("events-security-wevtutil.xml");
+  std::string text = ReadEventData("events-security-wevtutil.xml");
   text.resize(text.rfind("<EventData>") + 20);  // cut inside the third event (line 3)
   auto batch = ParseEventsXml(text, "events-sec.xml");
   ASSERT_FALSE(batch.ok());
@@ -350,7 +343,7 @@ TEST(EventXmlTest, BinaryJunkFailsCleanly) {
 // Fifty megabytes parse whole, and a damaged copy fails; how long either takes is measured in
 // tests/bench/event_xml_bench.cc, not asserted here.
 TEST(EventXmlTest, FiftyMegabytesParse) {
-  const std::string one = ReadData("events-security-wevtutil.xml");
+  const std::string one = ReadEventData("events-security-wevtutil.xml");
   std::string big;
   big.reserve(50u << 20);
   while (big.size() < (50u << 20)) big += one;
