@@ -237,6 +237,12 @@ int FleetIndex::LinkCount(const std::string& nc) const {
 }
 
 std::optional<std::string> FleetIndex::Resolve(absl::string_view name_or_ip) const {
+  std::optional<absl::string_view> key = ResolveKey(name_or_ip);
+  if (!key) return std::nullopt;
+  return std::string(*key);
+}
+
+std::optional<absl::string_view> FleetIndex::ResolveKey(absl::string_view name_or_ip) const {
   if (name_or_ip.empty()) return std::nullopt;
   if (auto bytes = exchange::ParseIpAddress(name_or_ip)) {
     std::string ip = exchange::FormatIpAddress(*bytes);
@@ -248,11 +254,11 @@ std::optional<std::string> FleetIndex::Resolve(absl::string_view name_or_ip) con
   // "10.1.1.10:88", "[fe80::1]:88", "dc01.contoso.com:88": an endpoint names its host.
   if (name_or_ip.front() == '[') {
     const size_t close = name_or_ip.find(']');
-    if (close != absl::string_view::npos) return Resolve(name_or_ip.substr(1, close - 1));
+    if (close != absl::string_view::npos) return ResolveKey(name_or_ip.substr(1, close - 1));
   }
   if (const size_t colon = name_or_ip.rfind(':');
       colon != absl::string_view::npos && name_or_ip.find(':') == colon) {
-    return Resolve(name_or_ip.substr(0, colon));
+    return ResolveKey(name_or_ip.substr(0, colon));
   }
   // NormalizeName into a buffer on the stack: resolving is done for every queue, probe and
   // event of the fleet, and a heap copy of each name showed in the profile (issue 17).

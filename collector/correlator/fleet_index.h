@@ -30,6 +30,8 @@ class FleetIndex {
 
   // A NetBIOS name, FQDN or IP address to the host's key; nullopt when no host matches.
   std::optional<std::string> Resolve(absl::string_view name_or_ip) const;
+  // The same, as a view of the fleet's own key: valid as long as the fleet model, no copy.
+  std::optional<absl::string_view> ResolveKey(absl::string_view name_or_ip) const;
   const model::HostEvidence* Host(const std::string& key) const;
   std::string Fqdn(const std::string& key) const;  // "" when unknown
   std::vector<std::string> HostsWithRole(v1::Role role) const;
@@ -91,7 +93,9 @@ class FleetIndex {
   std::string pdc_reason_;
   // Lookup-only once built: hash maps, so the index costs the same per host at any fleet size
   // (a std::map keyed by strings made it n log n). Vectors inside keep insertion order.
-  absl::flat_hash_map<std::string, std::string> names_;  // lower-case name/FQDN/IP -> key
+  // Lower-case name/FQDN/IP -> a view of the fleet's key (a copy per name was an allocation
+  // per name and per lookup, issue 17).
+  absl::flat_hash_map<std::string, absl::string_view> names_;
   // Host(): the fleet's std::map is a dozen dependent cache misses deep at 20,000 hosts, and
   // rules look hosts up per group and target (issue 17). Keys view the fleet's own keys.
   absl::flat_hash_map<absl::string_view, const model::HostEvidence*> hosts_;

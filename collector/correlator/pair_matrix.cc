@@ -36,27 +36,28 @@ std::string ReplyText(const v1::SmtpReply& r) {
 // The target of a queue: the FQDN or IP Exchange wrote into LastError, the endpoint it tried,
 // else the next hop when it is a host (intra-org relay to one server). Next hops that are no
 // host ("hub version 14", sites, DAGs) are resolved to candidates by NextHopResolver.
-std::optional<std::string> ResolveTarget(const FleetIndex& index, const v1::Queue& q) {
+// The key is a view of the fleet model's own (FleetIndex::ResolveKey).
+std::optional<absl::string_view> ResolveTarget(const FleetIndex& index, const v1::Queue& q) {
   const v1::LastError& e = q.last_error();
-  for (const std::string& candidate : {e.target_fqdn(), e.target_ip()}) {
-    if (auto key = index.Resolve(candidate)) return key;
+  for (const std::string* candidate : {&e.target_fqdn(), &e.target_ip()}) {
+    if (auto key = index.ResolveKey(*candidate)) return key;
   }
   if (!e.last_endpoint().empty()) {
-    std::string ep = e.last_endpoint();
+    absl::string_view ep = e.last_endpoint();
     const size_t colon = ep.rfind(':');
-    if (colon != std::string::npos) ep = ep.substr(0, colon);
-    if (!ep.empty() && ep.front() == '[') ep = ep.substr(1, ep.size() - 2);
-    if (auto key = index.Resolve(ep)) return key;
+    if (colon != absl::string_view::npos) ep = ep.substr(0, colon);
+    if (ep.size() >= 2 && ep.front() == '[') ep = ep.substr(1, ep.size() - 2);
+    if (auto key = index.ResolveKey(ep)) return key;
   }
-  return index.Resolve(q.next_hop_domain());
+  return index.ResolveKey(q.next_hop_domain());
 }
 
 // A stuck queue as the diagnoses show it.
 QueueRef StuckQueueRef(const v1::Evidence& ev, const v1::Queue& q,
-                       const std::optional<std::string>& target) {
+                       const std::optional<absl::string_view>& target) {
   QueueRef ref;
   ref.sender = ev.host();
-  ref.target = target.value_or(q.next_hop_domain());
+  ref.target = target ? std::string(*target) : q.next_hop_domain();
   ref.identity = q.identity();
   ref.status = q.status();
   ref.message_count = q.message_count();
@@ -78,6 +79,18 @@ std::optional<int> EndpointPort(const v1::LastError& e) {
   return port;
 }
 
+// Pairs come a sender at a time, in the fleet's order of hosts: each sender's few targets are
+// sorted where they are, and the whole is sorted only when the senders were not in order.
+// Sorting 60,000 pairs of names from scratch was most of the matrix at 20,000 hosts (issue 17).
+void SortHostPairs(std::vector<std::pair<absl::string_view, absl::string_view>>& pairs) {
+  for (auto run = pairs.begin(); run != pairs.end();) {
+    auto end = std::find_if(run, pairs.end(), [&](const auto& p) { return p.first != run->first; });
+    std::sort(run, end);
+    run = end;
+  }
+  if (!std::is_sorted(pairs.begin(), pairs.end())) std::sort(pairs.begin(), pairs.end());
+}
+
 }  // namespace
 
 PairMatrix::PairMatrix(const FleetIndex& index) {
@@ -95,7 +108,7 @@ PairMatrix::PairMatrix(const FleetIndex& index) {
 void PairMatrix::AddQueue(const FleetIndex& index, std::optional<NextHopResolver>& resolver,
                           const v1::Evidence& ev, const v1::Queue& q) {
   const std::string& sender = ev.host();
-  std::optional<std::string> target = ResolveTarget(index, q);
+  std::optional<absl::string_view> target = ResolveTarget(index, q);
   const bool stuck = model::IsQueueStuck(q);
   std::optional<NextHopTargets> hop;
   if (!target) {
@@ -104,9 +117,12 @@ void PairMatrix::AddQueue(const FleetIndex& index, std::optional<NextHopResolver
   }
   if (!stuck) {
     // A delivering queue toward a known Exchange server is a healthy pair; toward a set of
-    // candidates it says nothing about any one of them.
-    if (!target && hop && hop->candidates.hosts.size() == 1) target = hop->candidates.hosts.front();
-    if (target && *target != sender) healthy_.emplace_back(sender, std::move(*target));
+    // candidates it says nothing about any one of them. (The candidate is a host key: resolved
+    // again for the fleet's own copy of it.)
+    if (!target && hop && hop->candidates.hosts.size() == 1) {
+      target = index.ResolveKey(hop->candidates.hosts.front());
+    }
+    if (target && *target != sender) healthy_.emplace_back(sender, *target);
     return;
   }
   QueueRef ref = StuckQueueRef(ev, q, target);
@@ -115,8 +131,8 @@ void PairMatrix::AddQueue(const FleetIndex& index, std::optional<NextHopResolver
     return;
   }
   stuck_senders_.insert(sender);
-  const QueueTargets targets =
-      target ? QueueTargets{{*target}, true, false} : ChooseCandidates(sender, q, *hop);
+  const QueueTargets targets = target ? QueueTargets{{std::string(*target)}, true, false}
+                                      : ChooseCandidates(sender, q, *hop);
   const std::optional<int> port = EndpointPort(q.last_error());
   for (const std::string& t : targets.hosts) {
     FailingPair& p = failing_[{sender, t}];
@@ -213,31 +229,36 @@ void PairMatrix::IndexPairs() {
   }
   // A pair seen failing is not healthy, whatever another queue says. Both lists are in
   // (sender, target) order, so one merge walk drops them.
-  std::sort(healthy_.begin(), healthy_.end());
+  SortHostPairs(healthy_);
   healthy_.erase(std::unique(healthy_.begin(), healthy_.end()), healthy_.end());
   auto failing = failing_.begin();
-  std::erase_if(healthy_, [&](const std::pair<std::string, std::string>& pair) {
-    while (failing != failing_.end() && failing->first < pair) ++failing;
-    return failing != failing_.end() && failing->first == pair && !failing->second.tentative;
+  auto before = [](const std::pair<std::string, std::string>& f, const HostPair& h) {
+    return HostPair(f.first, f.second) < h;
+  };
+  std::erase_if(healthy_, [&](const HostPair& pair) {
+    while (failing != failing_.end() && before(failing->first, pair)) ++failing;
+    return failing != failing_.end() && failing->first.first == pair.first &&
+           failing->first.second == pair.second && !failing->second.tentative;
   });
   // In (sender, target) order, each sender's targets come sorted, and each target's senders
   // are appended in sorted order.
   std::vector<std::string>* targets = nullptr;
-  const std::string* sender = nullptr;
+  absl::string_view sender;
   for (const auto& [s, t] : healthy_) {
-    if (sender == nullptr || *sender != s) {
-      sender = &s;
+    if (targets == nullptr || sender != s) {
+      sender = s;
       targets = &healthy_from_[s];
     }
-    targets->push_back(t);
-    healthy_to_[t].push_back(s);
+    targets->emplace_back(t);
+    healthy_to_[t].emplace_back(s);
   }
   // failing_ is ordered by (sender, target), so failing_from_'s lists are sorted already.
   for (auto& [target, senders] : failing_to_) std::sort(senders.begin(), senders.end());
 }
 
 bool PairMatrix::Healthy(const std::string& sender, const std::string& target) const {
-  return std::binary_search(healthy_.begin(), healthy_.end(), std::make_pair(sender, target));
+  return std::binary_search(healthy_.begin(), healthy_.end(),
+                            HostPair(absl::string_view(sender), absl::string_view(target)));
 }
 
 const std::vector<std::string>& PairMatrix::FailingSendersTo(const std::string& target) const {

@@ -9,6 +9,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 #include "collector/correlator/diagnosis.h"
 #include "collector/correlator/fleet_index.h"
 #include "collector/correlator/next_hop_targets.h"
@@ -78,14 +79,17 @@ class PairMatrix {
   // The delivering (sender, target) pairs: appended per queue, then sorted, deduplicated and
   // cleared of failing pairs once (IndexPairs). A hash set of string pairs cost a hash and a
   // probe per queue, and lists built from the sorted order need no sorting (issue 17).
-  std::vector<std::pair<std::string, std::string>> healthy_;
+  // Views of the fleet model's own keys (FleetIndex::ResolveKey): sorted and moved without
+  // copying a name (issue 17).
+  using HostPair = std::pair<absl::string_view, absl::string_view>;
+  std::vector<HostPair> healthy_;
   std::vector<QueueRef> out_of_scope_;
   std::map<std::pair<std::string, std::string>, NextHopNote> next_hops_;
   absl::flat_hash_set<std::string> queues_known_, stuck_senders_;
   // Sorted vectors, filled then sorted once: a std::set node per healthy queue was most of the
   // matrix's allocations at 20,000 hosts (issue 17).
-  absl::flat_hash_map<std::string, std::vector<std::string>> failing_to_, healthy_to_,
-      failing_from_, healthy_from_;
+  absl::flat_hash_map<std::string, std::vector<std::string>> failing_to_, failing_from_;
+  absl::flat_hash_map<absl::string_view, std::vector<std::string>> healthy_to_, healthy_from_;
 };
 
 }  // namespace kerbside::correlator

@@ -60,10 +60,10 @@ ClockPath PathOf(const RuleContext& ctx) {
   p.involved.insert(g.senders.begin(), g.senders.end());
   p.involved.insert(g.targets.begin(), g.targets.end());
   for (const std::string& s : g.senders) {
-    for (const std::string& kdc : KdcsOf(ctx.index, s)) p.involved.insert(kdc);
+    for (const std::string& kdc : KdcsOf(ctx, s)) p.involved.insert(kdc);
   }
   for (const std::string& h : std::set<std::string>(p.involved)) {
-    if (auto dc = AuthenticatingDc(ctx.index, h); dc && *dc != h) {
+    if (const std::optional<std::string>& dc = AuthenticatingDcOf(ctx, h); dc && *dc != h) {
       p.time_source[h] = *dc;
       p.involved.insert(*dc);
     }
@@ -269,7 +269,7 @@ std::optional<Leg> WidestLeg(const RuleContext& ctx) {
   };
   for (const FailingPair* p : ctx.group.pairs) {
     if (p->target_known) leg(p->sender, p->target);
-    for (const std::string& kdc : KdcsOf(ctx.index, p->sender)) leg(p->sender, kdc);
+    for (const std::string& kdc : KdcsOf(ctx, p->sender)) leg(p->sender, kdc);
   }
   if (!widest) return std::nullopt;
   return Leg{widest->first, widest->second, *ctx.clocks.Between(widest->first, widest->second)};

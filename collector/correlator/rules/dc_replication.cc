@@ -190,26 +190,22 @@ void CompareTicketKvnos(const FleetIndex& index, const std::string& t, StaleCopi
   }
 }
 
-// Replication of the naming context that holds `t`'s account: the corroboration.
-struct AccountReplication {
-  std::string nc;
-  bool data = false;  // any replication status at all
-  int links = 0;
-  int failing_links = 0;
-  int unrelated_failures = 0;  // failing links of other naming contexts
-  const FleetMemo::ReplicationFailures* failures = nullptr;
-  std::vector<EvidenceNote> corroboration;  // failing links, then DCs' replication events
-};
-
-AccountReplication ReplicationOf(const RuleContext& ctx, const std::string& t) {
+// Replication of the naming context that holds `t`'s account: the corroboration. The same for
+// every target of one domain, so read once per correlation and naming context (FleetMemo): each
+// target building its own copy of the notes was a visible share of judging (issue 17).
+const FleetMemo::AccountReplication& ReplicationOf(const RuleContext& ctx, const std::string& t) {
   const FleetIndex& index = ctx.index;
-  AccountReplication r;
   const model::HostEvidence* th = index.Host(t);
-  r.nc = DomainNc(th != nullptr ? th->identity.domain() : "");
-  r.data = index.HasReplicationData();
-  if (r.nc.empty() && r.data) {
-    r.nc = DomainNcOfLinks(index.All(v1::Evidence::kReplication).front()->replication());
+  std::string nc = DomainNc(th != nullptr ? th->identity.domain() : "");
+  const bool data = index.HasReplicationData();
+  if (nc.empty() && data) {
+    nc = DomainNcOfLinks(index.All(v1::Evidence::kReplication).front()->replication());
   }
+  auto [it, added] = ctx.memo->replication_of_nc.try_emplace(nc);
+  FleetMemo::AccountReplication& r = it->second;
+  if (!added) return r;
+  r.nc = std::move(nc);
+  r.data = data;
   r.links = index.LinkCount(r.nc);
   r.failing_links = static_cast<int>(index.FailingLinks(r.nc).size());
   r.unrelated_failures = index.FailingLinkCount() - r.failing_links;
@@ -260,7 +256,7 @@ class DcReplicationRule : public PerTargetRule {
     StaleCopies stale;
     CompareViews(ctx.index, t, views, stale);
     CompareTicketKvnos(ctx.index, t, stale);
-    const AccountReplication repl = ReplicationOf(ctx, t);
+    const FleetMemo::AccountReplication& repl = ReplicationOf(ctx, t);
     // The DCs whose copy is stale: this account's, and the destinations of the naming
     // context's failing links (the same for every target: merged only when this one adds any,
     // since a domain-wide outage names hundreds of DCs).

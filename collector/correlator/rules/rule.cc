@@ -65,7 +65,9 @@ void ForEachEvent(const FleetIndex& index, const std::string& host, const std::s
   }
 }
 
-std::vector<std::string> KdcsOf(const FleetIndex& index, const std::string& host) {
+namespace {
+
+std::vector<std::string> ReadKdcsOf(const FleetIndex& index, const std::string& host) {
   std::set<std::string> kdcs;
   for (const v1::Evidence* e : index.Of(host, v1::Evidence::kProbes)) {
     for (const v1::TicketProbe& t : e->probes().tickets()) {
@@ -78,6 +80,21 @@ std::vector<std::string> KdcsOf(const FleetIndex& index, const std::string& host
     return index.DcsInSite(h->identity.site());
   }
   return index.Dcs();
+}
+
+}  // namespace
+
+const std::vector<std::string>& KdcsOf(const RuleContext& ctx, const std::string& host) {
+  auto [it, added] = ctx.memo->kdcs.try_emplace(host);
+  if (added) it->second = ReadKdcsOf(ctx.index, host);
+  return it->second;
+}
+
+const std::optional<std::string>& AuthenticatingDcOf(const RuleContext& ctx,
+                                                     const std::string& host) {
+  auto [it, added] = ctx.memo->authenticating_dc.try_emplace(host);
+  if (added) it->second = AuthenticatingDc(ctx.index, host);
+  return it->second;
 }
 
 CauseResult StrongestOf(const char* cause, std::vector<CauseResult> results) {

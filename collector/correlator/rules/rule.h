@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/node_hash_map.h"
 #include "absl/time/time.h"
 #include "collector/correlator/clock_graph.h"
 #include "collector/correlator/diagnosis.h"
@@ -35,6 +36,21 @@ struct FleetMemo {
     std::vector<EvidenceNote> notes;    // the first few links, as evidence
   };
   std::map<std::string, ReplicationFailures> replication_by_nc;
+  // The replication of one naming context as dc_replication judges a target's account by it.
+  struct AccountReplication {
+    std::string nc;
+    bool data = false;  // any replication status at all
+    int links = 0;
+    int failing_links = 0;
+    int unrelated_failures = 0;                     // failing links of other naming contexts
+    const ReplicationFailures* failures = nullptr;  // in replication_by_nc
+    std::vector<EvidenceNote> corroboration;        // failing links, then DCs' replication events
+  };
+  std::map<std::string, AccountReplication> replication_of_nc;
+  // Per host, as clock_skew asks again for each group the host is in (AuthenticatingDcOf,
+  // KdcsOf). Node maps: a reference handed out stays valid while others are added.
+  absl::node_hash_map<std::string, std::optional<std::string>> authenticating_dc;
+  absl::node_hash_map<std::string, std::vector<std::string>> kdcs;
 };
 
 struct RuleContext {
@@ -87,8 +103,11 @@ void ForEachEvent(const FleetIndex& index, const std::string& host, const std::s
                   const std::function<void(const v1::Evidence&, const v1::EventRecord&)>& fn);
 
 // The DCs `host` authenticates against: the KDCs that answered its ticket probes, else the DCs
-// of its AD site, else every DC.
-std::vector<std::string> KdcsOf(const FleetIndex& index, const std::string& host);
+// of its AD site, else every DC. Read once per correlation and host (FleetMemo).
+const std::vector<std::string>& KdcsOf(const RuleContext& ctx, const std::string& host);
+// AuthenticatingDc (clock_graph.h), read once per correlation and host.
+const std::optional<std::string>& AuthenticatingDcOf(const RuleContext& ctx,
+                                                     const std::string& host);
 
 // The per-target verdicts of a group folded into one: the most confident supported verdict,
 // else the first not-checked one, else ruled out with every reason. An empty list is not
