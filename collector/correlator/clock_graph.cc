@@ -18,15 +18,41 @@ std::string Signed(absl::Duration d) { return FormatSignedDuration(d); }
 
 }  // namespace
 
-void ClockGraph::AddReading(const std::string& from, const std::string& to, absl::Duration offset,
-                            absl::Duration uncertainty, EvidenceNote note) {
-  if (from == to) return;
-  const EvidenceNote* stored = &notes_.emplace_back(std::move(note));
-  adjacency_[from].push_back({to, offset, uncertainty, stored});
-  adjacency_[to].push_back({from, -offset, uncertainty, stored});
+void ClockGraph::AddReading(ClockReading reading, absl::Duration uncertainty) {
+  const std::string& from = reading.evidence->host();
+  if (from == reading.to) return;
+  reading.stale = index_.IsStale(*reading.evidence);
+  const ClockReading* stored = &readings_.emplace_back(std::move(reading));
+  adjacency_[from].push_back({stored->to, stored->offset, uncertainty, stored});
+  adjacency_[stored->to].push_back({from, -stored->offset, uncertainty, stored});
 }
 
-ClockGraph::ClockGraph(const FleetIndex& index, absl::Duration tolerance) {
+std::vector<EvidenceNote> ClockGraph::Notes(const HostClock& clock) const {
+  std::vector<EvidenceNote> notes;
+  notes.reserve(clock.readings.size());
+  for (const ClockReading* r : clock.readings) {
+    const v1::Evidence& e = *r->evidence;
+    const std::string said = absl::StrCat(e.host(), " is ", Signed(r->offset), " against ");
+    switch (r->kind) {
+      case ClockReading::Kind::kCollector:
+        notes.push_back(
+            index_.Note(e, absl::StrCat(said, r->to == kCollectorNode ? "the collector" : r->to,
+                                        " (measured by kerbside)")));
+        break;
+      case ClockReading::Kind::kStripchart:
+        notes.push_back(index_.Note(e, absl::StrCat(said, r->to, " (w32tm /stripchart, median of ",
+                                                    r->samples, " samples)")));
+        break;
+      case ClockReading::Kind::kKdc:
+        notes.push_back(index_.Note(
+            e, absl::StrCat(said, "the KDC ", r->to, " (KRB-ERROR server time, kerbside probe)")));
+        break;
+    }
+  }
+  return notes;
+}
+
+ClockGraph::ClockGraph(const FleetIndex& index, absl::Duration tolerance) : index_(index) {
   AddCollectorReadings(index);
   AddStripcharts(index);
   AddKdcClocks(index);
@@ -45,11 +71,8 @@ void ClockGraph::AddCollectorReadings(const FleetIndex& index) {
     std::string to =
         r.reference() == "collector" ? kCollectorNode : index.Resolve(r.reference()).value_or("");
     if (to.empty()) continue;
-    const absl::Duration off = FromProto(r.offset());
-    AddReading(e->host(), to, off, FromProto(r.uncertainty()),
-               index.Note(*e, absl::StrCat(e->host(), " is ", Signed(off), " against ",
-                                           to == kCollectorNode ? "the collector" : to,
-                                           " (measured by kerbside)")));
+    AddReading({ClockReading::Kind::kCollector, e, std::move(to), FromProto(r.offset())},
+               FromProto(r.uncertainty()));
   }
 }
 
@@ -72,10 +95,9 @@ void ClockGraph::AddStripcharts(const FleetIndex& index) {
     // a floor of 10 ms covers a single sample.
     const absl::Duration unc =
         std::max(absl::Milliseconds(10), (offsets.back() - offsets.front()) / 2);
-    AddReading(e->host(), *to, median, unc,
-               index.Note(*e, absl::StrCat(e->host(), " is ", Signed(median), " against ", *to,
-                                           " (w32tm /stripchart, median of ", offsets.size(),
-                                           " samples)")));
+    AddReading({ClockReading::Kind::kStripchart, e, std::move(*to), median,
+                static_cast<int>(offsets.size())},
+               unc);
   }
 }
 
@@ -87,10 +109,8 @@ void ClockGraph::AddKdcClocks(const FleetIndex& index) {
       if (!to) to = index.Resolve(k.address());
       if (!to && !k.kdc().empty()) to = ShortName(k.kdc());
       if (!to) continue;
-      const absl::Duration off = FromProto(k.kdc_clock().offset());
-      AddReading(e->host(), *to, off, FromProto(k.kdc_clock().uncertainty()),
-                 index.Note(*e, absl::StrCat(e->host(), " is ", Signed(off), " against the KDC ",
-                                             *to, " (KRB-ERROR server time, kerbside probe)")));
+      AddReading({ClockReading::Kind::kKdc, e, std::move(*to), FromProto(k.kdc_clock().offset())},
+                 FromProto(k.kdc_clock().uncertainty()));
     }
   }
 }
@@ -224,11 +244,11 @@ absl::flat_hash_map<std::string, HostClock> ClockGraph::Solve(const std::string&
     c.offset = r.offset;
     c.uncertainty = r.uncertainty;
     for (const Reached* step = &r; step->via != nullptr; step = &best.at(step->parent)) {
-      c.evidence.push_back(step->via->note);
+      c.readings.push_back(step->via->reading);
     }
-    std::reverse(c.evidence.begin(), c.evidence.end());  // from the root outward
-    c.stale = std::all_of(c.evidence.begin(), c.evidence.end(),
-                          [](const EvidenceNote* n) { return n->stale; });
+    std::reverse(c.readings.begin(), c.readings.end());  // from the root outward
+    c.stale = std::all_of(c.readings.begin(), c.readings.end(),
+                          [](const ClockReading* r) { return r->stale; });
     c.reference_host = root;
     c.reference_label = root_key;
   }
@@ -265,8 +285,8 @@ std::optional<HostClock> ClockGraph::Between(const std::string& a, const std::st
   HostClock c;
   c.offset = ca->offset - cb->offset;
   c.uncertainty = ca->uncertainty + cb->uncertainty;
-  c.evidence = ca->evidence;
-  c.evidence.insert(c.evidence.end(), cb->evidence.begin(), cb->evidence.end());
+  c.readings = ca->readings;
+  c.readings.insert(c.readings.end(), cb->readings.begin(), cb->readings.end());
   c.stale = ca->stale && cb->stale;
   c.reference_host = b;
   c.reference_label = fb->first;

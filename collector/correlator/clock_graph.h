@@ -16,16 +16,30 @@
 
 namespace kerbside::correlator {
 
-// One host's clock against its reference. offset: positive = the host is ahead. The evidence
+// One clock reading, an edge of the graph. Its note (what a verdict shows) is written only when
+// asked for (ClockGraph::Notes): one sentence per reading of a 20,000-host fleet, nearly all of
+// them never shown, was about a fifth of building the graph (issue 17).
+struct ClockReading {
+  enum class Kind { kCollector, kStripchart, kKdc };
+  Kind kind;
+  const v1::Evidence* evidence;
+  std::string to;         // host key, "(collector)", or the name as written when no host
+  absl::Duration offset;  // the evidence's host against `to`: positive = the host is ahead
+  int samples = 0;        // w32tm /stripchart: the samples the median is of
+  bool stale = false;
+};
+
+// One host's clock against its reference. offset: positive = the host is ahead. The readings
 // and the label point into the ClockGraph that made it and are valid as long as that graph:
-// one copy of each reading's note per graph, not one per host its path reaches (issue 17).
+// one copy of each reading per graph, not one per host its path reaches (issue 17).
 struct HostClock {
   absl::Duration offset;
   absl::Duration uncertainty;
-  // The readings the offset was derived from: one or two for most hosts (a reading of the
-  // reference, or of a DC that has one), held inline: one heap block per host of a 20,000-host
-  // frame was a visible share of correlating (issue 17).
-  absl::InlinedVector<const EvidenceNote*, 2> evidence;
+  // The readings the offset was derived from, from the reference outward (ClockGraph::Notes
+  // says them): one or two for most hosts (a reading of the reference, or of a DC that has
+  // one), held inline: one heap block per host of a 20,000-host frame was a visible share of
+  // correlating (issue 17).
+  absl::InlinedVector<const ClockReading*, 2> readings;
   bool stale = false;                 // every reading on the path is stale
   std::string reference_host;         // host key; "" = the fleet median
   absl::string_view reference_label;  // "the PDC emulator DC01", "its authenticating DC DC02"
@@ -58,16 +72,17 @@ class ClockGraph {
   // The offset alone, without building the evidence (for comparing many pairs).
   std::optional<absl::Duration> OffsetBetween(const std::string& a, const std::string& b) const;
   bool HasReadings(const std::string& host) const { return adjacency_.count(host) != 0; }
+  // The evidence behind a clock: one note per reading, from the reference outward.
+  std::vector<EvidenceNote> Notes(const HostClock& clock) const;
 
  private:
   struct Edge {
     std::string to;
     absl::Duration offset;  // from - to: positive = `from` ahead of `to`
     absl::Duration uncertainty;
-    const EvidenceNote* note;  // in notes_
+    const ClockReading* reading;  // in readings_
   };
-  void AddReading(const std::string& from, const std::string& to, absl::Duration offset,
-                  absl::Duration uncertainty, EvidenceNote note);
+  void AddReading(ClockReading reading, absl::Duration uncertainty);
   absl::flat_hash_map<std::string, HostClock> Solve(const std::string& root) const;
   // The readings, as edges: kerbside's own exchanges, w32tm /stripchart, KDC error times.
   void AddCollectorReadings(const FleetIndex& index);
@@ -81,8 +96,9 @@ class ClockGraph {
   // Lookup-only (or walked where the order does not matter): hash maps, so the graph costs the
   // same per host at any fleet size.
   absl::flat_hash_map<std::string, std::vector<Edge>> adjacency_;
-  std::deque<EvidenceNote> notes_;  // one per reading; a deque so pointers stay valid
-  std::deque<std::string> labels_;  // what HostClock::reference_label points at
+  const FleetIndex& index_;            // for the readings' notes; outlives the graph
+  std::deque<ClockReading> readings_;  // a deque so pointers stay valid
+  std::deque<std::string> labels_;     // what HostClock::reference_label points at
   std::string reference_;
   // Every reachable host in one frame (PDC- or median-anchored), for Between.
   absl::flat_hash_map<std::string, HostClock> frame_;

@@ -28,7 +28,9 @@ struct ClockPath {
 struct ClockReadings {
   std::map<std::string, HostClock> off;  // over the limit
   std::set<std::string> unmeasured;      // senders and targets without a reading
-  std::vector<std::string> within;       // "EX01 +1m2s", for the ruled-out reason
+  // Hosts within the limit, and their offsets: said only in a ruled-out reason ("EX01 +1m2s"),
+  // so formatted only then (most groups' verdicts name no such list).
+  std::vector<std::pair<const std::string*, absl::Duration>> within;
 };
 
 // KRB_AP_ERR_SKEW anywhere in the fleet's Kerberos events, SSPI's TimeSkew in the senders'
@@ -82,7 +84,7 @@ ClockReadings ReadClocks(const RuleContext& ctx, const ClockPath& path) {
     if (absl::AbsDuration(c->offset) > ctx.max_clock_skew) {
       r.off[h] = *c;
     } else if (h != c->reference_host) {
-      r.within.push_back(absl::StrCat(h, " ", FormatSignedDuration(c->offset)));
+      r.within.emplace_back(&h, c->offset);
     }
   }
   return r;
@@ -93,7 +95,7 @@ ClockReadings ReadClocks(const RuleContext& ctx, const ClockPath& path) {
 void CountSkewErrors(const RuleContext& ctx, const ClockPath& path, const ClockReadings& clocks,
                      SkewCorroboration& out) {
   std::map<std::string, int64_t> by_host;
-  const std::string skew = HexCode(kerberos::kKrbApErrSkew);
+  static const std::string* const skew = new std::string(HexCode(kerberos::kKrbApErrSkew));
   std::set<std::pair<const v1::Evidence*, const v1::EventRecord*>> seen;
   auto consider = [&](const v1::Evidence& e, const v1::EventRecord& r) {
     const bool audit = events::IsOneOf(r.event_id(), events::kKdcAuditEvents);
@@ -102,7 +104,7 @@ void CountSkewErrors(const RuleContext& ctx, const ClockPath& path, const ClockR
       return;
     }
     auto status = r.facts().find(audit ? "status" : "error_code");
-    if (status == r.facts().end() || status->second != skew) return;
+    if (status == r.facts().end() || status->second != *skew) return;
     const bool first = by_host[e.host()] == 0;
     by_host[e.host()] += ctx.index.Occurrences(r);
     if (first) {
@@ -154,13 +156,16 @@ SkewCorroboration Corroborate(const RuleContext& ctx, const ClockPath& path,
                                             e->w32tm_status().source(), ")")));
       }
     }
-    ForEachEvent(ctx.index, h,
-                 {events::kTimeServiceEvents.begin(), events::kTimeServiceEvents.end()},
-                 [&](const v1::Evidence& e, const v1::EventRecord& r) {
-                   if (!absl::StrContains(r.provider(), "Time")) return;
-                   out.notes.push_back(
-                       ctx.index.Note(e, absl::StrCat("W32Time event ", r.event_id(), " on ", h)));
-                 });
+    for (const v1::Evidence* e : ctx.index.Of(h, v1::Evidence::kEvents)) {
+      for (const v1::EventRecord& r : e->events().events()) {
+        if (!events::IsOneOf(r.event_id(), events::kTimeServiceEvents) ||
+            !absl::StrContains(r.provider(), "Time")) {
+          continue;
+        }
+        out.notes.push_back(
+            ctx.index.Note(*e, absl::StrCat("W32Time event ", r.event_id(), " on ", h)));
+      }
+    }
   }
   return out;
 }
@@ -234,18 +239,16 @@ CauseResult OffHostVerdict(const RuleContext& ctx, const ClockPath& path,
     absl::StrAppend(&summary, "; ", h, " is ", FormatSignedDuration(other.offset), " too",
                     follows ? absl::StrCat(" (it syncs from ", blamed, ")") : "");
   }
+  std::vector<EvidenceNote> evidence = ctx.clocks.Notes(c);
   if (c.stale) {
     absl::StrAppend(&summary, "; the reading is stale (",
-                    c.evidence.empty() || !c.evidence.front()->age
-                        ? std::string("age unknown")
-                        : FormatAge(*c.evidence.front()->age),
+                    evidence.empty() || !evidence.front().age ? std::string("age unknown")
+                                                              : FormatAge(*evidence.front().age),
                     ")");
   }
   const Confidence confidence = Grade(true, !c.stale, corr.any());
   const char* verb = confidence == Confidence::kConfirmed ? "confirmed by" : "also seen:";
   if (corr.errors_seen()) absl::StrAppend(&summary, "; ", verb, " ", corr.Said());
-  std::vector<EvidenceNote> evidence;
-  for (const EvidenceNote* n : c.evidence) evidence.push_back(*n);
   evidence.insert(evidence.end(), corr.notes.begin(), corr.notes.end());
   return Supported(kClockSkew, confidence, blamed, std::move(summary), std::move(evidence),
                    OffHostFix(ctx, blamed, followers));
@@ -289,8 +292,7 @@ CauseResult LegVerdict(const RuleContext& ctx, const Leg& leg, const SkewCorrobo
                    " against ", ctx.clocks.ReferenceLabel(), "), more than the limit ",
                    FormatShortDuration(ctx.max_clock_skew), " though each is within it");
   if (corr.skew_errors > 0) absl::StrAppend(&summary, "; ", corr.Said());
-  std::vector<EvidenceNote> evidence;
-  for (const EvidenceNote* n : leg.apart.evidence) evidence.push_back(*n);
+  std::vector<EvidenceNote> evidence = ctx.clocks.Notes(leg.apart);
   evidence.insert(evidence.end(), corr.notes.begin(), corr.notes.end());
   return Supported(
       kClockSkew, Grade(true, !leg.apart.stale, corr.any()), blamed, std::move(summary),
@@ -325,8 +327,16 @@ CauseResult WithoutAnOffset(const RuleContext& ctx, const ClockReadings& clocks,
         kClockSkew,
         absl::StrCat(
             "every clock on the path is within ", limit, " of ", ctx.clocks.ReferenceLabel(),
-            clocks.within.empty() ? ""
-                                  : absl::StrCat(" (", absl::StrJoin(clocks.within, ", "), ")")));
+            clocks.within.empty()
+                ? ""
+                : absl::StrCat(" (",
+                               absl::StrJoin(clocks.within, ", ",
+                                             [](std::string* out, const auto& host_offset) {
+                                               absl::StrAppend(
+                                                   out, *host_offset.first, " ",
+                                                   FormatSignedDuration(host_offset.second));
+                                             }),
+                               ")")));
   }
   if (corr.errors_seen()) {
     return Supported(

@@ -86,7 +86,11 @@ TEST_F(ClockGraphTest, WithoutThePdcEachHostAgainstItsAuthenticatingDc) {
   EXPECT_EQ(ex02->offset, absl::Minutes(7));
   EXPECT_EQ(ex02->reference_host, "DC02");
   EXPECT_EQ(ex02->reference_label, "its authenticating DC DC02");
-  EXPECT_EQ(ex02->evidence.size(), 2u);  // EX02 and DC02 against the collector
+  ASSERT_EQ(ex02->readings.size(), 2u);  // EX02 and DC02 against the collector
+  const std::vector<EvidenceNote> notes = g.Notes(*ex02);
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].fact, "DC02 is +1m00.000s against the collector (measured by kerbside)");
+  EXPECT_EQ(notes[1].fact, "EX02 is +8m00.000s against the collector (measured by kerbside)");
   // DC02 has no authenticating DC of its own: the fleet median.
   auto dc02 = g.ToReference("DC02");
   ASSERT_NE(dc02, nullptr);
