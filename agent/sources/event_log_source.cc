@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "agent/atomic_file.h"
 #include "common/events/event_aggregate.h"
+#include "common/events/event_view.h"
 #include "common/events/event_xml.h"
 #include "common/proto_time.h"
 #include "spdlog/spdlog.h"

@@ -8,7 +8,7 @@ if [[ ! -f "$build/build.ninja" ]]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 fi
 ninja -C "$build" -j2 event_xml_bench correlator_bench event_window_bench
-echo "== event XML: ParseEventsXml beside a bare pugixml parse of the same input"
+echo "== event XML: views, records and the agent's per-event path beside a bare pugixml parse and its floor"
 "$build/tests/bench/event_xml_bench"
 echo
 echo "== correlator: synthetic fleets of 200, 2,000 and 20,000 hosts"
