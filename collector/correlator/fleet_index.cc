@@ -283,9 +283,10 @@ const model::HostEvidence* FleetIndex::Host(const std::string& key) const {
   return it == hosts_.end() ? nullptr : it->second;
 }
 
-std::string FleetIndex::Fqdn(const std::string& key) const {
+const std::string& FleetIndex::Fqdn(const std::string& key) const {
+  static const std::string* const kUnknown = new std::string();
   const model::HostEvidence* h = Host(key);
-  return h == nullptr ? "" : h->identity.fqdn();
+  return h == nullptr ? *kUnknown : h->identity.fqdn();
 }
 
 std::vector<std::string> FleetIndex::HostsWithRole(v1::Role role) const {

@@ -33,7 +33,8 @@ class FleetIndex {
   // The same, as a view of the fleet's own key: valid as long as the fleet model, no copy.
   std::optional<absl::string_view> ResolveKey(absl::string_view name_or_ip) const;
   const model::HostEvidence* Host(const std::string& key) const;
-  std::string Fqdn(const std::string& key) const;  // "" when unknown
+  // "" when unknown. The host's own copy: as long as the fleet model.
+  const std::string& Fqdn(const std::string& key) const;
   std::vector<std::string> HostsWithRole(v1::Role role) const;
   // The DC that says it holds the PDC emulator role; "" when none does.
   const std::string& PdcEmulator() const { return pdc_; }

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -19,10 +20,25 @@ namespace {
 // The hosts whose clocks matter to a group: its senders and targets, the senders' KDCs, and
 // the DCs all of them take their time (and tickets) from: a DC that is off drags its members
 // with it.
+// Names view the group's sets and FleetMemo's entries (stable for the correlation); sorted
+// vectors: a tree node per name was most of a group's allocations here (issue 17).
 struct ClockPath {
-  std::set<std::string> involved;
-  std::map<std::string, std::string> time_source;  // host -> its authenticating DC
+  std::vector<absl::string_view> involved;                                   // sorted, each once
+  std::vector<std::pair<absl::string_view, absl::string_view>> time_source;  // host -> its DC
+
+  // The DC `host` syncs from, or nullptr.
+  const absl::string_view* TimeSourceOf(absl::string_view host) const {
+    auto it =
+        std::lower_bound(time_source.begin(), time_source.end(), host,
+                         [](const auto& entry, absl::string_view h) { return entry.first < h; });
+    return it != time_source.end() && it->first == host ? &it->second : nullptr;
+  }
 };
+
+void SortUnique(std::vector<absl::string_view>& names) {
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+}
 
 // Each involved host against its reference.
 struct ClockReadings {
@@ -30,7 +46,7 @@ struct ClockReadings {
   std::set<std::string> unmeasured;      // senders and targets without a reading
   // Hosts within the limit, and their offsets: said only in a ruled-out reason ("EX01 +1m2s"),
   // so formatted only then (most groups' verdicts name no such list).
-  std::vector<std::pair<const std::string*, absl::Duration>> within;
+  std::vector<std::pair<absl::string_view, absl::Duration>> within;
 };
 
 // KRB_AP_ERR_SKEW anywhere in the fleet's Kerberos events, SSPI's TimeSkew in the senders'
@@ -59,23 +75,29 @@ struct Leg {
 ClockPath PathOf(const RuleContext& ctx) {
   const FailureGroup& g = ctx.group;
   ClockPath p;
-  p.involved.insert(g.senders.begin(), g.senders.end());
-  p.involved.insert(g.targets.begin(), g.targets.end());
+  p.involved.assign(g.senders.begin(), g.senders.end());
+  p.involved.insert(p.involved.end(), g.targets.begin(), g.targets.end());
   for (const std::string& s : g.senders) {
-    for (const std::string& kdc : KdcsOf(ctx, s)) p.involved.insert(kdc);
+    for (const std::string& kdc : KdcsOf(ctx, s)) p.involved.push_back(kdc);
   }
-  for (const std::string& h : std::set<std::string>(p.involved)) {
-    if (const std::optional<std::string>& dc = AuthenticatingDcOf(ctx, h); dc && *dc != h) {
-      p.time_source[h] = *dc;
-      p.involved.insert(*dc);
+  SortUnique(p.involved);
+  // In name order, so time_source is sorted too.
+  for (size_t i = 0, n = p.involved.size(); i < n; ++i) {
+    const absl::string_view h = p.involved[i];
+    if (const std::optional<std::string>& dc = AuthenticatingDcOf(ctx, std::string(h));
+        dc && *dc != h) {
+      p.time_source.emplace_back(h, *dc);
+      p.involved.push_back(*dc);
     }
   }
+  SortUnique(p.involved);
   return p;
 }
 
 ClockReadings ReadClocks(const RuleContext& ctx, const ClockPath& path) {
   ClockReadings r;
-  for (const std::string& h : path.involved) {
+  for (const absl::string_view name : path.involved) {
+    const std::string h(name);
     const HostClock* c = ctx.clocks.ToReference(h);
     if (c == nullptr) {
       if (ctx.group.senders.count(h) || ctx.group.targets.count(h)) r.unmeasured.insert(h);
@@ -84,7 +106,7 @@ ClockReadings ReadClocks(const RuleContext& ctx, const ClockPath& path) {
     if (absl::AbsDuration(c->offset) > ctx.max_clock_skew) {
       r.off[h] = *c;
     } else if (h != c->reference_host) {
-      r.within.emplace_back(&h, c->offset);
+      r.within.emplace_back(name, c->offset);
     }
   }
   return r;
@@ -94,9 +116,11 @@ ClockReadings ReadClocks(const RuleContext& ctx, const ClockPath& path) {
 // events naming them (client or service).
 void CountSkewErrors(const RuleContext& ctx, const ClockPath& path, const ClockReadings& clocks,
                      SkewCorroboration& out) {
-  std::map<std::string, int64_t> by_host;
+  // Keys view the evidence's own host names; in name order, so ties go to the first name.
+  std::map<absl::string_view, int64_t> by_host;
   static const std::string* const skew = new std::string(HexCode(kerberos::kKrbApErrSkew));
-  std::set<std::pair<const v1::Evidence*, const v1::EventRecord*>> seen;
+  // One table, not a node per event: every Kerberos event of the group's hosts passes here.
+  absl::flat_hash_set<std::pair<const v1::Evidence*, const v1::EventRecord*>> seen;
   auto consider = [&](const v1::Evidence& e, const v1::EventRecord& r) {
     const bool audit = events::IsOneOf(r.event_id(), events::kKdcAuditEvents);
     if ((!audit && !events::IsOneOf(r.event_id(), events::kKerberosClientEvents)) ||
@@ -113,7 +137,8 @@ void CountSkewErrors(const RuleContext& ctx, const ClockPath& path, const ClockR
     }
   };
   const FailureGroup& g = ctx.group;
-  for (const std::string& h : path.involved) {
+  for (const absl::string_view name : path.involved) {
+    const std::string h(name);
     // A DC on the path only as a KDC or time source, with its clock within the limit: its
     // events about this group's hosts are found through those hosts (EventsAbout). Reading all
     // of a busy DC's events for every group made correlation grow with the square of the fleet
@@ -124,9 +149,13 @@ void CountSkewErrors(const RuleContext& ctx, const ClockPath& path, const ClockR
       for (const v1::EventRecord& r : e->events().events()) consider(*e, r);
     }
   }
+  int64_t most = 0;
   for (const auto& [h, n] : by_host) {
     out.skew_errors += n;
-    if (out.skew_host.empty() || n > by_host[out.skew_host]) out.skew_host = h;
+    if (n > most) {
+      most = n;
+      out.skew_host = std::string(h);
+    }
   }
 }
 
@@ -173,8 +202,8 @@ SkewCorroboration Corroborate(const RuleContext& ctx, const ClockPath& path,
 // True when `h` syncs from `dc` and is within the limit of it: off because its DC is.
 bool Follows(const RuleContext& ctx, const ClockPath& path, const std::string& h,
              const std::string& dc) {
-  auto src = path.time_source.find(h);
-  if (src == path.time_source.end() || src->second != dc) return false;
+  const absl::string_view* src = path.TimeSourceOf(h);
+  if (src == nullptr || *src != dc) return false;
   auto gap = ctx.clocks.Between(h, dc);
   return gap && absl::AbsDuration(gap->offset) <= ctx.max_clock_skew;
 }
@@ -188,10 +217,9 @@ std::string BlameOff(const RuleContext& ctx, const ClockPath& path, const ClockR
       worst = it;
     }
   }
-  if (auto src = path.time_source.find(worst->first); src != path.time_source.end()) {
-    if (clocks.off.count(src->second) && Follows(ctx, path, worst->first, src->second)) {
-      return src->second;
-    }
+  if (const absl::string_view* src = path.TimeSourceOf(worst->first); src != nullptr) {
+    const std::string dc(*src);
+    if (clocks.off.count(dc) && Follows(ctx, path, worst->first, dc)) return dc;
   }
   return worst->first;
 }
@@ -333,7 +361,7 @@ CauseResult WithoutAnOffset(const RuleContext& ctx, const ClockReadings& clocks,
                                absl::StrJoin(clocks.within, ", ",
                                              [](std::string* out, const auto& host_offset) {
                                                absl::StrAppend(
-                                                   out, *host_offset.first, " ",
+                                                   out, host_offset.first, " ",
                                                    FormatSignedDuration(host_offset.second));
                                              }),
                                ")")));

@@ -48,7 +48,7 @@ struct Holders {
 
 // setspn -X: groups of accounts sharing an SPN.
 void ReadDuplicateListings(const FleetIndex& index, const std::string& t, Holders& h) {
-  const std::string fqdn = index.Fqdn(t);
+  const std::string& fqdn = index.Fqdn(t);
   for (const v1::Evidence* e : index.About(t, v1::Evidence::kSpnDuplicates)) {
     for (const auto& group : e->spn_duplicates().groups()) {
       if (!IsTargetSmtpSpn(group.spn(), t, fqdn)) continue;
@@ -70,7 +70,7 @@ void ReadDuplicateListings(const FleetIndex& index, const std::string& t, Holder
 // setspn -Q searches, and a DC agent's directory read (computer-accounts.json: every account
 // with an SMTPSVC/ or SMTP/ SPN as that DC serves it, setspn -Q SMTPSVC/* on each DC).
 void ReadSearches(const FleetIndex& index, const std::string& t, Holders& h) {
-  const std::string fqdn = index.Fqdn(t);
+  const std::string& fqdn = index.Fqdn(t);
   for (const v1::Evidence* e : index.About(t, v1::Evidence::kSpnQuery)) {
     const v1::SpnQuery& q = e->spn_query();
     std::map<std::string, std::set<std::string>> holders;  // lower spn -> accounts
@@ -100,7 +100,7 @@ void ReadSearches(const FleetIndex& index, const std::string& t, Holders& h) {
 
 // The KDC itself complains: KDC event 11 names the duplicated SPN (not the other account).
 void ReadKdcComplaints(const FleetIndex& index, const std::string& t, Holders& h) {
-  const std::string fqdn = index.Fqdn(t);
+  const std::string& fqdn = index.Fqdn(t);
   for (const auto& [ev, rec] : index.EventsAbout(t)) {
     const v1::Evidence& e = *ev;
     const v1::EventRecord& r = *rec;
@@ -193,7 +193,7 @@ class SpnDuplicateRule : public PerTargetRule {
       return DuplicateVerdict(t, h);
     }
     if (!h.corroboration.empty()) {
-      const std::string fqdn = ctx.index.Fqdn(t);
+      const std::string& fqdn = ctx.index.Fqdn(t);
       return Supported(
           kSpnDuplicate, Confidence::kPossible, t,
           absl::StrCat("KRB_AP_ERR_MODIFIED on ", JoinNames(hosts),

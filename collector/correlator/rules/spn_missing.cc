@@ -107,7 +107,7 @@ void ReadQueries(const FleetIndex& index, const std::string& t, SpnViews& v) {
 // The KDC's own answer: kerbside's ticket probe, or a 4769 failing with 0x7; Kerberos client
 // event 3 corroborates.
 void ReadKdcAnswers(const FleetIndex& index, const std::string& t, SpnViews& v) {
-  const std::string fqdn = index.Fqdn(t);
+  const std::string& fqdn = index.Fqdn(t);
   for (const v1::Evidence* e : index.About(t, v1::Evidence::kProbes)) {
     for (const v1::TicketProbe& p : e->probes().tickets()) {
       if (p.krb_error_code() != kerberos::kKdcErrSPrincipalUnknown) continue;
@@ -191,7 +191,7 @@ class SpnMissingRule : public PerTargetRule {
   CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const override {
     SpnViews v;
     v.required = {absl::StrCat("SMTPSVC/", t)};
-    if (const std::string fqdn = ctx.index.Fqdn(t); !fqdn.empty()) {
+    if (const std::string& fqdn = ctx.index.Fqdn(t); !fqdn.empty()) {
       v.required.push_back(absl::StrCat("SMTPSVC/", fqdn));
     }
     v.missing_everywhere = {v.required.begin(), v.required.end()};
