@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -189,8 +190,19 @@ std::vector<FailureGroup> GroupFailures(const FleetIndex& index, const PairMatri
   return FailureGrouper(index, m).Groups();
 }
 
-Diagnosis Judge(const RuleContext& ctx) {
-  Diagnosis d;
+// A group judged: its diagnosis but for the verdicts, which stay shared (a per-target rule's
+// verdict on a one-target group is one object for every group of that target) until the
+// diagnosis is kept: most groups of a large fleet merge into another's diagnosis, and copying
+// their verdicts only to drop them was a large share of correlating (issue 17).
+struct Judged {
+  Diagnosis d;  // senders, targets, queues, next hops, pattern
+  std::vector<std::shared_ptr<const CauseResult>> supported;  // best first
+  std::vector<std::shared_ptr<const CauseResult>> ruled_out, not_checked;
+};
+
+Judged Judge(const RuleContext& ctx) {
+  Judged j;
+  Diagnosis& d = j.d;
   const FailureGroup& g = ctx.group;
   d.senders.assign(g.senders.begin(), g.senders.end());
   std::set<std::string> targets;
@@ -218,26 +230,37 @@ Diagnosis Judge(const RuleContext& ctx) {
   d.targets.assign(targets.begin(), targets.end());
   d.pattern_kind = g.pattern_kind;
   d.pattern = g.pattern;
-  const std::vector<const Rule*>& rules = Rules();
-  std::vector<std::pair<size_t, CauseResult>> supported;
-  for (size_t i = 0; i < rules.size(); ++i) {
-    CauseResult r = rules[i]->Evaluate(ctx);
-    switch (r.state) {
+  for (const Rule* rule : Rules()) {
+    std::shared_ptr<const CauseResult> r = rule->EvaluateShared(ctx);
+    switch (r->state) {
       case CauseResult::State::kSupported:
-        supported.push_back({i, std::move(r)});
+        j.supported.push_back(std::move(r));
         break;
       case CauseResult::State::kRuledOut:
-        d.ruled_out.push_back(std::move(r));
+        j.ruled_out.push_back(std::move(r));
         break;
       case CauseResult::State::kNotChecked:
-        d.not_checked.push_back(std::move(r));
+        j.not_checked.push_back(std::move(r));
         break;
     }
   }
-  std::stable_sort(supported.begin(), supported.end(), [](const auto& a, const auto& b) {
-    return a.second.confidence > b.second.confidence;
-  });
-  for (auto& [i, r] : supported) d.causes.push_back(std::move(r));
+  // Ties keep the registry's order.
+  std::stable_sort(j.supported.begin(), j.supported.end(),
+                   [](const auto& a, const auto& b) { return a->confidence > b->confidence; });
+  return j;
+}
+
+// The diagnosis of a group that is kept: its verdicts copied in, or `unexplained`.
+Diagnosis Materialize(Judged&& j, const FailureGroup& g) {
+  Diagnosis d = std::move(j.d);
+  auto copy = [](const std::vector<std::shared_ptr<const CauseResult>>& from,
+                 std::vector<CauseResult>& to) {
+    to.reserve(from.size());
+    for (const auto& r : from) to.push_back(*r);
+  };
+  copy(j.supported, d.causes);
+  copy(j.ruled_out, d.ruled_out);
+  copy(j.not_checked, d.not_checked);
   if (d.causes.empty()) {
     d.causes.push_back(Unexplained(g, d.not_checked, d.ruled_out));
     for (const NextHopNote& n : d.next_hops) {
@@ -296,23 +319,22 @@ Diagnoses Correlate(const model::FleetModel& fleet, absl::Time now,
   const ClockGraph clocks(index, out.max_clock_skew);
   out.clock_reference = clocks.ReferenceLabel();
 
-  std::vector<Diagnosis> judged;
-  FleetMemo memo;
-  for (const FailureGroup& g : GroupFailures(index, matrix)) {
-    judged.push_back(Judge(RuleContext{index, matrix, clocks, g, out.max_clock_skew, &memo}));
-  }
   // One diagnosis per (cause, blamed host): a cause found from both the target's and a
-  // sender's side is one problem, listing every queue it explains.
+  // sender's side is one problem, listing every queue it explains. Groups are judged and merged
+  // in turn; an unexplained group is never merged.
+  FleetMemo memo;
   std::map<std::pair<std::string, std::string>, size_t> seen;
-  for (Diagnosis& d : judged) {
-    const std::pair<std::string, std::string> key = {d.causes.front().cause, d.blamed_host};
-    auto it = seen.find(key);
-    if (it != seen.end() && key.first != kUnexplained) {
-      Merge(out.diagnoses[it->second], std::move(d));
-      continue;
+  for (const FailureGroup& g : GroupFailures(index, matrix)) {
+    Judged j = Judge(RuleContext{index, matrix, clocks, g, out.max_clock_skew, &memo});
+    if (!j.supported.empty()) {
+      const CauseResult& top = *j.supported.front();
+      auto [it, added] = seen.try_emplace({top.cause, top.blamed_host}, out.diagnoses.size());
+      if (!added) {
+        Merge(out.diagnoses[it->second], std::move(j.d));
+        continue;
+      }
     }
-    seen[key] = out.diagnoses.size();
-    out.diagnoses.push_back(std::move(d));
+    out.diagnoses.push_back(Materialize(std::move(j), g));
   }
   // Queues stuck for reasons outside the model are reported, not dropped.
   std::map<std::pair<std::string, std::string>, Diagnosis> out_of_scope;

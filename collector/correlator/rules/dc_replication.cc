@@ -251,6 +251,9 @@ class DcReplicationRule : public PerTargetRule {
   // Gather the DCs' copies of T's account (and the kvno of tickets each KDC issues) and the
   // replication of the naming context holding it; judge a stale copy first, failing
   // replication alone next.
+  // The target's account and the fleet's DCs only.
+  bool JudgesTargetAlone() const override { return true; }
+
   CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const override {
     const std::vector<View> views = AccountViews(ctx.index, t);
     StaleCopies stale;

@@ -47,10 +47,22 @@ Confidence Grade(bool direct, bool direct_fresh, bool corroborated) {
   return c;
 }
 
+std::shared_ptr<const CauseResult> Rule::EvaluateShared(const RuleContext& ctx) const {
+  return std::make_shared<const CauseResult>(Evaluate(ctx));
+}
+
 CauseResult PerTargetRule::Evaluate(const RuleContext& ctx) const {
   std::vector<CauseResult> per_target;
   for (const std::string& t : ctx.group.targets) per_target.push_back(ForTarget(ctx, t));
   return StrongestOf(cause(), std::move(per_target));
+}
+
+std::shared_ptr<const CauseResult> PerTargetRule::EvaluateShared(const RuleContext& ctx) const {
+  if (ctx.group.targets.size() != 1 || !JudgesTargetAlone()) return Rule::EvaluateShared(ctx);
+  std::shared_ptr<const CauseResult>& verdict =
+      ctx.memo->target_verdicts[{cause(), *ctx.group.targets.begin()}];
+  if (verdict == nullptr) verdict = Rule::EvaluateShared(ctx);
+  return verdict;
 }
 
 void ForEachEvent(const FleetIndex& index, const std::string& host, const std::set<uint32_t>& ids,

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -51,6 +52,13 @@ struct FleetMemo {
   // KdcsOf). Node maps: a reference handed out stays valid while others are added.
   absl::node_hash_map<std::string, std::optional<std::string>> authenticating_dc;
   absl::node_hash_map<std::string, std::vector<std::string>> kdcs;
+  // A per-target rule's verdict on a one-target group, by (cause, target), for the rules whose
+  // verdict depends on the target alone (PerTargetRule::JudgesTargetAlone): the pairs of one
+  // target judged as groups of their own ("only S -> T fails", once per sender) share it instead
+  // of each building the same verdict, and of each copy but one being dropped when their
+  // diagnoses merge (issue 17).
+  absl::flat_hash_map<std::pair<std::string, std::string>, std::shared_ptr<const CauseResult>>
+      target_verdicts;
 };
 
 struct RuleContext {
@@ -70,6 +78,8 @@ class Rule {
   virtual ~Rule() = default;
   virtual const char* cause() const = 0;
   virtual CauseResult Evaluate(const RuleContext& ctx) const = 0;
+  // Evaluate's verdict, possibly shared with other groups of the same correlation (immutable).
+  virtual std::shared_ptr<const CauseResult> EvaluateShared(const RuleContext& ctx) const;
 };
 
 // A rule judged target by target (spn_missing, spn_duplicate, dc_replication): the group's
@@ -77,9 +87,14 @@ class Rule {
 class PerTargetRule : public Rule {
  public:
   CauseResult Evaluate(const RuleContext& ctx) const final;
+  // A one-target group's verdict, once per correlation and target when JudgesTargetAlone.
+  std::shared_ptr<const CauseResult> EvaluateShared(const RuleContext& ctx) const final;
 
  protected:
   virtual CauseResult ForTarget(const RuleContext& ctx, const std::string& target) const = 0;
+  // True when ForTarget reads nothing of the group (its senders, pairs or pattern), only the
+  // target and the fleet: then its verdict is the same in every group of that one target.
+  virtual bool JudgesTargetAlone() const = 0;
 };
 
 // The registry: every rule, in the order ties are broken (rules/registry.cc).

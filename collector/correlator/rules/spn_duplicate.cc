@@ -178,6 +178,9 @@ class SpnDuplicateRule : public PerTargetRule {
  public:
   const char* cause() const override { return kSpnDuplicate; }
 
+  // The group's senders' KRB_AP_ERR_MODIFIED count too.
+  bool JudgesTargetAlone() const override { return false; }
+
   CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const override {
     Holders h;
     h.looked = !ctx.index.All(v1::Evidence::kSpnDuplicates).empty() ||

@@ -188,6 +188,9 @@ class SpnMissingRule : public PerTargetRule {
  public:
   const char* cause() const override { return kSpnMissing; }
 
+  // The target's account and the fleet's DCs only.
+  bool JudgesTargetAlone() const override { return true; }
+
   CauseResult ForTarget(const RuleContext& ctx, const std::string& t) const override {
     SpnViews v;
     v.required = {absl::StrCat("SMTPSVC/", t)};
