@@ -118,8 +118,8 @@ class FailureGrouper {
     for (const auto& [key, p] : m_.failing()) {
       if (assigned_.count(key) || p.tentative) continue;
       FailureGroup g;
-      const std::vector<std::string>& healthy_to_t = m_.HealthySendersTo(p.target);
-      const std::vector<std::string>& healthy_from_s = m_.HealthyTargetsOf(p.sender);
+      const PairMatrix::Names healthy_to_t = m_.HealthySendersTo(p.target);
+      const PairMatrix::Names healthy_from_s = m_.HealthyTargetsOf(p.sender);
       if (!healthy_to_t.empty() && !healthy_from_s.empty()) {
         g.pattern_kind = "pair_only";
         g.pattern =
@@ -168,8 +168,8 @@ class FailureGrouper {
     if (kdcs.size() != 1) return;
     const std::string dc = *kdcs.begin();
     for (const std::string& t : g.targets) {
-      for (const std::string& healthy : m_.HealthySendersTo(t)) {
-        for (const std::string& other : KdcsUsedBy(healthy)) {
+      for (const absl::string_view healthy : m_.HealthySendersTo(t)) {
+        for (const std::string& other : KdcsUsedBy(std::string(healthy))) {
           if (other == dc || g.pattern_kind == "dc_side") continue;
           g.pattern_kind = "dc_side";
           g.pattern = absl::StrCat("all senders that use ", dc, " fail (", JoinNames(g.senders),

@@ -13,11 +13,6 @@
 namespace kerbside::correlator {
 namespace {
 
-const std::vector<std::string>& NoHosts() {
-  static const std::vector<std::string> none;
-  return none;
-}
-
 std::string FailureClassName(v1::LastError::FailureClass c) {
   std::string name = v1::LastError::FailureClass_Name(c);
   return absl::AsciiStrToLower(name);
@@ -242,15 +237,15 @@ void PairMatrix::IndexPairs() {
   });
   // In (sender, target) order, each sender's targets come sorted, and each target's senders
   // are appended in sorted order.
-  std::vector<std::string>* targets = nullptr;
+  NameList* targets = nullptr;
   absl::string_view sender;
   for (const auto& [s, t] : healthy_) {
     if (targets == nullptr || sender != s) {
       sender = s;
       targets = &healthy_from_[s];
     }
-    targets->emplace_back(t);
-    healthy_to_[t].emplace_back(s);
+    targets->push_back(t);
+    healthy_to_[t].push_back(s);
   }
   // failing_ is ordered by (sender, target), so failing_from_'s lists are sorted already.
   for (auto& [target, senders] : failing_to_) std::sort(senders.begin(), senders.end());
@@ -261,23 +256,31 @@ bool PairMatrix::Healthy(const std::string& sender, const std::string& target) c
                             HostPair(absl::string_view(sender), absl::string_view(target)));
 }
 
-const std::vector<std::string>& PairMatrix::FailingSendersTo(const std::string& target) const {
-  auto it = failing_to_.find(target);
-  return it == failing_to_.end() ? NoHosts() : it->second;
+namespace {
+
+PairMatrix::Names Find(
+    const absl::flat_hash_map<absl::string_view, absl::InlinedVector<absl::string_view, 4>>& lists,
+    absl::string_view host) {
+  auto it = lists.find(host);
+  if (it == lists.end()) return {};
+  return it->second;
 }
-const std::vector<std::string>& PairMatrix::HealthySendersTo(const std::string& target) const {
-  auto it = healthy_to_.find(target);
-  return it == healthy_to_.end() ? NoHosts() : it->second;
+
+}  // namespace
+
+PairMatrix::Names PairMatrix::FailingSendersTo(absl::string_view target) const {
+  return Find(failing_to_, target);
 }
-const std::vector<std::string>& PairMatrix::FailingTargetsOf(const std::string& sender) const {
-  auto it = failing_from_.find(sender);
-  return it == failing_from_.end() ? NoHosts() : it->second;
+PairMatrix::Names PairMatrix::HealthySendersTo(absl::string_view target) const {
+  return Find(healthy_to_, target);
 }
-const std::vector<std::string>& PairMatrix::HealthyTargetsOf(const std::string& sender) const {
-  auto it = healthy_from_.find(sender);
-  return it == healthy_from_.end() ? NoHosts() : it->second;
+PairMatrix::Names PairMatrix::FailingTargetsOf(absl::string_view sender) const {
+  return Find(failing_from_, sender);
 }
-bool PairMatrix::SendsHealthily(const std::string& host) const {
+PairMatrix::Names PairMatrix::HealthyTargetsOf(absl::string_view sender) const {
+  return Find(healthy_from_, sender);
+}
+bool PairMatrix::SendsHealthily(absl::string_view host) const {
   return FailingTargetsOf(host).empty() && !HealthyTargetsOf(host).empty();
 }
 

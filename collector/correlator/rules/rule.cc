@@ -141,5 +141,8 @@ std::string HexCode(int code) { return absl::StrFormat("0x%x", code); }
 
 std::string JoinNames(const std::set<std::string>& names) { return absl::StrJoin(names, ", "); }
 std::string JoinNames(const std::vector<std::string>& names) { return absl::StrJoin(names, ", "); }
+std::string JoinNames(absl::Span<const absl::string_view> names) {
+  return absl::StrJoin(names, ", ");
+}
 
 }  // namespace kerbside::correlator

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "absl/container/node_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "collector/correlator/clock_graph.h"
 #include "collector/correlator/diagnosis.h"
 #include "collector/correlator/fleet_index.h"
@@ -138,6 +140,7 @@ std::string HexCode(int code);
 
 std::string JoinNames(const std::set<std::string>& names);
 std::string JoinNames(const std::vector<std::string>& names);
+std::string JoinNames(absl::Span<const absl::string_view> names);
 
 }  // namespace kerbside::correlator
 
