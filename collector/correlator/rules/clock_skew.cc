@@ -75,6 +75,7 @@ struct Leg {
 ClockPath PathOf(const RuleContext& ctx) {
   const FailureGroup& g = ctx.group;
   ClockPath p;
+  p.involved.reserve(2 * (g.senders.size() + g.targets.size()) + 4);
   p.involved.assign(g.senders.begin(), g.senders.end());
   p.involved.insert(p.involved.end(), g.targets.begin(), g.targets.end());
   for (const std::string& s : g.senders) {
@@ -121,6 +122,7 @@ void CountSkewErrors(const RuleContext& ctx, const ClockPath& path, const ClockR
   static const std::string* const skew = new std::string(HexCode(kerberos::kKrbApErrSkew));
   // One table, not a node per event: every Kerberos event of the group's hosts passes here.
   absl::flat_hash_set<std::pair<const v1::Evidence*, const v1::EventRecord*>> seen;
+  seen.reserve(16);  // one table for most groups, not one per growth step
   auto consider = [&](const v1::Evidence& e, const v1::EventRecord& r) {
     const bool audit = events::IsOneOf(r.event_id(), events::kKdcAuditEvents);
     if ((!audit && !events::IsOneOf(r.event_id(), events::kKerberosClientEvents)) ||
@@ -252,7 +254,7 @@ std::vector<std::string> OffHostFix(const RuleContext& ctx, const std::string& b
 
 // A host over the limit of its reference: blamed, every other one named.
 CauseResult OffHostVerdict(const RuleContext& ctx, const ClockPath& path,
-                           const ClockReadings& clocks, const SkewCorroboration& corr) {
+                           const ClockReadings& clocks, SkewCorroboration corr) {
   const std::string blamed = BlameOff(ctx, path, clocks);
   const HostClock& c = clocks.off.at(blamed);
   std::string summary =
@@ -277,7 +279,8 @@ CauseResult OffHostVerdict(const RuleContext& ctx, const ClockPath& path,
   const Confidence confidence = Grade(true, !c.stale, corr.any());
   const char* verb = confidence == Confidence::kConfirmed ? "confirmed by" : "also seen:";
   if (corr.errors_seen()) absl::StrAppend(&summary, "; ", verb, " ", corr.Said());
-  evidence.insert(evidence.end(), corr.notes.begin(), corr.notes.end());
+  evidence.insert(evidence.end(), std::make_move_iterator(corr.notes.begin()),
+                  std::make_move_iterator(corr.notes.end()));
   return Supported(kClockSkew, confidence, blamed, std::move(summary), std::move(evidence),
                    OffHostFix(ctx, blamed, followers));
 }
@@ -306,7 +309,7 @@ std::optional<Leg> WidestLeg(const RuleContext& ctx) {
   return Leg{widest->first, widest->second, *ctx.clocks.Between(widest->first, widest->second)};
 }
 
-CauseResult LegVerdict(const RuleContext& ctx, const Leg& leg, const SkewCorroboration& corr) {
+CauseResult LegVerdict(const RuleContext& ctx, const Leg& leg, SkewCorroboration corr) {
   const absl::Duration a_off = ctx.clocks.ToReference(leg.a)->offset;
   const absl::Duration b_off = ctx.clocks.ToReference(leg.b)->offset;
   // Blame the one further from the reference; both want a look.
@@ -320,11 +323,12 @@ CauseResult LegVerdict(const RuleContext& ctx, const Leg& leg, const SkewCorrobo
                    " against ", ctx.clocks.ReferenceLabel(), "), more than the limit ",
                    FormatShortDuration(ctx.max_clock_skew), " though each is within it");
   if (corr.skew_errors > 0) absl::StrAppend(&summary, "; ", corr.Said());
+  const Confidence confidence = Grade(true, !leg.apart.stale, corr.any());
   std::vector<EvidenceNote> evidence = ctx.clocks.Notes(leg.apart);
-  evidence.insert(evidence.end(), corr.notes.begin(), corr.notes.end());
+  evidence.insert(evidence.end(), std::make_move_iterator(corr.notes.begin()),
+                  std::make_move_iterator(corr.notes.end()));
   return Supported(
-      kClockSkew, Grade(true, !leg.apart.stale, corr.any()), blamed, std::move(summary),
-      std::move(evidence),
+      kClockSkew, confidence, blamed, std::move(summary), std::move(evidence),
       {absl::StrCat("On ", blamed, " and ", other,
                     ": w32tm /query /status — both must sync from the domain hierarchy (Source: "
                     "a DC); then w32tm /resync /rediscover on each"),
@@ -334,7 +338,7 @@ CauseResult LegVerdict(const RuleContext& ctx, const Leg& leg, const SkewCorrobo
 
 // No clock over the limit, no leg too wide: what the errors and the missing readings allow.
 CauseResult WithoutAnOffset(const RuleContext& ctx, const ClockReadings& clocks,
-                            const SkewCorroboration& corr) {
+                            SkewCorroboration corr) {
   const std::string limit = FormatShortDuration(ctx.max_clock_skew);
   if (clocks.unmeasured.empty() && corr.errors_seen()) {
     // The clocks agree now, but the KDC or the target said otherwise: a clock that was fixed
@@ -344,7 +348,7 @@ CauseResult WithoutAnOffset(const RuleContext& ctx, const ClockReadings& clocks,
                      absl::StrCat(corr.Said(), ", yet every measured clock is within ", limit,
                                   " of ", ctx.clocks.ReferenceLabel(),
                                   ": a clock that was set right since, or one that jumps"),
-                     corr.notes,
+                     std::move(corr.notes),
                      {"w32tm /query /status and the System log's Time-Service events on the hosts "
                       "involved: look for a clock that steps (events 1, 35, 37, 50)",
                       absl::StrCat("Then retry the queues: Retry-Queue -Identity <queue> on ",
@@ -371,7 +375,7 @@ CauseResult WithoutAnOffset(const RuleContext& ctx, const ClockReadings& clocks,
         kClockSkew, Confidence::kPossible, *clocks.unmeasured.begin(),
         absl::StrCat(corr.Said(), " point to a clock off by more than ", limit,
                      "; no offset measured for ", JoinNames(clocks.unmeasured)),
-        corr.notes,
+        std::move(corr.notes),
         {absl::StrCat("Measure: w32tm /stripchart /computer:<PDC emulator> /samples:5 /dataonly "
                       "on ",
                       JoinNames(clocks.unmeasured)),
@@ -391,10 +395,10 @@ class ClockSkewRule : public Rule {
   CauseResult Evaluate(const RuleContext& ctx) const override {
     const ClockPath path = PathOf(ctx);
     const ClockReadings clocks = ReadClocks(ctx, path);
-    const SkewCorroboration corr = Corroborate(ctx, path, clocks);
-    if (!clocks.off.empty()) return OffHostVerdict(ctx, path, clocks, corr);
-    if (std::optional<Leg> leg = WidestLeg(ctx)) return LegVerdict(ctx, *leg, corr);
-    return WithoutAnOffset(ctx, clocks, corr);
+    SkewCorroboration corr = Corroborate(ctx, path, clocks);
+    if (!clocks.off.empty()) return OffHostVerdict(ctx, path, clocks, std::move(corr));
+    if (std::optional<Leg> leg = WidestLeg(ctx)) return LegVerdict(ctx, *leg, std::move(corr));
+    return WithoutAnOffset(ctx, clocks, std::move(corr));
   }
 };
 
