@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/correlator/causes.h"
@@ -43,7 +44,7 @@ class FailureGrouper {
     g.pairs.push_back(&p);
     g.senders.insert(p.sender);
     if (p.target_known) g.targets.insert(p.target);
-    assigned_.insert({p.sender, p.target});
+    assigned_.insert(&p);
   }
 
   std::string OwnQueues(const std::string& t) const {
@@ -99,7 +100,7 @@ class FailureGrouper {
     for (const auto& [s, pairs] : by_sender_) {
       std::vector<const FailingPair*> left;
       for (const FailingPair* p : pairs) {
-        if (!assigned_.count({p->sender, p->target})) left.push_back(p);
+        if (!assigned_.contains(p)) left.push_back(p);
       }
       if (left.size() < 2 || !m_.HealthyTargetsOf(s).empty()) continue;
       FailureGroup g;
@@ -116,7 +117,7 @@ class FailureGrouper {
   // What is left is one pair at a time; say what the matrix knows around it.
   void GroupSinglePairs() {
     for (const auto& [key, p] : m_.failing()) {
-      if (assigned_.count(key) || p.tentative) continue;
+      if (assigned_.contains(&p) || p.tentative) continue;
       FailureGroup g;
       const PairMatrix::Names healthy_to_t = m_.HealthySendersTo(p.target);
       const PairMatrix::Names healthy_from_s = m_.HealthyTargetsOf(p.sender);
@@ -182,7 +183,8 @@ class FailureGrouper {
   const FleetIndex& index_;
   const PairMatrix& m_;
   std::vector<FailureGroup> groups_;
-  std::set<std::pair<std::string, std::string>> assigned_;
+  // The matrix holds one FailingPair per (sender, target): its address is the pair.
+  absl::flat_hash_set<const FailingPair*> assigned_;
   std::map<std::string, std::vector<const FailingPair*>> by_target_, by_sender_;
 };
 
@@ -199,6 +201,21 @@ struct Judged {
   std::vector<std::shared_ptr<const CauseResult>> supported;  // best first
   std::vector<std::shared_ptr<const CauseResult>> ruled_out, not_checked;
 };
+
+// A verdict into a kept diagnosis: moved when this group is its only holder (rules make their
+// verdicts as non-const objects, Rule::EvaluateShared), else copied.
+void TakeVerdicts(std::vector<std::shared_ptr<const CauseResult>>& from,
+                  std::vector<CauseResult>& to) {
+  to.reserve(from.size());
+  for (std::shared_ptr<const CauseResult>& r : from) {
+    if (r.use_count() == 1) {
+      to.push_back(std::move(const_cast<CauseResult&>(*r)));
+    } else {
+      to.push_back(*r);
+    }
+    r.reset();
+  }
+}
 
 Judged Judge(const RuleContext& ctx) {
   Judged j;
@@ -253,14 +270,9 @@ Judged Judge(const RuleContext& ctx) {
 // The diagnosis of a group that is kept: its verdicts copied in, or `unexplained`.
 Diagnosis Materialize(Judged&& j, const FailureGroup& g) {
   Diagnosis d = std::move(j.d);
-  auto copy = [](const std::vector<std::shared_ptr<const CauseResult>>& from,
-                 std::vector<CauseResult>& to) {
-    to.reserve(from.size());
-    for (const auto& r : from) to.push_back(*r);
-  };
-  copy(j.supported, d.causes);
-  copy(j.ruled_out, d.ruled_out);
-  copy(j.not_checked, d.not_checked);
+  TakeVerdicts(j.supported, d.causes);
+  TakeVerdicts(j.ruled_out, d.ruled_out);
+  TakeVerdicts(j.not_checked, d.not_checked);
   if (d.causes.empty()) {
     d.causes.push_back(Unexplained(g, d.not_checked, d.ruled_out));
     for (const NextHopNote& n : d.next_hops) {

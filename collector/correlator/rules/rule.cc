@@ -48,7 +48,8 @@ Confidence Grade(bool direct, bool direct_fresh, bool corroborated) {
 }
 
 std::shared_ptr<const CauseResult> Rule::EvaluateShared(const RuleContext& ctx) const {
-  return std::make_shared<const CauseResult>(Evaluate(ctx));
+  // A non-const object behind a const view: its only holder may move it out (Materialize).
+  return std::make_shared<CauseResult>(Evaluate(ctx));
 }
 
 CauseResult PerTargetRule::Evaluate(const RuleContext& ctx) const {

@@ -80,7 +80,8 @@ class Rule {
   virtual ~Rule() = default;
   virtual const char* cause() const = 0;
   virtual CauseResult Evaluate(const RuleContext& ctx) const = 0;
-  // Evaluate's verdict, possibly shared with other groups of the same correlation (immutable).
+  // Evaluate's verdict, possibly shared with other groups of the same correlation: read-only
+  // while shared; a non-const object, so that its last holder may move it out.
   virtual std::shared_ptr<const CauseResult> EvaluateShared(const RuleContext& ctx) const;
 };
 
