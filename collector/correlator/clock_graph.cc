@@ -84,7 +84,7 @@ void ClockGraph::AddStripcharts(const FleetIndex& index) {
     std::optional<std::string> to = index.Resolve(target_name);
     if (!to && !target_name.empty()) to = ShortName(target_name);
     if (!to) continue;
-    std::vector<absl::Duration> offsets;
+    absl::InlinedVector<absl::Duration, 8> offsets;  // /samples:5 is the usual run
     for (const auto& sample : s.samples()) {
       if (sample.ok()) offsets.push_back(windows::HostOffsetFromStripchart(sample));
     }

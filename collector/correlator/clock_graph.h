@@ -95,7 +95,8 @@ class ClockGraph {
 
   // Lookup-only (or walked where the order does not matter): hash maps, so the graph costs the
   // same per host at any fleet size.
-  absl::flat_hash_map<std::string, std::vector<Edge>> adjacency_;
+  // Most hosts have one reading (of their DC), held inline.
+  absl::flat_hash_map<std::string, absl::InlinedVector<Edge, 1>> adjacency_;
   const FleetIndex& index_;            // for the readings' notes; outlives the graph
   std::deque<ClockReading> readings_;  // a deque so pointers stay valid
   std::deque<std::string> labels_;     // what HostClock::reference_label points at

@@ -72,6 +72,7 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Dur
   names_.reserve(3 * hosts);  // name, FQDN, an address
   hosts_.reserve(hosts);
   by_host_.reserve(3 * hosts);
+  about_.reserve(hosts);  // a host's SPN listing, at least
   // The PDC emulator's evidence is read in the same walk: each walk of the fleet's map is a
   // cache miss per host at 20,000 hosts.
   std::vector<model::PdcReport> pdc_reports;
@@ -205,10 +206,11 @@ int64_t FleetIndex::Occurrences(const v1::EventRecord& r) const {
   return it == occurrences_.end() ? 1 : it->second;
 }
 
-const std::vector<const v1::Evidence*>& FleetIndex::About(const std::string& subject,
-                                                          v1::Evidence::KindCase kind) const {
+absl::Span<const v1::Evidence* const> FleetIndex::About(const std::string& subject,
+                                                        v1::Evidence::KindCase kind) const {
   auto it = about_.find({subject, static_cast<int>(kind)});
-  return it == about_.end() ? empty_ : it->second;
+  if (it == about_.end()) return {};
+  return it->second;
 }
 
 const std::vector<FleetIndex::EventRef>& FleetIndex::EventsAbout(const std::string& subject) const {

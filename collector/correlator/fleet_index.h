@@ -49,8 +49,8 @@ class FleetIndex {
   // Evidence of `kind` about an account or an SPN's host (upper-case short name): SPN listings
   // and queries, duplicate groups, computer accounts, ticket probes. Lets a rule look at one
   // target without scanning the fleet, so correlation stays linear in the fleet's size.
-  const std::vector<const v1::Evidence*>& About(const std::string& subject,
-                                                v1::Evidence::KindCase kind) const;
+  absl::Span<const v1::Evidence* const> About(const std::string& subject,
+                                              v1::Evidence::KindCase kind) const;
   using EventRef = std::pair<const v1::Evidence*, const v1::EventRecord*>;
   // Events whose facts name the host `subject`: as the service or target of a ticket, as a
   // duplicated SPN's host, as the client (by account or address).
@@ -112,7 +112,9 @@ class FleetIndex {
       by_host_;
   absl::flat_hash_map<int, std::vector<const v1::Evidence*>> by_kind_;
   std::vector<const v1::Evidence*> empty_;
-  absl::flat_hash_map<std::pair<std::string, int>, std::vector<const v1::Evidence*>> about_;
+  // Most subjects have one item of a kind (a host's SPN listing), held inline.
+  absl::flat_hash_map<std::pair<std::string, int>, absl::InlinedVector<const v1::Evidence*, 1>>
+      about_;
   absl::flat_hash_map<std::string, std::vector<EventRef>> events_about_;
   absl::flat_hash_map<uint32_t, std::vector<EventRef>> events_by_id_;
   std::vector<EventRef> no_events_;
