@@ -285,17 +285,23 @@ Diagnosis Materialize(Judged&& j, const FailureGroup& g) {
   return d;
 }
 
+// Appends only: a diagnosis that a thousand groups merge into (one target, each failing sender
+// a pair-only group of its own) would otherwise re-sort its names and copy its pattern a
+// thousand times. Names are sorted and made unique once, after every merge (Correlate).
 void Merge(Diagnosis& into, Diagnosis&& from) {
-  auto merge_names = [](std::vector<std::string>& a, const std::vector<std::string>& b) {
-    std::set<std::string> all(a.begin(), a.end());
-    all.insert(b.begin(), b.end());
-    a.assign(all.begin(), all.end());
+  auto append = [](auto& to, auto& more) {
+    to.insert(to.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   };
-  merge_names(into.senders, from.senders);
-  merge_names(into.targets, from.targets);
-  into.queues.insert(into.queues.end(), from.queues.begin(), from.queues.end());
-  into.next_hops.insert(into.next_hops.end(), from.next_hops.begin(), from.next_hops.end());
-  if (into.pattern != from.pattern) into.pattern = absl::StrCat(into.pattern, "; ", from.pattern);
+  append(into.senders, from.senders);
+  append(into.targets, from.targets);
+  append(into.queues, from.queues);
+  append(into.next_hops, from.next_hops);
+  if (into.pattern != from.pattern) absl::StrAppend(&into.pattern, "; ", from.pattern);
+}
+
+void SortUnique(std::vector<std::string>& names) {
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
 }
 
 std::string Sentence(const Diagnosis& d) {
@@ -373,7 +379,8 @@ Diagnoses Correlate(const model::FleetModel& fleet, absl::Time now,
   }
   for (auto& [key, d] : out_of_scope) out.diagnoses.push_back(std::move(d));
   for (Diagnosis& d : out.diagnoses) {
-    std::sort(d.senders.begin(), d.senders.end());
+    SortUnique(d.senders);
+    SortUnique(d.targets);
     std::set<std::pair<std::string, std::string>> hops_seen;
     std::erase_if(d.next_hops, [&](const NextHopNote& n) {
       return !hops_seen.insert({n.sender, n.next_hop}).second;
