@@ -263,7 +263,9 @@ std::string ClockGraph::ReferenceLabel() const {
 }
 
 const HostClock* ClockGraph::ToReference(const std::string& host) const {
-  if (auto own = own_reference_.find(host); own != own_reference_.end()) return &own->second;
+  if (!own_reference_.empty()) {
+    if (auto own = own_reference_.find(host); own != own_reference_.end()) return &own->second;
+  }
   auto it = frame_.find(host);
   return it == frame_.end() ? nullptr : &it->second;
 }
