@@ -1,5 +1,7 @@
 #include "collector/correlator/fleet_index.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
@@ -30,6 +32,17 @@ absl::string_view TrimName(absl::string_view name) {
   absl::string_view out = absl::StripAsciiWhitespace(name);
   while (!out.empty() && out.back() == '.') out.remove_suffix(1);
   return out;
+}
+
+// An address as the index keys it: "::ffff:10.1.1.5" (IPv4-mapped, as Windows writes some
+// endpoints) as "10.1.1.5", every other address in its canonical form.
+std::string CanonicalIp(const std::string& bytes) {
+  static constexpr char kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '\xff', '\xff'};
+  if (bytes.size() == 16 && absl::string_view(bytes).substr(0, 12) ==
+                                absl::string_view(kMappedPrefix, sizeof(kMappedPrefix))) {
+    return exchange::FormatIpAddress(absl::string_view(bytes).substr(12));
+  }
+  return exchange::FormatIpAddress(bytes);
 }
 
 }  // namespace
@@ -90,12 +103,14 @@ FleetIndex::FleetIndex(const model::FleetModel& fleet, absl::Time now, absl::Dur
 
 void FleetIndex::IndexHost(const std::string& key, const model::HostEvidence& host) {
   hosts_.emplace(key, &host);
-  names_[NormalizeName(key)] = key;
-  if (!host.identity.fqdn().empty()) names_[NormalizeName(host.identity.fqdn())] = key;
+  names_[NameKey(key)] = key;
+  if (!host.identity.fqdn().empty()) names_[NameKey(host.identity.fqdn())] = key;
   for (const std::string& ip : host.identity.ips()) {
     // Store the canonical form so "::ffff:10.1.1.5" and "10.1.1.5" meet.
     auto bytes = exchange::ParseIpAddress(ip);
-    names_[bytes ? exchange::FormatIpAddress(*bytes) : ip] = key;
+    std::string canonical = bytes ? CanonicalIp(*bytes) : ip;
+    names_[canonical == ip ? absl::string_view(ip)
+                           : normalized_names_.emplace_back(std::move(canonical))] = key;
   }
   if (host.identity.role() == v1::ROLE_DC) {
     dcs_.push_back(key);
@@ -119,6 +134,12 @@ void FleetIndex::IndexHost(const std::string& key, const model::HostEvidence& ho
     by_host_[{absl::string_view(key), static_cast<int>(e->kind_case())}].push_back(e);
     by_kind_[static_cast<int>(e->kind_case())].push_back(e);
   }
+}
+
+absl::string_view FleetIndex::NameKey(const std::string& name) {
+  const absl::string_view trimmed = TrimName(name);
+  if (std::none_of(trimmed.begin(), trimmed.end(), absl::ascii_isupper)) return trimmed;
+  return normalized_names_.emplace_back(absl::AsciiStrToLower(trimmed));
 }
 
 void FleetIndex::NoteSubject(const std::string& subject, const v1::Evidence& e) {
@@ -181,24 +202,28 @@ void FleetIndex::IndexSubjects(const v1::Evidence& e) {
 void FleetIndex::IndexEventRecord(const v1::Evidence& e, const v1::EventRecord& r) {
   events_by_id_[r.event_id()].push_back({&e, &r});
   // The hosts the record names, by SPN, account or address: EventsAbout finds it through them.
-  std::set<std::string> named;
+  // Few per record: a short list, not a tree node per name.
+  absl::InlinedVector<std::string, 4> named;
+  auto name = [&](std::string n) {
+    if (!n.empty() && std::find(named.begin(), named.end(), n) == named.end()) {
+      named.push_back(std::move(n));
+    }
+  };
   for (const char* fact :
        {"service_name", "target_name", "duplicate_spn", "target_spn", "server_name"}) {
     auto it = r.facts().find(fact);
-    if (it != r.facts().end()) named.insert(SpnHost(it->second));
+    if (it != r.facts().end()) name(SpnHost(it->second));
   }
   for (const char* fact : {"target_user", "client_name"}) {
     auto it = r.facts().find(fact);
-    if (it != r.facts().end()) named.insert(ShortName(it->second));
+    if (it != r.facts().end()) name(ShortName(it->second));
   }
   for (const char* fact : {"client_address", "source_ip"}) {
     auto it = r.facts().find(fact);
     if (it == r.facts().end()) continue;
-    if (auto h = Resolve(it->second)) named.insert(*h);
+    if (auto h = ResolveKey(it->second)) name(std::string(*h));
   }
-  for (const std::string& n : named) {
-    if (!n.empty()) events_about_[n].push_back({&e, &r});
-  }
+  for (const std::string& n : named) events_about_[n].push_back({&e, &r});
 }
 
 int64_t FleetIndex::Occurrences(const v1::EventRecord& r) const {
@@ -247,9 +272,7 @@ std::optional<std::string> FleetIndex::Resolve(absl::string_view name_or_ip) con
 std::optional<absl::string_view> FleetIndex::ResolveKey(absl::string_view name_or_ip) const {
   if (name_or_ip.empty()) return std::nullopt;
   if (auto bytes = exchange::ParseIpAddress(name_or_ip)) {
-    std::string ip = exchange::FormatIpAddress(*bytes);
-    if (absl::StartsWith(ip, "::ffff:")) ip = ip.substr(7);
-    auto it = names_.find(ip);
+    auto it = names_.find(CanonicalIp(*bytes));
     if (it != names_.end()) return it->second;
     return std::nullopt;
   }

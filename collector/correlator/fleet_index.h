@@ -86,6 +86,8 @@ class FleetIndex {
   void IndexSubjects(const v1::Evidence& e);
   void NoteSubject(const std::string& subject, const v1::Evidence& e);
   void IndexEventRecord(const v1::Evidence& e, const v1::EventRecord& r);
+  // `name` as NormalizeName writes it, viewing `name` itself when it already is so.
+  absl::string_view NameKey(const std::string& name);
 
   const model::FleetModel& fleet_;
   absl::Time now_;
@@ -95,8 +97,10 @@ class FleetIndex {
   // Lookup-only once built: hash maps, so the index costs the same per host at any fleet size
   // (a std::map keyed by strings made it n log n). Vectors inside keep insertion order.
   // Lower-case name/FQDN/IP -> a view of the fleet's key (a copy per name was an allocation
-  // per name and per lookup, issue 17).
-  absl::flat_hash_map<std::string, absl::string_view> names_;
+  // per name and per lookup, issue 17). Keys view the fleet's own strings where they are in
+  // that form already (FQDNs mostly are), else a copy in normalized_names_ (NameKey).
+  absl::flat_hash_map<absl::string_view, absl::string_view> names_;
+  std::deque<std::string> normalized_names_;
   // Host(): the fleet's std::map is a dozen dependent cache misses deep at 20,000 hosts, and
   // rules look hosts up per group and target (issue 17). Keys view the fleet's own keys.
   absl::flat_hash_map<absl::string_view, const model::HostEvidence*> hosts_;
