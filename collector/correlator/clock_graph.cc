@@ -1,7 +1,9 @@
 #include "collector/correlator/clock_graph.h"
 
 #include <algorithm>
+#include <map>
 #include <queue>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "common/duration_format.h"
@@ -18,13 +20,37 @@ std::string Signed(absl::Duration d) { return FormatSignedDuration(d); }
 
 }  // namespace
 
+ClockGraph::NodeId ClockGraph::Node(absl::string_view name) {
+  auto [it, added] = node_ids_.try_emplace(name, static_cast<NodeId>(node_names_.size()));
+  if (added) {
+    // The key must view the graph's own copy, not the caller's string.
+    const std::string& own = node_names_.emplace_back(name);
+    const NodeId id = it->second;
+    node_ids_.erase(it);
+    node_ids_.emplace(own, id);
+    adjacency_.emplace_back();
+    return id;
+  }
+  return it->second;
+}
+
+std::optional<ClockGraph::NodeId> ClockGraph::FindNode(absl::string_view name) const {
+  auto it = node_ids_.find(name);
+  if (it == node_ids_.end()) return std::nullopt;
+  return it->second;
+}
+
 void ClockGraph::AddReading(ClockReading reading, absl::Duration uncertainty) {
   const std::string& from = reading.evidence->host();
-  if (from == reading.to) return;
+  // A negative uncertainty is no measurement (the parsers refuse it; a compromised agent may
+  // still send one): kept, each pass through it would make a path "more precise" without end.
+  if (from == reading.to || uncertainty < absl::ZeroDuration()) return;
   reading.stale = index_.IsStale(*reading.evidence);
   const ClockReading* stored = &readings_.emplace_back(std::move(reading));
-  adjacency_[from].push_back({stored->to, stored->offset, uncertainty, stored});
-  adjacency_[stored->to].push_back({from, -stored->offset, uncertainty, stored});
+  const NodeId a = Node(from);
+  const NodeId b = Node(stored->to);
+  adjacency_[a].push_back({b, stored->offset, uncertainty, stored});
+  adjacency_[b].push_back({a, -stored->offset, uncertainty, stored});
 }
 
 std::vector<EvidenceNote> ClockGraph::Notes(const HostClock& clock) const {
@@ -56,9 +82,8 @@ ClockGraph::ClockGraph(const FleetIndex& index, absl::Duration tolerance) : inde
   AddCollectorReadings(index);
   AddStripcharts(index);
   AddKdcClocks(index);
-  const std::string& pdc = index.PdcEmulator();
-  if (!pdc.empty() && adjacency_.count(pdc) != 0) {
-    AnchorOnPdc(pdc);
+  if (std::optional<NodeId> pdc = FindNode(index.PdcEmulator()); pdc) {
+    AnchorOnPdc(*pdc);
     return;
   }
   if (!AnchorOnFleetMedian()) return;
@@ -115,40 +140,48 @@ void ClockGraph::AddKdcClocks(const FleetIndex& index) {
   }
 }
 
-void ClockGraph::AnchorOnPdc(const std::string& pdc) {
-  reference_ = pdc;
+void ClockGraph::AnchorOnPdc(NodeId pdc) {
+  reference_ = node_names_[pdc];
   frame_ = Solve(pdc);
-  const std::string& label = labels_.emplace_back(absl::StrCat("the PDC emulator ", pdc));
-  for (auto& [node, c] : frame_) c.reference_label = label;
+  frame_empty_ = false;
+  const std::string& label = labels_.emplace_back(absl::StrCat("the PDC emulator ", reference_));
+  for (std::optional<HostClock>& c : frame_) {
+    if (c) c->reference_label = label;
+  }
 }
 
 bool ClockGraph::AnchorOnFleetMedian() {
   // Anchor on the best-connected node, then shift every offset by the median so the reference
   // is the fleet's majority, not one host's clock.
-  std::string anchor;
+  std::optional<NodeId> anchor;
   size_t degree = 0;
-  for (const auto& [node, edges] : adjacency_) {
-    // Ties go to the first name, so the anchor does not depend on the map's order.
-    if (edges.size() > degree || (edges.size() == degree && node < anchor)) {
+  for (NodeId node = 0; node < adjacency_.size(); ++node) {
+    // Ties go to the first name, so the anchor does not depend on the readings' order.
+    const size_t edges = adjacency_[node].size();
+    if (!anchor || edges > degree ||
+        (edges == degree && node_names_[node] < node_names_[*anchor])) {
       anchor = node;
-      degree = edges.size();
+      degree = edges;
     }
   }
-  if (anchor.empty()) return false;
-  absl::flat_hash_map<std::string, HostClock> solved = Solve(anchor);
+  if (!anchor) return false;
+  Frame solved = Solve(*anchor);
   std::vector<absl::Duration> offsets;
-  for (const auto& [node, c] : solved) {
-    if (node != kCollectorNode) offsets.push_back(c.offset);
+  for (NodeId node = 0; node < solved.size(); ++node) {
+    if (solved[node] && node_names_[node] != kCollectorNode)
+      offsets.push_back(solved[node]->offset);
   }
   if (offsets.empty()) return false;
   std::sort(offsets.begin(), offsets.end());
   const absl::Duration median = offsets[offsets.size() / 2];
-  for (auto& [node, c] : solved) {
-    c.offset -= median;
-    c.reference_host.clear();
-    c.reference_label = "the fleet median";  // a literal: lives as long as the program
+  for (std::optional<HostClock>& c : solved) {
+    if (!c) continue;
+    c->offset -= median;
+    c->reference_host.clear();
+    c->reference_label = "the fleet median";  // a literal: lives as long as the program
   }
   frame_ = std::move(solved);
+  frame_empty_ = false;
   return true;
 }
 
@@ -156,29 +189,31 @@ void ClockGraph::JudgeAgainstAuthenticatingDcs(const FleetIndex& index, absl::Du
   // Without the PDC emulator, a host is judged against the DC it authenticates to when that DC
   // is measured too (and within `tolerance` of the fleet): Kerberos compares the client's
   // clock with its KDC's.
-  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, HostClock>> from_dc;
-  absl::flat_hash_map<std::string, absl::string_view> dc_labels;
-  for (const auto& [host, in_frame] : frame_) {
-    const std::optional<std::string> dc = AuthenticatingDc(index, host);
-    if (!dc || *dc == host) continue;
-    auto dc_in_frame = frame_.find(*dc);
-    if (dc_in_frame == frame_.end() || absl::AbsDuration(dc_in_frame->second.offset) > tolerance) {
+  // The hosts to judge against each DC, then one search from each DC that stops once they are
+  // reached: a whole search per DC made this grow with hosts times DCs.
+  std::map<NodeId, std::vector<NodeId>> members;  // by DC, in id order
+  for (NodeId host = 0; host < frame_.size(); ++host) {
+    if (!frame_[host]) continue;
+    const std::optional<std::string> dc = AuthenticatingDc(index, node_names_[host]);
+    if (!dc || *dc == node_names_[host]) continue;
+    const std::optional<NodeId> dc_node = FindNode(*dc);
+    if (!dc_node || !frame_[*dc_node] || absl::AbsDuration(frame_[*dc_node]->offset) > tolerance) {
       continue;
     }
-    auto it = from_dc.find(*dc);
-    if (it == from_dc.end()) it = from_dc.emplace(*dc, Solve(*dc)).first;
-    auto path = it->second.find(host);
-    if (path == it->second.end()) continue;
-    HostClock& c = own_reference_[host] = path->second;
-    c.reference_host = *dc;
-    auto label = dc_labels.find(*dc);
-    if (label == dc_labels.end()) {
-      label =
-          dc_labels.emplace(*dc, labels_.emplace_back(absl::StrCat("its authenticating DC ", *dc)))
-              .first;
+    members[*dc_node].push_back(host);
+  }
+  for (const auto& [dc, hosts] : members) {
+    const Frame from_dc = Solve(dc, &hosts);
+    const std::string& dc_name = node_names_[dc];
+    const std::string& label =
+        labels_.emplace_back(absl::StrCat("its authenticating DC ", dc_name));
+    for (NodeId host : hosts) {
+      if (!from_dc[host]) continue;
+      HostClock& c = own_reference_[node_names_[host]] = *from_dc[host];
+      c.reference_host = dc_name;
+      c.reference_label = label;
+      uses_authenticating_dcs_ = true;
     }
-    c.reference_label = label->second;
-    uses_authenticating_dcs_ = true;
   }
 }
 
@@ -202,88 +237,102 @@ std::optional<std::string> AuthenticatingDc(const FleetIndex& index, const std::
   return std::nullopt;
 }
 
-absl::flat_hash_map<std::string, HostClock> ClockGraph::Solve(const std::string& root) const {
-  absl::flat_hash_map<std::string, HostClock> out;
-  auto root_node = adjacency_.find(root);
-  if (root_node == adjacency_.end()) return out;  // callers root it on a measured host
-  // Dijkstra on summed uncertainty: the most precise chain of readings wins. Nodes are the
-  // adjacency's own keys (stable: the graph is not changed once built), and a node's path is
-  // kept as the edge it was reached by, so nothing is copied while searching.
+ClockGraph::Frame ClockGraph::Solve(NodeId root, const std::vector<NodeId>* wanted) const {
+  // Dijkstra on summed uncertainty: the most precise chain of readings wins; on equal
+  // uncertainty the node first in name order is taken first. A node's path is kept as the edge
+  // it was reached by, so nothing is copied while searching.
   struct Reached {
     absl::Duration offset;  // to the root, positive = ahead
     absl::Duration uncertainty;
-    absl::string_view parent;  // "" for the root
-    const Edge* via = nullptr;
+    NodeId parent = 0;
+    const Edge* via = nullptr;  // nullptr for the root
+    bool reached = false;
+    bool settled = false;
   };
-  absl::flat_hash_map<absl::string_view, Reached> best;
-  using Item = std::pair<absl::Duration, absl::string_view>;
+  const size_t n = adjacency_.size();
+  std::vector<Reached> best(n);
+  using Item = std::tuple<absl::Duration, absl::string_view, NodeId>;
   std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
-  const absl::string_view root_key = root_node->first;
-  best[root_key] = Reached{absl::ZeroDuration(), absl::ZeroDuration(), {}, nullptr};
-  queue.push({absl::ZeroDuration(), root_key});
+  best[root] = Reached{absl::ZeroDuration(), absl::ZeroDuration(), root, nullptr, true, false};
+  queue.push({absl::ZeroDuration(), node_names_[root], root});
+  size_t wanted_left = wanted != nullptr ? wanted->size() : 0;
+  std::vector<bool> is_wanted;
+  if (wanted != nullptr) {
+    is_wanted.assign(n, false);
+    for (NodeId w : *wanted) is_wanted[w] = true;
+  }
   while (!queue.empty()) {
-    const auto [unc, node] = queue.top();
+    const auto [unc, name, node] = queue.top();
     queue.pop();
-    const Reached here = best.at(node);
-    if (unc > here.uncertainty) continue;
-    auto it = adjacency_.find(node);
-    if (it == adjacency_.end()) continue;
-    for (const Edge& e : it->second) {
+    Reached& here = best[node];
+    if (here.settled || unc > here.uncertainty) continue;
+    here.settled = true;
+    if (wanted != nullptr && is_wanted[node] && --wanted_left == 0) break;
+    for (const Edge& e : adjacency_[node]) {
       // e: node - e.to = e.offset, so e.to's offset to root = node's - e.offset.
       const absl::Duration u = here.uncertainty + e.uncertainty;
-      const absl::string_view to = adjacency_.find(e.to)->first;
-      auto found = best.find(to);
-      if (found != best.end() && found->second.uncertainty <= u) continue;
-      best[to] = Reached{here.offset - e.offset, u, node, &e};
-      queue.push({u, to});
+      Reached& there = best[e.to];
+      if (there.reached && there.uncertainty <= u) continue;
+      there = Reached{here.offset - e.offset, u, node, &e, true, false};
+      queue.push({u, node_names_[e.to], e.to});
     }
   }
-  out.reserve(best.size());
-  for (const auto& [node, r] : best) {
-    HostClock& c = out[node];
+  Frame out(n);
+  auto fill = [&](NodeId node) {
+    const Reached& r = best[node];
+    if (!r.reached) return;
+    HostClock& c = out[node].emplace();
     c.offset = r.offset;
     c.uncertainty = r.uncertainty;
-    for (const Reached* step = &r; step->via != nullptr; step = &best.at(step->parent)) {
+    for (const Reached* step = &r; step->via != nullptr; step = &best[step->parent]) {
       c.readings.push_back(step->via->reading);
     }
     std::reverse(c.readings.begin(), c.readings.end());  // from the root outward
     c.stale = std::all_of(c.readings.begin(), c.readings.end(),
                           [](const ClockReading* r) { return r->stale; });
-    c.reference_host = root;
-    c.reference_label = root_key;
+    c.reference_host = node_names_[root];
+    c.reference_label = node_names_[root];
+  };
+  if (wanted != nullptr) {
+    for (NodeId w : *wanted) fill(w);
+  } else {
+    for (NodeId node = 0; node < n; ++node) fill(node);
   }
   return out;
 }
 
 std::string ClockGraph::ReferenceLabel() const {
   if (!reference_.empty()) return absl::StrCat("the PDC emulator ", reference_);
-  if (frame_.empty()) return "no reference";
+  if (frame_empty_) return "no reference";
   return uses_authenticating_dcs_ ? "each host's authenticating DC (else the fleet median)"
                                   : "the fleet median";
+}
+
+const HostClock* ClockGraph::InFrame(absl::string_view host) const {
+  const std::optional<NodeId> node = FindNode(host);
+  if (!node || *node >= frame_.size() || !frame_[*node]) return nullptr;
+  return &*frame_[*node];
 }
 
 const HostClock* ClockGraph::ToReference(const std::string& host) const {
   if (!own_reference_.empty()) {
     if (auto own = own_reference_.find(host); own != own_reference_.end()) return &own->second;
   }
-  auto it = frame_.find(host);
-  return it == frame_.end() ? nullptr : &it->second;
+  return InFrame(host);
 }
 
 std::optional<absl::Duration> ClockGraph::OffsetBetween(const std::string& a,
                                                         const std::string& b) const {
-  auto fa = frame_.find(a);
-  auto fb = frame_.find(b);
-  if (fa == frame_.end() || fb == frame_.end()) return std::nullopt;
-  return fa->second.offset - fb->second.offset;
+  const HostClock* ca = InFrame(a);
+  const HostClock* cb = InFrame(b);
+  if (ca == nullptr || cb == nullptr) return std::nullopt;
+  return ca->offset - cb->offset;
 }
 
 std::optional<HostClock> ClockGraph::Between(const std::string& a, const std::string& b) const {
-  auto fa = frame_.find(a);
-  auto fb = frame_.find(b);
-  if (fa == frame_.end() || fb == frame_.end()) return std::nullopt;
-  const HostClock* ca = &fa->second;
-  const HostClock* cb = &fb->second;
+  const HostClock* ca = InFrame(a);
+  const HostClock* cb = InFrame(b);
+  if (ca == nullptr || cb == nullptr) return std::nullopt;
   HostClock c;
   c.offset = ca->offset - cb->offset;
   c.uncertainty = ca->uncertainty + cb->uncertainty;
@@ -291,7 +340,7 @@ std::optional<HostClock> ClockGraph::Between(const std::string& a, const std::st
   c.readings.insert(c.readings.end(), cb->readings.begin(), cb->readings.end());
   c.stale = ca->stale && cb->stale;
   c.reference_host = b;
-  c.reference_label = fb->first;
+  c.reference_label = node_names_[*FindNode(b)];
   return c;
 }
 

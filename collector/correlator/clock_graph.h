@@ -71,38 +71,49 @@ class ClockGraph {
   std::optional<HostClock> Between(const std::string& a, const std::string& b) const;
   // The offset alone, without building the evidence (for comparing many pairs).
   std::optional<absl::Duration> OffsetBetween(const std::string& a, const std::string& b) const;
-  bool HasReadings(const std::string& host) const { return adjacency_.count(host) != 0; }
+  bool HasReadings(const std::string& host) const { return FindNode(host).has_value(); }
   // The evidence behind a clock: one note per reading, from the reference outward.
   std::vector<EvidenceNote> Notes(const HostClock& clock) const;
 
  private:
+  // Nodes are dense ids (hosts, the collector, DCs known only by name), in the order readings
+  // named them: the search and the frames are arrays, not maps keyed by names (issue 17).
+  using NodeId = uint32_t;
   struct Edge {
-    std::string to;
+    NodeId to;
     absl::Duration offset;  // from - to: positive = `from` ahead of `to`
     absl::Duration uncertainty;
     const ClockReading* reading;  // in readings_
   };
+  // Each node's clock against one root; nullopt where no path reaches it.
+  using Frame = std::vector<std::optional<HostClock>>;
+  NodeId Node(absl::string_view name);
+  std::optional<NodeId> FindNode(absl::string_view name) const;
   void AddReading(ClockReading reading, absl::Duration uncertainty);
-  absl::flat_hash_map<std::string, HostClock> Solve(const std::string& root) const;
+  // Paths from `root`. With `wanted`, the search stops once all of those are reached for good,
+  // and only their clocks are filled in.
+  Frame Solve(NodeId root, const std::vector<NodeId>* wanted = nullptr) const;
   // The readings, as edges: kerbside's own exchanges, w32tm /stripchart, KDC error times.
   void AddCollectorReadings(const FleetIndex& index);
   void AddStripcharts(const FleetIndex& index);
   void AddKdcClocks(const FleetIndex& index);
   // The frame: on the PDC emulator, else on the fleet median (false: nothing measured).
-  void AnchorOnPdc(const std::string& pdc);
+  void AnchorOnPdc(NodeId pdc);
   bool AnchorOnFleetMedian();
   void JudgeAgainstAuthenticatingDcs(const FleetIndex& index, absl::Duration tolerance);
+  const HostClock* InFrame(absl::string_view host) const;
 
-  // Lookup-only (or walked where the order does not matter): hash maps, so the graph costs the
-  // same per host at any fleet size.
-  // Most hosts have one reading (of their DC), held inline.
-  absl::flat_hash_map<std::string, absl::InlinedVector<Edge, 1>> adjacency_;
+  std::deque<std::string> node_names_;  // by id; a deque so node_ids_' keys stay valid
+  absl::flat_hash_map<absl::string_view, NodeId> node_ids_;
+  // By node id. Most hosts have one reading (of their DC), held inline.
+  std::vector<absl::InlinedVector<Edge, 1>> adjacency_;
   const FleetIndex& index_;            // for the readings' notes; outlives the graph
   std::deque<ClockReading> readings_;  // a deque so pointers stay valid
   std::deque<std::string> labels_;     // what HostClock::reference_label points at
   std::string reference_;
-  // Every reachable host in one frame (PDC- or median-anchored), for Between.
-  absl::flat_hash_map<std::string, HostClock> frame_;
+  // Every reachable host in one frame (PDC- or median-anchored), for Between; by node id.
+  Frame frame_;
+  bool frame_empty_ = true;
   // Hosts judged against another reference than the frame's (their authenticating DC); every
   // other host's reference is the frame's.
   absl::flat_hash_map<std::string, HostClock> own_reference_;

@@ -70,6 +70,10 @@ absl::StatusOr<std::vector<v1::ClockReading>> ParseClockReadingsJson(absl::strin
                                                    : absl::ZeroDuration();
     };
     *c.mutable_offset() = ToProto(seconds("offset_seconds"));
+    if (seconds("uncertainty_seconds") < absl::ZeroDuration()) {
+      return text::ParseError(file, 0,
+                              absl::StrCat(where, ".uncertainty_seconds: must not be negative"));
+    }
     *c.mutable_uncertainty() = ToProto(seconds("uncertainty_seconds"));
     *c.mutable_delay() = ToProto(seconds("delay_seconds"));
     if (r.contains("measured_at") && r["measured_at"].is_string()) {

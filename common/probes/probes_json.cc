@@ -339,6 +339,9 @@ absl::Status ReadKdc(const Reader& r, const Json& j, const std::string& p, v1::K
     }
     KS_RETURN_IF_ERROR(r.Duration(c, cp, "offset_seconds", cr->mutable_offset()));
     KS_RETURN_IF_ERROR(r.Duration(c, cp, "uncertainty_seconds", cr->mutable_uncertainty()));
+    if (FromProto(cr->uncertainty()) < absl::ZeroDuration()) {
+      return r.Error(Reader::Path(cp, "uncertainty_seconds"), "must not be negative");
+    }
     KS_RETURN_IF_ERROR(r.Duration(c, cp, "delay_seconds", cr->mutable_delay()));
     KS_RETURN_IF_ERROR(r.Time(c, cp, "measured_at", cr->mutable_measured_at()));
     if (!Reader::Get(c, "measured_at")) cr->clear_measured_at();

@@ -24,7 +24,8 @@ class ClockGraphTest : public ::testing::Test {
     return h;
   }
   // `host` is `offset` ahead of `reference` (a host name or "collector").
-  void Reading(const std::string& host, const std::string& reference, absl::Duration offset) {
+  void Reading(const std::string& host, const std::string& reference, absl::Duration offset,
+               absl::Duration uncertainty = absl::Milliseconds(1)) {
     v1::Evidence e;
     e.set_host(host);
     *e.mutable_observed_host_time() = ToProto(kNow);
@@ -32,7 +33,7 @@ class ClockGraphTest : public ::testing::Test {
     r->set_method(v1::ClockReading::COLLECTOR_EXCHANGE);
     r->set_reference(reference);
     *r->mutable_offset() = ToProto(offset);
-    *r->mutable_uncertainty() = ToProto(absl::Milliseconds(1));
+    *r->mutable_uncertainty() = ToProto(uncertainty);
     fleet_.hosts[host].evidence.push_back(e);
   }
   void TimeSource(const std::string& host, const std::string& source) {
@@ -144,6 +145,27 @@ TEST_F(ClockGraphTest, AnUnmeasuredOrNonDcSourceFallsBackToTheFleetMedian) {
   EXPECT_EQ(ex02->offset, absl::Minutes(9) - absl::Seconds(1));
   EXPECT_EQ(ex02->reference_label, "the fleet median");
   EXPECT_EQ(g.ToReference("DC01"), nullptr);  // no reading: no offset, not "0"
+}
+
+// A reading that claims a negative uncertainty (a broken bundle, a compromised agent) is no
+// reading: kept, it would make every path through it "more precise" without end.
+TEST_F(ClockGraphTest, AReadingWithANegativeUncertaintyIsIgnored) {
+  Host("DC01", v1::ROLE_DC, /*pdc=*/true);
+  Host("EX01", v1::ROLE_EXCHANGE);
+  Host("EX02", v1::ROLE_EXCHANGE);
+  Reading("DC01", "collector", absl::ZeroDuration());
+  Reading("EX01", "collector", absl::Minutes(8), absl::Seconds(-1));
+  Reading("EX02", "collector", absl::Minutes(1));
+  Reading("EX02", "DC01", absl::Minutes(1), absl::Seconds(-5));
+  const FleetIndex index(fleet_, kNow, absl::Hours(24));
+  const ClockGraph g(index, absl::Minutes(5));
+  EXPECT_EQ(g.ToReference("EX01"), nullptr);
+  EXPECT_FALSE(g.HasReadings("EX01"));
+  const HostClock* ex02 = g.ToReference("EX02");
+  ASSERT_NE(ex02, nullptr);
+  EXPECT_EQ(ex02->offset, absl::Minutes(1));
+  EXPECT_EQ(ex02->uncertainty, absl::Milliseconds(2));  // through the collector
+  EXPECT_EQ(ex02->readings.size(), 2u);
 }
 
 }  // namespace

@@ -377,6 +377,12 @@ TEST(ClockReadingsJsonTest, ErrorsNameTheField) {
                 .status()
                 .message(),
             "c.json: field readings[0]: needs reference and offset_seconds");
+  EXPECT_EQ(ParseClockReadingsJson(R"({"format":"kerbside-clock/1","readings":[{"reference":)"
+                                   R"("collector","offset_seconds":1,"uncertainty_seconds":-1}]})",
+                                   "c.json")
+                .status()
+                .message(),
+            "c.json: field readings[0].uncertainty_seconds: must not be negative");
 }
 
 }  // namespace

@@ -132,6 +132,9 @@ TEST(ProbesJsonTest, ErrorsNameFileAndField) {
        "probes.json: field kdc[1].port: expected an integer"},
       {R"({"format":"kerbside-probes/1","kdc":[{"kdc_clock":{"delay_seconds":1}}]})",
        "probes.json: field kdc[0].kdc_clock.offset_seconds: required"},
+      {R"({"format":"kerbside-probes/1","kdc":[{"kdc_clock":{"offset_seconds":1,)"
+       R"("uncertainty_seconds":-0.5}}]})",
+       "probes.json: field kdc[0].kdc_clock.uncertainty_seconds: must not be negative"},
       {R"({"format":"kerbside-probes/1","smtp":[{"tls":{"certificate":{"not_after":"x"}}}]})",
        "probes.json: field smtp[0].tls.certificate.not_after: expected an RFC 3339 time"},
       {R"({"format":"kerbside-probes/1","tickets":[{"ok":"yes"}]})",
