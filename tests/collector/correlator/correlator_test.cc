@@ -11,33 +11,15 @@
 #include "common/proto_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/collector/correlator/rules/rule_test_fleet.h"
 
 namespace kerbside::correlator {
 namespace {
 
 using ::testing::HasSubstr;
 
-const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
-
-class CorrelateMergeTest : public ::testing::Test {
+class CorrelateMergeTest : public ContosoFleet {
  protected:
-  model::HostEvidence& Host(const std::string& name, v1::Role role) {
-    model::HostEvidence& h = fleet_.hosts[name];
-    h.name = name;
-    h.has_identity = true;
-    h.identity.set_netbios_name(name);
-    h.identity.set_fqdn(absl::AsciiStrToLower(name) + ".contoso.com");
-    h.identity.set_domain("contoso.com");
-    h.identity.set_role(role);
-    return h;
-  }
-  v1::Evidence Item(const std::string& host) {
-    v1::Evidence e;
-    e.set_host(host);
-    e.set_source("test");
-    *e.mutable_observed_host_time() = ToProto(kNow - absl::Minutes(1));
-    return e;
-  }
   // `host` against the PDC emulator DC01: w32tm /stripchart prints DC01 - host.
   void Stripchart(const std::string& host, absl::Duration host_ahead) {
     v1::Evidence e = Item(host);
@@ -69,8 +51,6 @@ class CorrelateMergeTest : public ::testing::Test {
     }
     fleet_.hosts[host].evidence.push_back(std::move(e));
   }
-
-  model::FleetModel fleet_;
 };
 
 TEST_F(CorrelateMergeTest, PairOnlyGroupsOfOneTargetMergeIntoOneDiagnosis) {

@@ -14,13 +14,42 @@
 
 namespace kerbside::correlator {
 
+// A contoso.com fleet built in code, for tests of the correlator and its rules.
+class ContosoFleet : public ::testing::Test {
+ protected:
+  const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+
+  // `ip` "" for none.
+  model::HostEvidence& Host(const std::string& name, v1::Role role, const std::string& ip = "") {
+    model::HostEvidence& h = fleet_.hosts[name];
+    h.name = name;
+    h.has_identity = true;
+    h.identity.set_netbios_name(name);
+    h.identity.set_fqdn(absl::AsciiStrToLower(name) + ".contoso.com");
+    h.identity.set_domain("contoso.com");
+    h.identity.set_role(role);
+    if (!ip.empty()) h.identity.add_ips(ip);
+    return h;
+  }
+  // An item of `host`, observed a minute ago.
+  v1::Evidence Item(const std::string& host) {
+    v1::Evidence e;
+    e.set_host(host);
+    e.set_source("test");
+    *e.mutable_observed_host_time() = ToProto(kNow - absl::Minutes(1));
+    return e;
+  }
+  void Add(v1::Evidence e) { fleet_.hosts[e.host()].evidence.push_back(std::move(e)); }
+
+  model::FleetModel fleet_;
+};
+
 // The fleet every rule test starts from: DC01 (the PDC emulator), EX01 and EX02 in
 // contoso.com, and EX01's queue to EX02 failing with the KB's error. Each test adds the
 // evidence of one branch and judges one rule over the group EX01 -> EX02.
-class RuleTestFleet : public ::testing::Test {
+class RuleTestFleet : public ContosoFleet {
  protected:
   static constexpr absl::Duration kMaxSkew = absl::Minutes(5);
-  const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
 
   void SetUp() override {
     Host("DC01", v1::ROLE_DC, "10.1.1.1").identity.set_pdc_emulator(true);
@@ -37,26 +66,6 @@ class RuleTestFleet : public ::testing::Test {
     fleet_.hosts["EX01"].evidence.push_back(q);
   }
 
-  model::HostEvidence& Host(const std::string& name, v1::Role role, const std::string& ip) {
-    model::HostEvidence& h = fleet_.hosts[name];
-    h.name = name;
-    h.has_identity = true;
-    h.identity.set_netbios_name(name);
-    h.identity.set_fqdn(absl::AsciiStrToLower(name) + ".contoso.com");
-    h.identity.set_domain("contoso.com");
-    h.identity.set_role(role);
-    h.identity.add_ips(ip);
-    return h;
-  }
-  // An item of `host`, observed a minute ago.
-  v1::Evidence Item(const std::string& host) {
-    v1::Evidence e;
-    e.set_host(host);
-    e.set_source("test");
-    *e.mutable_observed_host_time() = ToProto(kNow - absl::Minutes(1));
-    return e;
-  }
-  void Add(v1::Evidence e) { fleet_.hosts[e.host()].evidence.push_back(std::move(e)); }
   // EX01's failing queue.
   v1::Queue& FailingQueue() {
     return *fleet_.hosts["EX01"].evidence[0].mutable_queues()->mutable_queues(0);
@@ -80,7 +89,6 @@ class RuleTestFleet : public ::testing::Test {
     return {};
   }
 
-  model::FleetModel fleet_;
   std::unique_ptr<FleetIndex> index_;
   std::unique_ptr<PairMatrix> matrix_;
   std::unique_ptr<ClockGraph> clocks_;
