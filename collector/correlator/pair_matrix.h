@@ -39,6 +39,9 @@ struct FailingPair {
 class PairMatrix {
  public:
   explicit PairMatrix(const FleetIndex& index);
+  // Its lists view its own pairs' names (and the fleet model's): not copyable.
+  PairMatrix(const PairMatrix&) = delete;
+  PairMatrix& operator=(const PairMatrix&) = delete;
 
   const std::map<std::pair<std::string, std::string>, FailingPair>& failing() const {
     return failing_;
