@@ -74,18 +74,6 @@ std::optional<int> EndpointPort(const v1::LastError& e) {
   return port;
 }
 
-// Pairs come a sender at a time, in the fleet's order of hosts: each sender's few targets are
-// sorted where they are, and the whole is sorted only when the senders were not in order.
-// Sorting 60,000 pairs of names from scratch was most of the matrix at 20,000 hosts (issue 17).
-void SortHostPairs(std::vector<std::pair<absl::string_view, absl::string_view>>& pairs) {
-  for (auto run = pairs.begin(); run != pairs.end();) {
-    auto end = std::find_if(run, pairs.end(), [&](const auto& p) { return p.first != run->first; });
-    std::sort(run, end);
-    run = end;
-  }
-  if (!std::is_sorted(pairs.begin(), pairs.end())) std::sort(pairs.begin(), pairs.end());
-}
-
 }  // namespace
 
 PairMatrix::PairMatrix(const FleetIndex& index) {
@@ -224,7 +212,7 @@ void PairMatrix::IndexPairs() {
   }
   // A pair seen failing is not healthy, whatever another queue says. Both lists are in
   // (sender, target) order, so one merge walk drops them.
-  SortHostPairs(healthy_);
+  std::sort(healthy_.begin(), healthy_.end());
   healthy_.erase(std::unique(healthy_.begin(), healthy_.end()), healthy_.end());
   auto failing = failing_.begin();
   auto before = [](const std::pair<std::string, std::string>& f, const HostPair& h) {
