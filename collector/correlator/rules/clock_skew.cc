@@ -187,16 +187,12 @@ SkewCorroboration Corroborate(const RuleContext& ctx, const ClockPath& path,
                                             e->w32tm_status().source(), ")")));
       }
     }
-    for (const v1::Evidence* e : ctx.index.Of(h, v1::Evidence::kEvents)) {
-      for (const v1::EventRecord& r : e->events().events()) {
-        if (!events::IsOneOf(r.event_id(), events::kTimeServiceEvents) ||
-            !absl::StrContains(r.provider(), "Time")) {
-          continue;
-        }
-        out.notes.push_back(
-            ctx.index.Note(*e, absl::StrCat("W32Time event ", r.event_id(), " on ", h)));
-      }
-    }
+    ForEachEvent(ctx.index, h, events::kTimeServiceEvents,
+                 [&](const v1::Evidence& e, const v1::EventRecord& r) {
+                   if (!absl::StrContains(r.provider(), "Time")) return;
+                   out.notes.push_back(
+                       ctx.index.Note(e, absl::StrCat("W32Time event ", r.event_id(), " on ", h)));
+                 });
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "collector/correlator/rules/rule.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
@@ -66,14 +68,14 @@ std::shared_ptr<const CauseResult> PerTargetRule::EvaluateShared(const RuleConte
   return verdict;
 }
 
-void ForEachEvent(const FleetIndex& index, const std::string& host, const std::set<uint32_t>& ids,
+void ForEachEvent(const FleetIndex& index, const std::string& host, absl::Span<const uint32_t> ids,
                   const std::function<void(const v1::Evidence&, const v1::EventRecord&)>& fn) {
   const absl::Span<const v1::Evidence* const> batches =
       host.empty() ? absl::MakeConstSpan(index.All(v1::Evidence::kEvents))
                    : index.Of(host, v1::Evidence::kEvents);
   for (const v1::Evidence* e : batches) {
     for (const v1::EventRecord& r : e->events().events()) {
-      if (ids.count(r.event_id()) != 0) fn(*e, r);
+      if (std::find(ids.begin(), ids.end(), r.event_id()) != ids.end()) fn(*e, r);
     }
   }
 }

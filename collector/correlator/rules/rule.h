@@ -117,7 +117,7 @@ Confidence Grade(bool direct, bool direct_fresh, bool corroborated);
 
 // Calls `fn` for every event on `host` (or on every host when `host` is empty) whose id is in
 // `ids`.
-void ForEachEvent(const FleetIndex& index, const std::string& host, const std::set<uint32_t>& ids,
+void ForEachEvent(const FleetIndex& index, const std::string& host, absl::Span<const uint32_t> ids,
                   const std::function<void(const v1::Evidence&, const v1::EventRecord&)>& fn);
 
 // The DCs `host` authenticates against: the KDCs that answered its ticket probes, else the DCs
